@@ -1,0 +1,344 @@
+package crm
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// AggregatePlan is an Aggregation checked against metadata, for a storage
+// adapter. Its measures use only Count, CountColumn, Sum, Min and Max: an
+// average is a sum and a count that Finish divides.
+//
+// An adapter returns one AggregateRow per group, in any order, holding each
+// group key and each measure by alias:
+//   - group keys in their field's canonical type (Ref for lookups), or the
+//     first instant of the day, month or year (UTC) for date groupings;
+//   - counts as int64; sums as int64 (integer), decimal.Decimal (decimal)
+//     or Money (money); min and max in the field's canonical type;
+//   - nil for a sum, min or max over no values;
+//   - an error matching ErrCurrencyMismatch when a money sum, min or max
+//     would combine two currencies.
+//
+// With no group fields there is exactly one row, even over no records.
+type AggregatePlan struct {
+	reg      *Registry
+	Entity   *Entity
+	Where    Filter
+	GroupBy  []GroupBy
+	Measures []Measure
+
+	avgs []avgMeasure
+}
+
+type avgMeasure struct {
+	alias, sum, count string
+	field             *Field
+}
+
+// PlanAggregate checks a against the registry and lowers it.
+func (r *Registry) PlanAggregate(a Aggregation, now time.Time) (*AggregatePlan, error) {
+	e, err := r.Entity(a.Entity)
+	if err != nil {
+		return nil, fmt.Errorf("aggregate: %w", err)
+	}
+	c := planner{reg: r, now: now.UTC(), verr: &ValidationError{Entity: e.Name}}
+	p := &AggregatePlan{reg: r, Entity: e, Where: c.filter(e, a.Where, "")}
+	aliases := map[string]bool{}
+	alias := func(name string) bool {
+		if !ValidName(name) || aliases[name] {
+			c.verr.add(name, "is not a valid alias or is used twice")
+			return false
+		}
+		aliases[name] = true
+		return true
+	}
+	for _, g := range a.GroupBy {
+		if g.Alias == "" {
+			g.Alias = g.Field
+		}
+		f, ok := e.Field(g.Field)
+		switch {
+		case !ok:
+			c.verr.add(g.Field, "is not a field of %s", e.Name)
+		case f.Type == TypeMoney || f.Type == TypeID:
+			c.verr.add(g.Field, "cannot be grouped on: a %s field", f.Type)
+		case g.Date != ByValue && f.Type != TypeTime:
+			c.verr.add(g.Field, "has a date grouping but is a %s field", f.Type)
+		case g.Date < ByValue || g.Date > ByYear:
+			c.verr.add(g.Field, "has an unknown date grouping %d", g.Date)
+		case alias(g.Alias):
+			p.GroupBy = append(p.GroupBy, g)
+		}
+	}
+	if len(a.Measures) == 0 {
+		c.verr.add("measures", "are empty")
+	}
+	for _, m := range a.Measures {
+		if !alias(m.Alias) {
+			continue
+		}
+		if m.Func == AggCount {
+			p.Measures = append(p.Measures, Measure{Alias: m.Alias, Func: AggCount})
+			continue
+		}
+		f, ok := e.Field(m.Field)
+		if !ok {
+			c.verr.add(m.Alias, "measures %q, which is not a field of %s", m.Field, e.Name)
+			continue
+		}
+		numeric := f.Type == TypeInteger || f.Type == TypeDecimal || f.Type == TypeMoney
+		ordered := numeric || f.Type == TypeText || f.Type == TypeTime || f.Type == TypeChoice
+		switch {
+		case m.Func == AggCountColumn:
+		case (m.Func == AggSum || m.Func == AggAvg) && numeric:
+		case (m.Func == AggMin || m.Func == AggMax) && ordered:
+		default:
+			c.verr.add(m.Alias, "cannot take %s of a %s field", m.Func, f.Type)
+			continue
+		}
+		if m.Func == AggAvg {
+			avg := avgMeasure{alias: m.Alias, sum: "_sum_" + m.Alias, count: "_count_" + m.Alias, field: f}
+			p.avgs = append(p.avgs, avg)
+			p.Measures = append(p.Measures,
+				Measure{Alias: avg.sum, Func: AggSum, Field: m.Field},
+				Measure{Alias: avg.count, Func: AggCountColumn, Field: m.Field})
+			continue
+		}
+		p.Measures = append(p.Measures, m)
+	}
+	if c.related > MaxRelated {
+		c.verr.add("where", "has %d related-record conditions, more than the %d allowed", c.related, MaxRelated)
+	}
+	if err := c.verr.err(); err != nil {
+		return nil, fmt.Errorf("aggregate: %w", err)
+	}
+	return p, nil
+}
+
+// Match reports whether rec is one of the records aggregated.
+func (p *AggregatePlan) Match(rec Record, resolve Resolver) (bool, error) {
+	return p.reg.match(p.Entity, p.Where, rec, resolve)
+}
+
+// Key returns the key of g for rec: its canonical value, or the start of
+// its day, month or year.
+func (g GroupBy) Key(rec Record) any {
+	v := rec.Value(g.Field)
+	t, ok := v.(time.Time)
+	if !ok || g.Date == ByValue {
+		return v
+	}
+	switch g.Date {
+	case ByDay:
+		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	case ByMonth:
+		return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+	}
+	return time.Date(t.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
+}
+
+// Accumulator computes an AggregatePlan's rows over records fed to it one
+// at a time, as the memory store does.
+type Accumulator struct {
+	plan   *AggregatePlan
+	groups map[string]AggregateRow
+	order  []string
+	err    error
+}
+
+// NewAccumulator starts an aggregation.
+func (p *AggregatePlan) NewAccumulator() *Accumulator {
+	return &Accumulator{plan: p, groups: map[string]AggregateRow{}}
+}
+
+// Add counts rec in its group.
+func (a *Accumulator) Add(rec Record) {
+	if a.err != nil {
+		return
+	}
+	keys := make([]any, len(a.plan.GroupBy))
+	var id strings.Builder
+	for i, g := range a.plan.GroupBy {
+		keys[i] = g.Key(rec)
+		fmt.Fprintf(&id, "%T:%v|", keys[i], keys[i])
+	}
+	row := a.group(id.String(), keys)
+	for _, m := range a.plan.Measures {
+		if a.err = accumulate(row, m, rec.Value(m.Field)); a.err != nil {
+			return
+		}
+	}
+}
+
+func (a *Accumulator) group(id string, keys []any) AggregateRow {
+	if row, ok := a.groups[id]; ok {
+		return row
+	}
+	row := AggregateRow{}
+	for i, g := range a.plan.GroupBy {
+		row[g.Alias] = keys[i]
+	}
+	for _, m := range a.plan.Measures {
+		row[m.Alias] = nil
+		if m.Func == AggCount || m.Func == AggCountColumn {
+			row[m.Alias] = int64(0)
+		}
+	}
+	a.groups[id] = row
+	a.order = append(a.order, id)
+	return row
+}
+
+func accumulate(row AggregateRow, m Measure, v any) error {
+	if m.Func == AggCount {
+		row[m.Alias] = row[m.Alias].(int64) + 1
+		return nil
+	}
+	if v == nil {
+		return nil
+	}
+	cur := row[m.Alias]
+	switch m.Func {
+	case AggCountColumn:
+		row[m.Alias] = cur.(int64) + 1
+	case AggSum:
+		if cur == nil {
+			row[m.Alias] = v
+			return nil
+		}
+		switch x := v.(type) {
+		case int64:
+			row[m.Alias] = cur.(int64) + x
+		case decimal.Decimal:
+			row[m.Alias] = cur.(decimal.Decimal).Add(x)
+		case Money:
+			sum, err := cur.(Money).Add(x)
+			if err != nil {
+				return fmt.Errorf("sum %s: %w", m.Field, err)
+			}
+			row[m.Alias] = sum
+		}
+	case AggMin, AggMax:
+		if cur == nil {
+			row[m.Alias] = v
+			return nil
+		}
+		c, err := compareValues(v, cur)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", m.Func, m.Field, err)
+		}
+		if (m.Func == AggMin && c < 0) || (m.Func == AggMax && c > 0) {
+			row[m.Alias] = v
+		}
+	}
+	return nil
+}
+
+// compareValues orders canonical values; money only within one currency.
+// Equal text in another case orders by its exact bytes, so min and max are
+// the same on every store.
+func compareValues(a, b any) (int, error) {
+	if m, ok := a.(Money); ok {
+		return m.Cmp(b.(Money))
+	}
+	if c := CompareKeys(a, b); c != 0 {
+		return c, nil
+	}
+	if s, ok := a.(string); ok {
+		return strings.Compare(s, b.(string)), nil
+	}
+	return 0, nil
+}
+
+// Rows returns the accumulated rows, for Finish.
+func (a *Accumulator) Rows() ([]AggregateRow, error) {
+	if a.err != nil {
+		return nil, a.err
+	}
+	if len(a.plan.GroupBy) == 0 && len(a.order) == 0 {
+		a.group("", nil)
+	}
+	out := make([]AggregateRow, len(a.order))
+	for i, id := range a.order {
+		out[i] = a.groups[id]
+	}
+	return out, nil
+}
+
+// Finish turns an adapter's rows into the aggregation's result: averages
+// computed, decimals in canonical form, rows ordered by their group keys
+// (nulls first, text ignoring ASCII case, then by its exact bytes).
+func (p *AggregatePlan) Finish(rows []AggregateRow) []AggregateRow {
+	for _, row := range rows {
+		for _, m := range p.Measures {
+			if f, ok := p.Entity.Field(m.Field); ok && m.Func != AggCount && m.Func != AggCountColumn {
+				row[m.Alias] = canonicalNumber(f, row[m.Alias])
+			}
+		}
+		for _, avg := range p.avgs {
+			row[avg.alias] = average(row[avg.sum], row[avg.count].(int64))
+			delete(row, avg.sum)
+			delete(row, avg.count)
+		}
+	}
+	slices.SortStableFunc(rows, func(a, b AggregateRow) int {
+		for _, g := range p.GroupBy {
+			f, _ := p.Entity.Field(g.Field)
+			ka, kb := SortKey(f, a[g.Alias]), SortKey(f, b[g.Alias])
+			if c, _ := compareValues(ka, kb); c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+	return rows
+}
+
+func canonicalNumber(f *Field, v any) any {
+	switch x := v.(type) {
+	case decimal.Decimal:
+		if f.Type == TypeDecimal {
+			return x.Round(f.Precision)
+		}
+	case Money:
+		return Money{Amount: x.Amount.Round(x.Currency.Precision()), Currency: x.Currency}
+	}
+	return v
+}
+
+func average(sum any, count int64) any {
+	if sum == nil || count == 0 {
+		return nil
+	}
+	n := decimal.NewFromInt(count)
+	switch s := sum.(type) {
+	case int64:
+		return DivRound(decimal.NewFromInt(s), n, AvgPlaces)
+	case decimal.Decimal:
+		return DivRound(s, n, AvgPlaces)
+	case Money:
+		return Money{Amount: DivRound(s.Amount, n, s.Currency.Precision()), Currency: s.Currency}
+	}
+	return nil
+}
+
+// DivRound returns a / b rounded to places decimals by crmkit's rounding
+// rule (half away from zero), exactly: the quotient is never rounded twice.
+// b must not be zero.
+func DivRound(a, b decimal.Decimal, places int32) decimal.Decimal {
+	q, r := a.QuoRem(b, places)
+	// a = b*q + r with |r| < |b|*10^-places: round away from zero when the
+	// remainder is at least half a unit of the last place.
+	unit := decimal.New(1, -places)
+	if r.Abs().Mul(decimal.NewFromInt(2)).Cmp(b.Abs().Mul(unit)) >= 0 {
+		if a.Sign()*b.Sign() < 0 {
+			return q.Sub(unit)
+		}
+		return q.Add(unit)
+	}
+	return q
+}

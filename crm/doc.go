@@ -1,0 +1,26 @@
+// Package crm is crmkit's kernel: what every CRM record is and how it is
+// described, whatever module it belongs to.
+//
+//   - Records: Record with its Header (UUIDv7 ID, version for optimistic
+//     concurrency, owner, created/modified on and by, state and status
+//     reason) and Fields.
+//   - Metadata: Entity and Field declare an entity once (types, lengths,
+//     ranges, options, lookups with their delete behaviour, lifecycle);
+//     a Registry holds them. Validation (CheckCreate, CheckUpdate) is
+//     driven by it and reports every bad field in one *ValidationError.
+//   - Lifecycles: Lifecycle tables of states, status reasons and events,
+//     run with looplab/fsm; a refused event is a *TransitionError.
+//   - Money: Money and Currency on shopspring/decimal, with one rounding
+//     rule (half away from zero) and no silent currency mixing.
+//   - Queries: Query, Filter (Condition, Group, Related), Order, Cursor and
+//     Aggregation: one model for search, views, marketing lists, reports
+//     and workflow conditions. PlanQuery checks a query against metadata
+//     and lowers it for storage adapters; Plan.Match and Plan.Compare
+//     define what it means.
+//   - Errors callers test with errors.Is: ErrNotFound, ErrConflict,
+//     ErrInvalidTransition, ErrDuplicate, ErrValidation, ErrRestricted.
+//   - Who and when: WithCaller puts the acting user in a context; a Clock
+//     gives the time.
+//
+// The kernel does no I/O. Reading and writing records is package storage.
+package crm

@@ -1,0 +1,265 @@
+package crm
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+)
+
+// This file defines what a Plan means, record by record. The memory store
+// answers queries with it; SQL adapters compile to the same semantics and
+// the conformance suite and differential tests hold them to it.
+
+// Resolver returns the record of entity with the given ID, for conditions
+// on related records; found is false when there is none.
+type Resolver func(entity string, id ID) (rec Record, found bool, err error)
+
+// Match reports whether rec satisfies the plan's filter.
+func (p *Plan) Match(rec Record, resolve Resolver) (bool, error) {
+	return p.reg.match(p.Entity, p.Where, rec, resolve)
+}
+
+func (r *Registry) match(e *Entity, f Filter, rec Record, resolve Resolver) (bool, error) {
+	switch f := f.(type) {
+	case nil:
+		return true, nil
+	case Condition:
+		field, _ := e.Field(f.Field)
+		return matchCondition(field, f, rec.Value(f.Field)), nil
+	case Group:
+		for _, sub := range f.Filters {
+			ok, err := r.match(e, sub, rec, resolve)
+			if err != nil {
+				return false, err
+			}
+			if ok == f.Or {
+				return ok, nil
+			}
+		}
+		return !f.Or, nil
+	case Related:
+		ref, _ := rec.Value(f.Lookup).(Ref)
+		if ref.IsZero() || ref.Entity != f.Entity {
+			return false, nil
+		}
+		target, err := r.Entity(f.Entity)
+		if err != nil {
+			return false, err
+		}
+		other, found, err := resolve(f.Entity, ref.ID)
+		if err != nil || !found {
+			return false, err
+		}
+		return r.match(target, f.Where, other, resolve)
+	}
+	return false, fmt.Errorf("match: filter of unknown type %T", f)
+}
+
+func matchCondition(f *Field, c Condition, v any) bool {
+	switch c.Op {
+	case OpNull:
+		return v == nil
+	case OpNotNull:
+		return v != nil
+	}
+	if v == nil {
+		return false
+	}
+	if m, ok := v.(Money); ok {
+		want := c.Values[0].(Money)
+		if m.Currency != want.Currency {
+			return false
+		}
+		return compareOp(c.Op, m.Amount.Cmp(want.Amount))
+	}
+	key := SortKey(f, v)
+	switch c.Op {
+	case OpEq, OpNe, OpLt, OpLe, OpGt, OpGe:
+		return compareOp(c.Op, CompareKeys(key, c.Values[0]))
+	case OpIn, OpNotIn:
+		for _, want := range c.Values {
+			if CompareKeys(key, want) == 0 {
+				return c.Op == OpIn
+			}
+		}
+		return c.Op == OpNotIn
+	case OpLike:
+		return MatchLike(c.Values[0].(string), key.(string))
+	case OpNotLike:
+		return !MatchLike(c.Values[0].(string), key.(string))
+	}
+	return false
+}
+
+func compareOp(op Operator, cmp int) bool {
+	switch op {
+	case OpEq:
+		return cmp == 0
+	case OpNe:
+		return cmp != 0
+	case OpLt:
+		return cmp < 0
+	case OpLe:
+		return cmp <= 0
+	case OpGt:
+		return cmp > 0
+	case OpGe:
+		return cmp >= 0
+	}
+	return false
+}
+
+// FoldText is the case folding of every text comparison: ASCII letters are
+// lowered, every other character is kept. Text orders by the bytes of its
+// folded UTF-8 form.
+func FoldText(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+// CompareKeys orders two sort keys of the same field: nil first, text by
+// its folded form, IDs by their bytes. It returns -1, 0 or +1.
+func CompareKeys(a, b any) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return -1
+	case b == nil:
+		return 1
+	}
+	switch x := a.(type) {
+	case string:
+		return strings.Compare(FoldText(x), FoldText(b.(string)))
+	case int64:
+		return cmpOrdered(x, b.(int64))
+	case int32:
+		return cmpOrdered(x, b.(int32))
+	case decimal.Decimal:
+		return x.Cmp(b.(decimal.Decimal))
+	case bool:
+		y := b.(bool)
+		switch {
+		case x == y:
+			return 0
+		case !x:
+			return -1
+		}
+		return 1
+	case time.Time:
+		return x.Compare(b.(time.Time))
+	case ID:
+		y := b.(ID)
+		return bytes.Compare(x[:], y[:])
+	}
+	panic(fmt.Sprintf("crm: no order for %T", a))
+}
+
+func cmpOrdered[T int64 | int32](a, b T) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// MatchLike reports whether s matches a LIKE pattern: % matches any run of
+// characters, _ exactly one, \ makes the next character literal; letters
+// match ignoring ASCII case.
+func MatchLike(pattern, s string) bool {
+	return likeFrom(FoldText(pattern), FoldText(s))
+}
+
+func likeFrom(p, s string) bool {
+	for len(p) > 0 {
+		pc, n := utf8.DecodeRuneInString(p)
+		switch pc {
+		case '%':
+			for len(p) > 0 && p[0] == '%' {
+				p = p[1:]
+			}
+			if p == "" {
+				return true
+			}
+			for i := 0; i <= len(s); {
+				if likeFrom(p, s[i:]) {
+					return true
+				}
+				if i == len(s) {
+					break
+				}
+				_, w := utf8.DecodeRuneInString(s[i:])
+				i += w
+			}
+			return false
+		case '_':
+			if s == "" {
+				return false
+			}
+			_, w := utf8.DecodeRuneInString(s)
+			p, s = p[n:], s[w:]
+			continue
+		case '\\':
+			if len(p) > n {
+				p = p[n:]
+				pc, n = utf8.DecodeRuneInString(p)
+			}
+		}
+		sc, w := utf8.DecodeRuneInString(s)
+		if s == "" || sc != pc {
+			return false
+		}
+		p, s = p[n:], s[w:]
+	}
+	return s == ""
+}
+
+// Compare orders two records by the plan's sort: -1 when a comes first.
+func (p *Plan) Compare(a, b Record) int {
+	for _, o := range p.OrderBy {
+		f, _ := p.Entity.Field(o.Field)
+		c := CompareKeys(SortKey(f, a.Value(o.Field)), SortKey(f, b.Value(o.Field)))
+		if o.Desc {
+			c = -c
+		}
+		if c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+// IsAfter reports whether rec sorts after the plan's cursor, and so belongs
+// to the page it asks for. Without a cursor every record does.
+func (p *Plan) IsAfter(rec Record) bool {
+	if p.After == nil {
+		return true
+	}
+	for i, o := range p.OrderBy {
+		f, _ := p.Entity.Field(o.Field)
+		c := CompareKeys(SortKey(f, rec.Value(o.Field)), p.After[i])
+		if o.Desc {
+			c = -c
+		}
+		if c != 0 {
+			return c > 0
+		}
+	}
+	return false
+}

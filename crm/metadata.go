@@ -1,0 +1,409 @@
+package crm
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+
+	"github.com/shopspring/decimal"
+)
+
+// FieldType is the kind of value a field holds. The numeric values are
+// stable: new types are added at the end.
+type FieldType int
+
+// Field types.
+const (
+	// TypeText is a string of at most MaxLength characters (Dynamics'
+	// single line and multiple lines of text).
+	TypeText FieldType = iota + 1
+	// TypeInteger is a whole number (int64), by default in the 32-bit range.
+	TypeInteger
+	// TypeDecimal is an exact decimal.Decimal with Precision decimal places.
+	TypeDecimal
+	// TypeMoney is a Money: an exact amount with its currency.
+	TypeMoney
+	// TypeBool is a bool.
+	TypeBool
+	// TypeTime is a time.Time, kept in UTC to the microsecond; DateOnly
+	// fields keep the date alone.
+	TypeTime
+	// TypeChoice is one int32 value of the field's Options (an option set).
+	TypeChoice
+	// TypeLookup is a Ref to a record of one of the field's Targets.
+	TypeLookup
+	// TypeID is a record ID. Only the system field "id" has it.
+	TypeID
+)
+
+var fieldTypeNames = map[FieldType]string{
+	TypeText: "text", TypeInteger: "integer", TypeDecimal: "decimal", TypeMoney: "money",
+	TypeBool: "bool", TypeTime: "time", TypeChoice: "choice", TypeLookup: "lookup", TypeID: "id",
+}
+
+func (t FieldType) String() string {
+	if n, ok := fieldTypeNames[t]; ok {
+		return n
+	}
+	return fmt.Sprintf("FieldType(%d)", int(t))
+}
+
+// DeleteBehavior says what happens to a record when the record its lookup
+// points at is deleted (Dynamics' cascade configuration for Delete).
+type DeleteBehavior int
+
+// Delete behaviours. The zero value is RemoveLink, Dynamics' "referential".
+const (
+	// DeleteRemoveLink clears the lookup on the referring record.
+	DeleteRemoveLink DeleteBehavior = iota
+	// DeleteCascade deletes the referring record too.
+	DeleteCascade
+	// DeleteRestrict refuses to delete the target while records refer to it.
+	DeleteRestrict
+)
+
+func (b DeleteBehavior) String() string {
+	switch b {
+	case DeleteRemoveLink:
+		return "remove link"
+	case DeleteCascade:
+		return "cascade"
+	case DeleteRestrict:
+		return "restrict"
+	}
+	return fmt.Sprintf("DeleteBehavior(%d)", int(b))
+}
+
+// Option is one value of a choice field.
+type Option struct {
+	Value int32
+	Label string
+}
+
+// Field limits from Dynamics' metadata.
+const (
+	DefaultTextLength = 100
+	MaxTextLength     = 1_048_576
+	DefaultPrecision  = 2
+	MaxDecimalPlaces  = 10
+)
+
+// Field describes one field of an entity.
+type Field struct {
+	Name  string    // logical name: lower case letters, digits and '_'
+	Label string    // display name; defaults to Name
+	Type  FieldType // what it holds
+	// Required fields must have a value on create and cannot be cleared
+	// (Dynamics' SystemRequired level, which the platform enforces).
+	Required bool
+	// Immutable fields can be set on create only.
+	Immutable bool
+	// MaxLength is the longest text in characters; 0 means
+	// DefaultTextLength.
+	MaxLength int
+	// Precision is the number of decimal places of a decimal field (0..10);
+	// money fields take theirs from the currency.
+	Precision int32
+	// Min and Max bound integer and decimal values. Nil means Dynamics'
+	// defaults: the int32 range for integers, ±100,000,000,000 for decimals
+	// and ±922,337,203,685,477 for money.
+	Min, Max *decimal.Decimal
+	// Options are the values of a choice field.
+	Options []Option
+	// Targets are the entities a lookup may point at (two or more for a
+	// polymorphic lookup such as a contact's parent customer).
+	Targets []string
+	// OnDelete is what happens to this record when its lookup's target is
+	// deleted.
+	OnDelete DeleteBehavior
+	// DateOnly time fields keep a calendar date: midnight UTC.
+	DateOnly bool
+	// System fields are kept by the platform and never set by callers.
+	System bool
+}
+
+// MaxLen returns the field's effective maximum text length.
+func (f *Field) MaxLen() int {
+	if f.MaxLength == 0 {
+		return DefaultTextLength
+	}
+	return f.MaxLength
+}
+
+// Option returns the option with value v.
+func (f *Field) Option(v int32) (Option, bool) {
+	for _, o := range f.Options {
+		if o.Value == v {
+			return o, true
+		}
+	}
+	return Option{}, false
+}
+
+// Targets the lookup field may point at.
+func (f *Field) targets(entity string) bool { return slices.Contains(f.Targets, entity) }
+
+// Names of the system fields every entity has. They are part of every
+// record's header (Record.ID, Record.Version, ...) and can be queried and
+// sorted on like any declared field.
+const (
+	FieldID         = "id"
+	FieldVersion    = "version"
+	FieldOwner      = "ownerid"
+	FieldCreatedOn  = "createdon"
+	FieldCreatedBy  = "createdby"
+	FieldModifiedOn = "modifiedon"
+	FieldModifiedBy = "modifiedby"
+	FieldState      = "statecode"
+	FieldStatus     = "statuscode"
+)
+
+// systemFields are the header fields, in storage order.
+var systemFields = []Field{
+	{Name: FieldID, Type: TypeID, Required: true, System: true},
+	{Name: FieldVersion, Type: TypeInteger, Required: true, System: true},
+	{Name: FieldOwner, Type: TypeLookup, Targets: []string{UserEntity, TeamEntity}, Required: true, System: true},
+	{Name: FieldCreatedOn, Type: TypeTime, Required: true, System: true},
+	{Name: FieldCreatedBy, Type: TypeLookup, Targets: []string{UserEntity}, Required: true, System: true},
+	{Name: FieldModifiedOn, Type: TypeTime, Required: true, System: true},
+	{Name: FieldModifiedBy, Type: TypeLookup, Targets: []string{UserEntity}, Required: true, System: true},
+	{Name: FieldState, Type: TypeChoice, Required: true, System: true},
+	{Name: FieldStatus, Type: TypeChoice, Required: true, System: true},
+}
+
+// SystemFields returns the header fields every entity has, in a fixed order.
+func SystemFields() []Field { return slices.Clone(systemFields) }
+
+// Entity describes one entity type: its name, fields and lifecycle. Declare
+// it once, register it in a Registry, and never change it afterwards:
+// validation, storage, queries and lifecycles all read it.
+type Entity struct {
+	Name        string // logical name, e.g. "account"
+	Label       string // display name; defaults to Name
+	PrimaryName string // the field lookups display, e.g. "name"
+	Fields      []Field
+	// Lifecycle is the entity's states, status reasons and transitions;
+	// nil for entities without state (a competitor).
+	Lifecycle *Lifecycle
+
+	index map[string]*Field // system and declared fields by name
+}
+
+// Field returns the named field, system fields included.
+func (e *Entity) Field(name string) (*Field, bool) {
+	f, ok := e.index[name]
+	return f, ok
+}
+
+// AllFields returns the system fields followed by the declared fields.
+func (e *Entity) AllFields() []Field {
+	return append(SystemFields(), e.Fields...)
+}
+
+// Lookups returns the entity's declared lookup fields.
+func (e *Entity) Lookups() []*Field {
+	var out []*Field
+	for i := range e.Fields {
+		if e.Fields[i].Type == TypeLookup {
+			out = append(out, &e.Fields[i])
+		}
+	}
+	return out
+}
+
+var namePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,49}$`)
+
+// ValidName reports whether s can name an entity or a field: a lower-case
+// letter, then up to 49 lower-case letters, digits or underscores. Storage
+// adapters rely on it: identifiers only ever come from validated metadata.
+func ValidName(s string) bool { return namePattern.MatchString(s) }
+
+// Relationship is a lookup seen from the entity it points at: records of
+// From refer to To through Field.
+type Relationship struct {
+	From     string // the referring entity
+	Field    string // its lookup field
+	To       string // the referenced entity
+	OnDelete DeleteBehavior
+}
+
+// Registry holds the entity metadata of one application. Build it at start
+// up, then share it: after the last Register it is read-only and safe for
+// concurrent use.
+type Registry struct {
+	entities map[string]*Entity
+	order    []string
+	inbound  map[string][]Relationship
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry {
+	return &Registry{entities: map[string]*Entity{}, inbound: map[string][]Relationship{}}
+}
+
+// Register checks and adds entities. Entities registered in one call may
+// refer to each other; lookups may also target entities registered before.
+// Nothing is added if any entity is invalid.
+func (r *Registry) Register(entities ...*Entity) error {
+	batch := map[string]*Entity{}
+	var prepared []*Entity
+	for _, src := range entities {
+		e := cloneEntity(src)
+		if err := e.prepare(); err != nil {
+			return fmt.Errorf("register entity %q: %w", src.Name, err)
+		}
+		if _, dup := r.entities[e.Name]; dup {
+			return fmt.Errorf("register entity %q: %w", e.Name, ErrDuplicate)
+		}
+		if _, dup := batch[e.Name]; dup {
+			return fmt.Errorf("register entity %q twice: %w", e.Name, ErrDuplicate)
+		}
+		batch[e.Name] = e
+		prepared = append(prepared, e)
+	}
+	for _, e := range prepared {
+		for _, f := range e.Lookups() {
+			for _, t := range f.Targets {
+				_, known := r.entities[t]
+				_, inBatch := batch[t]
+				if !known && !inBatch && t != UserEntity && t != TeamEntity {
+					return fmt.Errorf("register entity %q: lookup %q targets unknown entity %q", e.Name, f.Name, t)
+				}
+			}
+		}
+	}
+	for _, e := range prepared {
+		r.entities[e.Name] = e
+		r.order = append(r.order, e.Name)
+		for _, f := range e.Lookups() {
+			for _, t := range f.Targets {
+				r.inbound[t] = append(r.inbound[t], Relationship{From: e.Name, Field: f.Name, To: t, OnDelete: f.OnDelete})
+			}
+		}
+	}
+	return nil
+}
+
+// Entity returns the named entity, or an error matching ErrNotFound.
+func (r *Registry) Entity(name string) (*Entity, error) {
+	e, ok := r.entities[name]
+	if !ok {
+		return nil, fmt.Errorf("entity %q: %w", name, ErrNotFound)
+	}
+	return e, nil
+}
+
+// Entities returns every registered entity in registration order.
+func (r *Registry) Entities() []*Entity {
+	out := make([]*Entity, len(r.order))
+	for i, n := range r.order {
+		out[i] = r.entities[n]
+	}
+	return out
+}
+
+// ReferencedBy returns the relationships through which other records can
+// refer to records of the named entity.
+func (r *Registry) ReferencedBy(entity string) []Relationship {
+	return slices.Clone(r.inbound[entity])
+}
+
+func cloneEntity(src *Entity) *Entity {
+	e := *src
+	e.Fields = make([]Field, len(src.Fields))
+	for i, f := range src.Fields {
+		f.Options = slices.Clone(f.Options)
+		f.Targets = slices.Clone(f.Targets)
+		e.Fields[i] = f
+	}
+	if src.Lifecycle != nil {
+		lc := src.Lifecycle.clone()
+		e.Lifecycle = lc
+	}
+	return &e
+}
+
+// prepare checks the entity's declaration and builds its field index.
+func (e *Entity) prepare() error {
+	if !ValidName(e.Name) {
+		return fmt.Errorf("name %q is not a valid logical name", e.Name)
+	}
+	if e.Label == "" {
+		e.Label = e.Name
+	}
+	e.index = map[string]*Field{}
+	for i := range systemFields {
+		e.index[systemFields[i].Name] = &systemFields[i]
+	}
+	for i := range e.Fields {
+		f := &e.Fields[i]
+		if err := f.check(); err != nil {
+			return fmt.Errorf("field %q: %w", f.Name, err)
+		}
+		if _, dup := e.index[f.Name]; dup {
+			return fmt.Errorf("field %q is declared twice or is a system field", f.Name)
+		}
+		e.index[f.Name] = f
+	}
+	if e.PrimaryName != "" {
+		if f, ok := e.index[e.PrimaryName]; !ok || f.Type != TypeText {
+			return fmt.Errorf("primary name %q is not a text field", e.PrimaryName)
+		}
+	}
+	if e.Lifecycle != nil {
+		if err := e.Lifecycle.prepare(); err != nil {
+			return fmt.Errorf("lifecycle: %w", err)
+		}
+	}
+	return nil
+}
+
+func (f *Field) check() error {
+	if !ValidName(f.Name) {
+		return fmt.Errorf("not a valid logical name")
+	}
+	if f.Label == "" {
+		f.Label = f.Name
+	}
+	if f.System {
+		return fmt.Errorf("only the platform declares system fields")
+	}
+	switch f.Type {
+	case TypeText:
+		if f.MaxLength < 0 || f.MaxLength > MaxTextLength {
+			return fmt.Errorf("max length %d outside 0..%d", f.MaxLength, MaxTextLength)
+		}
+	case TypeDecimal:
+		if f.Precision < 0 || f.Precision > MaxDecimalPlaces {
+			return fmt.Errorf("precision %d outside 0..%d", f.Precision, MaxDecimalPlaces)
+		}
+	case TypeInteger, TypeMoney, TypeBool, TypeTime:
+	case TypeChoice:
+		if len(f.Options) == 0 {
+			return fmt.Errorf("a choice needs options")
+		}
+		seen := map[int32]bool{}
+		for _, o := range f.Options {
+			if seen[o.Value] {
+				return fmt.Errorf("option value %d appears twice", o.Value)
+			}
+			seen[o.Value] = true
+		}
+	case TypeLookup:
+		if len(f.Targets) == 0 {
+			return fmt.Errorf("a lookup needs at least one target entity")
+		}
+		if f.OnDelete < DeleteRemoveLink || f.OnDelete > DeleteRestrict {
+			return fmt.Errorf("unknown delete behaviour %d", f.OnDelete)
+		}
+		if f.OnDelete == DeleteRemoveLink && f.Required {
+			return fmt.Errorf("a required lookup cannot remove its link on delete; use cascade or restrict")
+		}
+	default:
+		return fmt.Errorf("unknown type %v", f.Type)
+	}
+	if f.Min != nil && f.Max != nil && f.Min.GreaterThan(*f.Max) {
+		return fmt.Errorf("min %s above max %s", f.Min, f.Max)
+	}
+	return nil
+}

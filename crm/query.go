@@ -1,0 +1,270 @@
+package crm
+
+import "fmt"
+
+// Operator is a condition operator. The names are FetchXML's.
+type Operator int
+
+// Condition operators. Comparisons never match null: a null field fails
+// every operator except Null. Text comparisons ignore the case of ASCII
+// letters, as Dynamics' do.
+const (
+	OpEq           Operator = iota + 1 // equal
+	OpNe                               // not equal
+	OpLt                               // less than
+	OpLe                               // less than or equal
+	OpGt                               // greater than
+	OpGe                               // greater than or equal
+	OpLike                             // SQL LIKE: % any run, _ one character, \ escapes
+	OpNotLike                          // not LIKE
+	OpBeginsWith                       // text starts with the value
+	OpNotBeginWith                     // text does not start with the value
+	OpEndsWith                         // text ends with the value
+	OpNotEndWith                       // text does not end with the value
+	OpIn                               // equal to one of the values
+	OpNotIn                            // equal to none of the values
+	OpNull                             // no value
+	OpNotNull                          // any value
+	OpBetween                          // inclusive range of two values
+	OpNotBetween                       // outside the inclusive range
+	OpOn                               // time on the given day (UTC)
+	OpOnOrBefore                       // time on or before the given day
+	OpOnOrAfter                        // time on or after the given day
+	OpToday                            // time today
+	OpYesterday                        // time yesterday
+	OpTomorrow                         // time tomorrow
+	OpLastXDays                        // time in the last N days, today included
+	OpNextXDays                        // time in the next N days, today included
+	OpLastXHours                       // time in the last N hours (not on date-only fields)
+	OpThisMonth                        // time in the current calendar month
+	OpLastMonth                        // time in the previous calendar month
+	OpNextMonth                        // time in the next calendar month
+	OpThisYear                         // time in the current calendar year
+	OpLastYear                         // time in the previous calendar year
+	OpOlderThanXDays                   // time before now minus N days
+)
+
+var operatorNames = [...]string{
+	OpEq: "eq", OpNe: "ne", OpLt: "lt", OpLe: "le", OpGt: "gt", OpGe: "ge",
+	OpLike: "like", OpNotLike: "not-like", OpBeginsWith: "begins-with", OpNotBeginWith: "not-begin-with",
+	OpEndsWith: "ends-with", OpNotEndWith: "not-end-with", OpIn: "in", OpNotIn: "not-in",
+	OpNull: "null", OpNotNull: "not-null", OpBetween: "between", OpNotBetween: "not-between",
+	OpOn: "on", OpOnOrBefore: "on-or-before", OpOnOrAfter: "on-or-after",
+	OpToday: "today", OpYesterday: "yesterday", OpTomorrow: "tomorrow",
+	OpLastXDays: "last-x-days", OpNextXDays: "next-x-days", OpLastXHours: "last-x-hours",
+	OpThisMonth: "this-month", OpLastMonth: "last-month", OpNextMonth: "next-month",
+	OpThisYear: "this-year", OpLastYear: "last-year", OpOlderThanXDays: "olderthan-x-days",
+}
+
+func (o Operator) String() string {
+	if o > 0 && int(o) < len(operatorNames) {
+		return operatorNames[o]
+	}
+	return fmt.Sprintf("Operator(%d)", int(o))
+}
+
+// ParseOperator returns the operator with a FetchXML name such as "eq".
+func ParseOperator(name string) (Operator, error) {
+	for i, n := range operatorNames {
+		if n == name && i > 0 {
+			return Operator(i), nil
+		}
+	}
+	return 0, fmt.Errorf("parse operator %q: %w", name, ErrNotFound)
+}
+
+// Filter is a condition on records: a Condition, an And/Or Group, or a
+// Related condition on the record a lookup points at. The nil Filter
+// matches every record.
+type Filter interface{ filter() }
+
+// Condition compares one field with values.
+type Condition struct {
+	Field  string
+	Op     Operator
+	Values []any
+}
+
+// Group joins filters: all of them (And) or any of them (Or). An empty And
+// matches everything; an empty Or matches nothing.
+type Group struct {
+	Or      bool
+	Filters []Filter
+}
+
+// Related holds when the record that Lookup points at is an Entity record
+// matching Where: "contacts whose parent account is in Paris".
+type Related struct {
+	Lookup string // a lookup field of the queried entity
+	Entity string // the target entity; may be empty for a single-target lookup
+	Where  Filter
+}
+
+func (Condition) filter() {}
+func (Group) filter()     {}
+func (Related) filter()   {}
+
+// Where returns a condition on field.
+func Where(field string, op Operator, values ...any) Condition {
+	return Condition{Field: field, Op: op, Values: values}
+}
+
+// Eq returns field = v.
+func Eq(field string, v any) Condition { return Where(field, OpEq, v) }
+
+// Ne returns field <> v.
+func Ne(field string, v any) Condition { return Where(field, OpNe, v) }
+
+// Lt returns field < v.
+func Lt(field string, v any) Condition { return Where(field, OpLt, v) }
+
+// Le returns field <= v.
+func Le(field string, v any) Condition { return Where(field, OpLe, v) }
+
+// Gt returns field > v.
+func Gt(field string, v any) Condition { return Where(field, OpGt, v) }
+
+// Ge returns field >= v.
+func Ge(field string, v any) Condition { return Where(field, OpGe, v) }
+
+// Like returns field LIKE pattern.
+func Like(field, pattern string) Condition { return Where(field, OpLike, pattern) }
+
+// BeginsWith returns "field starts with prefix".
+func BeginsWith(field, prefix string) Condition { return Where(field, OpBeginsWith, prefix) }
+
+// In returns "field is one of values".
+func In(field string, values ...any) Condition { return Where(field, OpIn, values...) }
+
+// NotIn returns "field is none of values".
+func NotIn(field string, values ...any) Condition { return Where(field, OpNotIn, values...) }
+
+// IsNull returns "field has no value".
+func IsNull(field string) Condition { return Where(field, OpNull) }
+
+// NotNull returns "field has a value".
+func NotNull(field string) Condition { return Where(field, OpNotNull) }
+
+// Between returns lo <= field <= hi.
+func Between(field string, lo, hi any) Condition { return Where(field, OpBetween, lo, hi) }
+
+// And returns a group matching records that match every filter.
+func And(filters ...Filter) Group { return Group{Filters: filters} }
+
+// Or returns a group matching records that match any filter.
+func Or(filters ...Filter) Group { return Group{Or: true, Filters: filters} }
+
+// Through returns a condition on the entity record that lookup points at.
+func Through(lookup, entity string, where Filter) Related {
+	return Related{Lookup: lookup, Entity: entity, Where: where}
+}
+
+// Order sorts by one field.
+type Order struct {
+	Field string
+	Desc  bool
+}
+
+// Asc sorts by field, smallest first (nulls first).
+func Asc(field string) Order { return Order{Field: field} }
+
+// Desc sorts by field, largest first (nulls last).
+func Desc(field string) Order { return Order{Field: field, Desc: true} }
+
+// Paging limits, from Dynamics.
+const (
+	DefaultPageSize = 5000
+	MaxPageSize     = 5000
+	MaxRelated      = 15 // related-record conditions in one query
+)
+
+// Query selects records of one entity.
+type Query struct {
+	Entity  string
+	Where   Filter
+	OrderBy []Order // the record ID is always the last tiebreak
+	// Limit is the page size for a page query (0 means DefaultPageSize).
+	// Iteration ignores it unless it is set, and then stops after Limit
+	// records.
+	Limit int
+	// After continues from the page that returned this cursor.
+	After Cursor
+}
+
+// Cursor marks the end of one page of a query: keyset paging, so a page is
+// as fast at the millionth row as at the first and no row is skipped or
+// repeated when rows are added between pages. It is opaque.
+type Cursor string
+
+// Page is one page of a query's results.
+type Page struct {
+	Records []Record
+	// Next continues the query after this page; empty when More is false.
+	Next Cursor
+	More bool
+}
+
+// Aggregate functions. Nulls are ignored by every function but Count.
+type AggFunc int
+
+// Aggregate functions.
+const (
+	AggCount       AggFunc = iota + 1 // rows
+	AggCountColumn                    // non-null values of a field
+	AggSum                            // sum (integer, decimal, money)
+	AggAvg                            // average (integer, decimal, money), rounded to AvgPlaces
+	AggMin                            // smallest value
+	AggMax                            // largest value
+)
+
+var aggNames = [...]string{AggCount: "count", AggCountColumn: "countcolumn", AggSum: "sum", AggAvg: "avg", AggMin: "min", AggMax: "max"}
+
+func (a AggFunc) String() string {
+	if a > 0 && int(a) < len(aggNames) {
+		return aggNames[a]
+	}
+	return fmt.Sprintf("AggFunc(%d)", int(a))
+}
+
+// AvgPlaces is the number of decimal places an average is rounded to
+// (half away from zero).
+const AvgPlaces = 10
+
+// DateGrouping groups a time field by a calendar unit (UTC).
+type DateGrouping int
+
+// Date groupings. The group key is the first instant of the unit.
+const (
+	ByValue DateGrouping = iota // the value itself
+	ByDay
+	ByMonth
+	ByYear
+)
+
+// Measure is one computed column of an aggregation.
+type Measure struct {
+	Alias string // the result key; must be unique among measures and groups
+	Func  AggFunc
+	Field string // not used by AggCount
+}
+
+// GroupBy is one grouping column of an aggregation.
+type GroupBy struct {
+	Alias string // the result key; defaults to Field
+	Field string
+	Date  DateGrouping
+}
+
+// Aggregation computes measures over the records of one entity that match a
+// filter, grouped by fields, in the store: records are never loaded to be
+// counted. Rows come back ordered by the group keys, nulls first.
+type Aggregation struct {
+	Entity   string
+	Where    Filter
+	GroupBy  []GroupBy
+	Measures []Measure
+}
+
+// AggregateRow is one group: its keys and measures by alias. A sum, min, max
+// or average over no values is nil.
+type AggregateRow map[string]any

@@ -1,0 +1,271 @@
+package crm
+
+import (
+	"fmt"
+	"slices"
+	"time"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+)
+
+// Default value ranges, from Dynamics' metadata.
+var (
+	minInteger = decimal.NewFromInt(-2_147_483_648)
+	maxInteger = decimal.NewFromInt(2_147_483_647)
+	maxDecimal = decimal.NewFromInt(100_000_000_000)
+	minDecimal = maxDecimal.Neg()
+	maxMoney   = decimal.NewFromInt(922_337_203_685_477)
+	minMoney   = maxMoney.Neg()
+	// EarliestTime is the earliest time a time field accepts.
+	EarliestTime = time.Date(1753, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// CheckCreate validates the fields of a new record and returns them in
+// canonical form. Every bad field is reported in one *ValidationError.
+func (e *Entity) CheckCreate(fields Fields) (Fields, error) {
+	verr := &ValidationError{Entity: e.Name}
+	out := make(Fields, len(fields))
+	for _, name := range sortedKeys(fields) {
+		if v, ok := e.checkInput(verr, name, fields[name], false); ok && v != nil {
+			out[name] = v
+		}
+	}
+	for i := range e.Fields {
+		f := &e.Fields[i]
+		if f.Required && out[f.Name] == nil && !verr.Has(f.Name) {
+			verr.add(f.Name, "is required")
+		}
+	}
+	if err := verr.err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CheckUpdate validates the changed fields of an update and returns them in
+// canonical form; a nil value clears a field.
+func (e *Entity) CheckUpdate(changes Fields) (Fields, error) {
+	verr := &ValidationError{Entity: e.Name}
+	out := make(Fields, len(changes))
+	for _, name := range sortedKeys(changes) {
+		if v, ok := e.checkInput(verr, name, changes[name], true); ok {
+			out[name] = v
+		}
+	}
+	if err := verr.err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (e *Entity) checkInput(verr *ValidationError, name string, v any, update bool) (any, bool) {
+	f, ok := e.Field(name)
+	switch {
+	case !ok:
+		verr.add(name, "is not a field of %s", e.Name)
+		return nil, false
+	case f.System:
+		verr.add(name, "is kept by the platform and cannot be set")
+		return nil, false
+	case update && f.Immutable:
+		verr.add(name, "cannot be changed after the record is created")
+		return nil, false
+	}
+	if v == nil {
+		if update && f.Required {
+			verr.add(name, "is required and cannot be cleared")
+			return nil, false
+		}
+		return nil, true
+	}
+	cv, reason := f.Coerce(v)
+	if reason == "" {
+		reason = f.checkRange(cv)
+	}
+	if reason != "" {
+		verr.add(name, "%s", reason)
+		return nil, false
+	}
+	return cv, true
+}
+
+// Coerce converts v to the field's canonical Go type and canonical form
+// (UTC times, decimals at the field's precision). It returns a reason when
+// v cannot be a value of the field; it does not check ranges or lengths.
+func (f *Field) Coerce(v any) (any, string) {
+	wrong := func() (any, string) { return nil, fmt.Sprintf("wants a %s value, got %T", f.Type, v) }
+	switch f.Type {
+	case TypeText:
+		s, ok := v.(string)
+		if !ok {
+			return wrong()
+		}
+		if !utf8.ValidString(s) {
+			return nil, "is not valid UTF-8"
+		}
+		return s, ""
+	case TypeInteger:
+		n, ok := asInt64(v)
+		if !ok {
+			return wrong()
+		}
+		return n, ""
+	case TypeChoice:
+		n, ok := asInt64(v)
+		if !ok {
+			return wrong()
+		}
+		if n < -1<<31 || n > 1<<31-1 {
+			return nil, fmt.Sprintf("value %d is not an option", n)
+		}
+		return int32(n), ""
+	case TypeDecimal:
+		d, ok := v.(decimal.Decimal)
+		if !ok {
+			return wrong()
+		}
+		if places := decimalPlaces(d); places > f.Precision {
+			return nil, fmt.Sprintf("has %d decimal places, more than the %d allowed", places, f.Precision)
+		}
+		return d.Round(f.Precision), ""
+	case TypeMoney:
+		m, ok := v.(Money)
+		if !ok {
+			return wrong()
+		}
+		if !m.Currency.Valid() {
+			return nil, fmt.Sprintf("currency %q is not known", m.Currency)
+		}
+		p := m.Currency.Precision()
+		if places := decimalPlaces(m.Amount); places > p {
+			return nil, fmt.Sprintf("has %d decimal places, more than %s's %d", places, m.Currency, p)
+		}
+		return Money{Amount: m.Amount.Round(p), Currency: m.Currency}, ""
+	case TypeBool:
+		b, ok := v.(bool)
+		if !ok {
+			return wrong()
+		}
+		return b, ""
+	case TypeTime:
+		t, ok := v.(time.Time)
+		if !ok {
+			return wrong()
+		}
+		if f.DateOnly {
+			y, m, d := t.Date()
+			return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), ""
+		}
+		return NormalizeTime(t), ""
+	case TypeLookup:
+		switch r := v.(type) {
+		case Ref:
+			if r.Entity == "" && len(f.Targets) == 1 {
+				r.Entity = f.Targets[0]
+			}
+			return r, ""
+		case ID:
+			if len(f.Targets) != 1 {
+				return nil, "is a lookup to several entities: give a Ref naming one"
+			}
+			return Ref{Entity: f.Targets[0], ID: r}, ""
+		}
+		return wrong()
+	case TypeID:
+		id, ok := v.(ID)
+		if !ok {
+			return wrong()
+		}
+		return id, ""
+	}
+	return wrong()
+}
+
+// checkRange checks a canonical value against the field's limits.
+func (f *Field) checkRange(v any) string {
+	switch f.Type {
+	case TypeText:
+		if n := utf8.RuneCountInString(v.(string)); n > f.MaxLen() {
+			return fmt.Sprintf("is %d characters, longer than the maximum %d", n, f.MaxLen())
+		}
+	case TypeInteger:
+		return f.bounds(decimal.NewFromInt(v.(int64)), minInteger, maxInteger)
+	case TypeDecimal:
+		return f.bounds(v.(decimal.Decimal), minDecimal, maxDecimal)
+	case TypeMoney:
+		return f.bounds(v.(Money).Amount, minMoney, maxMoney)
+	case TypeChoice:
+		if _, ok := f.Option(v.(int32)); !ok {
+			return fmt.Sprintf("value %d is not one of its options", v.(int32))
+		}
+	case TypeTime:
+		if v.(time.Time).Before(EarliestTime) {
+			return "is before 1753-01-01, the earliest time allowed"
+		}
+	case TypeLookup:
+		r := v.(Ref)
+		if r.ID == NilID {
+			return "points at no record: use nil to clear a lookup"
+		}
+		if !slices.Contains(f.Targets, r.Entity) {
+			return fmt.Sprintf("cannot point at a %q record (allowed: %v)", r.Entity, f.Targets)
+		}
+	}
+	return ""
+}
+
+func (f *Field) bounds(d, min, max decimal.Decimal) string {
+	if f.Min != nil {
+		min = *f.Min
+	}
+	if f.Max != nil {
+		max = *f.Max
+	}
+	if d.LessThan(min) || d.GreaterThan(max) {
+		return fmt.Sprintf("value %s is outside %s..%s", d, min, max)
+	}
+	return ""
+}
+
+func asInt64(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int64:
+		return n, true
+	case int:
+		return int64(n), true
+	case int32:
+		return int64(n), true
+	case int16:
+		return int64(n), true
+	case int8:
+		return int64(n), true
+	}
+	return 0, false
+}
+
+// decimalPlaces is the number of significant digits after the point.
+func decimalPlaces(d decimal.Decimal) int32 {
+	if d.Exponent() >= 0 {
+		return 0
+	}
+	s := d.Coefficient().String()
+	places := -d.Exponent()
+	for places > 0 && len(s) > 1 && s[len(s)-1] == '0' {
+		s = s[:len(s)-1]
+		places--
+	}
+	if s == "0" || s == "-0" {
+		return 0
+	}
+	return places
+}
+
+func sortedKeys(f Fields) []string {
+	keys := make([]string, 0, len(f))
+	for k := range f {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,86 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"iter"
+
+	"github.com/crmkit/crmkit/crm"
+)
+
+// Driver is the contract a storage adapter implements: plain reads and
+// writes of records described by metadata, and transactions. It is small on
+// purpose. Everything a CRM needs on top (validation, relationships,
+// lifecycles, hooks, versions, timestamps) lives once in Store, so an
+// adapter holds no business rules and a new entity needs no adapter code.
+//
+// A Driver must be safe for concurrent use. storagetest.Run checks an
+// implementation against this contract.
+type Driver interface {
+	// Reader reads committed data: a read outside a transaction never sees
+	// another transaction's uncommitted writes.
+	Reader
+	// Begin starts a transaction. Writes happen only inside one, and a
+	// transaction that is rolled back leaves no trace.
+	Begin(ctx context.Context) (Tx, error)
+}
+
+// Reader reads records.
+type Reader interface {
+	// Get returns the record of entity e with the given ID, or an error
+	// matching crm.ErrNotFound.
+	Get(ctx context.Context, e *crm.Entity, id crm.ID) (crm.Record, error)
+	// Select yields the records that match p.Where, ordered by p.OrderBy,
+	// starting after p.After and stopping after p.Limit records (0: no
+	// limit). It streams: a result larger than memory never sits in memory
+	// at once. The semantics are crm.Plan's Match, Compare and IsAfter.
+	Select(ctx context.Context, p *crm.Plan) iter.Seq2[crm.Record, error]
+	// Count returns how many records match p.Where; it ignores order,
+	// cursor and limit.
+	Count(ctx context.Context, p *crm.Plan) (int64, error)
+	// Aggregate computes p's rows as crm.AggregatePlan documents.
+	Aggregate(ctx context.Context, p *crm.AggregatePlan) ([]crm.AggregateRow, error)
+}
+
+// Tx is one transaction. Its reads see its own writes. It is used by one
+// goroutine at a time.
+type Tx interface {
+	Reader
+	// Lock returns the record like Get and keeps other transactions from
+	// changing or deleting it until this one ends. The write path locks a
+	// record before it changes it, and locks every record a lookup is about
+	// to point at, so that no lookup can end up pointing nowhere.
+	Lock(ctx context.Context, e *crm.Entity, id crm.ID) (crm.Record, error)
+	// Insert stores new records of entity e, complete with their headers.
+	// A record whose ID exists already fails the call with an error
+	// matching crm.ErrDuplicate. Adapters write many records in as few
+	// round trips as they can.
+	Insert(ctx context.Context, e *crm.Entity, recs []crm.Record) error
+	// Update replaces a stored record with rec if the stored version is
+	// prev; rec.Version is prev+1. A different stored version fails with
+	// crm.ErrConflict, a missing record with crm.ErrNotFound.
+	Update(ctx context.Context, e *crm.Entity, rec crm.Record, prev int64) error
+	// Delete removes the record if its stored version is version, failing
+	// like Update otherwise.
+	Delete(ctx context.Context, e *crm.Entity, id crm.ID, version int64) error
+	// Commit makes the transaction's writes visible to everyone.
+	Commit() error
+	// Rollback discards them. It is safe to call after Commit.
+	Rollback() error
+}
+
+// ErrRetry marks an error that aborted a transaction through no fault of
+// its own (a serialization failure or a deadlock in a SQL database). Store
+// runs such a transaction again, a bounded number of times. Adapters wrap
+// such errors so that errors.Is(err, ErrRetry) holds.
+var ErrRetry = errors.New("transaction aborted by the database: retry")
+
+// ErrTooDeep is returned when hooks that write trigger one another more
+// than MaxDepth levels deep: a hook that updates the record it watches
+// would otherwise loop forever.
+var ErrTooDeep = errors.New("hooks nested too deep")
+
+// ErrRolledBack is returned by InTx when an operation inside the
+// transaction failed after it had written, even if the closure went on and
+// returned nil: committing would have kept half of that operation.
+var ErrRolledBack = errors.New("transaction rolled back")

@@ -1,0 +1,523 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/crmkit/crmkit/crm"
+	"github.com/shopspring/decimal"
+)
+
+// write runs one write operation in the transaction of ctx, or in a new
+// one. An operation that fails after it has written poisons a transaction
+// it joined, so that half of it can never be committed.
+func (s *Store) write(ctx context.Context, fn func(ctx context.Context, st *txState, depth int) error) error {
+	depth := depthOf(ctx) + 1
+	if depth > MaxDepth {
+		return fmt.Errorf("%w: depth %d is over %d", ErrTooDeep, depth, MaxDepth)
+	}
+	return s.InTx(ctx, func(ctx context.Context) error {
+		st := s.txFrom(ctx)
+		writes := st.writes
+		err := fn(ctx, st, depth)
+		if err != nil && st.writes != writes && st.failed == nil {
+			st.failed = err
+		}
+		return err
+	})
+}
+
+// Create validates and stores a new record of rec.Entity and returns it as
+// stored. rec.Fields holds the field values; rec.ID may be set (else a new
+// UUIDv7 is used), rec.Owner may name a user or team (else the caller owns
+// it) and rec.Status may name a status reason of the lifecycle's initial
+// state. Every other header field is the store's.
+//
+// Errors: crm.ErrValidation (a *crm.ValidationError naming every bad field,
+// including lookups that point at no record), crm.ErrDuplicate for an ID in
+// use, crm.ErrNotFound for an unknown entity, and any hook's error.
+func (s *Store) Create(ctx context.Context, rec crm.Record) (crm.Record, error) {
+	out, err := s.CreateMany(ctx, []crm.Record{rec})
+	if err != nil {
+		return crm.Record{}, err
+	}
+	return out[0], nil
+}
+
+// CreateMany creates records in one transaction, writing each run of
+// records of one entity in as few round trips as the adapter can: the path
+// for imports. A record may point at one created before it in the same
+// call. If any record fails, none is created and the error says which.
+func (s *Store) CreateMany(ctx context.Context, recs []crm.Record) ([]crm.Record, error) {
+	out := make([]crm.Record, len(recs))
+	err := s.write(ctx, func(ctx context.Context, st *txState, depth int) error {
+		c := &creation{store: s, st: st, pending: map[crm.ID]string{}, checked: map[crm.ID]string{}}
+		events := make([]*Event, len(recs))
+		for i, rec := range recs {
+			ev, err := c.prepare(ctx, rec, depth)
+			if err != nil {
+				if len(recs) == 1 {
+					return err
+				}
+				return fmt.Errorf("record %d: %w", i, err)
+			}
+			events[i] = ev
+		}
+		for start := 0; start < len(events); {
+			end := start + 1
+			for end < len(events) && events[end].Entity == events[start].Entity {
+				end++
+			}
+			batch := make([]crm.Record, end-start)
+			for i, ev := range events[start:end] {
+				batch[i] = *ev.Target
+			}
+			if err := st.tx.Insert(ctx, events[start].Entity, batch); err != nil {
+				return err
+			}
+			st.writes++
+			start = end
+		}
+		for i, ev := range events {
+			if err := s.after(ctx, st, ev); err != nil {
+				return err
+			}
+			out[i] = ev.Target.Clone()
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", entityNames(recs), err)
+	}
+	return out, nil
+}
+
+func entityNames(recs []crm.Record) string {
+	var names []string
+	for _, r := range recs {
+		if !slices.Contains(names, r.Entity) {
+			names = append(names, r.Entity)
+		}
+	}
+	if len(recs) > 1 {
+		return fmt.Sprintf("%d records of %v", len(recs), names)
+	}
+	if len(names) == 1 {
+		return names[0]
+	}
+	return "no records"
+}
+
+// creation prepares the records of one CreateMany call.
+type creation struct {
+	store   *Store
+	st      *txState
+	pending map[crm.ID]string // records of this call prepared so far
+	checked map[crm.ID]string // lookup targets found in the store
+}
+
+func (c *creation) prepare(ctx context.Context, rec crm.Record, depth int) (*Event, error) {
+	s, st := c.store, c.st
+	e, err := s.entity(rec.Entity)
+	if err != nil {
+		return nil, err
+	}
+	fields, err := e.CheckCreate(rec.Fields)
+	verr := &crm.ValidationError{Entity: e.Name}
+	if err != nil {
+		verr = asValidation(err)
+	}
+	h := crm.Header{ID: rec.ID, Version: 1, Owner: rec.Owner,
+		CreatedOn: st.now, CreatedBy: crm.Caller(ctx), ModifiedOn: st.now, ModifiedBy: crm.Caller(ctx)}
+	if h.ID == crm.NilID {
+		h.ID = crm.NewID()
+	}
+	if h.Owner.IsZero() {
+		h.Owner = crm.Ref{Entity: crm.UserEntity, ID: crm.Caller(ctx)}
+	} else if h.Owner.Entity != crm.UserEntity && h.Owner.Entity != crm.TeamEntity {
+		verr.Fields = append(verr.Fields, crm.FieldError{Field: crm.FieldOwner, Reason: "must be a systemuser or a team"})
+	}
+	if lc := e.Lifecycle; lc != nil {
+		initial, _ := lc.State(lc.Initial)
+		h.State, h.Status = initial.Code, initial.DefaultStatus
+		if rec.State != 0 && rec.State != lc.Initial {
+			verr.Fields = append(verr.Fields, crm.FieldError{Field: crm.FieldState,
+				Reason: fmt.Sprintf("must be the initial state %q: state changes only through lifecycle events", initial.Name)})
+		}
+		if rec.Status != 0 {
+			if !lc.Belongs(rec.Status, lc.Initial) {
+				verr.Fields = append(verr.Fields, crm.FieldError{Field: crm.FieldStatus,
+					Reason: fmt.Sprintf("%d is not a status reason of state %q", rec.Status, initial.Name)})
+			}
+			h.Status = rec.Status
+		}
+	} else if rec.State != 0 || rec.Status != 0 {
+		verr.Fields = append(verr.Fields, crm.FieldError{Field: crm.FieldState, Reason: "is not kept: the entity has no lifecycle"})
+	}
+	if len(verr.Fields) > 0 {
+		return nil, verr
+	}
+	if _, dup := c.pending[h.ID]; dup {
+		return nil, fmt.Errorf("id %s appears twice: %w", h.ID, crm.ErrDuplicate)
+	}
+	target := crm.Record{Entity: e.Name, Header: h, Fields: fields}
+	if err := c.checkRefs(ctx, e, &target, nil); err != nil {
+		return nil, err
+	}
+	ev := &Event{Op: OpCreate, Entity: e, Target: &target, Depth: depth}
+	if err := s.before(ctx, st, ev, func() error { return c.checkRefs(ctx, e, &target, nil) }); err != nil {
+		return nil, err
+	}
+	c.pending[h.ID] = e.Name
+	return ev, nil
+}
+
+// checkRefs checks that every lookup of target that differs from before
+// points at an existing record of the right entity, and locks it so that
+// it stays until the transaction ends.
+func (c *creation) checkRefs(ctx context.Context, e *crm.Entity, target, before *crm.Record) error {
+	verr := &crm.ValidationError{Entity: e.Name}
+	for _, f := range e.Lookups() {
+		ref, _ := target.Fields[f.Name].(crm.Ref)
+		if ref.IsZero() {
+			continue
+		}
+		if before != nil && before.Fields[f.Name] == target.Fields[f.Name] {
+			continue
+		}
+		if ent, ok := c.pending[ref.ID]; ok && ent == ref.Entity {
+			continue
+		}
+		if ent, ok := c.checked[ref.ID]; ok && ent == ref.Entity {
+			continue
+		}
+		te, err := c.store.entity(ref.Entity)
+		if err != nil {
+			return err
+		}
+		if c.st.deleting[ref.ID] {
+			verr.Fields = append(verr.Fields, crm.FieldError{Field: f.Name, Reason: fmt.Sprintf("points at %s, which is being deleted", ref)})
+			continue
+		}
+		if _, err := c.st.tx.Lock(ctx, te, ref.ID); err != nil {
+			if !errors.Is(err, crm.ErrNotFound) {
+				return err
+			}
+			verr.Fields = append(verr.Fields, crm.FieldError{Field: f.Name, Reason: fmt.Sprintf("points at %s, which does not exist", ref)})
+			continue
+		}
+		c.checked[ref.ID] = ref.Entity
+	}
+	if len(verr.Fields) > 0 {
+		return verr
+	}
+	return nil
+}
+
+func asValidation(err error) *crm.ValidationError {
+	var verr *crm.ValidationError
+	if errors.As(err, &verr) {
+		return verr
+	}
+	return &crm.ValidationError{}
+}
+
+// before runs the PreOperation hooks of ev and, if there were any, checks
+// the target they leave: fields valid, immutable fields as they were, the
+// header untouched, lookups pointing at records.
+func (s *Store) before(ctx context.Context, st *txState, ev *Event, refs func() error) error {
+	if len(s.hooksFor(ev.Entity.Name, ev.Op, PreOperation)) == 0 {
+		return nil
+	}
+	header := ev.Target.Header
+	if err := s.runHooks(ctx, st, PreOperation, ev); err != nil {
+		return err
+	}
+	ev.Target.Header = header
+	ev.Target.Entity = ev.Entity.Name
+	fields, err := ev.Entity.CheckCreate(ev.Target.Fields)
+	if err != nil {
+		return fmt.Errorf("after pre-operation hooks: %w", err)
+	}
+	if ev.Before != nil {
+		for _, f := range ev.Entity.Fields {
+			if f.Immutable && !SameValue(ev.Before.Fields[f.Name], fields[f.Name]) {
+				return fmt.Errorf("after pre-operation hooks: %w", crm.Invalid(ev.Entity.Name, f.Name, "cannot be changed after the record is created"))
+			}
+		}
+	}
+	ev.Target.Fields = fields
+	return refs()
+}
+
+// after runs the PostOperation hooks of ev and queues its AfterCommit ones.
+func (s *Store) after(ctx context.Context, st *txState, ev *Event) error {
+	if err := s.runHooks(ctx, st, PostOperation, ev); err != nil {
+		return err
+	}
+	return s.runHooks(ctx, st, AfterCommit, ev)
+}
+
+// SameValue reports whether two canonical field values are equal: decimals,
+// money and times by value, everything else with ==.
+func SameValue(a, b any) bool {
+	switch x := a.(type) {
+	case decimal.Decimal:
+		y, ok := b.(decimal.Decimal)
+		return ok && x.Equal(y)
+	case crm.Money:
+		y, ok := b.(crm.Money)
+		return ok && x.Equal(y)
+	case time.Time:
+		y, ok := b.(time.Time)
+		return ok && x.Equal(y)
+	}
+	return a == b
+}
+
+// Update changes the fields in rec.Fields of the record rec.Entity/rec.ID
+// (a nil value clears a field) and returns the record as stored. If
+// rec.Version is not zero it must be the stored version, or the update
+// fails with crm.ErrConflict and changes nothing. An update never changes
+// the state, status reason or owner: SetState and Assign do. A record in a
+// read-only state refuses updates with crm.ErrInvalidTransition.
+func (s *Store) Update(ctx context.Context, rec crm.Record) (crm.Record, error) {
+	var out crm.Record
+	err := s.write(ctx, func(ctx context.Context, st *txState, depth int) error {
+		var err error
+		out, err = s.change(ctx, st, depth, OpUpdate, rec.Entity, rec.ID, rec.Version, "",
+			func(e *crm.Entity, before, target *crm.Record) error {
+				verr := &crm.ValidationError{Entity: e.Name}
+				if rec.Status != 0 && (rec.Status != before.Status || rec.State != before.State) {
+					verr.Fields = append(verr.Fields, crm.FieldError{Field: crm.FieldStatus, Reason: "changes only through a lifecycle event (SetState)"})
+				}
+				if !rec.Owner.IsZero() && rec.Owner != before.Owner {
+					verr.Fields = append(verr.Fields, crm.FieldError{Field: crm.FieldOwner, Reason: "changes only through Assign"})
+				}
+				changes, err := e.CheckUpdate(rec.Fields)
+				if err != nil {
+					verr.Fields = append(verr.Fields, asValidation(err).Fields...)
+				}
+				if len(verr.Fields) > 0 {
+					return verr
+				}
+				if lc := e.Lifecycle; lc != nil {
+					if state, _ := lc.State(before.State); state.ReadOnly {
+						return &crm.TransitionError{Entity: e.Name, State: state.Name, Event: "update"}
+					}
+				}
+				for k, v := range changes {
+					if v == nil {
+						delete(target.Fields, k)
+					} else {
+						target.Fields[k] = v
+					}
+				}
+				return nil
+			})
+		return err
+	})
+	if err != nil {
+		return crm.Record{}, fmt.Errorf("update %s %s: %w", rec.Entity, rec.ID, err)
+	}
+	return out, nil
+}
+
+// SetState fires a lifecycle event on a record: the record moves to the
+// state the event leads to, with status reason status (0: that state's
+// default). An event the lifecycle does not allow from the record's state
+// fails with a *crm.TransitionError; a status reason of another state with
+// a *crm.ValidationError. version works as in Update.
+func (s *Store) SetState(ctx context.Context, ref crm.Ref, version int64, event string, status crm.StatusCode) (crm.Record, error) {
+	var out crm.Record
+	err := s.write(ctx, func(ctx context.Context, st *txState, depth int) error {
+		var err error
+		out, err = s.change(ctx, st, depth, OpSetState, ref.Entity, ref.ID, version, event,
+			func(e *crm.Entity, before, target *crm.Record) error {
+				lc := e.Lifecycle
+				if lc == nil {
+					return crm.Invalid(e.Name, crm.FieldState, "is not kept: the entity has no lifecycle")
+				}
+				to, err := lc.Fire(e.Name, before.State, event)
+				if err != nil {
+					return err
+				}
+				state, _ := lc.State(to)
+				if status == 0 {
+					status = state.DefaultStatus
+				} else if !lc.Belongs(status, to) {
+					return crm.Invalid(e.Name, crm.FieldStatus, fmt.Sprintf("%d is not a status reason of state %q", status, state.Name))
+				}
+				target.State, target.Status = to, status
+				return nil
+			})
+		return err
+	})
+	if err != nil {
+		return crm.Record{}, fmt.Errorf("%s %s %s: %w", event, ref.Entity, ref.ID, err)
+	}
+	return out, nil
+}
+
+// Assign gives a record a new owner, a user or a team. version works as in
+// Update.
+func (s *Store) Assign(ctx context.Context, ref crm.Ref, version int64, owner crm.Ref) (crm.Record, error) {
+	var out crm.Record
+	err := s.write(ctx, func(ctx context.Context, st *txState, depth int) error {
+		var err error
+		out, err = s.change(ctx, st, depth, OpAssign, ref.Entity, ref.ID, version, "",
+			func(e *crm.Entity, before, target *crm.Record) error {
+				if owner.IsZero() || (owner.Entity != crm.UserEntity && owner.Entity != crm.TeamEntity) {
+					return crm.Invalid(e.Name, crm.FieldOwner, "must be a systemuser or a team")
+				}
+				target.Owner = owner
+				return nil
+			})
+		return err
+	})
+	if err != nil {
+		return crm.Record{}, fmt.Errorf("assign %s %s: %w", ref.Entity, ref.ID, err)
+	}
+	return out, nil
+}
+
+// change is the write path shared by every operation on an existing record:
+// lock it, check the version, let mutate build the target, run the hooks,
+// write and run the post-operation hooks.
+func (s *Store) change(ctx context.Context, st *txState, depth int, op Op, entity string, id crm.ID, version int64, transition string,
+	mutate func(e *crm.Entity, before, target *crm.Record) error) (crm.Record, error) {
+	e, err := s.entity(entity)
+	if err != nil {
+		return crm.Record{}, err
+	}
+	before, err := st.tx.Lock(ctx, e, id)
+	if err != nil {
+		return crm.Record{}, err
+	}
+	if version != 0 && before.Version != version {
+		return crm.Record{}, fmt.Errorf("%w: version %d was asked for, the stored version is %d", crm.ErrConflict, version, before.Version)
+	}
+	target := before.Clone()
+	if target.Fields == nil {
+		target.Fields = crm.Fields{}
+	}
+	if err := mutate(e, &before, &target); err != nil {
+		return crm.Record{}, err
+	}
+	target.Version = before.Version + 1
+	target.ModifiedOn = st.now
+	target.ModifiedBy = crm.Caller(ctx)
+	c := &creation{store: s, st: st, checked: map[crm.ID]string{}}
+	if err := c.checkRefs(ctx, e, &target, &before); err != nil {
+		return crm.Record{}, err
+	}
+	ev := &Event{Op: op, Entity: e, Target: &target, Before: &before, Transition: transition, Depth: depth}
+	if err := s.before(ctx, st, ev, func() error { return c.checkRefs(ctx, e, &target, &before) }); err != nil {
+		return crm.Record{}, err
+	}
+	if err := st.tx.Update(ctx, e, target, before.Version); err != nil {
+		return crm.Record{}, err
+	}
+	st.writes++
+	if err := s.after(ctx, st, ev); err != nil {
+		return crm.Record{}, err
+	}
+	return target.Clone(), nil
+}
+
+// Delete removes a record, applying each relationship's delete behaviour to
+// the records that refer to it, all in one transaction: Restrict refuses
+// the delete (crm.ErrRestricted) if any record refers to it, Cascade
+// deletes the referring records (and so on down), RemoveLink clears their
+// lookup. version works as in Update.
+func (s *Store) Delete(ctx context.Context, ref crm.Ref, version int64) error {
+	err := s.write(ctx, func(ctx context.Context, st *txState, depth int) error {
+		e, err := s.entity(ref.Entity)
+		if err != nil {
+			return err
+		}
+		return s.deleteRecord(ctx, st, depth, e, ref.ID, version)
+	})
+	if err != nil {
+		return fmt.Errorf("delete %s %s: %w", ref.Entity, ref.ID, err)
+	}
+	return nil
+}
+
+func (s *Store) deleteRecord(ctx context.Context, st *txState, depth int, e *crm.Entity, id crm.ID, version int64) error {
+	before, err := st.tx.Lock(ctx, e, id)
+	if err != nil {
+		return err
+	}
+	if version != 0 && before.Version != version {
+		return fmt.Errorf("%w: version %d was asked for, the stored version is %d", crm.ErrConflict, version, before.Version)
+	}
+	if st.deleting == nil {
+		st.deleting = map[crm.ID]bool{}
+	}
+	st.deleting[id] = true
+	defer delete(st.deleting, id)
+
+	ev := &Event{Op: OpDelete, Entity: e, Target: &before, Depth: depth}
+	if err := s.runHooks(ctx, st, PreOperation, ev); err != nil {
+		return err
+	}
+	for _, rel := range s.reg.ReferencedBy(e.Name) {
+		if err := s.applyDeleteBehavior(ctx, st, depth, rel, id); err != nil {
+			return err
+		}
+	}
+	current, err := st.tx.Lock(ctx, e, id) // link removal may have updated it
+	if err != nil {
+		return err
+	}
+	if err := st.tx.Delete(ctx, e, id, current.Version); err != nil {
+		return err
+	}
+	st.writes++
+	ev.Target = &current
+	return s.after(ctx, st, ev)
+}
+
+func (s *Store) applyDeleteBehavior(ctx context.Context, st *txState, depth int, rel crm.Relationship, id crm.ID) error {
+	from, err := s.entity(rel.From)
+	if err != nil {
+		return err
+	}
+	plan, err := s.reg.PlanQuery(crm.Query{Entity: rel.From, Where: crm.Eq(rel.Field, id)}, st.now)
+	if err != nil {
+		return err
+	}
+	var children []crm.Record
+	for rec, err := range st.tx.Select(ctx, plan) {
+		if err != nil {
+			return err
+		}
+		if !st.deleting[rec.ID] {
+			children = append(children, rec)
+		}
+	}
+	for _, child := range children {
+		switch rel.OnDelete {
+		case crm.DeleteRestrict:
+			return fmt.Errorf("%w: %s %s refers to it through %s", crm.ErrRestricted, rel.From, child.ID, rel.Field)
+		case crm.DeleteCascade:
+			if err := s.deleteRecord(ctx, st, depth, from, child.ID, 0); err != nil {
+				return fmt.Errorf("cascade to %s %s: %w", rel.From, child.ID, err)
+			}
+		case crm.DeleteRemoveLink:
+			_, err := s.change(ctx, st, depth, OpUpdate, rel.From, child.ID, 0, "",
+				func(_ *crm.Entity, _, target *crm.Record) error {
+					delete(target.Fields, rel.Field)
+					return nil
+				})
+			if err != nil {
+				return fmt.Errorf("remove link from %s %s: %w", rel.From, child.ID, err)
+			}
+		}
+	}
+	return nil
+}
