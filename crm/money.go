@@ -101,7 +101,9 @@ func (m Money) String() string {
 }
 
 // MarshalText encodes m as its String form.
-func (m Money) MarshalText() ([]byte, error) { return []byte(m.Amount.String() + " " + string(m.Currency)), nil }
+func (m Money) MarshalText() ([]byte, error) {
+	return []byte(m.Amount.String() + " " + string(m.Currency)), nil
+}
 
 // UnmarshalText decodes the form MarshalText writes.
 func (m *Money) UnmarshalText(b []byte) error {

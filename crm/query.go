@@ -9,39 +9,39 @@ type Operator int
 // every operator except Null. Text comparisons ignore the case of ASCII
 // letters, as Dynamics' do.
 const (
-	OpEq           Operator = iota + 1 // equal
-	OpNe                               // not equal
-	OpLt                               // less than
-	OpLe                               // less than or equal
-	OpGt                               // greater than
-	OpGe                               // greater than or equal
-	OpLike                             // SQL LIKE: % any run, _ one character, \ escapes
-	OpNotLike                          // not LIKE
-	OpBeginsWith                       // text starts with the value
-	OpNotBeginWith                     // text does not start with the value
-	OpEndsWith                         // text ends with the value
-	OpNotEndWith                       // text does not end with the value
-	OpIn                               // equal to one of the values
-	OpNotIn                            // equal to none of the values
-	OpNull                             // no value
-	OpNotNull                          // any value
-	OpBetween                          // inclusive range of two values
-	OpNotBetween                       // outside the inclusive range
-	OpOn                               // time on the given day (UTC)
-	OpOnOrBefore                       // time on or before the given day
-	OpOnOrAfter                        // time on or after the given day
-	OpToday                            // time today
-	OpYesterday                        // time yesterday
-	OpTomorrow                         // time tomorrow
-	OpLastXDays                        // time in the last N days, today included
-	OpNextXDays                        // time in the next N days, today included
-	OpLastXHours                       // time in the last N hours (not on date-only fields)
-	OpThisMonth                        // time in the current calendar month
-	OpLastMonth                        // time in the previous calendar month
-	OpNextMonth                        // time in the next calendar month
-	OpThisYear                         // time in the current calendar year
-	OpLastYear                         // time in the previous calendar year
-	OpOlderThanXDays                   // time before now minus N days
+	OpEq             Operator = iota + 1 // equal
+	OpNe                                 // not equal
+	OpLt                                 // less than
+	OpLe                                 // less than or equal
+	OpGt                                 // greater than
+	OpGe                                 // greater than or equal
+	OpLike                               // SQL LIKE: % any run, _ one character, \ escapes
+	OpNotLike                            // not LIKE
+	OpBeginsWith                         // text starts with the value
+	OpNotBeginWith                       // text does not start with the value
+	OpEndsWith                           // text ends with the value
+	OpNotEndWith                         // text does not end with the value
+	OpIn                                 // equal to one of the values
+	OpNotIn                              // equal to none of the values
+	OpNull                               // no value
+	OpNotNull                            // any value
+	OpBetween                            // inclusive range of two values
+	OpNotBetween                         // outside the inclusive range
+	OpOn                                 // time on the given day (UTC)
+	OpOnOrBefore                         // time on or before the given day
+	OpOnOrAfter                          // time on or after the given day
+	OpToday                              // time today
+	OpYesterday                          // time yesterday
+	OpTomorrow                           // time tomorrow
+	OpLastXDays                          // time in the last N days, today included
+	OpNextXDays                          // time in the next N days, today included
+	OpLastXHours                         // time in the last N hours (not on date-only fields)
+	OpThisMonth                          // time in the current calendar month
+	OpLastMonth                          // time in the previous calendar month
+	OpNextMonth                          // time in the next calendar month
+	OpThisYear                           // time in the current calendar year
+	OpLastYear                           // time in the previous calendar year
+	OpOlderThanXDays                     // time before now minus N days
 )
 
 var operatorNames = [...]string{
