@@ -3,8 +3,14 @@ module github.com/crmkit/crmkit
 go 1.26
 
 require (
-	github.com/google/uuid v1.6.0 // indirect
-	github.com/looplab/fsm v1.0.3 // indirect
-	github.com/shopspring/decimal v1.4.0 // indirect
-	github.com/stretchr/testify v1.11.1 // indirect
+	github.com/google/uuid v1.6.0
+	github.com/looplab/fsm v1.0.3
+	github.com/shopspring/decimal v1.4.0
+	github.com/stretchr/testify v1.11.1
+)
+
+require (
+	github.com/davecgh/go-spew v1.1.1 // indirect
+	github.com/pmezard/go-difflib v1.0.0 // indirect
+	gopkg.in/yaml.v3 v3.0.1 // indirect
 )

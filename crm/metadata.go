@@ -116,6 +116,14 @@ type Field struct {
 	// OnDelete is what happens to this record when its lookup's target is
 	// deleted.
 	OnDelete DeleteBehavior
+	// Hierarchical marks a lookup to the field's own entity that forms a
+	// hierarchy (an account's parent account): the write path refuses a
+	// value that would make a record its own ancestor.
+	Hierarchical bool
+	// Compute makes the field computed: the write path sets it from the
+	// record's other fields on every create and update (a contact's full
+	// name), and callers cannot set it.
+	Compute func(Fields) any
 	// DateOnly time fields keep a calendar date: midnight UTC.
 	DateOnly bool
 	// System fields are kept by the platform and never set by callers.
@@ -345,6 +353,11 @@ func (e *Entity) prepare() error {
 		}
 		e.index[f.Name] = f
 	}
+	for _, f := range e.Lookups() {
+		if f.Hierarchical && f.Targets[0] != e.Name {
+			return fmt.Errorf("hierarchical lookup %q must target %q itself", f.Name, e.Name)
+		}
+	}
 	if e.PrimaryName != "" {
 		if f, ok := e.index[e.PrimaryName]; !ok || f.Type != TypeText {
 			return fmt.Errorf("primary name %q is not a text field", e.PrimaryName)
@@ -396,11 +409,17 @@ func (f *Field) check() error {
 		if f.OnDelete < DeleteRemoveLink || f.OnDelete > DeleteRestrict {
 			return fmt.Errorf("unknown delete behaviour %d", f.OnDelete)
 		}
+		if f.Hierarchical && len(f.Targets) != 1 {
+			return fmt.Errorf("a hierarchical lookup has exactly one target, its own entity")
+		}
 		if f.OnDelete == DeleteRemoveLink && f.Required {
 			return fmt.Errorf("a required lookup cannot remove its link on delete; use cascade or restrict")
 		}
 	default:
 		return fmt.Errorf("unknown type %v", f.Type)
+	}
+	if f.Compute != nil && (f.Required || f.Type == TypeLookup) {
+		return fmt.Errorf("a computed field cannot be required or a lookup")
 	}
 	if f.Min != nil && f.Max != nil && f.Min.GreaterThan(*f.Max) {
 		return fmt.Errorf("min %s above max %s", f.Min, f.Max)

@@ -43,6 +43,33 @@ func (e *Entity) CheckCreate(fields Fields) (Fields, error) {
 	return out, nil
 }
 
+// Compute sets every computed field of fields from the others, in canonical
+// form. A computed value that breaks its field's rules is an error.
+func (e *Entity) Compute(fields Fields) error {
+	verr := &ValidationError{Entity: e.Name}
+	for i := range e.Fields {
+		f := &e.Fields[i]
+		if f.Compute == nil {
+			continue
+		}
+		v := f.Compute(fields)
+		if v == nil {
+			delete(fields, f.Name)
+			continue
+		}
+		cv, reason := f.Coerce(v)
+		if reason == "" {
+			reason = f.checkRange(cv)
+		}
+		if reason != "" {
+			verr.add(f.Name, "computed value %s", reason)
+			continue
+		}
+		fields[f.Name] = cv
+	}
+	return verr.err()
+}
+
 // CheckUpdate validates the changed fields of an update and returns them in
 // canonical form; a nil value clears a field.
 func (e *Entity) CheckUpdate(changes Fields) (Fields, error) {
@@ -67,6 +94,9 @@ func (e *Entity) checkInput(verr *ValidationError, name string, v any, update bo
 		return nil, false
 	case f.System:
 		verr.add(name, "is kept by the platform and cannot be set")
+		return nil, false
+	case f.Compute != nil:
+		verr.add(name, "is computed from other fields and cannot be set")
 		return nil, false
 	case update && f.Immutable:
 		verr.add(name, "cannot be changed after the record is created")

@@ -126,6 +126,9 @@ func (c *creation) prepare(ctx context.Context, rec crm.Record, depth int) (*Eve
 		return nil, err
 	}
 	fields, err := e.CheckCreate(rec.Fields)
+	if err == nil {
+		err = e.Compute(fields)
+	}
 	verr := &crm.ValidationError{Entity: e.Name}
 	if err != nil {
 		verr = asValidation(err)
@@ -211,10 +214,52 @@ func (c *creation) checkRefs(ctx context.Context, e *crm.Entity, target, before 
 		}
 		c.checked[ref.ID] = ref.Entity
 	}
+	for _, f := range e.Lookups() {
+		ref, _ := target.Fields[f.Name].(crm.Ref)
+		if f.Hierarchical && !ref.IsZero() && !verr.Has(f.Name) {
+			if before != nil && before.Fields[f.Name] == target.Fields[f.Name] {
+				continue
+			}
+			cycle, err := c.makesCycle(ctx, e, f.Name, target.ID, ref.ID)
+			if err != nil {
+				return err
+			}
+			if cycle {
+				verr.Fields = append(verr.Fields, crm.FieldError{Field: f.Name, Reason: "would make the record its own ancestor"})
+			}
+		}
+	}
 	if len(verr.Fields) > 0 {
 		return verr
 	}
 	return nil
+}
+
+// maxHierarchy bounds the walk up a hierarchy, against a cycle that was
+// stored before the rule existed.
+const maxHierarchy = 10_000
+
+// makesCycle reports whether pointing id's hierarchical lookup field at
+// parent would make id its own ancestor.
+func (c *creation) makesCycle(ctx context.Context, e *crm.Entity, field string, id, parent crm.ID) (bool, error) {
+	for range maxHierarchy {
+		if parent == id {
+			return true, nil
+		}
+		rec, err := c.st.tx.Get(ctx, e, parent)
+		if errors.Is(err, crm.ErrNotFound) {
+			return false, nil // a record created in this same call
+		}
+		if err != nil {
+			return false, err
+		}
+		next, _ := rec.Fields[field].(crm.Ref)
+		if next.IsZero() {
+			return false, nil
+		}
+		parent = next.ID
+	}
+	return true, nil
 }
 
 func asValidation(err error) *crm.ValidationError {
@@ -238,7 +283,16 @@ func (s *Store) before(ctx context.Context, st *txState, ev *Event, refs func() 
 	}
 	ev.Target.Header = header
 	ev.Target.Entity = ev.Entity.Name
-	fields, err := ev.Entity.CheckCreate(ev.Target.Fields)
+	input := ev.Target.Fields.Clone()
+	for _, f := range ev.Entity.Fields {
+		if f.Compute != nil {
+			delete(input, f.Name)
+		}
+	}
+	fields, err := ev.Entity.CheckCreate(input)
+	if err == nil {
+		err = ev.Entity.Compute(fields)
+	}
 	if err != nil {
 		return fmt.Errorf("after pre-operation hooks: %w", err)
 	}
@@ -405,6 +459,9 @@ func (s *Store) change(ctx context.Context, st *txState, depth int, op Op, entit
 		target.Fields = crm.Fields{}
 	}
 	if err := mutate(e, &before, &target); err != nil {
+		return crm.Record{}, err
+	}
+	if err := e.Compute(target.Fields); err != nil {
 		return crm.Record{}, err
 	}
 	target.Version = before.Version + 1
