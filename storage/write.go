@@ -400,12 +400,13 @@ func (s *Store) SetState(ctx context.Context, ref crm.Ref, version int64, event 
 					return err
 				}
 				state, _ := lc.State(to)
-				if status == 0 {
-					status = state.DefaultStatus
-				} else if !lc.Belongs(status, to) {
-					return crm.Invalid(e.Name, crm.FieldStatus, fmt.Sprintf("%d is not a status reason of state %q", status, state.Name))
+				reason := status
+				if reason == 0 {
+					reason = state.DefaultStatus
+				} else if !lc.Belongs(reason, to) {
+					return crm.Invalid(e.Name, crm.FieldStatus, fmt.Sprintf("%d is not a status reason of state %q", reason, state.Name))
 				}
-				target.State, target.Status = to, status
+				target.State, target.Status = to, reason
 				return nil
 			})
 		return err
