@@ -14,7 +14,7 @@ import (
 //
 // On input the write path also accepts int, int32 and int64 for integer and
 // choice fields, and an ID for a lookup with a single target; what is stored
-// and read back is always the canonical type.
+// and read back is always the canonical type. An empty string is null.
 type Fields map[string]any
 
 // Clone returns a copy of f. The values themselves are immutable.

@@ -102,6 +102,9 @@ func (e *Entity) checkInput(verr *ValidationError, name string, v any, update bo
 		verr.add(name, "cannot be changed after the record is created")
 		return nil, false
 	}
+	if s, ok := v.(string); ok && s == "" && f.Type == TypeText {
+		v = nil // as in Dynamics, an empty text is no text
+	}
 	if v == nil {
 		if update && f.Required {
 			verr.add(name, "is required and cannot be cleared")
