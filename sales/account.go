@@ -1,0 +1,106 @@
+package sales
+
+import (
+	"errors"
+
+	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/storage"
+)
+
+// Account states and status reasons, as the lifecycle table uses them.
+const (
+	accountActive         = 0
+	accountInactive       = 1
+	accountStatusActive   = 1
+	accountStatusInactive = 2
+)
+
+// Account is a company or organization the business deals with (Dynamics'
+// account). See the package doc for the conventions of typed records.
+type Account struct {
+	crm.Header
+	Name              string // required, at most 160 characters
+	AccountNumber     string
+	Email             string
+	Telephone         string
+	Website           string
+	Address           Address
+	ParentAccount     crm.Ref // the account above this one in the hierarchy
+	PrimaryContact    crm.Ref // a contact of this account
+	CustomerType      CustomerType
+	Industry          Industry
+	Ownership         Ownership
+	Revenue           *crm.Money
+	NumberOfEmployees *int64
+	CreditLimit       *crm.Money
+	CreditOnHold      bool
+	Description       string
+}
+
+// AccountState returns the account's state.
+func (a Account) AccountState() AccountState { return AccountState{int32(a.State)} }
+
+// AccountStatus returns the account's status reason.
+func (a Account) AccountStatus() AccountStatus { return AccountStatus{int32(a.Status)} }
+
+// IsActive reports whether the account is in the Active state.
+func (a Account) IsActive() bool { return a.State == accountActive }
+
+// Ref returns a reference to the account, for lookups.
+func (a Account) Ref() crm.Ref { return AccountRef(a.ID) }
+
+// AccountRef returns a reference to the account with the given ID.
+func AccountRef(id crm.ID) crm.Ref { return crm.Ref{Entity: AccountEntity, ID: id} }
+
+// AccountCodec converts between Account and account records, for
+// storage.Table.
+func AccountCodec() storage.Codec[Account] {
+	return storage.Codec[Account]{Entity: AccountEntity, Encode: encodeAccount, Decode: decodeAccount}
+}
+
+func encodeAccount(a Account) crm.Record {
+	f := crm.Fields{
+		AccountName:              text(a.Name),
+		AccountNumber:            text(a.AccountNumber),
+		AccountEmail:             text(a.Email),
+		AccountTelephone:         text(a.Telephone),
+		AccountWebsite:           text(a.Website),
+		AccountParent:            ref(a.ParentAccount),
+		AccountPrimaryContact:    ref(a.PrimaryContact),
+		AccountCustomerType:      choice(a.CustomerType.v),
+		AccountIndustry:          choice(a.Industry.v),
+		AccountOwnership:         choice(a.Ownership.v),
+		AccountRevenue:           money(a.Revenue),
+		AccountNumberOfEmployees: integer(a.NumberOfEmployees),
+		AccountCreditLimit:       money(a.CreditLimit),
+		AccountCreditOnHold:      a.CreditOnHold,
+		AccountDescription:       text(a.Description),
+	}
+	a.Address.encode(f)
+	return crm.Record{Entity: AccountEntity, Header: a.Header, Fields: f}
+}
+
+func decodeAccount(rec crm.Record) (Account, error) {
+	f := rec.Fields
+	a := Account{
+		Header:            rec.Header,
+		Name:              f.String(AccountName),
+		AccountNumber:     f.String(AccountNumber),
+		Email:             f.String(AccountEmail),
+		Telephone:         f.String(AccountTelephone),
+		Website:           f.String(AccountWebsite),
+		Address:           decodeAddress(f),
+		ParentAccount:     f.Ref(AccountParent),
+		PrimaryContact:    f.Ref(AccountPrimaryContact),
+		Revenue:           moneyPtr(f, AccountRevenue),
+		NumberOfEmployees: intPtr(f, AccountNumberOfEmployees),
+		CreditLimit:       moneyPtr(f, AccountCreditLimit),
+		CreditOnHold:      f.Bool(AccountCreditOnHold),
+		Description:       f.String(AccountDescription),
+	}
+	var errs [3]error
+	a.CustomerType, errs[0] = option(f, AccountCustomerType, CustomerTypeOf)
+	a.Industry, errs[1] = option(f, AccountIndustry, IndustryOf)
+	a.Ownership, errs[2] = option(f, AccountOwnership, OwnershipOf)
+	return a, errors.Join(errs[:]...)
+}

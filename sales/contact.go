@@ -1,0 +1,92 @@
+package sales
+
+import (
+	"time"
+
+	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/storage"
+)
+
+// Contact states and status reasons, as the lifecycle table uses them.
+const (
+	contactActive         = 0
+	contactInactive       = 1
+	contactStatusActive   = 1
+	contactStatusInactive = 2
+)
+
+// Contact is a person the business deals with (Dynamics' contact). See the
+// package doc for the conventions of typed records.
+type Contact struct {
+	crm.Header
+	FirstName string
+	LastName  string // required
+	// FullName is computed by the write path from FirstName and LastName
+	// ("Ada Lovelace"); what a caller puts here is ignored.
+	FullName    string
+	JobTitle    string
+	Email       string
+	Telephone   string
+	MobilePhone string
+	// ParentCustomer is the contact's company: an account or, rarely, a
+	// contact. Deleting it deletes the contact.
+	ParentCustomer crm.Ref
+	BirthDate      time.Time // date only: midnight UTC
+	Address        Address
+	Description    string
+}
+
+// ContactState returns the contact's state.
+func (c Contact) ContactState() ContactState { return ContactState{int32(c.State)} }
+
+// ContactStatus returns the contact's status reason.
+func (c Contact) ContactStatus() ContactStatus { return ContactStatus{int32(c.Status)} }
+
+// IsActive reports whether the contact is in the Active state.
+func (c Contact) IsActive() bool { return c.State == contactActive }
+
+// Ref returns a reference to the contact, for lookups.
+func (c Contact) Ref() crm.Ref { return ContactRef(c.ID) }
+
+// ContactRef returns a reference to the contact with the given ID.
+func ContactRef(id crm.ID) crm.Ref { return crm.Ref{Entity: ContactEntity, ID: id} }
+
+// ContactCodec converts between Contact and contact records, for
+// storage.Table. FullName is read, never written: the store computes it.
+func ContactCodec() storage.Codec[Contact] {
+	return storage.Codec[Contact]{Entity: ContactEntity, Encode: encodeContact, Decode: decodeContact}
+}
+
+func encodeContact(c Contact) crm.Record {
+	f := crm.Fields{
+		ContactFirstName:      text(c.FirstName),
+		ContactLastName:       text(c.LastName),
+		ContactJobTitle:       text(c.JobTitle),
+		ContactEmail:          text(c.Email),
+		ContactTelephone:      text(c.Telephone),
+		ContactMobilePhone:    text(c.MobilePhone),
+		ContactParentCustomer: ref(c.ParentCustomer),
+		ContactBirthDate:      date(c.BirthDate),
+		ContactDescription:    text(c.Description),
+	}
+	c.Address.encode(f)
+	return crm.Record{Entity: ContactEntity, Header: c.Header, Fields: f}
+}
+
+func decodeContact(rec crm.Record) (Contact, error) {
+	f := rec.Fields
+	return Contact{
+		Header:         rec.Header,
+		FirstName:      f.String(ContactFirstName),
+		LastName:       f.String(ContactLastName),
+		FullName:       f.String(ContactFullName),
+		JobTitle:       f.String(ContactJobTitle),
+		Email:          f.String(ContactEmail),
+		Telephone:      f.String(ContactTelephone),
+		MobilePhone:    f.String(ContactMobilePhone),
+		ParentCustomer: f.Ref(ContactParentCustomer),
+		BirthDate:      f.Time(ContactBirthDate),
+		Address:        decodeAddress(f),
+		Description:    f.String(ContactDescription),
+	}, nil
+}

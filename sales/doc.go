@@ -1,0 +1,80 @@
+// Package sales is crmkit's sales module. It starts with the two entities
+// everything else in sales hangs from: accounts (companies) and contacts
+// (people).
+//
+// Start with Register, to add the entities to a registry, then NewAccounts
+// and NewContacts over a storage.Store:
+//
+//	reg := crm.NewRegistry()
+//	if err := sales.Register(reg); err != nil { ... }
+//	st := memory.Open(reg)
+//	accounts, contacts := sales.NewAccounts(st), sales.NewContacts(st)
+//	acme, err := accounts.Create(ctx, sales.Account{Name: "Acme"})
+//
+// The services create, read, update (with optimistic concurrency: an update
+// names the version it was read at), deactivate, activate, delete and
+// search, and cover what a CRM user expects of accounts: sub-accounts
+// (Children), the contacts of an account (Contacts) and its primary contact
+// (SetPrimaryContact). Every write goes through the store's write path, so
+// hooks see it and the rules of the metadata hold: an account's name is
+// required and at most 160 characters, a contact's last name is required,
+// an account cannot become its own ancestor, deleting an account deletes
+// its contacts and unparents its sub-accounts.
+//
+// # Typed records
+//
+// Account and Contact embed crm.Header (ID, version, owner, timestamps,
+// state, status reason) and carry their fields in Go types:
+//
+//   - Text is a string; "" is null, as in Dynamics, which keeps no empty
+//     strings.
+//   - Lookups are crm.Ref; the zero Ref is null. A lookup with one target
+//     entity may leave Ref.Entity empty; a contact's parent customer, an
+//     account or a contact, must name it (AccountRef, ContactRef).
+//   - Money is *crm.Money and whole numbers *int64; nil is null, so that
+//     "no revenue given" differs from a revenue of zero (Ptr helps).
+//   - Yes/No fields are bool and never null: they default to No, as in
+//     Dynamics.
+//   - Option sets (CustomerType, Industry, Ownership) and states and
+//     status reasons (AccountState, AccountStatus, ContactState,
+//     ContactStatus) are typed enums that cannot be forged: structs with an
+//     unexported value, whose only values are the published variables,
+//     the zero value (null) and what their Of and Parse functions accept.
+//     Value returns Dynamics' published number, which never changes.
+//   - Date-only fields are time.Time at midnight UTC; the zero time is null.
+//   - A contact's FullName is computed by the store from first and last
+//     name; what a caller puts there is ignored.
+//
+// AccountCodec and ContactCodec convert them for storage.Table, and
+// AccountMetadata and ContactMetadata return the entity declarations.
+//
+// # Lifecycles
+//
+// Accounts and contacts are Active or Inactive (statecode 0 with status
+// reason 1, statecode 1 with status reason 2). Deactivate and Activate are
+// the only way between them; an inactive record is read-only until it is
+// activated again, and a refused event is a *crm.TransitionError.
+//
+// The account lifecycle (AccountLifecycle), as its table draws it:
+//
+//	stateDiagram-v2
+//	    [*] --> Active
+//	    Active --> Inactive: deactivate
+//	    Inactive --> Active: activate
+//
+// The contact lifecycle (ContactLifecycle):
+//
+//	stateDiagram-v2
+//	    [*] --> Active
+//	    Active --> Inactive: deactivate
+//	    Inactive --> Active: activate
+//
+// A test redraws both from the tables and fails if these drawings differ.
+//
+// # Errors
+//
+// Errors come from the store's write path and match the crm sentinels with
+// errors.Is: crm.ErrValidation (errors.As to *crm.ValidationError names
+// every bad field), crm.ErrConflict, crm.ErrNotFound,
+// crm.ErrInvalidTransition.
+package sales

@@ -1,0 +1,168 @@
+package sales
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/crmkit/crmkit/crm"
+	"github.com/shopspring/decimal"
+)
+
+// Logical names of the entities this package declares.
+const (
+	AccountEntity = "account"
+	ContactEntity = "contact"
+)
+
+// Logical field names of account, for queries and sorting
+// (crm.Eq(sales.AccountCity, "Paris")). The system fields (statecode,
+// createdon, ...) are crm's Field constants.
+const (
+	AccountName              = "name"
+	AccountNumber            = "accountnumber"
+	AccountEmail             = "emailaddress1"
+	AccountTelephone         = "telephone1"
+	AccountWebsite           = "websiteurl"
+	AccountLine1             = "address1_line1"
+	AccountCity              = "address1_city"
+	AccountStateOrProvince   = "address1_stateorprovince"
+	AccountPostalCode        = "address1_postalcode"
+	AccountCountry           = "address1_country"
+	AccountParent            = "parentaccountid"
+	AccountPrimaryContact    = "primarycontactid"
+	AccountCustomerType      = "customertypecode"
+	AccountIndustry          = "industrycode"
+	AccountOwnership         = "ownershipcode"
+	AccountRevenue           = "revenue"
+	AccountNumberOfEmployees = "numberofemployees"
+	AccountCreditLimit       = "creditlimit"
+	AccountCreditOnHold      = "creditonhold"
+	AccountDescription       = "description"
+)
+
+// Logical field names of contact, for queries and sorting.
+const (
+	ContactFirstName       = "firstname"
+	ContactLastName        = "lastname"
+	ContactFullName        = "fullname"
+	ContactJobTitle        = "jobtitle"
+	ContactEmail           = "emailaddress1"
+	ContactTelephone       = "telephone1"
+	ContactMobilePhone     = "mobilephone"
+	ContactParentCustomer  = "parentcustomerid"
+	ContactBirthDate       = "birthdate"
+	ContactLine1           = "address1_line1"
+	ContactCity            = "address1_city"
+	ContactStateOrProvince = "address1_stateorprovince"
+	ContactPostalCode      = "address1_postalcode"
+	ContactCountry         = "address1_country"
+	ContactDescription     = "description"
+)
+
+// Register adds the account and contact entities to reg. They refer to each
+// other (an account's primary contact, a contact's parent customer), so
+// they are registered together; registering them twice fails with
+// crm.ErrDuplicate.
+func Register(reg *crm.Registry) error {
+	if err := reg.Register(AccountMetadata(), ContactMetadata()); err != nil {
+		return fmt.Errorf("register sales: %w", err)
+	}
+	return nil
+}
+
+// address returns the address1_* fields Dynamics puts on accounts and
+// contacts, with Dynamics' lengths.
+func address() []crm.Field {
+	return []crm.Field{
+		{Name: "address1_line1", Label: "Street 1", Type: crm.TypeText, MaxLength: 250},
+		{Name: "address1_city", Label: "City", Type: crm.TypeText, MaxLength: 80},
+		{Name: "address1_stateorprovince", Label: "State/Province", Type: crm.TypeText, MaxLength: 50},
+		{Name: "address1_postalcode", Label: "ZIP/Postal Code", Type: crm.TypeText, MaxLength: 20},
+		{Name: "address1_country", Label: "Country/Region", Type: crm.TypeText, MaxLength: 80},
+	}
+}
+
+func decimalPtr(n int64) *decimal.Decimal {
+	d := decimal.NewFromInt(n)
+	return &d
+}
+
+// AccountMetadata returns the account entity as Dynamics declares it
+// (sales.md §3.1), without the fields later modules add (originating
+// lead, price list). Each call returns a new value: register it, extend it
+// for a host's own registry, or read it.
+func AccountMetadata() *crm.Entity {
+	fields := []crm.Field{
+		{Name: AccountName, Label: "Account Name", Type: crm.TypeText, MaxLength: 160, Required: true},
+		{Name: AccountNumber, Label: "Account Number", Type: crm.TypeText, MaxLength: 20},
+		{Name: AccountEmail, Label: "Email", Type: crm.TypeText, MaxLength: 100},
+		{Name: AccountTelephone, Label: "Main Phone", Type: crm.TypeText, MaxLength: 50},
+		{Name: AccountWebsite, Label: "Website", Type: crm.TypeText, MaxLength: 200},
+	}
+	fields = append(fields, address()...)
+	fields = append(fields,
+		// account_parent_account: a hierarchy; deleting a parent leaves
+		// its sub-accounts in place, unparented.
+		crm.Field{Name: AccountParent, Label: "Parent Account", Type: crm.TypeLookup,
+			Targets: []string{AccountEntity}, OnDelete: crm.DeleteRemoveLink, Hierarchical: true},
+		// account_primary_contact: referential.
+		crm.Field{Name: AccountPrimaryContact, Label: "Primary Contact", Type: crm.TypeLookup,
+			Targets: []string{ContactEntity}, OnDelete: crm.DeleteRemoveLink},
+		crm.Field{Name: AccountCustomerType, Label: "Relationship Type", Type: crm.TypeChoice, Options: customerTypes.choices()},
+		crm.Field{Name: AccountIndustry, Label: "Industry", Type: crm.TypeChoice, Options: industries.choices()},
+		crm.Field{Name: AccountOwnership, Label: "Ownership", Type: crm.TypeChoice, Options: ownerships.choices()},
+		crm.Field{Name: AccountRevenue, Label: "Annual Revenue", Type: crm.TypeMoney, Min: decimalPtr(0)},
+		crm.Field{Name: AccountNumberOfEmployees, Label: "Number of Employees", Type: crm.TypeInteger,
+			Min: decimalPtr(0), Max: decimalPtr(1_000_000_000)},
+		crm.Field{Name: AccountCreditLimit, Label: "Credit Limit", Type: crm.TypeMoney, Min: decimalPtr(0)},
+		crm.Field{Name: AccountCreditOnHold, Label: "Credit Hold", Type: crm.TypeBool},
+		crm.Field{Name: AccountDescription, Label: "Description", Type: crm.TypeText, MaxLength: 2000},
+	)
+	return &crm.Entity{
+		Name:        AccountEntity,
+		Label:       "Account",
+		PrimaryName: AccountName,
+		Fields:      fields,
+		Lifecycle:   AccountLifecycle(),
+	}
+}
+
+// ContactMetadata returns the contact entity as Dynamics declares it
+// (sales.md §3.2), without the fields later modules add. Each call returns
+// a new value.
+func ContactMetadata() *crm.Entity {
+	fields := []crm.Field{
+		{Name: ContactFirstName, Label: "First Name", Type: crm.TypeText, MaxLength: 50},
+		{Name: ContactLastName, Label: "Last Name", Type: crm.TypeText, MaxLength: 50, Required: true},
+		{Name: ContactFullName, Label: "Full Name", Type: crm.TypeText, MaxLength: 160, Compute: fullName},
+		{Name: ContactJobTitle, Label: "Job Title", Type: crm.TypeText, MaxLength: 100},
+		{Name: ContactEmail, Label: "Email", Type: crm.TypeText, MaxLength: 100},
+		{Name: ContactTelephone, Label: "Business Phone", Type: crm.TypeText, MaxLength: 50},
+		{Name: ContactMobilePhone, Label: "Mobile Phone", Type: crm.TypeText, MaxLength: 50},
+		// contact_customer_accounts and contact_customer_contacts: parental,
+		// so deleting the company deletes its contacts.
+		{Name: ContactParentCustomer, Label: "Company Name", Type: crm.TypeLookup,
+			Targets: []string{AccountEntity, ContactEntity}, OnDelete: crm.DeleteCascade},
+		{Name: ContactBirthDate, Label: "Birthday", Type: crm.TypeTime, DateOnly: true},
+	}
+	fields = append(fields, address()...)
+	fields = append(fields, crm.Field{Name: ContactDescription, Label: "Description", Type: crm.TypeText, MaxLength: 2000})
+	return &crm.Entity{
+		Name:        ContactEntity,
+		Label:       "Contact",
+		PrimaryName: ContactFullName,
+		Fields:      fields,
+		Lifecycle:   ContactLifecycle(),
+	}
+}
+
+// fullName computes a contact's full name: first and last name joined by a
+// space (Dynamics' default "First Name Last Name" format), null when both
+// are empty.
+func fullName(f crm.Fields) any {
+	name := strings.TrimSpace(strings.TrimSpace(f.String(ContactFirstName)) + " " + strings.TrimSpace(f.String(ContactLastName)))
+	if name == "" {
+		return nil
+	}
+	return name
+}
