@@ -194,7 +194,16 @@ func (l *Lifecycle) Mermaid() (string, error) {
 	return fsm.VisualizeWithType(l.machine(l.Initial), fsm.MERMAID)
 }
 
-// Events returns the names of the events allowed from state.
+// Events returns the names of the events allowed from state, in the order
+// the transition table declares them.
 func (l *Lifecycle) Events(state StateCode) []string {
-	return l.machine(state).AvailableTransitions()
+	// Read from the table rather than fsm.AvailableTransitions, which ranges
+	// over a map and so answers in a different order on every call.
+	var out []string
+	for _, t := range l.Transitions {
+		if slices.Contains(t.From, state) {
+			out = append(out, t.Event)
+		}
+	}
+	return out
 }
