@@ -1,0 +1,57 @@
+package sales_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/sales"
+	"github.com/crmkit/crmkit/storage"
+	"github.com/crmkit/crmkit/storage/memory"
+	"github.com/stretchr/testify/require"
+)
+
+// env is one in-memory store with the sales services over it.
+type env struct {
+	ctx      context.Context
+	store    *storage.Store
+	clock    *crm.ManualClock
+	accounts *sales.Accounts
+	contacts *sales.Contacts
+}
+
+var start = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	reg := crm.NewRegistry()
+	require.NoError(t, sales.Register(reg))
+	clock := crm.NewManualClock(start)
+	st := memory.Open(reg, storage.WithClock(clock))
+	return &env{ctx: context.Background(), store: st, clock: clock,
+		accounts: sales.NewAccounts(st), contacts: sales.NewContacts(st)}
+}
+
+func (e *env) account(t *testing.T, a sales.Account) sales.Account {
+	t.Helper()
+	out, err := e.accounts.Create(e.ctx, a)
+	require.NoError(t, err)
+	return out
+}
+
+func (e *env) contact(t *testing.T, c sales.Contact) sales.Contact {
+	t.Helper()
+	out, err := e.contacts.Create(e.ctx, c)
+	require.NoError(t, err)
+	return out
+}
+
+// requireInvalid checks that err is a validation error naming field.
+func requireInvalid(t *testing.T, err error, field string) {
+	t.Helper()
+	require.ErrorIs(t, err, crm.ErrValidation)
+	var verr *crm.ValidationError
+	require.ErrorAs(t, err, &verr)
+	require.True(t, verr.Has(field), "validation error %v does not name %s", err, field)
+}
