@@ -307,6 +307,12 @@ func (c *planner) dateRange(f *Field, cond Condition) (lo, hi time.Time, reason 
 			return time.Time{}, false
 		}
 		t, ok := cond.Values[0].(time.Time)
+		if f.DateOnly {
+			// The calendar date the value shows, as Coerce stores it:
+			// otherwise "on" a local date would miss the records saved
+			// with that same value.
+			return day(t), ok
+		}
 		return day(t.UTC()), ok
 	}
 	count := func() (int, bool) {
