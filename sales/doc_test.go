@@ -1,0 +1,52 @@
+package sales_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/crmkit/crmkit/sales"
+	"github.com/stretchr/testify/require"
+)
+
+// TestDocDiagramsAreCurrent redraws the lifecycles from their tables and
+// fails if the drawings in doc.go differ: the package doc never lies about
+// the state machines.
+func TestDocDiagramsAreCurrent(t *testing.T) {
+	src, err := os.ReadFile("doc.go")
+	require.NoError(t, err)
+	drawn := diagrams(string(src))
+	require.Len(t, drawn, 2, "doc.go should show the account and the contact lifecycle")
+	for i, lc := range []struct {
+		name string
+		draw func() (string, error)
+	}{
+		{"account", sales.AccountLifecycle().Mermaid},
+		{"contact", sales.ContactLifecycle().Mermaid},
+	} {
+		want, err := lc.draw()
+		require.NoError(t, err)
+		require.Equal(t, want, drawn[i], "the %s lifecycle in doc.go is out of date; paste:\n%s", lc.name, want)
+	}
+}
+
+// diagrams returns the Mermaid state diagrams in the code blocks of a doc
+// comment, without the comment markers.
+func diagrams(src string) []string {
+	var out []string
+	var cur *strings.Builder
+	for _, line := range strings.Split(src, "\n") {
+		code, isCode := strings.CutPrefix(line, "//\t")
+		switch {
+		case isCode && code == "stateDiagram-v2":
+			cur = &strings.Builder{}
+			cur.WriteString(code + "\n")
+		case isCode && cur != nil:
+			cur.WriteString(code + "\n")
+		case cur != nil:
+			out = append(out, cur.String())
+			cur = nil
+		}
+	}
+	return out
+}
