@@ -54,7 +54,7 @@ func TestAccountCreateGetUpdate(t *testing.T) {
 		e.clock.Advance(time.Hour)
 		a := created
 		a.Telephone = "+1 555 0199"
-		a.Revenue = nil            // cleared
+		a.Revenue = nil               // cleared
 		a.Industry = sales.Industry{} // cleared
 		updated, err := e.accounts.Update(e.ctx, a)
 		require.NoError(t, err)
@@ -277,7 +277,7 @@ func TestAccountSearch(t *testing.T) {
 
 	t.Run("filter on an option set", func(t *testing.T) {
 		page, err := e.accounts.Search(e.ctx, crm.Query{
-			Where: crm.In(sales.AccountIndustry, sales.IndustryTransportation.Value(), sales.IndustryWholesale.Value()),
+			Where:   crm.In(sales.AccountIndustry, sales.IndustryTransportation.Value(), sales.IndustryWholesale.Value()),
 			OrderBy: []crm.Order{crm.Asc(sales.AccountName)}})
 		require.NoError(t, err)
 		require.Equal(t, []string{"Blue Yonder Airlines", "Coho Winery"}, accountNames(page.Items))
