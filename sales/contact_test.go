@@ -61,6 +61,13 @@ func TestContactCreateGetUpdate(t *testing.T) {
 		requireInvalid(t, err, sales.ContactParentCustomer)
 	})
 
+	t.Run("a contact cannot be its own parent customer", func(t *testing.T) {
+		u := c
+		u.ParentCustomer = c.Ref()
+		_, err := e.contacts.Update(e.ctx, u)
+		requireInvalid(t, err, sales.ContactParentCustomer)
+	})
+
 	t.Run("search through the parent account", func(t *testing.T) {
 		page, err := e.contacts.Search(e.ctx, crm.Query{
 			Where: crm.Through(sales.ContactParentCustomer, sales.AccountEntity, crm.Eq(sales.AccountName, "acme"))})

@@ -31,7 +31,19 @@ func (s *Contacts) Table() *storage.Table[Contact] { return s.contacts }
 // parent customer that does not exist, ...), crm.ErrDuplicate for an ID in
 // use.
 func (s *Contacts) Create(ctx context.Context, c Contact) (Contact, error) {
+	if err := checkOwnParent(c); err != nil {
+		return Contact{}, fmt.Errorf("create contact: %w", err)
+	}
 	return s.contacts.Create(ctx, c)
+}
+
+// checkOwnParent refuses a contact that is its own company: the lookup
+// is polymorphic, so the store's hierarchy rule does not cover it.
+func checkOwnParent(c Contact) error {
+	if c.ID != crm.NilID && c.ParentCustomer.ID == c.ID {
+		return crm.Invalid(ContactEntity, ContactParentCustomer, "cannot be the contact itself")
+	}
+	return nil
 }
 
 // Get returns the contact with the given ID, or an error matching
@@ -49,6 +61,9 @@ func (s *Contacts) Update(ctx context.Context, c Contact) (Contact, error) {
 	if c.Version == 0 {
 		return Contact{}, fmt.Errorf("update contact %s: %w", c.ID,
 			crm.Invalid(ContactEntity, crm.FieldVersion, "is required: update the contact as it was read"))
+	}
+	if err := checkOwnParent(c); err != nil {
+		return Contact{}, fmt.Errorf("update contact %s: %w", c.ID, err)
 	}
 	return s.contacts.Update(ctx, c)
 }

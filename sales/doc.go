@@ -19,7 +19,10 @@
 // hooks see it and the rules of the metadata hold: an account's name is
 // required and at most 160 characters, a contact's last name is required,
 // an account cannot become its own ancestor, deleting an account deletes
-// its contacts and unparents its sub-accounts.
+// its contacts and unparents its sub-accounts. The services add two rules
+// of their own: an account's primary contact must be one of its contacts
+// (Accounts.SetPrimaryContact says why), and a contact cannot be its own
+// parent customer.
 //
 // # Typed records
 //
