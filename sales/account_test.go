@@ -419,3 +419,29 @@ func TestPrimaryContact(t *testing.T) {
 		require.Equal(t, []string{"Aaron Acme", "Ann Acme"}, contactNames(cs))
 	})
 }
+
+func TestDeleteReachesInactiveRecords(t *testing.T) {
+	e := newEnv(t)
+	parent := e.account(t, sales.Account{Name: "Parent"})
+	sub := e.account(t, sales.Account{Name: "Sub", ParentAccount: parent.Ref()})
+	c := e.contact(t, sales.Contact{LastName: "Primary", ParentCustomer: sub.Ref()})
+	sub, err := e.accounts.SetPrimaryContact(e.ctx, sub.ID, sub.Version, c.ID)
+	require.NoError(t, err)
+	_, err = e.accounts.Deactivate(e.ctx, sub.ID, sub.Version)
+	require.NoError(t, err)
+
+	t.Run("an inactive sub-account loses its parent", func(t *testing.T) {
+		require.NoError(t, e.accounts.Delete(e.ctx, parent.ID, 0))
+		got, err := e.accounts.Get(e.ctx, sub.ID)
+		require.NoError(t, err)
+		require.True(t, got.ParentAccount.IsZero())
+		require.False(t, got.IsActive())
+	})
+
+	t.Run("an inactive account loses its deleted primary contact", func(t *testing.T) {
+		require.NoError(t, e.contacts.Delete(e.ctx, c.ID, 0))
+		got, err := e.accounts.Get(e.ctx, sub.ID)
+		require.NoError(t, err)
+		require.True(t, got.PrimaryContact.IsZero())
+	})
+}
