@@ -182,52 +182,75 @@ func cmpOrdered[T int64 | int32](a, b T) int {
 // MatchLike reports whether s matches a LIKE pattern: % matches any run of
 // characters, _ exactly one, \ makes the next character literal; letters
 // match ignoring ASCII case.
+//
+// It runs in O(len(pattern) * len(s)) time whatever the pattern: the
+// memory store runs it on callers' patterns, and a pattern such as
+// "%a%a%a%a%a%a%a%b" must not take exponential time.
 func MatchLike(pattern, s string) bool {
-	return likeFrom(FoldText(pattern), FoldText(s))
+	p := likeTokens(FoldText(pattern))
+	s = FoldText(s)
+	pi, si := 0, 0
+	star, mark := -1, 0 // the last % seen, and where in s it began matching
+	for si < len(s) {
+		sc, w := utf8.DecodeRuneInString(s[si:])
+		if pi < len(p) && !p[pi].run && (p[pi].any || p[pi].r == sc) {
+			pi, si = pi+1, si+w
+			continue
+		}
+		if pi < len(p) && p[pi].run {
+			if pi == len(p)-1 {
+				return true // a final % takes the rest
+			}
+			star, mark = pi, si
+			pi++
+			continue
+		}
+		if star < 0 {
+			return false
+		}
+		// Let the last % take one more character and retry from there.
+		// Only the last % ever needs to move: an earlier one could only
+		// take characters the last one can take as well.
+		_, mw := utf8.DecodeRuneInString(s[mark:])
+		mark += mw
+		pi, si = star+1, mark
+	}
+	for pi < len(p) && p[pi].run {
+		pi++
+	}
+	return pi == len(p)
 }
 
-func likeFrom(p, s string) bool {
+// likeToken is one element of a LIKE pattern: a run of any characters (%),
+// any one character (_), or a literal character.
+type likeToken struct {
+	run, any bool
+	r        rune
+}
+
+func likeTokens(p string) []likeToken {
+	out := make([]likeToken, 0, len(p))
 	for len(p) > 0 {
 		pc, n := utf8.DecodeRuneInString(p)
+		p = p[n:]
 		switch pc {
 		case '%':
-			for len(p) > 0 && p[0] == '%' {
-				p = p[1:]
+			if len(out) == 0 || !out[len(out)-1].run {
+				out = append(out, likeToken{run: true})
 			}
-			if p == "" {
-				return true
-			}
-			for i := 0; i <= len(s); {
-				if likeFrom(p, s[i:]) {
-					return true
-				}
-				if i == len(s) {
-					break
-				}
-				_, w := utf8.DecodeRuneInString(s[i:])
-				i += w
-			}
-			return false
+			continue
 		case '_':
-			if s == "" {
-				return false
-			}
-			_, w := utf8.DecodeRuneInString(s)
-			p, s = p[n:], s[w:]
+			out = append(out, likeToken{any: true})
 			continue
 		case '\\':
-			if len(p) > n {
-				p = p[n:]
+			if len(p) > 0 { // a trailing \ stands for itself
 				pc, n = utf8.DecodeRuneInString(p)
+				p = p[n:]
 			}
 		}
-		sc, w := utf8.DecodeRuneInString(s)
-		if s == "" || sc != pc {
-			return false
-		}
-		p, s = p[n:], s[w:]
+		out = append(out, likeToken{r: pc})
 	}
-	return s == ""
+	return out
 }
 
 // Compare orders two records by the plan's sort: -1 when a comes first.
