@@ -1,0 +1,300 @@
+package sqlstore
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/big"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+
+	"github.com/crmkit/crmkit/crm"
+)
+
+type sql_NullString = sql.NullString
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// encodeID is an ID as a parameter: text for PostgreSQL's uuid, 16 bytes
+// for SQLite.
+func (d *Driver) encodeID(id crm.ID) any {
+	if d.dialect == Postgres {
+		return id.String()
+	}
+	return id[:]
+}
+
+// encodeScaled turns an exact decimal into its SQLite column value. It
+// fails when d has more places than the column keeps or lies outside what
+// the column holds; callers comparing with an arbitrary bound use
+// scaledBound instead.
+func encodeScaled(c *column, d decimal.Decimal) (any, error) {
+	n := d.Shift(c.scale)
+	if !n.IsInteger() {
+		return nil, fmt.Errorf("%s: %s has more than %d decimal places", c.f.Name, d, c.scale)
+	}
+	v, ok := scaledValue(c, n.BigInt())
+	if !ok {
+		return nil, fmt.Errorf("%s: %s is out of the stored range", c.f.Name, d)
+	}
+	return v, nil
+}
+
+// scaledValue encodes the scaled integer n, reporting false when it does
+// not fit the column.
+func scaledValue(c *column, n *big.Int) (any, bool) {
+	if c.repr == reprScaled {
+		if !n.IsInt64() {
+			return nil, false
+		}
+		return n.Int64(), true
+	}
+	x := new(big.Int).Add(n, wideOffset)
+	if x.Sign() < 0 {
+		return nil, false
+	}
+	s := x.String()
+	if len(s) > wideDigits {
+		return nil, false
+	}
+	return fmt.Sprintf("%0*s", wideDigits, s), true
+}
+
+// decodeScaled reads a SQLite scaled column back into a decimal.
+func decodeScaled(c *column, v any) (decimal.Decimal, error) {
+	switch x := v.(type) {
+	case int64:
+		return decimal.New(x, -c.scale), nil
+	case string:
+		n, ok := new(big.Int).SetString(x, 10)
+		if !ok {
+			return decimal.Decimal{}, fmt.Errorf("%s: bad stored decimal %q", c.f.Name, x)
+		}
+		return decimal.NewFromBigInt(n.Sub(n, wideOffset), -c.scale), nil
+	}
+	return decimal.Decimal{}, fmt.Errorf("%s: stored decimal of type %T", c.f.Name, v)
+}
+
+// encode returns the column values of field value v: one, or two for money
+// and polymorphic lookups.
+func (d *Driver) encode(c *column, v any) ([]any, error) {
+	out := []any{nil}
+	if c.extra != "" {
+		out = append(out, nil)
+	}
+	if v == nil {
+		return out, nil
+	}
+	pg := d.dialect == Postgres
+	bad := func() ([]any, error) {
+		return nil, fmt.Errorf("%s: a %s field cannot hold %T", c.f.Name, c.f.Type, v)
+	}
+	switch c.f.Type {
+	case crm.TypeID:
+		id, ok := v.(crm.ID)
+		if !ok {
+			return bad()
+		}
+		out[0] = d.encodeID(id)
+	case crm.TypeText:
+		s, ok := v.(string)
+		if !ok {
+			return bad()
+		}
+		out[0] = s
+	case crm.TypeInteger:
+		n, ok := v.(int64)
+		if !ok {
+			return bad()
+		}
+		out[0] = n
+	case crm.TypeChoice:
+		n, ok := v.(int32)
+		if !ok {
+			return bad()
+		}
+		out[0] = int64(n)
+	case crm.TypeBool:
+		b, ok := v.(bool)
+		if !ok {
+			return bad()
+		}
+		out[0] = b
+		if !pg {
+			out[0] = int64(0)
+			if b {
+				out[0] = int64(1)
+			}
+		}
+	case crm.TypeTime:
+		t, ok := v.(time.Time)
+		if !ok {
+			return bad()
+		}
+		out[0] = d.encodeTime(t)
+	case crm.TypeDecimal:
+		x, ok := v.(decimal.Decimal)
+		if !ok {
+			return bad()
+		}
+		enc, err := d.encodeDecimal(c, x)
+		if err != nil {
+			return nil, err
+		}
+		out[0] = enc
+	case crm.TypeMoney:
+		m, ok := v.(crm.Money)
+		if !ok {
+			return bad()
+		}
+		enc, err := d.encodeDecimal(c, m.Amount)
+		if err != nil {
+			return nil, err
+		}
+		out[0], out[1] = enc, string(m.Currency)
+	case crm.TypeLookup:
+		r, ok := v.(crm.Ref)
+		if !ok {
+			return bad()
+		}
+		// A system lookup may hold the nil ID: the system user.
+		out[0] = d.encodeID(r.ID)
+		if c.extra != "" {
+			out[1] = r.Entity
+		} else if r.Entity != c.target {
+			return nil, fmt.Errorf("%s: cannot point at a %q record", c.f.Name, r.Entity)
+		}
+	default:
+		return bad()
+	}
+	return out, nil
+}
+
+func (d *Driver) encodeTime(t time.Time) any {
+	t = crm.NormalizeTime(t)
+	if d.dialect == Postgres {
+		return t
+	}
+	return t.UnixMicro()
+}
+
+func (d *Driver) encodeDecimal(c *column, x decimal.Decimal) (any, error) {
+	if d.dialect == Postgres {
+		return x.String(), nil
+	}
+	return encodeScaled(c, x)
+}
+
+// decode turns the raw column values of c back into the field's canonical
+// value (nil for null).
+func (d *Driver) decode(c *column, main, extra any) (any, error) {
+	if main == nil {
+		return nil, nil
+	}
+	bad := func() (any, error) {
+		return nil, fmt.Errorf("%s: stored %s value of type %T", c.f.Name, c.f.Type, main)
+	}
+	switch c.f.Type {
+	case crm.TypeID:
+		return decodeID(main)
+	case crm.TypeText:
+		switch s := main.(type) {
+		case string:
+			return s, nil
+		case []byte:
+			return string(s), nil
+		}
+		return bad()
+	case crm.TypeInteger, crm.TypeChoice:
+		n, ok := main.(int64)
+		if !ok {
+			return bad()
+		}
+		if c.f.Type == crm.TypeChoice {
+			return int32(n), nil
+		}
+		return n, nil
+	case crm.TypeBool:
+		switch b := main.(type) {
+		case bool:
+			return b, nil
+		case int64:
+			return b != 0, nil
+		}
+		return bad()
+	case crm.TypeTime:
+		switch t := main.(type) {
+		case time.Time:
+			return crm.NormalizeTime(t), nil
+		case int64:
+			return time.UnixMicro(t).UTC(), nil
+		}
+		return bad()
+	case crm.TypeDecimal, crm.TypeMoney:
+		x, err := d.decodeDecimal(c, main)
+		if err != nil {
+			return nil, err
+		}
+		if c.f.Type == crm.TypeDecimal {
+			return x.Round(c.f.Precision), nil
+		}
+		cur, err := asString(extra)
+		if err != nil {
+			return nil, fmt.Errorf("%s: currency: %w", c.f.Name, err)
+		}
+		cy := crm.Currency(cur)
+		return crm.Money{Amount: x.Round(cy.Precision()), Currency: cy}, nil
+	case crm.TypeLookup:
+		id, err := decodeID(main)
+		if err != nil {
+			return nil, err
+		}
+		entity := c.target
+		if c.extra != "" {
+			if entity, err = asString(extra); err != nil {
+				return nil, fmt.Errorf("%s: entity: %w", c.f.Name, err)
+			}
+		}
+		return crm.Ref{Entity: entity, ID: id}, nil
+	}
+	return bad()
+}
+
+func (d *Driver) decodeDecimal(c *column, v any) (decimal.Decimal, error) {
+	if d.dialect == Postgres {
+		s, err := asString(v)
+		if err != nil {
+			return decimal.Decimal{}, fmt.Errorf("%s: %w", c.f.Name, err)
+		}
+		return decimal.NewFromString(s)
+	}
+	return decodeScaled(c, v)
+}
+
+func asString(v any) (string, error) {
+	switch s := v.(type) {
+	case string:
+		return s, nil
+	case []byte:
+		return string(s), nil
+	case int64:
+		return strconv.FormatInt(s, 10), nil
+	}
+	return "", fmt.Errorf("stored value of type %T, want text", v)
+}
+
+func decodeID(v any) (crm.ID, error) {
+	switch x := v.(type) {
+	case []byte:
+		if len(x) == 16 {
+			return crm.ID(x), nil
+		}
+		return uuid.ParseBytes(x)
+	case string:
+		return uuid.Parse(x)
+	}
+	return crm.NilID, fmt.Errorf("stored id of type %T", v)
+}

@@ -1,0 +1,55 @@
+// Package sqlstore is crmkit's SQL storage adapter: one storage.Driver over
+// database/sql, generic over entity metadata, with two dialects.
+//
+//   - SQLite, the embedded default, through modernc.org/sqlite (pure Go, no
+//     cgo). OpenSQLite opens a file (or ":memory:") with WAL, foreign keys,
+//     a busy timeout and synchronous=NORMAL, and write transactions that
+//     start with BEGIN IMMEDIATE.
+//   - PostgreSQL, for scale, through github.com/jackc/pgx/v5/stdlib.
+//     OpenPostgres opens a DSN.
+//
+// Start with OpenSQLite or OpenPostgres and hand the Driver to
+// storage.New. A host that owns its *sql.DB uses New instead, with
+// WithTablePrefix (SQLite) or WithSchema (PostgreSQL) to keep crmkit's
+// tables apart from its own; a host that holds a *sql.Tx runs crmkit inside
+// it with Driver.WithTx, so that its own writes and crmkit's commit or roll
+// back together.
+//
+// # Schema
+//
+// Opening a Driver migrates the database to the registry: one table per
+// entity, typed columns, a primary key on id, a version column, foreign
+// keys for single-target lookups to registered entities (deferred: the
+// write path checks references itself and may insert a parent and its
+// child in one call), and an index on every lookup column and on
+// statecode. A money field is two columns, <field> and <field>_currency; a
+// polymorphic lookup is <field> and <field>_type. Every change is a
+// numbered version in the crmkit_schema_version table, holding the column
+// model it produced; a later registry with new entities or fields adds
+// tables and columns as a new version. Fields are never dropped and a
+// field's type never changes: such a registry is refused.
+//
+// How values are stored, and why:
+//
+//   - IDs are PostgreSQL uuid and SQLite 16-byte BLOBs: both order by
+//     bytes, as crm.CompareKeys does.
+//   - Text is PostgreSQL text COLLATE "C" and SQLite TEXT: byte order, and
+//     lower() folds ASCII letters only under both, which is crm.FoldText.
+//   - Decimals and money are PostgreSQL numeric. SQLite has no exact
+//     decimal type (NUMERIC affinity turns values into floats), so there
+//     they are scaled integers: money times 10^4 (Dynamics' range,
+//     ±922,337,203,685,477.0000, fits an int64 exactly), a decimal times
+//     10^precision. Comparisons, ordering, MIN and MAX are integer ones, so
+//     exact; SUM adds the high and low 32 bits of each value separately, so
+//     it cannot overflow and is put together exactly in Go. A decimal field
+//     whose bounds times 10^precision do not fit an int64 is stored as
+//     fixed-width offset digits in TEXT, which also order as numbers.
+//   - Times are PostgreSQL timestamp (UTC, microseconds) and SQLite integer
+//     microseconds since 1970 (UTC).
+//
+// Queries compile to SQL in which every value is a bound parameter and
+// every identifier comes from validated metadata, quoted. Their meaning is
+// crm.Plan's exactly: nulls never match comparisons and sort first
+// ascending, text compares ignoring ASCII case, money conditions match
+// only their currency, keyset paging expands to OR chains.
+package sqlstore

@@ -1,0 +1,344 @@
+package sqlstore
+
+import (
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/crmkit/crmkit/crm"
+)
+
+// builder compiles plans to SQL. Values only ever become parameters;
+// identifiers come from the table model.
+type builder struct {
+	d       *Driver
+	args    []any
+	aliases int
+	err     error
+}
+
+func (d *Driver) newBuilder() *builder { return &builder{d: d} }
+
+// arg binds v and returns its placeholder.
+func (b *builder) arg(v any) string {
+	b.args = append(b.args, v)
+	return b.d.ph(len(b.args))
+}
+
+func (b *builder) fail(err error) string {
+	if b.err == nil {
+		b.err = err
+	}
+	return "1=0"
+}
+
+const (
+	sqlTrue  = "1=1"
+	sqlFalse = "1=0"
+)
+
+// filter compiles f on the table tb aliased a.
+func (b *builder) filter(tb *table, a string, f crm.Filter) string {
+	switch f := f.(type) {
+	case nil:
+		return sqlTrue
+	case crm.Condition:
+		return b.condition(tb, a, f)
+	case crm.Group:
+		if len(f.Filters) == 0 {
+			if f.Or {
+				return sqlFalse
+			}
+			return sqlTrue
+		}
+		parts := make([]string, len(f.Filters))
+		for i, sub := range f.Filters {
+			parts[i] = "(" + b.filter(tb, a, sub) + ")"
+		}
+		if f.Or {
+			return strings.Join(parts, " OR ")
+		}
+		return strings.Join(parts, " AND ")
+	case crm.Related:
+		c, ok := tb.byName[f.Lookup]
+		if !ok || c.f.Type != crm.TypeLookup {
+			return b.fail(fmt.Errorf("sqlstore: %s is not a lookup of %s", f.Lookup, tb.entity.Name))
+		}
+		target, ok := b.d.tables[f.Entity]
+		if !ok {
+			return b.fail(fmt.Errorf("sqlstore: entity %q: %w", f.Entity, crm.ErrNotFound))
+		}
+		b.aliases++
+		ta := "t" + strconv.Itoa(b.aliases)
+		s := "EXISTS (SELECT 1 FROM " + target.ref + " " + ta + " WHERE " + ta + ".id = " + a + "." + quote(c.name)
+		if c.extra != "" {
+			s += " AND " + a + "." + quote(c.extra) + " = " + b.arg(f.Entity)
+		} else if c.target != f.Entity {
+			return sqlFalse
+		}
+		return s + " AND (" + b.filter(target, ta, f.Where) + "))"
+	}
+	return b.fail(fmt.Errorf("sqlstore: filter of unknown type %T", f))
+}
+
+var opSQL = map[crm.Operator]string{
+	crm.OpEq: "=", crm.OpNe: "<>", crm.OpLt: "<", crm.OpLe: "<=", crm.OpGt: ">", crm.OpGe: ">=",
+}
+
+func (b *builder) condition(tb *table, a string, cond crm.Condition) string {
+	c, ok := tb.byName[cond.Field]
+	if !ok {
+		return b.fail(fmt.Errorf("sqlstore: %s is not a field of %s", cond.Field, tb.entity.Name))
+	}
+	ref := a + "." + quote(c.name)
+	switch cond.Op {
+	case crm.OpNull:
+		return ref + " IS NULL"
+	case crm.OpNotNull:
+		return ref + " IS NOT NULL"
+	case crm.OpEq, crm.OpNe, crm.OpLt, crm.OpLe, crm.OpGt, crm.OpGe:
+		if len(cond.Values) != 1 {
+			return b.fail(fmt.Errorf("sqlstore: %s %s wants one value", cond.Field, cond.Op))
+		}
+		if m, ok := cond.Values[0].(crm.Money); ok && c.f.Type == crm.TypeMoney {
+			// A money condition matches amounts in its own currency only.
+			return a + "." + quote(c.extra) + " = " + b.arg(string(m.Currency)) +
+				" AND " + b.compare(c, ref, cond.Op, m.Amount)
+		}
+		return b.compare(c, ref, cond.Op, cond.Values[0])
+	case crm.OpIn, crm.OpNotIn:
+		lhs := b.keyExpr(c, ref)
+		var ph []string
+		for _, v := range cond.Values {
+			p, ok := b.keyArg(c, v)
+			if b.err != nil {
+				return sqlFalse
+			}
+			if ok {
+				ph = append(ph, p)
+			}
+		}
+		if len(ph) == 0 { // no value the column can hold
+			if cond.Op == crm.OpIn {
+				return sqlFalse
+			}
+			return ref + " IS NOT NULL"
+		}
+		op := " IN ("
+		if cond.Op == crm.OpNotIn {
+			op = " NOT IN ("
+		}
+		return lhs + op + strings.Join(ph, ", ") + ")"
+	case crm.OpLike, crm.OpNotLike:
+		s, ok := cond.Values[0].(string)
+		if !ok || c.f.Type != crm.TypeText {
+			return b.fail(fmt.Errorf("sqlstore: %s %s wants text", cond.Field, cond.Op))
+		}
+		op := " LIKE "
+		if cond.Op == crm.OpNotLike {
+			op = " NOT LIKE "
+		}
+		return b.keyExpr(c, ref) + op + b.arg(likePattern(s)) + ` ESCAPE '\'`
+	}
+	return b.fail(fmt.Errorf("sqlstore: operator %s is not lowered by the planner", cond.Op))
+}
+
+// likePattern rewrites a crm LIKE pattern, folded, with every literal
+// escaped the one way both databases read. crm.MatchLike takes a trailing
+// lone backslash as a literal; here it becomes "\\". The special
+// characters are ASCII, so a byte-wise walk keeps UTF-8 intact.
+func likePattern(p string) string {
+	p = crm.FoldText(p)
+	var sb strings.Builder
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch c {
+		case '%', '_':
+			sb.WriteByte(c)
+			continue
+		case '\\':
+			if i+1 < len(p) {
+				i++
+				c = p[i]
+			}
+		}
+		if c == '%' || c == '_' || c == '\\' {
+			sb.WriteByte('\\')
+		}
+		sb.WriteByte(c)
+	}
+	return sb.String()
+}
+
+// keyExpr is the SQL that a column sorts and compares by: folded text,
+// otherwise the column (a money's amount, a lookup's ID).
+func (b *builder) keyExpr(c *column, ref string) string {
+	if c.f.Type == crm.TypeText {
+		return "lower(" + ref + ")"
+	}
+	return ref
+}
+
+// keyArg binds a sort key of c's field; ok is false for a decimal the
+// column cannot hold exactly, which equals no stored value.
+func (b *builder) keyArg(c *column, v any) (string, bool) {
+	switch c.f.Type {
+	case crm.TypeText:
+		s, ok := v.(string)
+		if !ok {
+			return b.fail(fmt.Errorf("sqlstore: %s: want text, got %T", c.f.Name, v)), false
+		}
+		return b.arg(crm.FoldText(s)), true
+	case crm.TypeDecimal, crm.TypeMoney:
+		x, ok := v.(decimal.Decimal)
+		if !ok {
+			return b.fail(fmt.Errorf("sqlstore: %s: want a decimal, got %T", c.f.Name, v)), false
+		}
+		if b.d.dialect == Postgres {
+			return b.arg(x.String()) + "::numeric", true
+		}
+		n := x.Shift(c.scale)
+		if !n.IsInteger() {
+			return "", false
+		}
+		enc, ok := scaledValue(c, n.BigInt())
+		if !ok {
+			return "", false
+		}
+		return b.arg(enc), true
+	case crm.TypeLookup, crm.TypeID:
+		switch id := v.(type) {
+		case crm.ID:
+			return b.arg(b.d.encodeID(id)), true
+		case crm.Ref:
+			return b.arg(b.d.encodeID(id.ID)), true
+		}
+		return b.fail(fmt.Errorf("sqlstore: %s: want an ID, got %T", c.f.Name, v)), false
+	}
+	vals, err := b.d.encode(c, v)
+	if err != nil {
+		return b.fail(err), false
+	}
+	return b.arg(vals[0]), true
+}
+
+// compare compiles "column op key" with crm.CompareKeys' meaning for a
+// non-null column; a null column never matches.
+func (b *builder) compare(c *column, ref string, op crm.Operator, key any) string {
+	if (c.f.Type == crm.TypeDecimal || c.f.Type == crm.TypeMoney) && b.d.dialect == SQLite {
+		x, ok := key.(decimal.Decimal)
+		if !ok {
+			return b.fail(fmt.Errorf("sqlstore: %s: want a decimal, got %T", c.f.Name, key))
+		}
+		return b.compareScaled(c, ref, op, x)
+	}
+	p, _ := b.keyArg(c, key)
+	if b.err != nil {
+		return sqlFalse
+	}
+	return b.keyExpr(c, ref) + " " + opSQL[op] + " " + p
+}
+
+// compareScaled compares a SQLite scaled column with a bound that may have
+// more places than the column keeps, or lie outside its range: the bound
+// is moved to the nearest value the column can hold that keeps the
+// comparison's meaning.
+func (b *builder) compareScaled(c *column, ref string, op crm.Operator, x decimal.Decimal) string {
+	n := x.Shift(c.scale)
+	exact := n.IsInteger()
+	var bound *big.Int
+	switch op {
+	case crm.OpEq:
+		if !exact {
+			return sqlFalse
+		}
+		bound = n.BigInt()
+	case crm.OpNe:
+		if !exact {
+			return ref + " IS NOT NULL"
+		}
+		bound = n.BigInt()
+	case crm.OpLt, crm.OpGe:
+		bound = n.Ceil().BigInt() // v < 1.5 ⇔ v < 2 for whole v
+	case crm.OpLe, crm.OpGt:
+		bound = n.Floor().BigInt() // v <= 1.5 ⇔ v <= 1
+	}
+	enc, ok := scaledValue(c, bound)
+	if !ok {
+		// Beyond what the column holds: every stored value is on one side.
+		above := bound.Sign() > 0
+		switch {
+		case op == crm.OpNe,
+			above && (op == crm.OpLt || op == crm.OpLe),
+			!above && (op == crm.OpGt || op == crm.OpGe):
+			return ref + " IS NOT NULL"
+		}
+		return sqlFalse
+	}
+	return ref + " " + opSQL[op] + " " + b.arg(enc)
+}
+
+// orderBy compiles the plan's sort: ascending with nulls first, descending
+// with nulls last, as crm.CompareKeys orders.
+func (b *builder) orderBy(tb *table, a string, orders []crm.Order) string {
+	parts := make([]string, len(orders))
+	for i, o := range orders {
+		c := tb.byName[o.Field]
+		if c == nil {
+			return b.fail(fmt.Errorf("sqlstore: %s is not a field of %s", o.Field, tb.entity.Name))
+		}
+		dir := " ASC NULLS FIRST"
+		if o.Desc {
+			dir = " DESC NULLS LAST"
+		}
+		parts[i] = b.keyExpr(c, a+"."+quote(c.name)) + dir
+	}
+	return strings.Join(parts, ", ")
+}
+
+// after compiles "the row sorts after the cursor" (crm.Plan.IsAfter) as an
+// OR chain: the first i keys equal and key i beyond the cursor's.
+func (b *builder) after(tb *table, a string, p *crm.Plan) string {
+	var alts []string
+	var eqs []string
+	for i, o := range p.OrderBy {
+		c := tb.byName[o.Field]
+		if c == nil {
+			return b.fail(fmt.Errorf("sqlstore: %s is not a field of %s", o.Field, tb.entity.Name))
+		}
+		ref := a + "." + quote(c.name)
+		key := p.After[i]
+		var beyond string
+		switch {
+		case key == nil && !o.Desc:
+			beyond = ref + " IS NOT NULL"
+		case key == nil && o.Desc:
+			beyond = sqlFalse
+		case !o.Desc:
+			beyond = b.compare(c, ref, crm.OpGt, key)
+		default:
+			beyond = ref + " IS NULL OR " + b.compare(c, ref, crm.OpLt, key)
+		}
+		alt := append(append([]string(nil), eqs...), "("+beyond+")")
+		alts = append(alts, "("+strings.Join(alt, " AND ")+")")
+		if key == nil {
+			eqs = append(eqs, ref+" IS NULL")
+		} else {
+			eqs = append(eqs, "("+b.compare(c, ref, crm.OpEq, key)+")")
+		}
+	}
+	if len(alts) == 0 {
+		return sqlFalse
+	}
+	return strings.Join(alts, " OR ")
+}
+
+// timeFromSQLite parses the day, month or year strftime gave a group.
+func timeFromSQLite(s string, g crm.DateGrouping) (time.Time, error) {
+	layout := map[crm.DateGrouping]string{crm.ByDay: "2006-01-02", crm.ByMonth: "2006-01", crm.ByYear: "2006"}[g]
+	return time.ParseInLocation(layout, s, time.UTC)
+}
