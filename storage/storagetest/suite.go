@@ -54,6 +54,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Sorting", func(t *testing.T) { testSorting(t, open) })
 	t.Run("Paging", func(t *testing.T) { testPaging(t, open) })
 	t.Run("Aggregates", func(t *testing.T) { testAggregates(t, open) })
+	t.Run("Driver", func(t *testing.T) { testDriver(t, open) })
 }
 
 // now is the injected clock's starting time: Sunday 15 March 2026, noon UTC.
