@@ -246,6 +246,11 @@ func (c *planner) condition(e *Entity, cond Condition, path string) Filter {
 		if !ok {
 			return bad("wants a string, got %T", cond.Values[0])
 		}
+		if _, reason := f.Coerce(s); reason != "" {
+			// A pattern holds what a value may: invalid UTF-8 or a NUL
+			// would be read differently by every store.
+			return bad("pattern %s", reason)
+		}
 		switch op {
 		case OpBeginsWith:
 			return lower(OpLike, EscapeLike(s)+"%")

@@ -3,6 +3,7 @@ package crm
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -136,6 +137,11 @@ func (f *Field) Coerce(v any) (any, string) {
 		}
 		if !utf8.ValidString(s) {
 			return nil, "is not valid UTF-8"
+		}
+		if strings.IndexByte(s, 0) >= 0 {
+			// PostgreSQL cannot store a NUL and SQLite's text functions
+			// stop at one: no store could keep it the same.
+			return nil, "contains a NUL character"
 		}
 		return s, ""
 	case TypeInteger:
