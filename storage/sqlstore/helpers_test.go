@@ -68,7 +68,7 @@ func sqliteOpener(t *testing.T) opener {
 // CRMKIT_REQUIRE_POSTGRES=1.
 func postgresOpener(t *testing.T) opener {
 	t.Helper()
-	dsn := os.Getenv("CRMKIT_POSTGRES_DSN")
+	dsn := postgresDSN()
 	schema := "crmkit_test_" + randomHex(6)
 	var db *sql.DB
 	raw := func(t *testing.T) *sql.DB {
@@ -100,6 +100,8 @@ func postgresOpener(t *testing.T) opener {
 		},
 	}
 }
+
+func postgresDSN() string { return os.Getenv("CRMKIT_POSTGRES_DSN") }
 
 func requirePostgres(t *testing.T, dsn string) {
 	t.Helper()

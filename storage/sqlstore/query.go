@@ -325,6 +325,9 @@ func (b *builder) after(tb *table, a string, p *crm.Plan) string {
 		}
 		alt := append(append([]string(nil), eqs...), "("+beyond+")")
 		alts = append(alts, "("+strings.Join(alt, " AND ")+")")
+		if i == len(p.OrderBy)-1 {
+			break // PostgreSQL refuses a parameter the statement never uses
+		}
 		if key == nil {
 			eqs = append(eqs, ref+" IS NULL")
 		} else {

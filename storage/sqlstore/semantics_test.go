@@ -193,6 +193,7 @@ func semanticQueries(accounts []crm.ID) []crm.Query {
 func TestQueriesMatchMemory(t *testing.T) {
 	for _, o := range dialects(t) {
 		t.Run(o.name, func(t *testing.T) {
+			o.raw(t) // skips PostgreSQL without a DSN
 			mem, sqls := newStores(t, o)
 			accounts, _ := seed(t, mem, sqls)
 			for i, q := range semanticQueries(accounts) {
@@ -212,6 +213,7 @@ func TestQueriesMatchMemory(t *testing.T) {
 func TestRecordsRoundTrip(t *testing.T) {
 	for _, o := range dialects(t) {
 		t.Run(o.name, func(t *testing.T) {
+			o.raw(t) // skips PostgreSQL without a DSN
 			mem, sqls := newStores(t, o)
 			accounts, contacts := seed(t, mem, sqls)
 			ctx := context.Background()
@@ -260,6 +262,7 @@ func TestAggregatesMatchMemory(t *testing.T) {
 	}
 	for _, o := range dialects(t) {
 		t.Run(o.name, func(t *testing.T) {
+			o.raw(t) // skips PostgreSQL without a DSN
 			mem, sqls := newStores(t, o)
 			seed(t, mem, sqls)
 			ctx := context.Background()
