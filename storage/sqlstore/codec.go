@@ -14,8 +14,6 @@ import (
 	"github.com/crmkit/crmkit/crm"
 )
 
-type sql_NullString = sql.NullString
-
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
 // encodeID is an ID as a parameter: text for PostgreSQL's uuid, 16 bytes

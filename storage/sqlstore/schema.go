@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	_ "embed"
 	"encoding/binary"
 	"encoding/hex"
@@ -257,7 +258,7 @@ func (d *Driver) migrateOnce(ctx context.Context) error {
 	}
 	var (
 		version int
-		raw     sql_NullString
+		raw     sql.NullString
 	)
 	row := tx.QueryRowContext(ctx, "SELECT version, model FROM "+d.versionTable()+" ORDER BY version DESC LIMIT 1")
 	if err := row.Scan(&version, &raw); err != nil && !isNoRows(err) {
@@ -311,7 +312,6 @@ func (d *Driver) migrateOnce(ctx context.Context) error {
 // plan returns the statements that take the database from have to the
 // registry's schema, and a one-line summary of them.
 func (d *Driver) plan(have model) ([]string, string, error) {
-	want := d.desiredModel()
 	var creates, alters, fks, indexes, summary []string
 	for _, e := range d.reg.Entities() {
 		t := d.tables[e.Name]
@@ -353,23 +353,14 @@ func (d *Driver) plan(have model) ([]string, string, error) {
 					" FOREIGN KEY ("+quote(c.name)+") REFERENCES "+d.fkTarget(c).ref+" (id) DEFERRABLE INITIALLY DEFERRED")
 			}
 			if c.f.Type == crm.TypeLookup && c.name != crm.FieldCreatedBy && c.name != crm.FieldModifiedBy || c.name == crm.FieldState {
-				indexes = append(indexes, "CREATE INDEX IF NOT EXISTS "+d.indexRef(d.objectName(e.Name, c.name, "idx"))+
+				// PostgreSQL puts an index in its table's schema.
+				indexes = append(indexes, "CREATE INDEX IF NOT EXISTS "+quote(d.objectName(e.Name, c.name, "idx"))+
 					" ON "+t.ref+" ("+quote(c.name)+")")
 			}
 		}
 	}
-	_ = want
 	stmts := slices.Concat(creates, alters, fks, indexes)
 	return stmts, strings.Join(summary, "; "), nil
-}
-
-// indexRef names an index: PostgreSQL puts it in the table's schema
-// without being told, SQLite wants it unqualified.
-func (d *Driver) indexRef(name string) string {
-	if d.dialect == Postgres && d.cfg.schema != "" {
-		return quote(name)
-	}
-	return quote(name)
 }
 
 // fkTarget returns the table a lookup column gets a foreign key to: a
