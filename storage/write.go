@@ -519,7 +519,11 @@ func (s *Store) deleteRecord(ctx context.Context, st *txState, depth int, e *crm
 	st.deleting[id] = true
 	defer delete(st.deleting, id)
 
-	ev := &Event{Op: OpDelete, Entity: e, Target: &before, Depth: depth}
+	// Before is the stored record, as Event documents for every operation
+	// but create; Target is the same record, refreshed after the delete
+	// behaviours have run.
+	stored := before.Clone()
+	ev := &Event{Op: OpDelete, Entity: e, Target: &before, Before: &stored, Depth: depth}
 	if err := s.runHooks(ctx, st, PreOperation, ev); err != nil {
 		return err
 	}
