@@ -14,6 +14,7 @@ import (
 	"iter"
 	"slices"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage"
@@ -23,8 +24,11 @@ import (
 type Driver struct {
 	writer chan struct{} // holds a token while a write transaction runs
 
-	mu     sync.RWMutex
-	tables map[string]map[crm.ID]crm.Record // committed records by entity
+	mu sync.RWMutex
+	// tables holds the committed records by entity. A stored record is
+	// never changed in place, only replaced, so readers may hold on to it
+	// after the lock is released; they copy it before handing it out.
+	tables map[string]map[crm.ID]*crm.Record
 }
 
 var (
@@ -34,7 +38,7 @@ var (
 
 // New returns an empty in-memory driver.
 func New() *Driver {
-	return &Driver{writer: make(chan struct{}, 1), tables: map[string]map[crm.ID]crm.Record{}}
+	return &Driver{writer: make(chan struct{}, 1), tables: map[string]map[crm.ID]*crm.Record{}}
 }
 
 // Open returns a Store over a new in-memory driver: the shortest way to a
@@ -53,8 +57,8 @@ func (d *Driver) Begin(ctx context.Context) (storage.Tx, error) {
 	}
 }
 
-// committed returns a committed record.
-func (d *Driver) committed(entity string, id crm.ID) (crm.Record, bool) {
+// committed returns a committed record; the caller must not change it.
+func (d *Driver) committed(entity string, id crm.ID) (*crm.Record, bool) {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	r, ok := d.tables[entity][id]
@@ -82,27 +86,31 @@ func (d *Driver) Aggregate(ctx context.Context, p *crm.AggregatePlan) ([]crm.Agg
 }
 
 // view is a read-only look at records: committed ones, or a transaction's.
+// The records it returns are shared: callers copy them before handing them
+// out and never change them.
 type view interface {
-	lookup(entity string, id crm.ID) (crm.Record, bool)
-	// scan calls fn for each record of entity; it must not call back into
-	// the driver.
-	scan(entity string, fn func(crm.Record))
+	lookup(entity string, id crm.ID) (*crm.Record, bool)
+	// records returns every record of entity.
+	records(entity string) []*crm.Record
 }
 
 type committedView struct{ d *Driver }
 
 func (d *Driver) view() view { return committedView{d} }
 
-func (v committedView) lookup(entity string, id crm.ID) (crm.Record, bool) {
+func (v committedView) lookup(entity string, id crm.ID) (*crm.Record, bool) {
 	return v.d.committed(entity, id)
 }
 
-func (v committedView) scan(entity string, fn func(crm.Record)) {
+func (v committedView) records(entity string) []*crm.Record {
 	v.d.mu.RLock()
 	defer v.d.mu.RUnlock()
-	for _, r := range v.d.tables[entity] {
-		fn(r)
+	table := v.d.tables[entity]
+	out := make([]*crm.Record, 0, len(table))
+	for _, r := range table {
+		out = append(out, r)
 	}
+	return out
 }
 
 // tx is a write transaction: its writes sit in an overlay until commit.
@@ -112,30 +120,30 @@ type tx struct {
 	done    bool
 }
 
-func (t *tx) lookup(entity string, id crm.ID) (crm.Record, bool) {
+func (t *tx) lookup(entity string, id crm.ID) (*crm.Record, bool) {
 	if r, ok := t.overlay[entity][id]; ok {
-		if r == nil {
-			return crm.Record{}, false
-		}
-		return *r, true
+		return r, r != nil
 	}
 	return t.d.committed(entity, id)
 }
 
-func (t *tx) scan(entity string, fn func(crm.Record)) {
+func (t *tx) records(entity string) []*crm.Record {
 	changed := t.overlay[entity]
 	t.d.mu.RLock()
-	for id, r := range t.d.tables[entity] {
+	table := t.d.tables[entity]
+	out := make([]*crm.Record, 0, len(table)+len(changed))
+	for id, r := range table {
 		if _, ok := changed[id]; !ok {
-			fn(r)
+			out = append(out, r)
 		}
 	}
 	t.d.mu.RUnlock()
 	for _, r := range changed {
 		if r != nil {
-			fn(*r)
+			out = append(out, r)
 		}
 	}
+	return out
 }
 
 func (t *tx) put(entity string, id crm.ID, r *crm.Record) {
@@ -231,14 +239,14 @@ func (t *tx) Commit() error {
 	for entity, changes := range t.overlay {
 		table := t.d.tables[entity]
 		if table == nil {
-			table = map[crm.ID]crm.Record{}
+			table = map[crm.ID]*crm.Record{}
 			t.d.tables[entity] = table
 		}
 		for id, r := range changes {
 			if r == nil {
 				delete(table, id)
 			} else {
-				table[id] = *r
+				table[id] = r // the transaction's own copy, changed no more
 			}
 		}
 	}
@@ -271,36 +279,54 @@ func get(ctx context.Context, v view, e *crm.Entity, id crm.ID) (crm.Record, err
 	return r.Clone(), nil
 }
 
-func resolver(v view) crm.Resolver {
-	return func(entity string, id crm.ID) (crm.Record, bool, error) {
-		r, ok := v.lookup(entity, id)
-		return r, ok, nil
+// matching returns the records of entity that match where; match is the
+// plan's own Match, used as is for filters compile has no fast path for.
+// The records are gathered under the table lock and matched after it is
+// released, so that conditions on related records can look them up.
+func matching(ctx context.Context, v view, e *crm.Entity, where crm.Filter, match func(crm.Record, crm.Resolver) (bool, error)) ([]*crm.Record, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
+	m, ok := compile(e, where)
+	if !ok {
+		resolve := func(entity string, id crm.ID) (crm.Record, bool, error) {
+			r, ok := v.lookup(entity, id)
+			if !ok {
+				return crm.Record{}, false, nil
+			}
+			return *r, true, nil
+		}
+		var matchErr error
+		m = func(r *crm.Record) bool {
+			if matchErr != nil {
+				return false
+			}
+			ok, err := match(*r, resolve)
+			matchErr = err
+			return ok
+		}
+		rows, err := filter(ctx, v.records(e.Name), m)
+		if err == nil {
+			err = matchErr
+		}
+		if err != nil {
+			return nil, err
+		}
+		return rows, nil
+	}
+	return filter(ctx, v.records(e.Name), m)
 }
 
-// matching returns the records of the plan's entity that match its filter
-// and lie after its cursor. Related conditions are resolved after the scan,
-// outside the table lock.
-func matching(ctx context.Context, v view, entity string, match func(crm.Record, crm.Resolver) (bool, error), after func(crm.Record) bool) ([]crm.Record, error) {
-	var all []crm.Record
-	v.scan(entity, func(r crm.Record) {
-		if after(r) {
-			all = append(all, r)
-		}
-	})
-	resolve := resolver(v)
+// filter keeps the records m matches, in place.
+func filter(ctx context.Context, all []*crm.Record, m matcher) ([]*crm.Record, error) {
 	out := all[:0]
 	for i, r := range all {
-		if i%4096 == 0 {
+		if i%4096 == 4095 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 		}
-		ok, err := match(r, resolve)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
+		if m(r) {
 			out = append(out, r)
 		}
 	}
@@ -309,12 +335,23 @@ func matching(ctx context.Context, v view, entity string, match func(crm.Record,
 
 func selectRecords(ctx context.Context, v view, p *crm.Plan) iter.Seq2[crm.Record, error] {
 	return func(yield func(crm.Record, error) bool) {
-		rows, err := matching(ctx, v, p.Entity.Name, p.Match, p.IsAfter)
+		rows, err := matching(ctx, v, p.Entity, p.Where, p.Match)
 		if err != nil {
 			yield(crm.Record{}, err)
 			return
 		}
-		rows = firstN(rows, p.Limit, p.Compare)
+		if p.After != nil {
+			// The cursor is checked after the filter: it costs more than
+			// most conditions and only matching rows need it.
+			after := rows[:0]
+			for _, r := range rows {
+				if p.IsAfter(*r) {
+					after = append(after, r)
+				}
+			}
+			rows = after
+		}
+		rows = firstN(rows, p.Limit, func(a, b *crm.Record) int { return p.Compare(*a, *b) })
 		for _, r := range rows {
 			if !yield(r.Clone(), nil) {
 				return
@@ -325,7 +362,7 @@ func selectRecords(ctx context.Context, v view, p *crm.Plan) iter.Seq2[crm.Recor
 
 // firstN returns the n smallest rows in order (all of them if n is 0),
 // keeping only n candidates at a time when n is small.
-func firstN(rows []crm.Record, n int, cmp func(a, b crm.Record) int) []crm.Record {
+func firstN(rows []*crm.Record, n int, cmp func(a, b *crm.Record) int) []*crm.Record {
 	if n <= 0 || n*4 >= len(rows) {
 		slices.SortFunc(rows, cmp)
 		if n > 0 && n < len(rows) {
@@ -347,14 +384,14 @@ func firstN(rows []crm.Record, n int, cmp func(a, b crm.Record) int) []crm.Recor
 }
 
 type maxHeap struct {
-	rows []crm.Record
-	cmp  func(a, b crm.Record) int
+	rows []*crm.Record
+	cmp  func(a, b *crm.Record) int
 }
 
 func (h *maxHeap) Len() int           { return len(h.rows) }
 func (h *maxHeap) Less(i, j int) bool { return h.cmp(h.rows[i], h.rows[j]) > 0 }
 func (h *maxHeap) Swap(i, j int)      { h.rows[i], h.rows[j] = h.rows[j], h.rows[i] }
-func (h *maxHeap) Push(x any)         { h.rows = append(h.rows, x.(crm.Record)) }
+func (h *maxHeap) Push(x any)         { h.rows = append(h.rows, x.(*crm.Record)) }
 func (h *maxHeap) Pop() any {
 	last := h.rows[len(h.rows)-1]
 	h.rows = h.rows[:len(h.rows)-1]
@@ -362,18 +399,256 @@ func (h *maxHeap) Pop() any {
 }
 
 func count(ctx context.Context, v view, p *crm.Plan) (int64, error) {
-	rows, err := matching(ctx, v, p.Entity.Name, p.Match, func(crm.Record) bool { return true })
+	rows, err := matching(ctx, v, p.Entity, p.Where, p.Match)
 	return int64(len(rows)), err
 }
 
 func aggregate(ctx context.Context, v view, p *crm.AggregatePlan) ([]crm.AggregateRow, error) {
-	rows, err := matching(ctx, v, p.Entity.Name, p.Match, func(crm.Record) bool { return true })
+	rows, err := matching(ctx, v, p.Entity, p.Where, p.Match)
 	if err != nil {
 		return nil, err
 	}
 	acc := p.NewAccumulator()
 	for _, r := range rows {
-		acc.Add(r)
+		acc.Add(*r)
 	}
 	return acc.Rows()
+}
+
+// A matcher reports whether a record satisfies a filter. compile builds one
+// per query from a planned filter, with the exact semantics of crm.Plan's
+// Match (the conformance suite and TestCompiledMatchesPlan hold it to
+// them), but with text constants folded once instead of once per record
+// and without allocating per record. It reports false for a filter with
+// conditions on related records, whose entities' metadata a driver does
+// not hold: those go through the plan's Match.
+type matcher func(r *crm.Record) bool
+
+func compile(e *crm.Entity, f crm.Filter) (matcher, bool) {
+	switch f := f.(type) {
+	case nil:
+		return func(*crm.Record) bool { return true }, true
+	case crm.Condition:
+		field, ok := e.Field(f.Field)
+		if !ok {
+			return nil, false
+		}
+		return compileCondition(field, f), true
+	case crm.Group:
+		subs := make([]matcher, len(f.Filters))
+		for i, sub := range f.Filters {
+			m, ok := compile(e, sub)
+			if !ok {
+				return nil, false
+			}
+			subs[i] = m
+		}
+		if f.Or {
+			return func(r *crm.Record) bool {
+				for _, m := range subs {
+					if m(r) {
+						return true
+					}
+				}
+				return false
+			}, true
+		}
+		return func(r *crm.Record) bool {
+			for _, m := range subs {
+				if !m(r) {
+					return false
+				}
+			}
+			return true
+		}, true
+	}
+	return nil, false
+}
+
+func compileCondition(f *crm.Field, c crm.Condition) matcher {
+	name := f.Name
+	value := func(r *crm.Record) any { return r.Value(name) }
+	if !f.System {
+		value = func(r *crm.Record) any { return r.Fields[name] }
+	}
+	switch c.Op {
+	case crm.OpNull:
+		return func(r *crm.Record) bool { return value(r) == nil }
+	case crm.OpNotNull:
+		return func(r *crm.Record) bool { return value(r) != nil }
+	}
+	if f.Type == crm.TypeText {
+		if m := compileText(c, value); m != nil {
+			return m
+		}
+	}
+	if f.Type == crm.TypeMoney {
+		want := c.Values[0].(crm.Money)
+		return func(r *crm.Record) bool {
+			m, ok := value(r).(crm.Money)
+			return ok && m.Currency == want.Currency && compareOp(c.Op, m.Amount.Cmp(want.Amount))
+		}
+	}
+	return func(r *crm.Record) bool {
+		v := value(r)
+		if v == nil {
+			return false
+		}
+		key := crm.SortKey(f, v)
+		switch c.Op {
+		case crm.OpEq, crm.OpNe, crm.OpLt, crm.OpLe, crm.OpGt, crm.OpGe:
+			return compareOp(c.Op, crm.CompareKeys(key, c.Values[0]))
+		case crm.OpIn, crm.OpNotIn:
+			for _, want := range c.Values {
+				if crm.CompareKeys(key, want) == 0 {
+					return c.Op == crm.OpIn
+				}
+			}
+			return c.Op == crm.OpNotIn
+		case crm.OpLike:
+			return crm.MatchLike(c.Values[0].(string), key.(string))
+		case crm.OpNotLike:
+			return !crm.MatchLike(c.Values[0].(string), key.(string))
+		}
+		return false
+	}
+}
+
+// compileText compiles a condition on a text field with its constants
+// folded once; nil means the operator has no fast path.
+func compileText(c crm.Condition, value func(*crm.Record) any) matcher {
+	folded := make([]string, len(c.Values))
+	for i, v := range c.Values {
+		s, ok := v.(string)
+		if !ok {
+			return nil
+		}
+		folded[i] = crm.FoldText(s)
+	}
+	text := func(r *crm.Record) (string, bool) { s, ok := value(r).(string); return s, ok }
+	switch c.Op {
+	case crm.OpEq, crm.OpNe, crm.OpLt, crm.OpLe, crm.OpGt, crm.OpGe:
+		want := folded[0]
+		return func(r *crm.Record) bool {
+			s, ok := text(r)
+			return ok && compareOp(c.Op, compareFolded(s, want))
+		}
+	case crm.OpIn, crm.OpNotIn:
+		return func(r *crm.Record) bool {
+			s, ok := text(r)
+			if !ok {
+				return false
+			}
+			for _, want := range folded {
+				if compareFolded(s, want) == 0 {
+					return c.Op == crm.OpIn
+				}
+			}
+			return c.Op == crm.OpNotIn
+		}
+	case crm.OpLike, crm.OpNotLike:
+		pattern := folded[0]
+		return func(r *crm.Record) bool {
+			s, ok := text(r)
+			return ok && likeFolded(pattern, s) == (c.Op == crm.OpLike)
+		}
+	}
+	return nil
+}
+
+func compareOp(op crm.Operator, cmp int) bool {
+	switch op {
+	case crm.OpEq:
+		return cmp == 0
+	case crm.OpNe:
+		return cmp != 0
+	case crm.OpLt:
+		return cmp < 0
+	case crm.OpLe:
+		return cmp <= 0
+	case crm.OpGt:
+		return cmp > 0
+	case crm.OpGe:
+		return cmp >= 0
+	}
+	return false
+}
+
+// lower folds one byte as crm.FoldText does: ASCII letters only.
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// compareFolded is strings.Compare(crm.FoldText(s), folded) without
+// building the folded copy of s.
+func compareFolded(s, folded string) int {
+	n := min(len(s), len(folded))
+	for i := 0; i < n; i++ {
+		if a, b := lower(s[i]), folded[i]; a != b {
+			if a < b {
+				return -1
+			}
+			return 1
+		}
+	}
+	switch {
+	case len(s) < len(folded):
+		return -1
+	case len(s) > len(folded):
+		return 1
+	}
+	return 0
+}
+
+// likeFolded is crm.MatchLike for a pattern folded already, folding s as it
+// goes: % matches any run of characters, _ exactly one, \ makes the next
+// character literal.
+func likeFolded(p, s string) bool {
+	for len(p) > 0 {
+		pc, n := utf8.DecodeRuneInString(p)
+		switch pc {
+		case '%':
+			for len(p) > 0 && p[0] == '%' {
+				p = p[1:]
+			}
+			if p == "" {
+				return true
+			}
+			for i := 0; i <= len(s); {
+				if likeFolded(p, s[i:]) {
+					return true
+				}
+				if i == len(s) {
+					break
+				}
+				_, w := utf8.DecodeRuneInString(s[i:])
+				i += w
+			}
+			return false
+		case '_':
+			if s == "" {
+				return false
+			}
+			_, w := utf8.DecodeRuneInString(s)
+			p, s = p[n:], s[w:]
+			continue
+		case '\\':
+			if len(p) > n {
+				p = p[n:]
+				pc, n = utf8.DecodeRuneInString(p)
+			}
+		}
+		sc, w := utf8.DecodeRuneInString(s)
+		if sc < utf8.RuneSelf {
+			sc = rune(lower(byte(sc)))
+		}
+		if s == "" || sc != pc {
+			return false
+		}
+		p, s = p[n:], s[w:]
+	}
+	return s == ""
 }
