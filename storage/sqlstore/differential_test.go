@@ -119,31 +119,39 @@ func verifySQLite(t testing.TB, reg *crm.Registry, opts ...sqlstore.Option) *sql
 }
 
 // verifyPostgres opens the PostgreSQL database CRMKIT_POSTGRES_DSN names,
-// in a schema of its own that is dropped afterwards, so that tests running
-// at once never share tables. Without a DSN it returns nil, or fails when
-// CRMKIT_REQUIRE_POSTGRES=1 (as in CI).
+// in a schema of its own (see verifyPostgresSchema). Without a DSN it
+// returns nil, or fails when CRMKIT_REQUIRE_POSTGRES=1 (as in CI).
 func verifyPostgres(t testing.TB, reg *crm.Registry) *sqlstore.Driver {
 	t.Helper()
-	dsn := os.Getenv(envPostgresDSN)
-	if dsn == "" {
+	if os.Getenv(envPostgresDSN) == "" {
 		if os.Getenv(envRequirePG) == "1" {
 			t.Fatalf("%s=1 but %s is not set: run .ci/start-postgres", envRequirePG, envPostgresDSN)
 		}
 		t.Logf("PostgreSQL skipped: %s is not set (run .ci/start-postgres)", envPostgresDSN)
 		return nil
 	}
+	d, _ := verifyPostgresSchema(t, reg)
+	return d
+}
+
+// verifyPostgresSchema opens the database CRMKIT_POSTGRES_DSN names with
+// crmkit's tables in a new schema, dropped when the test ends, so that
+// tests and packages running at once never share tables. It returns the
+// schema's name.
+func verifyPostgresSchema(t testing.TB, reg *crm.Registry) (*sqlstore.Driver, string) {
+	t.Helper()
 	var b [6]byte
 	_, _ = cryptorand.Read(b[:])
 	schema := fmt.Sprintf("crmkit_t_%x", b)
 	ctx := context.Background()
-	d, err := sqlstore.OpenPostgres(ctx, dsn, reg, sqlstore.WithSchema(schema))
+	d, err := sqlstore.OpenPostgres(ctx, os.Getenv(envPostgresDSN), reg, sqlstore.WithSchema(schema))
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		_, err := d.DB().ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE")
 		assert.NoError(t, err, "drop schema %s", schema)
 		_ = d.Close()
 	})
-	return d
+	return d, schema
 }
 
 // diffBackend is one store under comparison.
