@@ -351,7 +351,7 @@ func (s *Store) Update(ctx context.Context, rec crm.Record) (crm.Record, error) 
 				if !rec.Owner.IsZero() && rec.Owner != before.Owner {
 					verr.Fields = append(verr.Fields, crm.FieldError{Field: crm.FieldOwner, Reason: "changes only through Assign"})
 				}
-				changes, err := e.CheckUpdate(rec.Fields)
+				changes, err := e.CheckUpdate(withoutUnchangedImmutables(e, before, rec.Fields))
 				if err != nil {
 					verr.Fields = append(verr.Fields, asValidation(err).Fields...)
 				}
@@ -378,6 +378,34 @@ func (s *Store) Update(ctx context.Context, rec crm.Record) (crm.Record, error) 
 		return crm.Record{}, fmt.Errorf("update %s %s: %w", rec.Entity, rec.ID, err)
 	}
 	return out, nil
+}
+
+// withoutUnchangedImmutables drops the immutable fields of in that repeat
+// their stored value. Sending one back as it is changes nothing, and a
+// Table writes every field its type carries, so refusing them would make
+// every typed record with an immutable field impossible to update.
+func withoutUnchangedImmutables(e *crm.Entity, before *crm.Record, in crm.Fields) crm.Fields {
+	out, cloned := in, false
+	for i := range e.Fields {
+		f := &e.Fields[i]
+		v, ok := in[f.Name]
+		if !f.Immutable || !ok {
+			continue
+		}
+		stored := before.Fields[f.Name]
+		same := v == nil && stored == nil
+		if v != nil && stored != nil {
+			cv, reason := f.Coerce(v)
+			same = reason == "" && SameValue(cv, stored)
+		}
+		if same {
+			if !cloned {
+				out, cloned = in.Clone(), true
+			}
+			delete(out, f.Name)
+		}
+	}
+	return out
 }
 
 // SetState fires a lifecycle event on a record: the record moves to the
