@@ -182,3 +182,32 @@ func TestCreateHeader(t *testing.T) {
 		require.True(t, verr.Has("name"))
 	})
 }
+
+func TestImmutableFields(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	rec := f.createAccount(t, ctx, crm.Fields{"name": "Contoso", "accountnumber": "A-1"})
+	update := func(fields crm.Fields) error {
+		_, err := f.store.Update(ctx, crm.Record{Entity: "account", Header: crm.Header{ID: rec.ID}, Fields: fields})
+		return err
+	}
+	t.Run("sending the stored value back is no change", func(t *testing.T) {
+		require.NoError(t, update(crm.Fields{"accountnumber": "A-1", "employees": 2}))
+	})
+	t.Run("a new value is refused", func(t *testing.T) {
+		err := update(crm.Fields{"accountnumber": "A-2"})
+		require.ErrorIs(t, err, crm.ErrValidation)
+		require.Contains(t, err.Error(), "accountnumber cannot be changed after the record is created")
+	})
+	t.Run("clearing it is refused", func(t *testing.T) {
+		require.ErrorIs(t, update(crm.Fields{"accountnumber": nil}), crm.ErrValidation)
+	})
+	t.Run("an immutable field left empty on create stays empty", func(t *testing.T) {
+		bare := f.createAccount(t, ctx, crm.Fields{"name": "Bare"})
+		_, err := f.store.Update(ctx, crm.Record{Entity: "account", Header: crm.Header{ID: bare.ID}, Fields: crm.Fields{"accountnumber": nil}})
+		require.NoError(t, err, "nil over nil is no change")
+		_, err = f.store.Update(ctx, crm.Record{Entity: "account", Header: crm.Header{ID: bare.ID}, Fields: crm.Fields{"accountnumber": "B-1"}})
+		require.ErrorIs(t, err, crm.ErrValidation)
+	})
+	require.Equal(t, "A-1", f.get(t, rec.Ref()).Fields.String("accountnumber"))
+}
