@@ -68,10 +68,15 @@ func (l *Lifecycle) clone() *Lifecycle {
 
 func (l *Lifecycle) prepare() error {
 	states := map[StateCode]State{}
+	names := map[string]bool{}
 	for _, s := range l.States {
 		if _, dup := states[s.Code]; dup {
 			return fmt.Errorf("state %d declared twice", s.Code)
 		}
+		if names[s.Name] {
+			return fmt.Errorf("state name %q declared twice", s.Name)
+		}
+		names[s.Name] = true
 		if s.Name == "" {
 			return fmt.Errorf("state %d has no name", s.Code)
 		}

@@ -107,9 +107,19 @@ func (s *Store) txFrom(ctx context.Context) *txState {
 // commits. fn may run more than once when the database aborts the
 // transaction for a reason that retrying cures (ErrRetry), so it should
 // have no effects outside the store.
+//
+// A nested InTx that fails after it has written poisons the transaction it
+// joined: the outermost InTx then rolls back and returns ErrRolledBack even
+// if the closures in between ignored the error, so half of a unit of work
+// is never committed.
 func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	if s.txFrom(ctx) != nil {
-		return fn(ctx)
+	if st := s.txFrom(ctx); st != nil {
+		writes := st.writes
+		err := fn(ctx)
+		if err != nil && st.writes != writes && st.failed == nil {
+			st.failed = err
+		}
+		return err
 	}
 	for attempt := 0; ; attempt++ {
 		st, err := s.runTx(ctx, fn)
@@ -149,6 +159,8 @@ func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context) error) (
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
+		// Some databases leave a transaction open when its commit fails.
+		_ = tx.Rollback()
 		return nil, fmt.Errorf("commit: %w", err)
 	}
 	return st, nil

@@ -12,21 +12,15 @@ import (
 )
 
 // write runs one write operation in the transaction of ctx, or in a new
-// one. An operation that fails after it has written poisons a transaction
-// it joined, so that half of it can never be committed.
+// one. Like any nested InTx, an operation that fails after it has written
+// poisons a transaction it joined, so that half of it is never committed.
 func (s *Store) write(ctx context.Context, fn func(ctx context.Context, st *txState, depth int) error) error {
 	depth := depthOf(ctx) + 1
 	if depth > MaxDepth {
 		return fmt.Errorf("%w: depth %d is over %d", ErrTooDeep, depth, MaxDepth)
 	}
 	return s.InTx(ctx, func(ctx context.Context) error {
-		st := s.txFrom(ctx)
-		writes := st.writes
-		err := fn(ctx, st, depth)
-		if err != nil && st.writes != writes && st.failed == nil {
-			st.failed = err
-		}
-		return err
+		return fn(ctx, s.txFrom(ctx), depth)
 	})
 }
 
