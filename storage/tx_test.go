@@ -115,6 +115,22 @@ func TestInTx(t *testing.T) {
 		require.Zero(t, f.count(t, "account"))
 		require.Zero(t, f.count(t, "contact"))
 	})
+	t.Run("a nested unit of work that failed after writing rolls everything back", func(t *testing.T) {
+		f := newFixture(t)
+		errLater := errors.New("second step failed")
+		err := f.store.InTx(t.Context(), func(ctx context.Context) error {
+			inner := f.store.InTx(ctx, func(ctx context.Context) error {
+				f.createAccount(t, ctx, crm.Fields{"name": "Half done"})
+				return errLater
+			})
+			require.ErrorIs(t, inner, errLater)
+			f.createAccount(t, ctx, crm.Fields{"name": "Contoso"})
+			return nil // the outer closure ignores the inner failure
+		})
+		require.ErrorIs(t, err, storage.ErrRolledBack)
+		require.ErrorIs(t, err, errLater)
+		require.Zero(t, f.count(t, "account"))
+	})
 	t.Run("a joined operation refused before writing does not spoil the transaction", func(t *testing.T) {
 		f := newFixture(t)
 		err := f.store.InTx(t.Context(), func(ctx context.Context) error {
