@@ -165,19 +165,31 @@ func benchSuite(b *testing.B, open benchOpen) {
 		})
 	})
 
-	// The reads share one database of benchBulk contacts.
-	bd := newBenchDB(b, open)
-	rng := rand.New(rand.NewPCG(5, 6))
-	created, err := bd.store.CreateMany(ctx, benchRecords(rng, bd.accounts, benchBulk))
-	require.NoError(b, err)
-	ids := make([]crm.ID, len(created))
-	for i, r := range created {
-		ids[i] = r.ID
+	// The reads share one database of benchBulk contacts, loaded the first
+	// time a read benchmark runs (so -bench can pick the writes alone). The
+	// hand-written bulk insert loads it because it is quicker; the rows are
+	// the ones crmkit writes, and checkSameAnswers reads them through both.
+	var bd *benchDB
+	var ids []crm.ID
+	parent := b // the database lives as long as the whole suite
+	readDB := func(b *testing.B) *benchDB {
+		if bd != nil {
+			return bd
+		}
+		bd = newBenchDB(parent, open)
+		cs := hwContacts(rand.New(rand.NewPCG(5, 6)), bd.accounts, benchBulk)
+		require.NoError(b, bd.hwInsertBulk(ctx, cs))
+		ids = make([]crm.ID, len(cs))
+		for i, c := range cs {
+			ids[i] = c.ID
+		}
+		bd.checkSameAnswers(b, ids)
+		return bd
 	}
-	bd.checkSameAnswers(b, ids)
 
 	b.Run("Get", func(b *testing.B) {
 		b.Run("impl=crmkit", func(b *testing.B) {
+			bd := readDB(b)
 			i := 0
 			for b.Loop() {
 				_, err := bd.store.Get(ctx, benchContact, ids[i%len(ids)])
@@ -186,6 +198,7 @@ func benchSuite(b *testing.B, open benchOpen) {
 			}
 		})
 		b.Run("impl=handwritten", func(b *testing.B) {
+			bd := readDB(b)
 			i := 0
 			for b.Loop() {
 				_, err := bd.hwGet(ctx, ids[i%len(ids)])
@@ -196,6 +209,7 @@ func benchSuite(b *testing.B, open benchOpen) {
 	})
 	b.Run("Page", func(b *testing.B) {
 		b.Run("impl=crmkit", func(b *testing.B) {
+			bd := readDB(b)
 			for b.Loop() {
 				page, err := bd.store.Query(ctx, benchPageQuery())
 				require.NoError(b, err)
@@ -203,6 +217,7 @@ func benchSuite(b *testing.B, open benchOpen) {
 			}
 		})
 		b.Run("impl=handwritten", func(b *testing.B) {
+			bd := readDB(b)
 			for b.Loop() {
 				cs, err := bd.hwPage(ctx)
 				require.NoError(b, err)
@@ -212,12 +227,14 @@ func benchSuite(b *testing.B, open benchOpen) {
 	})
 	b.Run("Count", func(b *testing.B) {
 		b.Run("impl=crmkit", func(b *testing.B) {
+			bd := readDB(b)
 			for b.Loop() {
 				_, err := bd.store.Count(ctx, crm.Query{Entity: benchContact, Where: benchCountFilter()})
 				require.NoError(b, err)
 			}
 		})
 		b.Run("impl=handwritten", func(b *testing.B) {
+			bd := readDB(b)
 			for b.Loop() {
 				_, err := bd.hwCount(ctx)
 				require.NoError(b, err)
