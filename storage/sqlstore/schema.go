@@ -36,6 +36,9 @@ const wideDigits = 40
 
 var wideOffset = new(big.Int).Exp(big.NewInt(10), big.NewInt(wideDigits-1), nil)
 
+// maxPostgresIdent is the longest identifier PostgreSQL keeps whole.
+const maxPostgresIdent = 63
+
 // column is one field's storage: its main column and, for money and
 // polymorphic lookups, a second one.
 type column struct {
@@ -107,6 +110,11 @@ func (d *Driver) buildTables() (map[string]*table, error) {
 	out := map[string]*table{}
 	for _, e := range d.reg.Entities() {
 		raw := d.cfg.prefix + e.Name
+		if d.dialect == Postgres && len(raw) > maxPostgresIdent {
+			// PostgreSQL would silently cut the name, and two entities
+			// could end up in one table.
+			return nil, fmt.Errorf("sqlstore: table %q is longer than PostgreSQL's %d bytes: use a shorter prefix", raw, maxPostgresIdent)
+		}
 		t := &table{entity: e, raw: raw, ref: d.qualify(raw), byName: map[string]*column{}}
 		used := map[string]string{}
 		for _, f := range e.AllFields() {
