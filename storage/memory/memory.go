@@ -4,7 +4,11 @@
 // that no caller can change stored state behind its back.
 //
 // Write transactions run one at a time; reads outside a transaction see the
-// last committed state and never wait for a writer to finish.
+// last committed state and never wait for a writer to finish. Queries scan
+// an entity's records, except that an equality condition on a text field
+// (alone or in a top-level And) reads only the records an index gives for
+// the value; the index is built by the first query that can use it and
+// kept current by every commit.
 package memory
 
 import (
@@ -29,6 +33,43 @@ type Driver struct {
 	// never changed in place, only replaced, so readers may hold on to it
 	// after the lock is released; they copy it before handing it out.
 	tables map[string]map[crm.ID]*crm.Record
+	// indexes map the folded values of a text field to the committed
+	// records holding them, by entity and field. The first query with an
+	// equality condition on a field builds its index; Commit keeps it
+	// current.
+	indexes map[string]map[string]textIndex
+}
+
+// textIndex holds, for each folded value, the IDs of the records whose
+// field has that value.
+type textIndex map[string]map[crm.ID]struct{}
+
+func (ix textIndex) add(r *crm.Record, field string) {
+	if r == nil {
+		return
+	}
+	if s, ok := r.Fields[field].(string); ok {
+		key := crm.FoldText(s)
+		ids := ix[key]
+		if ids == nil {
+			ids = map[crm.ID]struct{}{}
+			ix[key] = ids
+		}
+		ids[r.ID] = struct{}{}
+	}
+}
+
+func (ix textIndex) remove(r *crm.Record, field string) {
+	if r == nil {
+		return
+	}
+	if s, ok := r.Fields[field].(string); ok {
+		key := crm.FoldText(s)
+		delete(ix[key], r.ID)
+		if len(ix[key]) == 0 {
+			delete(ix, key)
+		}
+	}
 }
 
 var (
@@ -38,7 +79,8 @@ var (
 
 // New returns an empty in-memory driver.
 func New() *Driver {
-	return &Driver{writer: make(chan struct{}, 1), tables: map[string]map[crm.ID]*crm.Record{}}
+	return &Driver{writer: make(chan struct{}, 1), tables: map[string]map[crm.ID]*crm.Record{},
+		indexes: map[string]map[string]textIndex{}}
 }
 
 // Open returns a Store over a new in-memory driver: the shortest way to a
@@ -92,6 +134,9 @@ type view interface {
 	lookup(entity string, id crm.ID) (*crm.Record, bool)
 	// records returns every record of entity.
 	records(entity string) []*crm.Record
+	// withText returns the records of entity whose text field equals
+	// folded once folded, and possibly others.
+	withText(entity, field, folded string) []*crm.Record
 }
 
 type committedView struct{ d *Driver }
@@ -100,6 +145,44 @@ func (d *Driver) view() view { return committedView{d} }
 
 func (v committedView) lookup(entity string, id crm.ID) (*crm.Record, bool) {
 	return v.d.committed(entity, id)
+}
+
+func (v committedView) withText(entity, field, folded string) []*crm.Record {
+	return v.d.withText(entity, field, folded, nil)
+}
+
+// withText returns the committed records of entity whose field folds to
+// folded, leaving out those whose IDs are in skip. It builds the field's
+// index if no query has needed it before.
+func (d *Driver) withText(entity, field, folded string, skip map[crm.ID]*crm.Record) []*crm.Record {
+	d.mu.RLock()
+	ix, ok := d.indexes[entity][field]
+	if !ok {
+		d.mu.RUnlock()
+		d.mu.Lock()
+		if ix, ok = d.indexes[entity][field]; !ok {
+			ix = textIndex{}
+			for _, r := range d.tables[entity] {
+				ix.add(r, field)
+			}
+			if d.indexes[entity] == nil {
+				d.indexes[entity] = map[string]textIndex{}
+			}
+			d.indexes[entity][field] = ix
+		}
+		d.mu.Unlock()
+		d.mu.RLock()
+	}
+	defer d.mu.RUnlock()
+	ids := ix[folded]
+	table := d.tables[entity]
+	out := make([]*crm.Record, 0, len(ids))
+	for id := range ids {
+		if _, changed := skip[id]; !changed {
+			out = append(out, table[id])
+		}
+	}
+	return out
 }
 
 func (v committedView) records(entity string) []*crm.Record {
@@ -141,6 +224,17 @@ func (t *tx) records(entity string) []*crm.Record {
 	for _, r := range changed {
 		if r != nil {
 			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (t *tx) withText(entity, field, folded string) []*crm.Record {
+	changed := t.overlay[entity]
+	out := t.d.withText(entity, field, folded, changed)
+	for _, r := range changed {
+		if r != nil {
+			out = append(out, r) // the filter checks them like any other
 		}
 	}
 	return out
@@ -243,6 +337,10 @@ func (t *tx) Commit() error {
 			t.d.tables[entity] = table
 		}
 		for id, r := range changes {
+			for field, ix := range t.d.indexes[entity] {
+				ix.remove(table[id], field)
+				ix.add(r, field)
+			}
 			if r == nil {
 				delete(table, id)
 			} else {
@@ -314,7 +412,33 @@ func matching(ctx context.Context, v view, e *crm.Entity, where crm.Filter, matc
 		}
 		return rows, nil
 	}
+	if field, folded, ok := indexable(e, where); ok {
+		return filter(ctx, v.withText(e.Name, field, folded), m)
+	}
 	return filter(ctx, v.records(e.Name), m)
+}
+
+// indexable finds an equality condition on a declared text field that
+// every matching record must meet: the filter itself, or one of the
+// filters of a top-level And. Such a query reads only the records an index
+// gives for the value; the whole filter still checks each of them.
+func indexable(e *crm.Entity, where crm.Filter) (field, folded string, ok bool) {
+	conds := []crm.Filter{where}
+	if g, isGroup := where.(crm.Group); isGroup && !g.Or {
+		conds = g.Filters
+	}
+	for _, f := range conds {
+		c, isCond := f.(crm.Condition)
+		if !isCond || c.Op != crm.OpEq || len(c.Values) != 1 {
+			continue
+		}
+		fd, known := e.Field(c.Field)
+		s, isText := c.Values[0].(string)
+		if known && !fd.System && fd.Type == crm.TypeText && isText {
+			return c.Field, crm.FoldText(s), true
+		}
+	}
+	return "", "", false
 }
 
 // filter keeps the records m matches, in place.
