@@ -28,6 +28,7 @@ const (
 	Postgres                    // PostgreSQL through pgx, driver name "pgx"
 )
 
+// String returns the dialect's name.
 func (d Dialect) String() string {
 	switch d {
 	case SQLite:
@@ -107,7 +108,11 @@ type querier interface {
 // foreign keys on, a 10 s busy timeout and synchronous=NORMAL. A host
 // that opens its own *sql.DB for New should use it.
 func SQLiteDSN(path string) string {
-	return path + "?_txlock=immediate" +
+	sep := "?"
+	if strings.Contains(path, "?") { // a file: URI with parameters of its own
+		sep = "&"
+	}
+	return path + sep + "_txlock=immediate" +
 		"&_pragma=busy_timeout(10000)" +
 		"&_pragma=foreign_keys(1)" +
 		"&_pragma=journal_mode(WAL)" +

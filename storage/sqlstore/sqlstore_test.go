@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"testing"
 
@@ -330,4 +331,51 @@ func TestNewRefusesBadOptions(t *testing.T) {
 	require.Error(t, err)
 	_, err = sqlstore.New(ctx, db, sqlstore.Dialect(9), reg)
 	require.Error(t, err)
+}
+
+// TestBulkInsertParameterLimits: a wide entity's bulk insert splits into
+// statements under the dialect's parameter limit.
+func TestBulkInsertParameterLimits(t *testing.T) {
+	fields := make([]crm.Field, 120)
+	for i := range fields {
+		fields[i] = crm.Field{Name: fmt.Sprintf("f%03d", i), Type: crm.TypeText}
+	}
+	for _, o := range dialects(t) {
+		t.Run(o.name, func(t *testing.T) {
+			o.raw(t) // skips PostgreSQL without a DSN
+			reg := crm.NewRegistry()
+			require.NoError(t, reg.Register(&crm.Entity{Name: "wide", Fields: fields}))
+			s := storage.New(o.open(t, reg, sqlstore.WithBatchRows(1000)), reg)
+			recs := make([]crm.Record, 700) // 700 rows × 129 columns is past both limits
+			for i := range recs {
+				f := crm.Fields{}
+				for _, fd := range fields {
+					f[fd.Name] = fmt.Sprint(i)
+				}
+				recs[i] = crm.Record{Entity: "wide", Fields: f}
+			}
+			_, err := s.CreateMany(context.Background(), recs)
+			require.NoError(t, err)
+			n, err := s.Count(context.Background(), crm.Query{Entity: "wide", Where: crm.Eq("f119", "699")})
+			require.NoError(t, err)
+			require.EqualValues(t, 1, n)
+		})
+	}
+}
+
+func TestOpenSQLiteURI(t *testing.T) {
+	ctx := context.Background()
+	reg := testRegistry(t)
+	uri := "file:" + filepath.Join(t.TempDir(), "uri.db") + "?cache=private"
+	d, err := sqlstore.OpenSQLite(ctx, uri, reg)
+	require.NoError(t, err)
+	defer func() { require.NoError(t, d.Close()) }()
+	_, err = storage.New(d, reg).Create(ctx, crm.Record{Entity: "account", Fields: crm.Fields{"name": "uri"}})
+	require.NoError(t, err)
+	var mode string
+	require.NoError(t, d.DB().QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode))
+	require.Equal(t, "wal", mode)
+	var fk int
+	require.NoError(t, d.DB().QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk))
+	require.Equal(t, 1, fk)
 }
