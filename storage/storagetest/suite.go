@@ -12,7 +12,9 @@
 // adapter must do alike: exact round trips of every field type, validation,
 // optimistic concurrency, lifecycles, transactions, hooks, atomicity,
 // relationships, every query operator, sorting, keyset paging and
-// aggregates. The data is deterministic and small, so the suite is quick on
+// aggregates; and, calling the driver directly, the parts of the Driver
+// contract that the Store's own checks hide (version checks, copies,
+// rollback). The data is deterministic and small, so the suite is quick on
 // any adapter.
 package storagetest
 
