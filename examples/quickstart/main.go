@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -25,7 +26,7 @@ import (
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/sales"
 	"github.com/crmkit/crmkit/storage"
-	"github.com/crmkit/crmkit/storage/memory"
+	"github.com/crmkit/crmkit/storage/sqlstore"
 	"github.com/shopspring/decimal"
 )
 
@@ -37,21 +38,48 @@ import (
 var accountsCSV []byte
 
 func main() {
-	if err := run(context.Background(), os.Stdout); err != nil {
+	dsn := "" // SQLite in a temporary file
+	if len(os.Args) > 1 {
+		dsn = os.Args[1] // a PostgreSQL connection string
+	}
+	if err := run(context.Background(), os.Stdout, dsn); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
 }
 
-// openStore opens the store the story runs on: in memory for now, with the
-// sales entities registered. It is the one place that knows which storage
-// adapter is used.
-func openStore(clock crm.Clock) (*storage.Store, func() error, error) {
+// openStore opens the store the story runs on, with the sales entities
+// registered: an embedded SQLite database in a temporary file when dsn is
+// empty, else the PostgreSQL database dsn names, in a schema of the
+// story's own that is dropped at the end. It is the one place that knows
+// which storage adapter is used; close undoes what it set up.
+func openStore(ctx context.Context, clock crm.Clock, dsn string) (st *storage.Store, close func() error, err error) {
 	reg := crm.NewRegistry()
 	if err := sales.Register(reg); err != nil {
 		return nil, nil, err
 	}
-	return memory.Open(reg, storage.WithClock(clock)), func() error { return nil }, nil
+	if dsn == "" {
+		dir, err := os.MkdirTemp("", "crmkit-quickstart-")
+		if err != nil {
+			return nil, nil, err
+		}
+		d, err := sqlstore.OpenSQLite(ctx, filepath.Join(dir, "crm.db"), reg)
+		if err != nil {
+			return nil, nil, errors.Join(err, os.RemoveAll(dir))
+		}
+		return storage.New(d, reg, storage.WithClock(clock)), func() error {
+			return errors.Join(d.Close(), os.RemoveAll(dir))
+		}, nil
+	}
+	schema := "crmkit_quickstart_" + strings.ReplaceAll(crm.NewID().String()[24:], "-", "")
+	d, err := sqlstore.OpenPostgres(ctx, dsn, reg, sqlstore.WithSchema(schema))
+	if err != nil {
+		return nil, nil, err
+	}
+	return storage.New(d, reg, storage.WithClock(clock)), func() error {
+		_, dropErr := d.DB().ExecContext(context.WithoutCancel(ctx), "DROP SCHEMA "+schema+" CASCADE")
+		return errors.Join(dropErr, d.Close())
+	}, nil
 }
 
 // story carries what every chapter needs.
@@ -66,9 +94,10 @@ type story struct {
 
 func (s *story) say(format string, args ...any) { fmt.Fprintf(s.out, format+"\n", args...) }
 
-func run(ctx context.Context, out io.Writer) (err error) {
+// run tells the story on the store dsn names (see openStore).
+func run(ctx context.Context, out io.Writer, dsn string) (err error) {
 	clock := crm.NewManualClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
-	st, closeStore, err := openStore(clock)
+	st, closeStore, err := openStore(ctx, clock, dsn)
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}

@@ -3,14 +3,29 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 )
 
 func TestQuickstart(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testStory(t, "") })
+	t.Run("postgres", func(t *testing.T) {
+		dsn := os.Getenv("CRMKIT_POSTGRES_DSN")
+		if dsn == "" {
+			if os.Getenv("CRMKIT_REQUIRE_POSTGRES") == "1" {
+				t.Fatal("CRMKIT_REQUIRE_POSTGRES=1 but CRMKIT_POSTGRES_DSN is not set")
+			}
+			t.Skip("set CRMKIT_POSTGRES_DSN=postgres://... to run the story on PostgreSQL (.ci/start-postgres starts one)")
+		}
+		testStory(t, dsn)
+	})
+}
+
+func testStory(t *testing.T, dsn string) {
 	var first, second bytes.Buffer
-	require.NoError(t, run(context.Background(), &first))
+	require.NoError(t, run(context.Background(), &first, dsn))
 
 	t.Run("tells the whole story", func(t *testing.T) {
 		for _, line := range []string{
@@ -30,7 +45,7 @@ func TestQuickstart(t *testing.T) {
 	})
 
 	t.Run("prints the same on every run", func(t *testing.T) {
-		require.NoError(t, run(context.Background(), &second))
+		require.NoError(t, run(context.Background(), &second, dsn))
 		require.Equal(t, first.String(), second.String())
 	})
 }
