@@ -121,7 +121,12 @@ func (r *Registry) PlanAggregate(a Aggregation, now time.Time) (*AggregatePlan, 
 
 // Match reports whether rec is one of the records aggregated.
 func (p *AggregatePlan) Match(rec Record, resolve Resolver) (bool, error) {
-	return p.reg.match(p.Entity, p.Where, rec, resolve)
+	return p.Matcher(resolve)(&rec)
+}
+
+// Matcher compiles the aggregation's filter, as Plan.Matcher does.
+func (p *AggregatePlan) Matcher(resolve Resolver) Matcher {
+	return p.reg.compile(p.Entity, p.Where, resolve)
 }
 
 // Key returns the key of g for rec: its canonical value, or the start of

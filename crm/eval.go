@@ -18,81 +18,18 @@ import (
 // on related records; found is false when there is none.
 type Resolver func(entity string, id ID) (rec Record, found bool, err error)
 
-// Match reports whether rec satisfies the plan's filter.
+// Match reports whether rec satisfies the plan's filter. To test many
+// records, compile the filter once with Matcher.
 func (p *Plan) Match(rec Record, resolve Resolver) (bool, error) {
-	return p.reg.match(p.Entity, p.Where, rec, resolve)
+	return p.Matcher(resolve)(&rec)
 }
 
-func (r *Registry) match(e *Entity, f Filter, rec Record, resolve Resolver) (bool, error) {
-	switch f := f.(type) {
-	case nil:
-		return true, nil
-	case Condition:
-		field, _ := e.Field(f.Field)
-		return matchCondition(field, f, rec.Value(f.Field)), nil
-	case Group:
-		for _, sub := range f.Filters {
-			ok, err := r.match(e, sub, rec, resolve)
-			if err != nil {
-				return false, err
-			}
-			if ok == f.Or {
-				return ok, nil
-			}
-		}
-		return !f.Or, nil
-	case Related:
-		ref, _ := rec.Value(f.Lookup).(Ref)
-		if ref.IsZero() || ref.Entity != f.Entity {
-			return false, nil
-		}
-		target, err := r.Entity(f.Entity)
-		if err != nil {
-			return false, err
-		}
-		other, found, err := resolve(f.Entity, ref.ID)
-		if err != nil || !found {
-			return false, err
-		}
-		return r.match(target, f.Where, other, resolve)
-	}
-	return false, fmt.Errorf("match: filter of unknown type %T", f)
-}
-
-func matchCondition(f *Field, c Condition, v any) bool {
-	switch c.Op {
-	case OpNull:
-		return v == nil
-	case OpNotNull:
-		return v != nil
-	}
-	if v == nil {
-		return false
-	}
-	if m, ok := v.(Money); ok {
-		want := c.Values[0].(Money)
-		if m.Currency != want.Currency {
-			return false
-		}
-		return compareOp(c.Op, m.Amount.Cmp(want.Amount))
-	}
-	key := SortKey(f, v)
-	switch c.Op {
-	case OpEq, OpNe, OpLt, OpLe, OpGt, OpGe:
-		return compareOp(c.Op, CompareKeys(key, c.Values[0]))
-	case OpIn, OpNotIn:
-		for _, want := range c.Values {
-			if CompareKeys(key, want) == 0 {
-				return c.Op == OpIn
-			}
-		}
-		return c.Op == OpNotIn
-	case OpLike:
-		return MatchLike(c.Values[0].(string), key.(string))
-	case OpNotLike:
-		return !MatchLike(c.Values[0].(string), key.(string))
-	}
-	return false
+// Matcher compiles the plan's filter into a function that tests one record:
+// text constants are folded and LIKE patterns parsed once, and testing a
+// record allocates nothing. It is the definition of what the filter means,
+// and the memory store's way to run it.
+func (p *Plan) Matcher(resolve Resolver) Matcher {
+	return p.reg.compile(p.Entity, p.Where, resolve)
 }
 
 func compareOp(op Operator, cmp int) bool {
@@ -187,12 +124,18 @@ func cmpOrdered[T int64 | int32](a, b T) int {
 // memory store runs it on callers' patterns, and a pattern such as
 // "%a%a%a%a%a%a%a%b" must not take exponential time.
 func MatchLike(pattern, s string) bool {
-	p := likeTokens(FoldText(pattern))
-	s = FoldText(s)
+	return matchLike(likeTokens(FoldText(pattern)), s)
+}
+
+// matchLike matches s, folding it as it goes, against a folded pattern.
+func matchLike(p []likeToken, s string) bool {
 	pi, si := 0, 0
 	star, mark := -1, 0 // the last % seen, and where in s it began matching
 	for si < len(s) {
 		sc, w := utf8.DecodeRuneInString(s[si:])
+		if 'A' <= sc && sc <= 'Z' {
+			sc += 'a' - 'A'
+		}
 		if pi < len(p) && !p[pi].run && (p[pi].any || p[pi].r == sc) {
 			pi, si = pi+1, si+w
 			continue

@@ -18,7 +18,6 @@ import (
 	"iter"
 	"slices"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage"
@@ -377,45 +376,29 @@ func get(ctx context.Context, v view, e *crm.Entity, id crm.ID) (crm.Record, err
 	return r.Clone(), nil
 }
 
-// matching returns the records of entity that match where; match is the
-// plan's own Match, used as is for filters compile has no fast path for.
-// The records are gathered under the table lock and matched after it is
-// released, so that conditions on related records can look them up.
-func matching(ctx context.Context, v view, e *crm.Entity, where crm.Filter, match func(crm.Record, crm.Resolver) (bool, error)) ([]*crm.Record, error) {
+// matching returns the records of entity that match where, tested with m,
+// the plan's compiled filter. The records are gathered under the table
+// lock and tested after it is released, so that conditions on related
+// records can look them up.
+func matching(ctx context.Context, v view, e *crm.Entity, where crm.Filter, m crm.Matcher) ([]*crm.Record, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
-	}
-	m, ok := compile(e, where)
-	if !ok {
-		resolve := func(entity string, id crm.ID) (crm.Record, bool, error) {
-			r, ok := v.lookup(entity, id)
-			if !ok {
-				return crm.Record{}, false, nil
-			}
-			return *r, true, nil
-		}
-		var matchErr error
-		m = func(r *crm.Record) bool {
-			if matchErr != nil {
-				return false
-			}
-			ok, err := match(*r, resolve)
-			matchErr = err
-			return ok
-		}
-		rows, err := filter(ctx, v.records(e.Name), m)
-		if err == nil {
-			err = matchErr
-		}
-		if err != nil {
-			return nil, err
-		}
-		return rows, nil
 	}
 	if field, folded, ok := indexable(e, where); ok {
 		return filter(ctx, v.withText(e.Name, field, folded), m)
 	}
 	return filter(ctx, v.records(e.Name), m)
+}
+
+// resolver looks up the records that related-record conditions refer to.
+func resolver(v view) crm.Resolver {
+	return func(entity string, id crm.ID) (crm.Record, bool, error) {
+		r, ok := v.lookup(entity, id)
+		if !ok {
+			return crm.Record{}, false, nil
+		}
+		return *r, true, nil
+	}
 }
 
 // indexable finds an equality condition on a declared text field that
@@ -442,7 +425,7 @@ func indexable(e *crm.Entity, where crm.Filter) (field, folded string, ok bool) 
 }
 
 // filter keeps the records m matches, in place.
-func filter(ctx context.Context, all []*crm.Record, m matcher) ([]*crm.Record, error) {
+func filter(ctx context.Context, all []*crm.Record, m crm.Matcher) ([]*crm.Record, error) {
 	out := all[:0]
 	for i, r := range all {
 		if i%4096 == 4095 {
@@ -450,7 +433,11 @@ func filter(ctx context.Context, all []*crm.Record, m matcher) ([]*crm.Record, e
 				return nil, err
 			}
 		}
-		if m(r) {
+		ok, err := m(r)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
 			out = append(out, r)
 		}
 	}
@@ -459,7 +446,7 @@ func filter(ctx context.Context, all []*crm.Record, m matcher) ([]*crm.Record, e
 
 func selectRecords(ctx context.Context, v view, p *crm.Plan) iter.Seq2[crm.Record, error] {
 	return func(yield func(crm.Record, error) bool) {
-		rows, err := matching(ctx, v, p.Entity, p.Where, p.Match)
+		rows, err := matching(ctx, v, p.Entity, p.Where, p.Matcher(resolver(v)))
 		if err != nil {
 			yield(crm.Record{}, err)
 			return
@@ -523,12 +510,12 @@ func (h *maxHeap) Pop() any {
 }
 
 func count(ctx context.Context, v view, p *crm.Plan) (int64, error) {
-	rows, err := matching(ctx, v, p.Entity, p.Where, p.Match)
+	rows, err := matching(ctx, v, p.Entity, p.Where, p.Matcher(resolver(v)))
 	return int64(len(rows)), err
 }
 
 func aggregate(ctx context.Context, v view, p *crm.AggregatePlan) ([]crm.AggregateRow, error) {
-	rows, err := matching(ctx, v, p.Entity, p.Where, p.Match)
+	rows, err := matching(ctx, v, p.Entity, p.Where, p.Matcher(resolver(v)))
 	if err != nil {
 		return nil, err
 	}
@@ -537,242 +524,4 @@ func aggregate(ctx context.Context, v view, p *crm.AggregatePlan) ([]crm.Aggrega
 		acc.Add(*r)
 	}
 	return acc.Rows()
-}
-
-// A matcher reports whether a record satisfies a filter. compile builds one
-// per query from a planned filter, with the exact semantics of crm.Plan's
-// Match (the conformance suite and TestCompiledMatchesPlan hold it to
-// them), but with text constants folded once instead of once per record
-// and without allocating per record. It reports false for a filter with
-// conditions on related records, whose entities' metadata a driver does
-// not hold: those go through the plan's Match.
-type matcher func(r *crm.Record) bool
-
-func compile(e *crm.Entity, f crm.Filter) (matcher, bool) {
-	switch f := f.(type) {
-	case nil:
-		return func(*crm.Record) bool { return true }, true
-	case crm.Condition:
-		field, ok := e.Field(f.Field)
-		if !ok {
-			return nil, false
-		}
-		return compileCondition(field, f), true
-	case crm.Group:
-		subs := make([]matcher, len(f.Filters))
-		for i, sub := range f.Filters {
-			m, ok := compile(e, sub)
-			if !ok {
-				return nil, false
-			}
-			subs[i] = m
-		}
-		if f.Or {
-			return func(r *crm.Record) bool {
-				for _, m := range subs {
-					if m(r) {
-						return true
-					}
-				}
-				return false
-			}, true
-		}
-		return func(r *crm.Record) bool {
-			for _, m := range subs {
-				if !m(r) {
-					return false
-				}
-			}
-			return true
-		}, true
-	}
-	return nil, false
-}
-
-func compileCondition(f *crm.Field, c crm.Condition) matcher {
-	name := f.Name
-	value := func(r *crm.Record) any { return r.Value(name) }
-	if !f.System {
-		value = func(r *crm.Record) any { return r.Fields[name] }
-	}
-	switch c.Op {
-	case crm.OpNull:
-		return func(r *crm.Record) bool { return value(r) == nil }
-	case crm.OpNotNull:
-		return func(r *crm.Record) bool { return value(r) != nil }
-	}
-	if f.Type == crm.TypeText {
-		if m := compileText(c, value); m != nil {
-			return m
-		}
-	}
-	if f.Type == crm.TypeMoney {
-		want := c.Values[0].(crm.Money)
-		return func(r *crm.Record) bool {
-			m, ok := value(r).(crm.Money)
-			return ok && m.Currency == want.Currency && compareOp(c.Op, m.Amount.Cmp(want.Amount))
-		}
-	}
-	return func(r *crm.Record) bool {
-		v := value(r)
-		if v == nil {
-			return false
-		}
-		key := crm.SortKey(f, v)
-		switch c.Op {
-		case crm.OpEq, crm.OpNe, crm.OpLt, crm.OpLe, crm.OpGt, crm.OpGe:
-			return compareOp(c.Op, crm.CompareKeys(key, c.Values[0]))
-		case crm.OpIn, crm.OpNotIn:
-			for _, want := range c.Values {
-				if crm.CompareKeys(key, want) == 0 {
-					return c.Op == crm.OpIn
-				}
-			}
-			return c.Op == crm.OpNotIn
-		case crm.OpLike:
-			return crm.MatchLike(c.Values[0].(string), key.(string))
-		case crm.OpNotLike:
-			return !crm.MatchLike(c.Values[0].(string), key.(string))
-		}
-		return false
-	}
-}
-
-// compileText compiles a condition on a text field with its constants
-// folded once; nil means the operator has no fast path.
-func compileText(c crm.Condition, value func(*crm.Record) any) matcher {
-	folded := make([]string, len(c.Values))
-	for i, v := range c.Values {
-		s, ok := v.(string)
-		if !ok {
-			return nil
-		}
-		folded[i] = crm.FoldText(s)
-	}
-	text := func(r *crm.Record) (string, bool) { s, ok := value(r).(string); return s, ok }
-	switch c.Op {
-	case crm.OpEq, crm.OpNe, crm.OpLt, crm.OpLe, crm.OpGt, crm.OpGe:
-		want := folded[0]
-		return func(r *crm.Record) bool {
-			s, ok := text(r)
-			return ok && compareOp(c.Op, compareFolded(s, want))
-		}
-	case crm.OpIn, crm.OpNotIn:
-		return func(r *crm.Record) bool {
-			s, ok := text(r)
-			if !ok {
-				return false
-			}
-			for _, want := range folded {
-				if compareFolded(s, want) == 0 {
-					return c.Op == crm.OpIn
-				}
-			}
-			return c.Op == crm.OpNotIn
-		}
-	case crm.OpLike, crm.OpNotLike:
-		pattern := folded[0]
-		return func(r *crm.Record) bool {
-			s, ok := text(r)
-			return ok && likeFolded(pattern, s) == (c.Op == crm.OpLike)
-		}
-	}
-	return nil
-}
-
-func compareOp(op crm.Operator, cmp int) bool {
-	switch op {
-	case crm.OpEq:
-		return cmp == 0
-	case crm.OpNe:
-		return cmp != 0
-	case crm.OpLt:
-		return cmp < 0
-	case crm.OpLe:
-		return cmp <= 0
-	case crm.OpGt:
-		return cmp > 0
-	case crm.OpGe:
-		return cmp >= 0
-	}
-	return false
-}
-
-// lower folds one byte as crm.FoldText does: ASCII letters only.
-func lower(c byte) byte {
-	if 'A' <= c && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
-}
-
-// compareFolded is strings.Compare(crm.FoldText(s), folded) without
-// building the folded copy of s.
-func compareFolded(s, folded string) int {
-	n := min(len(s), len(folded))
-	for i := 0; i < n; i++ {
-		if a, b := lower(s[i]), folded[i]; a != b {
-			if a < b {
-				return -1
-			}
-			return 1
-		}
-	}
-	switch {
-	case len(s) < len(folded):
-		return -1
-	case len(s) > len(folded):
-		return 1
-	}
-	return 0
-}
-
-// likeFolded is crm.MatchLike for a pattern folded already, folding s as it
-// goes: % matches any run of characters, _ exactly one, \ makes the next
-// character literal.
-func likeFolded(p, s string) bool {
-	for len(p) > 0 {
-		pc, n := utf8.DecodeRuneInString(p)
-		switch pc {
-		case '%':
-			for len(p) > 0 && p[0] == '%' {
-				p = p[1:]
-			}
-			if p == "" {
-				return true
-			}
-			for i := 0; i <= len(s); {
-				if likeFolded(p, s[i:]) {
-					return true
-				}
-				if i == len(s) {
-					break
-				}
-				_, w := utf8.DecodeRuneInString(s[i:])
-				i += w
-			}
-			return false
-		case '_':
-			if s == "" {
-				return false
-			}
-			_, w := utf8.DecodeRuneInString(s)
-			p, s = p[n:], s[w:]
-			continue
-		case '\\':
-			if len(p) > n {
-				p = p[n:]
-				pc, n = utf8.DecodeRuneInString(p)
-			}
-		}
-		sc, w := utf8.DecodeRuneInString(s)
-		if sc < utf8.RuneSelf {
-			sc = rune(lower(byte(sc)))
-		}
-		if s == "" || sc != pc {
-			return false
-		}
-		p, s = p[n:], s[w:]
-	}
-	return s == ""
 }
