@@ -7,14 +7,6 @@ import (
 	"github.com/crmkit/crmkit/storage"
 )
 
-// Account states and status reasons, as the lifecycle table uses them.
-const (
-	accountActive         = 0
-	accountInactive       = 1
-	accountStatusActive   = 1
-	accountStatusInactive = 2
-)
-
 // Account is a company or organization the business deals with (Dynamics'
 // account). See the package doc for the conventions of typed records.
 type Account struct {
@@ -38,13 +30,13 @@ type Account struct {
 }
 
 // AccountState returns the account's state.
-func (a Account) AccountState() AccountState { return AccountState{int32(a.State)} }
+func (a Account) AccountState() AccountState { return AccountState(a.State) }
 
 // AccountStatus returns the account's status reason.
-func (a Account) AccountStatus() AccountStatus { return AccountStatus{int32(a.Status)} }
+func (a Account) AccountStatus() AccountStatus { return AccountStatus(a.Status) }
 
 // IsActive reports whether the account is in the Active state.
-func (a Account) IsActive() bool { return a.State == accountActive }
+func (a Account) IsActive() bool { return a.AccountState() == AccountStateActive }
 
 // Ref returns a reference to the account, for lookups.
 func (a Account) Ref() crm.Ref { return AccountRef(a.ID) }
@@ -67,9 +59,9 @@ func encodeAccount(a Account) crm.Record {
 		AccountWebsite:           text(a.Website),
 		AccountParent:            ref(a.ParentAccount),
 		AccountPrimaryContact:    ref(a.PrimaryContact),
-		AccountCustomerType:      choice(a.CustomerType.v),
-		AccountIndustry:          choice(a.Industry.v),
-		AccountOwnership:         choice(a.Ownership.v),
+		AccountCustomerType:      choice(a.CustomerType),
+		AccountIndustry:          choice(a.Industry),
+		AccountOwnership:         choice(a.Ownership),
 		AccountRevenue:           money(a.Revenue),
 		AccountNumberOfEmployees: integer(a.NumberOfEmployees),
 		AccountCreditLimit:       money(a.CreditLimit),
@@ -99,8 +91,8 @@ func decodeAccount(rec crm.Record) (Account, error) {
 		Description:       f.String(AccountDescription),
 	}
 	var errs [3]error
-	a.CustomerType, errs[0] = option(f, AccountCustomerType, CustomerTypeOf)
-	a.Industry, errs[1] = option(f, AccountIndustry, IndustryOf)
-	a.Ownership, errs[2] = option(f, AccountOwnership, OwnershipOf)
+	a.CustomerType, errs[0] = customerTypes.decode(f, AccountCustomerType)
+	a.Industry, errs[1] = industries.decode(f, AccountIndustry)
+	a.Ownership, errs[2] = ownerships.decode(f, AccountOwnership)
 	return a, errors.Join(errs[:]...)
 }

@@ -54,8 +54,8 @@ func TestAccountCreateGetUpdate(t *testing.T) {
 		e.clock.Advance(time.Hour)
 		a := created
 		a.Telephone = "+1 555 0199"
-		a.Revenue = nil               // cleared
-		a.Industry = sales.Industry{} // cleared
+		a.Revenue = nil // cleared
+		a.Industry = 0  // cleared
 		updated, err := e.accounts.Update(e.ctx, a)
 		require.NoError(t, err)
 		require.Equal(t, int64(2), updated.Version)
@@ -64,7 +64,7 @@ func TestAccountCreateGetUpdate(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, "+1 555 0199", got.Telephone)
 		require.Nil(t, got.Revenue)
-		require.True(t, got.Industry.IsZero())
+		require.Zero(t, got.Industry)
 		require.Equal(t, "Contoso Ltd", got.Name)
 	})
 
@@ -277,7 +277,7 @@ func TestAccountSearch(t *testing.T) {
 
 	t.Run("filter on an option set", func(t *testing.T) {
 		page, err := e.accounts.Search(e.ctx, crm.Query{
-			Where:   crm.In(sales.AccountIndustry, sales.IndustryTransportation.Value(), sales.IndustryWholesale.Value()),
+			Where:   crm.In(sales.AccountIndustry, int32(sales.IndustryTransportation), int32(sales.IndustryWholesale)),
 			OrderBy: []crm.Order{crm.Asc(sales.AccountName)}})
 		require.NoError(t, err)
 		require.Equal(t, []string{"Blue Yonder Airlines", "Coho Winery"}, accountNames(page.Items))
@@ -289,7 +289,7 @@ func TestAccountSearch(t *testing.T) {
 		require.Len(t, page.Items, 1)
 		_, err = e.accounts.Deactivate(e.ctx, page.Items[0].ID, 0)
 		require.NoError(t, err)
-		page, err = e.accounts.Search(e.ctx, crm.Query{Where: crm.Eq(crm.FieldState, sales.AccountStateInactive.Value())})
+		page, err = e.accounts.Search(e.ctx, crm.Query{Where: crm.Eq(crm.FieldState, int32(sales.AccountStateInactive))})
 		require.NoError(t, err)
 		require.Equal(t, []string{"Fourth Coffee"}, accountNames(page.Items))
 	})

@@ -7,14 +7,6 @@ import (
 	"github.com/crmkit/crmkit/storage"
 )
 
-// Contact states and status reasons, as the lifecycle table uses them.
-const (
-	contactActive         = 0
-	contactInactive       = 1
-	contactStatusActive   = 1
-	contactStatusInactive = 2
-)
-
 // Contact is a person the business deals with (Dynamics' contact). See the
 // package doc for the conventions of typed records.
 type Contact struct {
@@ -37,13 +29,13 @@ type Contact struct {
 }
 
 // ContactState returns the contact's state.
-func (c Contact) ContactState() ContactState { return ContactState{int32(c.State)} }
+func (c Contact) ContactState() ContactState { return ContactState(c.State) }
 
 // ContactStatus returns the contact's status reason.
-func (c Contact) ContactStatus() ContactStatus { return ContactStatus{int32(c.Status)} }
+func (c Contact) ContactStatus() ContactStatus { return ContactStatus(c.Status) }
 
 // IsActive reports whether the contact is in the Active state.
-func (c Contact) IsActive() bool { return c.State == contactActive }
+func (c Contact) IsActive() bool { return c.ContactState() == ContactStateActive }
 
 // Ref returns a reference to the contact, for lookups.
 func (c Contact) Ref() crm.Ref { return ContactRef(c.ID) }

@@ -40,10 +40,13 @@
 //     Dynamics.
 //   - Option sets (CustomerType, Industry, Ownership) and states and
 //     status reasons (AccountState, AccountStatus, ContactState,
-//     ContactStatus) are typed enums that cannot be forged: structs with an
-//     unexported value, whose only values are the published variables,
-//     the zero value (null) and what their Of and Parse functions accept.
-//     Value returns Dynamics' published number, which never changes.
+//     ContactStatus) are typed int32 constants whose number is Dynamics'
+//     published value, which never changes. An option set's zero value is
+//     null; a state's is Active. They print and marshal as their labels
+//     and parse from a label or a number (ParseIndustry, ...). A value
+//     converted from a number no constant names is not Valid, and the
+//     store refuses to write it. A query compares the number:
+//     crm.Eq(sales.AccountIndustry, int32(sales.IndustryUtility)).
 //   - Date-only fields are time.Time at midnight UTC; the zero time is null.
 //   - A contact's FullName is computed by the store from first and last
 //     name; what a caller puts there is ignored.

@@ -15,60 +15,86 @@ func errorsIsConflict(err error) bool { return errors.Is(err, crm.ErrConflict) }
 
 // enum is what every typed option set offers.
 type enum interface {
-	comparable
-	Value() int32
+	~int32
 	String() string
+	Valid() bool
 	MarshalText() ([]byte, error)
 }
 
-// roundTrip checks every value of one enum through its number, its label,
-// its text form and a stored record, and checks that the metadata offers
-// exactly those values.
-func roundTrip[T enum](t *testing.T, values []T, of func(int32) (T, error), parse func(string) (T, error), field *crm.Field) {
+// roundTrip checks one enum against the table its values are published in
+// (a choice field's options, a lifecycle's states): every option is a Valid
+// value whose String is its label and that parses back from its label, its
+// number and its text form, and no other number is Valid.
+func roundTrip[T enum](t *testing.T, options []crm.Option, parse func(string) (T, error), unmarshal func(*T, []byte) error) {
 	t.Helper()
-	require.NotEmpty(t, values)
-	seen := map[int32]bool{}
-	for _, v := range values {
-		require.False(t, seen[v.Value()], "value %d twice", v.Value())
-		seen[v.Value()] = true
+	require.NotEmpty(t, options)
+	published := map[int32]bool{}
+	for _, o := range options {
+		require.False(t, published[o.Value], "value %d twice", o.Value)
+		published[o.Value] = true
+		v := T(o.Value)
+		require.True(t, v.Valid(), "%d", o.Value)
+		require.Equal(t, o.Label, v.String())
 
-		got, err := of(v.Value())
+		got, err := parse(o.Label)
 		require.NoError(t, err)
 		require.Equal(t, v, got)
 
-		got, err = parse(v.String())
-		require.NoError(t, err)
-		require.Equal(t, v, got)
-
-		got, err = parse(fmt.Sprint(v.Value()))
+		got, err = parse(fmt.Sprint(o.Value))
 		require.NoError(t, err)
 		require.Equal(t, v, got)
 
 		b, err := v.MarshalText()
 		require.NoError(t, err)
 		require.Equal(t, v.String(), string(b))
-
-		if field != nil {
-			o, ok := field.Option(v.Value())
-			require.True(t, ok, "metadata lacks %d", v.Value())
-			require.Equal(t, o.Label, v.String())
-		}
+		var back T
+		require.NoError(t, unmarshal(&back, b))
+		require.Equal(t, v, back)
 	}
-	if field != nil {
-		require.Len(t, field.Options, len(values))
+	for n := int32(-1); n <= 100; n++ {
+		require.Equal(t, published[n], T(n).Valid(), "Valid(%d) disagrees with the table", n)
 	}
-	_, err := of(99_999)
+	require.False(t, T(99_999).Valid())
+	require.Equal(t, "99999", T(99_999).String(), "an unknown value prints as its number")
+	_, err := parse("99999")
 	require.ErrorIs(t, err, crm.ErrNotFound)
 	_, err = parse("no such label")
 	require.ErrorIs(t, err, crm.ErrNotFound)
 }
 
+// requireNumbered checks that constants, in declaration order, are the
+// published numbers first, first+1, ...
+func requireNumbered[T ~int32](t *testing.T, first int32, constants ...T) {
+	t.Helper()
+	for i, c := range constants {
+		require.Equal(t, first+int32(i), int32(c), "constant %d", i)
+	}
+}
+
+// stateOptions and statusOptions list a lifecycle's states and status
+// reasons as options, for roundTrip.
+func stateOptions(lc *crm.Lifecycle) []crm.Option {
+	var out []crm.Option
+	for _, s := range lc.States {
+		out = append(out, crm.Option{Value: int32(s.Code), Label: s.Name})
+	}
+	return out
+}
+
+func statusOptions(lc *crm.Lifecycle) []crm.Option {
+	var out []crm.Option
+	for _, s := range lc.Statuses {
+		out = append(out, crm.Option{Value: int32(s.Code), Label: s.Name})
+	}
+	return out
+}
+
 func TestEnumsRoundTrip(t *testing.T) {
 	account := sales.AccountMetadata()
-	fieldOf := func(name string) *crm.Field {
-		for i := range account.Fields {
-			if account.Fields[i].Name == name {
-				return &account.Fields[i]
+	optionsOf := func(name string) []crm.Option {
+		for _, f := range account.Fields {
+			if f.Name == name {
+				return f.Options
 			}
 		}
 		t.Fatalf("no field %s", name)
@@ -76,51 +102,83 @@ func TestEnumsRoundTrip(t *testing.T) {
 	}
 
 	t.Run("customer type: the 12 OOB values", func(t *testing.T) {
-		require.Len(t, sales.CustomerTypeValues(), 12)
-		require.Equal(t, int32(1), sales.CustomerTypeCompetitor.Value())
-		require.Equal(t, int32(12), sales.CustomerTypeOther.Value())
-		roundTrip(t, sales.CustomerTypeValues(), sales.CustomerTypeOf, sales.ParseCustomerType, fieldOf(sales.AccountCustomerType))
+		options := optionsOf(sales.AccountCustomerType)
+		require.Len(t, options, 12)
+		requireNumbered(t, 1, sales.CustomerTypeCompetitor, sales.CustomerTypeConsultant, sales.CustomerTypeCustomer,
+			sales.CustomerTypeInvestor, sales.CustomerTypePartner, sales.CustomerTypeInfluencer, sales.CustomerTypePress,
+			sales.CustomerTypeProspect, sales.CustomerTypeReseller, sales.CustomerTypeSupplier, sales.CustomerTypeVendor,
+			sales.CustomerTypeOther)
+		require.Equal(t, "Competitor", sales.CustomerTypeCompetitor.String())
+		require.Equal(t, "Other", sales.CustomerTypeOther.String())
+		roundTrip(t, options, sales.ParseCustomerType, (*sales.CustomerType).UnmarshalText)
 	})
 	t.Run("industry: the 33 OOB values, 1 Accounting to 33 Wholesale", func(t *testing.T) {
-		vs := sales.IndustryValues()
-		require.Len(t, vs, 33)
-		for i, v := range vs {
-			require.Equal(t, int32(i+1), v.Value())
+		options := optionsOf(sales.AccountIndustry)
+		require.Len(t, options, 33)
+		for i, o := range options {
+			require.Equal(t, int32(i+1), o.Value)
 		}
+		requireNumbered(t, 1, sales.IndustryAccounting, sales.IndustryAgriculture, sales.IndustryBroadcasting,
+			sales.IndustryBrokers, sales.IndustryBuildingSupplyRetail, sales.IndustryBusinessServices,
+			sales.IndustryConsulting, sales.IndustryConsumerServices, sales.IndustryDesign, sales.IndustryDistributors,
+			sales.IndustryDoctorsOffices, sales.IndustryDurableManufacturing, sales.IndustryEatingAndDrinking,
+			sales.IndustryEntertainmentRetail, sales.IndustryEquipmentRental, sales.IndustryFinancial,
+			sales.IndustryFoodAndTobacco, sales.IndustryInboundCapitalIntensive, sales.IndustryInboundRepair,
+			sales.IndustryInsurance, sales.IndustryLegalServices, sales.IndustryNonDurableRetail,
+			sales.IndustryOutboundConsumerServices, sales.IndustryPetrochemical, sales.IndustryServiceRetail,
+			sales.IndustrySIGAffiliations, sales.IndustrySocialServices, sales.IndustrySpecialOutboundTrade,
+			sales.IndustrySpecialtyRealty, sales.IndustryTransportation, sales.IndustryUtility,
+			sales.IndustryVehicleRetail, sales.IndustryWholesale)
 		require.Equal(t, "Accounting", sales.IndustryAccounting.String())
 		require.Equal(t, "Wholesale", sales.IndustryWholesale.String())
-		roundTrip(t, vs, sales.IndustryOf, sales.ParseIndustry, fieldOf(sales.AccountIndustry))
+		roundTrip(t, options, sales.ParseIndustry, (*sales.Industry).UnmarshalText)
 	})
 	t.Run("ownership", func(t *testing.T) {
-		roundTrip(t, sales.OwnershipValues(), sales.OwnershipOf, sales.ParseOwnership, fieldOf(sales.AccountOwnership))
+		requireNumbered(t, 1, sales.OwnershipPublic, sales.OwnershipPrivate, sales.OwnershipSubsidiary, sales.OwnershipOther)
+		roundTrip(t, optionsOf(sales.AccountOwnership), sales.ParseOwnership, (*sales.Ownership).UnmarshalText)
 	})
 	t.Run("states and status reasons match the lifecycles", func(t *testing.T) {
-		roundTrip(t, sales.AccountStateValues(), sales.AccountStateOf, sales.ParseAccountState, nil)
-		roundTrip(t, sales.AccountStatusValues(), sales.AccountStatusOf, sales.ParseAccountStatus, nil)
-		roundTrip(t, sales.ContactStateValues(), sales.ContactStateOf, sales.ParseContactState, nil)
-		roundTrip(t, sales.ContactStatusValues(), sales.ContactStatusOf, sales.ParseContactStatus, nil)
-		for _, lc := range []*crm.Lifecycle{sales.AccountLifecycle(), sales.ContactLifecycle()} {
+		account, contact := sales.AccountLifecycle(), sales.ContactLifecycle()
+		roundTrip(t, stateOptions(account), sales.ParseAccountState, (*sales.AccountState).UnmarshalText)
+		roundTrip(t, statusOptions(account), sales.ParseAccountStatus, (*sales.AccountStatus).UnmarshalText)
+		roundTrip(t, stateOptions(contact), sales.ParseContactState, (*sales.ContactState).UnmarshalText)
+		roundTrip(t, statusOptions(contact), sales.ParseContactStatus, (*sales.ContactStatus).UnmarshalText)
+		for _, lc := range []*crm.Lifecycle{account, contact} {
 			require.Len(t, lc.States, 2)
 			for _, s := range lc.States {
-				st, err := sales.AccountStateOf(int32(s.Code))
-				require.NoError(t, err)
-				require.Equal(t, s.Name, st.String())
-				status, err := sales.AccountStatusOf(int32(s.DefaultStatus))
-				require.NoError(t, err)
-				require.Equal(t, s.Name, status.String())
+				require.True(t, sales.AccountState(s.Code).Valid())
+				require.Equal(t, s.Name, sales.AccountState(s.Code).String())
+				require.True(t, sales.AccountStatus(s.DefaultStatus).Valid())
+				require.Equal(t, s.Name, sales.AccountStatus(s.DefaultStatus).String())
 			}
 		}
-		require.Equal(t, int32(0), sales.AccountStateActive.Value())
-		require.Equal(t, int32(1), sales.AccountStateInactive.Value())
-		require.Equal(t, int32(2), sales.ContactStatusInactive.Value())
+		require.Equal(t, account, contact, "Dynamics gives accounts and contacts the same lifecycle")
+		requireNumbered(t, 0, sales.AccountStateActive, sales.AccountStateInactive)
+		requireNumbered(t, 1, sales.AccountStatusActive, sales.AccountStatusInactive)
+		requireNumbered(t, 0, sales.ContactStateActive, sales.ContactStateInactive)
+		requireNumbered(t, 1, sales.ContactStatusActive, sales.ContactStatusInactive)
 	})
 	t.Run("the zero value is null and reads back as null", func(t *testing.T) {
-		require.True(t, sales.Industry{}.IsZero())
-		require.Equal(t, "", sales.Industry{}.String())
+		var zero sales.Industry
+		require.False(t, zero.Valid(), "no value is not a published value")
+		require.Equal(t, "", zero.String())
 		v, err := sales.ParseIndustry("")
 		require.NoError(t, err)
-		require.True(t, v.IsZero())
-		_, err = sales.ParseAccountState("")
+		require.Zero(t, v)
+		var none sales.AccountStatus
+		require.False(t, none.Valid())
+		require.Equal(t, "", none.String())
+	})
+	t.Run("a state's zero value is Active, never null", func(t *testing.T) {
+		var account sales.AccountState
+		require.Equal(t, sales.AccountStateActive, account)
+		require.True(t, account.Valid())
+		require.Equal(t, "Active", account.String())
+		var contact sales.ContactState
+		require.Equal(t, sales.ContactStateActive, contact)
+		_, err := sales.ParseAccountState("")
+		require.ErrorIs(t, err, crm.ErrNotFound, "a state is never null")
+		_, err = sales.ParseContactState("")
 		require.ErrorIs(t, err, crm.ErrNotFound, "a state is never null")
 	})
 	t.Run("labels parse in any case and marshal as JSON text", func(t *testing.T) {
@@ -137,16 +195,34 @@ func TestEnumsRoundTrip(t *testing.T) {
 	})
 	t.Run("typed values survive the store", func(t *testing.T) {
 		e := newEnv(t)
-		for _, ind := range sales.IndustryValues() {
+		for n := int32(1); n <= 33; n++ {
+			ind := sales.Industry(n)
 			a := e.account(t, sales.Account{Name: ind.String(), Industry: ind,
-				CustomerType: sales.CustomerTypeValues()[int(ind.Value())%12],
-				Ownership:    sales.OwnershipValues()[int(ind.Value())%4]})
+				CustomerType: sales.CustomerType(n%12 + 1),
+				Ownership:    sales.Ownership(n%4 + 1)})
 			got, err := e.accounts.Get(e.ctx, a.ID)
 			require.NoError(t, err)
 			require.Equal(t, ind, got.Industry)
 			require.Equal(t, a.CustomerType, got.CustomerType)
 			require.Equal(t, a.Ownership, got.Ownership)
 		}
+	})
+	t.Run("a forged value is refused by the store, naming the field", func(t *testing.T) {
+		e := newEnv(t)
+		forged := sales.Industry(99)
+		require.False(t, forged.Valid())
+		_, err := e.accounts.Create(e.ctx, sales.Account{Name: "Forged", Industry: forged})
+		requireInvalid(t, err, sales.AccountIndustry)
+
+		a := e.account(t, sales.Account{Name: "Honest", CustomerType: sales.CustomerTypeCustomer})
+		a.CustomerType = sales.CustomerType(-3)
+		a.Ownership = sales.Ownership(5)
+		_, err = e.accounts.Update(e.ctx, a)
+		requireInvalid(t, err, sales.AccountCustomerType)
+		requireInvalid(t, err, sales.AccountOwnership)
+		got, err := e.accounts.Get(e.ctx, a.ID)
+		require.NoError(t, err)
+		require.Equal(t, sales.CustomerTypeCustomer, got.CustomerType, "a refused update changes nothing")
 	})
 }
 

@@ -9,22 +9,34 @@ import (
 	"github.com/crmkit/crmkit/crm"
 )
 
-// optionSet is the table behind one typed enum: its published values and
-// labels. The metadata's choice options are built from the same table, so
-// the Go type and the validation can never disagree.
-type optionSet struct {
+// optionSet is the table behind one typed enum T: its published values and
+// labels. Every method of the enum types delegates here, and the
+// metadata's choice options are built from the same table, so the Go type
+// and the validation can never disagree.
+type optionSet[T ~int32] struct {
 	name     string // for errors: "industry"
 	options  []crm.Option
 	required bool // the zero value is a value (a state), not null
 }
 
+func (s *optionSet[T]) option(v T) (crm.Option, bool) {
+	i := slices.IndexFunc(s.options, func(o crm.Option) bool { return o.Value == int32(v) })
+	if i < 0 {
+		return crm.Option{}, false
+	}
+	return s.options[i], true
+}
+
+func (s *optionSet[T]) valid(v T) bool {
+	_, ok := s.option(v)
+	return ok
+}
+
 // label returns v's label, "" for no value (0) and the number for a value
-// the table does not know.
-func (s optionSet) label(v int32) string {
-	for _, o := range s.options {
-		if o.Value == v {
-			return o.Label
-		}
+// the table does not know, so that a forged value still prints as itself.
+func (s *optionSet[T]) label(v T) string {
+	if o, ok := s.option(v); ok {
+		return o.Label
 	}
 	if v == 0 && !s.required {
 		return ""
@@ -32,32 +44,48 @@ func (s optionSet) label(v int32) string {
 	return strconv.Itoa(int(v))
 }
 
-func (s optionSet) check(v int32) error {
-	for _, o := range s.options {
-		if o.Value == v {
-			return nil
-		}
-	}
-	return fmt.Errorf("%s %d: %w", s.name, v, crm.ErrNotFound)
-}
-
 // parse accepts a label in any case, or a published number. The empty
-// string is no value.
-func (s optionSet) parse(text string) (int32, error) {
+// string is no value, unless the zero value is itself a value.
+func (s *optionSet[T]) parse(text string) (T, error) {
 	t := strings.TrimSpace(text)
 	if t == "" && !s.required {
 		return 0, nil
 	}
 	for _, o := range s.options {
 		if strings.EqualFold(o.Label, t) {
-			return o.Value, nil
+			return T(o.Value), nil
 		}
 	}
-	if n, err := strconv.ParseInt(t, 10, 32); err == nil && s.check(int32(n)) == nil {
-		return int32(n), nil
+	if n, err := strconv.ParseInt(t, 10, 32); err == nil && s.valid(T(n)) {
+		return T(n), nil
 	}
 	return 0, fmt.Errorf("parse %s %q: %w", s.name, text, crm.ErrNotFound)
 }
 
+func (s *optionSet[T]) marshal(v T) ([]byte, error) { return []byte(s.label(v)), nil }
+
+func (s *optionSet[T]) unmarshal(x *T, b []byte) error {
+	v, err := s.parse(string(b))
+	if err != nil {
+		return err
+	}
+	*x = v
+	return nil
+}
+
+// decode reads the choice field name of a stored record: null is the zero
+// value, and a number the table does not know is an error matching
+// crm.ErrNotFound rather than a value no constant names.
+func (s *optionSet[T]) decode(f crm.Fields, name string) (T, error) {
+	v, ok := f.Choice(name)
+	if !ok {
+		return 0, nil
+	}
+	if !s.valid(T(v)) {
+		return 0, fmt.Errorf("field %s: %s %d: %w", name, s.name, v, crm.ErrNotFound)
+	}
+	return T(v), nil
+}
+
 // choices returns the options for a choice field's metadata.
-func (s optionSet) choices() []crm.Option { return slices.Clone(s.options) }
+func (s *optionSet[T]) choices() []crm.Option { return slices.Clone(s.options) }

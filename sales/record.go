@@ -1,7 +1,6 @@
 package sales
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/crmkit/crmkit/crm"
@@ -79,11 +78,12 @@ func intPtr(f crm.Fields, name string) *int64 {
 	return &n
 }
 
-func choice(v int32) any {
+// choice encodes an option set: no value (0) is null.
+func choice[T ~int32](v T) any {
 	if v == 0 {
 		return nil
 	}
-	return v
+	return int32(v)
 }
 
 func date(t time.Time) any {
@@ -91,20 +91,6 @@ func date(t time.Time) any {
 		return nil
 	}
 	return t
-}
-
-// option decodes a stored choice through of, the enum's Of function.
-func option[T any](f crm.Fields, name string, of func(int32) (T, error)) (T, error) {
-	v, ok := f.Choice(name)
-	if !ok {
-		var zero T
-		return zero, nil
-	}
-	x, err := of(v)
-	if err != nil {
-		return x, fmt.Errorf("field %s: %w", name, err)
-	}
-	return x, nil
 }
 
 // Ptr returns a pointer to v: for the optional *int64 and *crm.Money fields
