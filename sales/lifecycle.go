@@ -11,26 +11,34 @@ const (
 	EventActivate = "activate"
 )
 
-// AccountLifecycle returns the account's lifecycle table: Active (status
-// Active) and Inactive (status Inactive), moved between by the deactivate
-// and activate events. Each call returns a new table, so no caller can
-// change another's.
-func AccountLifecycle() *crm.Lifecycle {
+// activeInactive returns the lifecycle Dynamics gives both accounts and
+// contacts (sales.md §3.3): Active (statecode 0, status reason 1 Active)
+// and Inactive (statecode 1, status reason 2 Inactive), moved between by
+// the deactivate and activate events. The two entities' tables are the
+// same in every respect Dynamics defines, numbers, names and events, so
+// they are declared once here; an entity whose lifecycle grows its own
+// status reasons would get its own table. Each call returns a new table,
+// so no caller can change another's.
+func activeInactive() *crm.Lifecycle {
+	const (
+		active, inactive             crm.StateCode  = 0, 1
+		statusActive, statusInactive crm.StatusCode = 1, 2
+	)
 	return &crm.Lifecycle{
-		Initial: crm.StateCode(accountActive),
+		Initial: active,
 		States: []crm.State{
-			{Code: crm.StateCode(accountActive), Name: "Active", DefaultStatus: crm.StatusCode(accountStatusActive)},
-			// Dynamics shows an inactive account read-only; crmkit has no
+			{Code: active, Name: "Active", DefaultStatus: statusActive},
+			// Dynamics shows an inactive record read-only; crmkit has no
 			// forms, so the write path carries the rule: activate first.
-			{Code: crm.StateCode(accountInactive), Name: "Inactive", DefaultStatus: crm.StatusCode(accountStatusInactive), ReadOnly: true},
+			{Code: inactive, Name: "Inactive", DefaultStatus: statusInactive, ReadOnly: true},
 		},
 		Statuses: []crm.Status{
-			{Code: crm.StatusCode(accountStatusActive), Name: "Active", State: crm.StateCode(accountActive)},
-			{Code: crm.StatusCode(accountStatusInactive), Name: "Inactive", State: crm.StateCode(accountInactive)},
+			{Code: statusActive, Name: "Active", State: active},
+			{Code: statusInactive, Name: "Inactive", State: inactive},
 		},
 		Transitions: []crm.Transition{
-			{Event: EventDeactivate, From: []crm.StateCode{crm.StateCode(accountActive)}, To: crm.StateCode(accountInactive)},
-			{Event: EventActivate, From: []crm.StateCode{crm.StateCode(accountInactive)}, To: crm.StateCode(accountActive)},
+			{Event: EventDeactivate, From: []crm.StateCode{active}, To: inactive},
+			{Event: EventActivate, From: []crm.StateCode{inactive}, To: active},
 		},
 	}
 }
