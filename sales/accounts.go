@@ -16,9 +16,13 @@ import (
 //
 // Operations join the transaction carried by ctx (storage.Store.InTx), so
 // several of them can be made all or nothing.
+//
+// Delete removes an account in one transaction with what Dynamics'
+// relationships do to the records around it: its contacts are deleted
+// (contact_customer_accounts cascades), its sub-accounts lose their parent
+// (account_parent_account removes the link).
 type Accounts struct {
-	store    *storage.Store
-	accounts *storage.Table[Account]
+	records[Account]
 	contacts *storage.Table[Contact]
 }
 
@@ -26,15 +30,10 @@ type Accounts struct {
 // hold the sales entities (Register).
 func NewAccounts(st *storage.Store) *Accounts {
 	return &Accounts{
-		store:    st,
-		accounts: storage.NewTable(st, AccountCodec()),
+		records:  records[Account]{storage.NewTable(st, AccountCodec())},
 		contacts: storage.NewTable(st, ContactCodec()),
 	}
 }
-
-// Table returns typed access to the account records, for what the service
-// does not cover.
-func (s *Accounts) Table() *storage.Table[Account] { return s.accounts }
 
 // Create stores a new account and returns it as stored, Active. a.ID may be
 // set; the rest of the header is the store's. A primary contact must be a
@@ -45,21 +44,15 @@ func (s *Accounts) Table() *storage.Table[Account] { return s.accounts }
 // exist, ...), crm.ErrDuplicate for an ID in use.
 func (s *Accounts) Create(ctx context.Context, a Account) (Account, error) {
 	var out Account
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
+	err := s.table.Store().InTx(ctx, func(ctx context.Context) error {
 		if err := s.checkPrimaryContact(ctx, a.ID, a.PrimaryContact); err != nil {
 			return fmt.Errorf("create account: %w", err)
 		}
 		var err error
-		out, err = s.accounts.Create(ctx, a)
+		out, err = s.table.Create(ctx, a)
 		return err
 	})
 	return out, err
-}
-
-// Get returns the account with the given ID, or an error matching
-// crm.ErrNotFound.
-func (s *Accounts) Get(ctx context.Context, id crm.ID) (Account, error) {
-	return s.accounts.Get(ctx, id)
 }
 
 // Update writes every field of a over the stored account and returns it as
@@ -73,13 +66,12 @@ func (s *Accounts) Get(ctx context.Context, id crm.ID) (Account, error) {
 // Errors: crm.ErrValidation, crm.ErrConflict, crm.ErrNotFound, and
 // crm.ErrInvalidTransition for an inactive account (activate it first).
 func (s *Accounts) Update(ctx context.Context, a Account) (Account, error) {
-	if a.Version == 0 {
-		return Account{}, fmt.Errorf("update account %s: %w", a.ID,
-			crm.Invalid(AccountEntity, crm.FieldVersion, "is required: update the account as it was read"))
+	if err := s.checkVersion(a.ID, a.Version); err != nil {
+		return Account{}, err
 	}
 	var out Account
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		before, err := s.accounts.Get(ctx, a.ID)
+	err := s.table.Store().InTx(ctx, func(ctx context.Context) error {
+		before, err := s.table.Get(ctx, a.ID)
 		if err != nil {
 			return fmt.Errorf("update account %s: %w", a.ID, err)
 		}
@@ -88,51 +80,15 @@ func (s *Accounts) Update(ctx context.Context, a Account) (Account, error) {
 				return fmt.Errorf("update account %s: %w", a.ID, err)
 			}
 		}
-		out, err = s.accounts.Update(ctx, a)
+		out, err = s.table.Update(ctx, a)
 		return err
 	})
 	return out, err
 }
 
-// Deactivate moves an active account to Inactive, where it is read-only
-// until activated again. version works as in Update, except that 0 skips
-// the check. Deactivating an inactive account fails with a
-// *crm.TransitionError (crm.ErrInvalidTransition).
-func (s *Accounts) Deactivate(ctx context.Context, id crm.ID, version int64) (Account, error) {
-	return s.accounts.SetState(ctx, id, version, EventDeactivate, 0)
-}
-
-// Activate moves an inactive account back to Active. version works as in
-// Deactivate; activating an active account fails with
-// crm.ErrInvalidTransition.
-func (s *Accounts) Activate(ctx context.Context, id crm.ID, version int64) (Account, error) {
-	return s.accounts.SetState(ctx, id, version, EventActivate, 0)
-}
-
-// Delete removes an account, in one transaction with what Dynamics'
-// relationships do to the records around it: its contacts are deleted
-// (contact_customer_accounts cascades), its sub-accounts lose their parent
-// (account_parent_account removes the link). version works as in
-// Deactivate.
-func (s *Accounts) Delete(ctx context.Context, id crm.ID, version int64) error {
-	return s.accounts.Delete(ctx, id, version)
-}
-
-// Search returns one page of the accounts matching q: its filter, sort
-// order, page size (crm.DefaultPageSize if 0) and cursor (Page.Next of the
-// previous page). q.Entity may be empty or "account". A filter or order on
-// an unknown field fails with crm.ErrValidation.
-func (s *Accounts) Search(ctx context.Context, q crm.Query) (storage.Page[Account], error) {
-	if q.Entity != "" && q.Entity != AccountEntity {
-		return storage.Page[Account]{}, fmt.Errorf("search accounts: %w",
-			crm.Invalid(AccountEntity, "entity", fmt.Sprintf("is %q: account search queries accounts", q.Entity)))
-	}
-	return s.accounts.Query(ctx, q)
-}
-
 // Children returns the direct sub-accounts of the account, by name.
 func (s *Accounts) Children(ctx context.Context, accountID crm.ID) ([]Account, error) {
-	out, err := collect(s.accounts.Iterate(ctx, crm.Query{
+	out, err := collect(s.table.Iterate(ctx, crm.Query{
 		Where:   crm.Eq(AccountParent, accountID),
 		OrderBy: []crm.Order{crm.Asc(AccountName)},
 	}))
@@ -156,7 +112,7 @@ func (s *Accounts) Contacts(ctx context.Context, accountID crm.ID) ([]Contact, e
 }
 
 // SetPrimaryContact makes a contact of the account its primary contact;
-// crm.NilID clears it. version works as in Deactivate.
+// crm.NilID clears it. version works as in Deactivate: 0 skips the check.
 //
 // The contact must belong to the account (its parent customer is the
 // account); any other contact fails with a *crm.ValidationError on
@@ -168,7 +124,7 @@ func (s *Accounts) Contacts(ctx context.Context, accountID crm.ID) ([]Contact, e
 // primary contact until someone changes it, as in Dynamics.
 func (s *Accounts) SetPrimaryContact(ctx context.Context, accountID crm.ID, version int64, contactID crm.ID) (Account, error) {
 	var out Account
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
+	err := s.table.Store().InTx(ctx, func(ctx context.Context) error {
 		var value any
 		if contactID != crm.NilID {
 			c := ContactRef(contactID)
@@ -177,7 +133,7 @@ func (s *Accounts) SetPrimaryContact(ctx context.Context, accountID crm.ID, vers
 			}
 			value = c
 		}
-		rec, err := s.store.Update(ctx, crm.Record{Entity: AccountEntity, Header: crm.Header{ID: accountID, Version: version},
+		rec, err := s.table.Store().Update(ctx, crm.Record{Entity: AccountEntity, Header: crm.Header{ID: accountID, Version: version},
 			Fields: crm.Fields{AccountPrimaryContact: value}})
 		if err != nil {
 			return err
