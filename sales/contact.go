@@ -57,8 +57,8 @@ func encodeContact(c Contact) crm.Record {
 		ContactEmail:          text(c.Email),
 		ContactTelephone:      text(c.Telephone),
 		ContactMobilePhone:    text(c.MobilePhone),
-		ContactParentCustomer: ref(c.ParentCustomer),
-		ContactBirthDate:      date(c.BirthDate),
+		ContactParentCustomer: unlessZero(c.ParentCustomer),
+		ContactBirthDate:      unlessZero(c.BirthDate),
 		ContactDescription:    text(c.Description),
 	}
 	c.Address.encode(f)

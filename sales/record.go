@@ -1,10 +1,6 @@
 package sales
 
-import (
-	"time"
-
-	"github.com/crmkit/crmkit/crm"
-)
+import "github.com/crmkit/crmkit/crm"
 
 // Address is a postal address: Dynamics' address1_* fields.
 type Address struct {
@@ -15,22 +11,31 @@ type Address struct {
 	Country         string
 }
 
+// fields maps the address1_* fields Dynamics puts on accounts and contacts
+// to the members of a that hold them, so that encoding and decoding name
+// each field once.
+func (a *Address) fields() map[string]*string {
+	return map[string]*string{
+		"address1_line1":           &a.Line1,
+		"address1_city":            &a.City,
+		"address1_stateorprovince": &a.StateOrProvince,
+		"address1_postalcode":      &a.PostalCode,
+		"address1_country":         &a.Country,
+	}
+}
+
 func (a Address) encode(f crm.Fields) {
-	f["address1_line1"] = text(a.Line1)
-	f["address1_city"] = text(a.City)
-	f["address1_stateorprovince"] = text(a.StateOrProvince)
-	f["address1_postalcode"] = text(a.PostalCode)
-	f["address1_country"] = text(a.Country)
+	for name, member := range a.fields() {
+		f[name] = text(*member)
+	}
 }
 
 func decodeAddress(f crm.Fields) Address {
-	return Address{
-		Line1:           f.String("address1_line1"),
-		City:            f.String("address1_city"),
-		StateOrProvince: f.String("address1_stateorprovince"),
-		PostalCode:      f.String("address1_postalcode"),
-		Country:         f.String("address1_country"),
+	var a Address
+	for name, member := range a.fields() {
+		*member = f.String(name)
 	}
+	return a
 }
 
 // text encodes a string field: "" is null.
@@ -41,44 +46,17 @@ func text(s string) any {
 	return s
 }
 
-func ref(r crm.Ref) any {
-	if r.IsZero() {
+// unlessZero encodes a lookup or a date: the zero Ref (no ID) and the zero
+// time are null.
+func unlessZero[T interface{ IsZero() bool }](v T) any {
+	if v.IsZero() {
 		return nil
 	}
-	return r
+	return v
 }
 
-func money(m *crm.Money) any {
-	if m == nil {
-		return nil
-	}
-	return *m
-}
-
-func moneyPtr(f crm.Fields, name string) *crm.Money {
-	m, ok := f.Money(name)
-	if !ok {
-		return nil
-	}
-	return &m
-}
-
-func integer(n *int64) any {
-	if n == nil {
-		return nil
-	}
-	return *n
-}
-
-func intPtr(f crm.Fields, name string) *int64 {
-	n, ok := f[name].(int64)
-	if !ok {
-		return nil
-	}
-	return &n
-}
-
-// choice encodes an option set: no value (0) is null.
+// choice encodes an option set: no value (0) is null. The store takes the
+// plain int32, not the named type.
 func choice[T ~int32](v T) any {
 	if v == 0 {
 		return nil
@@ -86,11 +64,21 @@ func choice[T ~int32](v T) any {
 	return int32(v)
 }
 
-func date(t time.Time) any {
-	if t.IsZero() {
+// optional encodes a money or whole-number field: nil is null.
+func optional[T any](p *T) any {
+	if p == nil {
 		return nil
 	}
-	return t
+	return *p
+}
+
+// optionalField decodes a money or whole-number field: null is nil.
+func optionalField[T any](f crm.Fields, name string) *T {
+	v, ok := f[name].(T)
+	if !ok {
+		return nil
+	}
+	return &v
 }
 
 // Ptr returns a pointer to v: for the optional *int64 and *crm.Money fields
