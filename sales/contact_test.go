@@ -1,6 +1,7 @@
 package sales_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -150,13 +151,11 @@ func TestContactConcurrentUpdates(t *testing.T) {
 		var wg sync.WaitGroup
 		errs := make([]error, writers)
 		for i := range writers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				u := c
 				u.JobTitle = fmt.Sprintf("writer %d", i)
 				_, errs[i] = e.contacts.Update(e.ctx, u)
-			}()
+			})
 		}
 		wg.Wait()
 		winner := -1
@@ -179,9 +178,7 @@ func TestContactConcurrentUpdates(t *testing.T) {
 		var wg sync.WaitGroup
 		errs := make([]error, writers)
 		for i := range writers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				for {
 					cur, err := e.contacts.Get(e.ctx, c.ID)
 					if err != nil {
@@ -190,12 +187,12 @@ func TestContactConcurrentUpdates(t *testing.T) {
 					}
 					cur.Description += fmt.Sprintf("[%d]", i)
 					_, err = e.contacts.Update(e.ctx, cur)
-					if err == nil || !errorsIsConflict(err) {
+					if err == nil || !errors.Is(err, crm.ErrConflict) {
 						errs[i] = err
 						return
 					}
 				}
-			}()
+			})
 		}
 		wg.Wait()
 		for _, err := range errs {

@@ -306,23 +306,3 @@ func (x ContactStatus) MarshalText() ([]byte, error) { return contactStatuses.ma
 
 // UnmarshalText decodes a label or a number, as ParseContactStatus.
 func (x *ContactStatus) UnmarshalText(b []byte) error { return contactStatuses.unmarshal(x, b) }
-
-// stateOptions returns a lifecycle's states as the table of a state enum,
-// so the Go type and the lifecycle the store enforces cannot disagree.
-func stateOptions(lc *crm.Lifecycle) []crm.Option {
-	out := make([]crm.Option, len(lc.States))
-	for i, s := range lc.States {
-		out[i] = crm.Option{Value: int32(s.Code), Label: s.Name}
-	}
-	return out
-}
-
-// statusOptions returns a lifecycle's status reasons as the table of a
-// status enum.
-func statusOptions(lc *crm.Lifecycle) []crm.Option {
-	out := make([]crm.Option, len(lc.Statuses))
-	for i, s := range lc.Statuses {
-		out[i] = crm.Option{Value: int32(s.Code), Label: s.Name}
-	}
-	return out
-}

@@ -2,7 +2,6 @@ package sales_test
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"testing"
 
@@ -10,8 +9,6 @@ import (
 	"github.com/crmkit/crmkit/sales"
 	"github.com/stretchr/testify/require"
 )
-
-func errorsIsConflict(err error) bool { return errors.Is(err, crm.ErrConflict) }
 
 // enum is what every typed option set offers.
 type enum interface {
@@ -223,6 +220,12 @@ func TestEnumsRoundTrip(t *testing.T) {
 		got, err := e.accounts.Get(e.ctx, a.ID)
 		require.NoError(t, err)
 		require.Equal(t, sales.CustomerTypeCustomer, got.CustomerType, "a refused update changes nothing")
+	})
+	t.Run("a stored number no constant names does not decode", func(t *testing.T) {
+		_, err := sales.AccountCodec().Decode(crm.Record{Entity: sales.AccountEntity, Fields: crm.Fields{
+			sales.AccountName: "Legacy", sales.AccountIndustry: int32(99)}})
+		require.ErrorIs(t, err, crm.ErrNotFound)
+		require.ErrorContains(t, err, sales.AccountIndustry)
 	})
 }
 

@@ -89,3 +89,23 @@ func (s *optionSet[T]) decode(f crm.Fields, name string) (T, error) {
 
 // choices returns the options for a choice field's metadata.
 func (s *optionSet[T]) choices() []crm.Option { return slices.Clone(s.options) }
+
+// stateOptions returns a lifecycle's states as the table of a state enum,
+// so the Go type and the lifecycle the store enforces cannot disagree.
+func stateOptions(lc *crm.Lifecycle) []crm.Option {
+	out := make([]crm.Option, len(lc.States))
+	for i, s := range lc.States {
+		out[i] = crm.Option{Value: int32(s.Code), Label: s.Name}
+	}
+	return out
+}
+
+// statusOptions returns a lifecycle's status reasons as the table of a
+// status enum.
+func statusOptions(lc *crm.Lifecycle) []crm.Option {
+	out := make([]crm.Option, len(lc.Statuses))
+	for i, s := range lc.Statuses {
+		out[i] = crm.Option{Value: int32(s.Code), Label: s.Name}
+	}
+	return out
+}
