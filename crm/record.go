@@ -12,8 +12,8 @@ import (
 // decimal.Decimal (decimal), Money (money), bool, time.Time, int32 (choice),
 // Ref (lookup). A nil value, or a missing key, is null.
 //
-// On input the write path also accepts int, int32 and int64 for integer and
-// choice fields, and an ID for a lookup with a single target; what is stored
+// On input the write path also accepts any signed integer type (named
+// ones such as a typed option set included) for integer and choice fields, and an ID for a lookup with a single target; what is stored
 // and read back is always the canonical type. An empty string is null.
 type Fields map[string]any
 

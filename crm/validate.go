@@ -2,6 +2,7 @@ package crm
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -267,6 +268,8 @@ func (f *Field) bounds(d, min, max decimal.Decimal) string {
 	return ""
 }
 
+// asInt64 accepts any signed integer, named integer types included, so
+// that a domain's typed option set (sales.Industry) is a choice value as is.
 func asInt64(v any) (int64, bool) {
 	switch n := v.(type) {
 	case int64:
@@ -275,10 +278,9 @@ func asInt64(v any) (int64, bool) {
 		return int64(n), true
 	case int32:
 		return int64(n), true
-	case int16:
-		return int64(n), true
-	case int8:
-		return int64(n), true
+	}
+	if rv := reflect.ValueOf(v); rv.IsValid() && rv.CanInt() {
+		return rv.Int(), true
 	}
 	return 0, false
 }

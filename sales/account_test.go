@@ -277,7 +277,7 @@ func TestAccountSearch(t *testing.T) {
 
 	t.Run("filter on an option set", func(t *testing.T) {
 		page, err := e.accounts.Search(e.ctx, crm.Query{
-			Where:   crm.In(sales.AccountIndustry, int32(sales.IndustryTransportation), int32(sales.IndustryWholesale)),
+			Where:   crm.In(sales.AccountIndustry, sales.IndustryTransportation, sales.IndustryWholesale),
 			OrderBy: []crm.Order{crm.Asc(sales.AccountName)}})
 		require.NoError(t, err)
 		require.Equal(t, []string{"Blue Yonder Airlines", "Coho Winery"}, accountNames(page.Items))
@@ -289,7 +289,7 @@ func TestAccountSearch(t *testing.T) {
 		require.Len(t, page.Items, 1)
 		_, err = e.accounts.Deactivate(e.ctx, page.Items[0].ID, 0)
 		require.NoError(t, err)
-		page, err = e.accounts.Search(e.ctx, crm.Query{Where: crm.Eq(crm.FieldState, int32(sales.AccountStateInactive))})
+		page, err = e.accounts.Search(e.ctx, crm.Query{Where: crm.Eq(crm.FieldState, sales.AccountStateInactive)})
 		require.NoError(t, err)
 		require.Equal(t, []string{"Fourth Coffee"}, accountNames(page.Items))
 	})

@@ -46,7 +46,7 @@
 //     and parse from a label or a number (ParseIndustry, ...). A value
 //     converted from a number no constant names is not Valid, and the
 //     store refuses to write it. A query compares the number:
-//     crm.Eq(sales.AccountIndustry, int32(sales.IndustryUtility)).
+//     crm.Eq(sales.AccountIndustry, sales.IndustryUtility).
 //   - Date-only fields are time.Time at midnight UTC; the zero time is null.
 //   - A contact's FullName is computed by the store from first and last
 //     name; what a caller puts there is ignored.

@@ -276,7 +276,7 @@ func (s *story) search() error {
 	// Big telecoms: revenue over 1,500 million USD, largest first.
 	page, err := s.accounts.Search(s.ctx, crm.Query{
 		Where: crm.And(
-			crm.Eq(sales.AccountIndustry, int32(sales.IndustryUtility)),
+			crm.Eq(sales.AccountIndustry, sales.IndustryUtility),
 			crm.Gt(sales.AccountRevenue, crm.MustMoney("1500000000 USD"))),
 		OrderBy: []crm.Order{crm.Desc(sales.AccountRevenue)},
 	})
@@ -354,7 +354,7 @@ func (s *story) lifecycle() error {
 		return fmt.Errorf("deactivating twice was not refused: %v", err)
 	}
 	s.say("deactivating it again is refused: it is already Inactive")
-	active, err := s.accounts.Search(s.ctx, crm.Query{Where: crm.Eq(crm.FieldState, int32(sales.AccountStateActive))})
+	active, err := s.accounts.Search(s.ctx, crm.Query{Where: crm.Eq(crm.FieldState, sales.AccountStateActive)})
 	if err != nil {
 		return err
 	}
