@@ -3,7 +3,6 @@ package crm
 import (
 	"bytes"
 	"fmt"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -81,7 +80,7 @@ func CompareKeys(a, b any) int {
 	}
 	switch x := a.(type) {
 	case string:
-		return strings.Compare(FoldText(x), FoldText(b.(string)))
+		return compareText(x, b.(string))
 	case int64:
 		return cmpOrdered(x, b.(int64))
 	case int32:
@@ -106,7 +105,29 @@ func CompareKeys(a, b any) int {
 	panic(fmt.Sprintf("crm: no order for %T", a))
 }
 
-func cmpOrdered[T int64 | int32](a, b T) int {
+// compareText is strings.Compare(FoldText(a), FoldText(b)) without
+// building either folded copy: sorting calls it millions of times.
+func compareText(a, b string) int {
+	n := min(len(a), len(b))
+	for i := 0; i < n; i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			if x < y {
+				return -1
+			}
+			return 1
+		}
+	}
+	return cmpOrdered(len(a), len(b))
+}
+
+func cmpOrdered[T int | int64 | int32](a, b T) int {
 	switch {
 	case a < b:
 		return -1
@@ -197,9 +218,13 @@ func likeTokens(p string) []likeToken {
 }
 
 // Compare orders two records by the plan's sort: -1 when a comes first.
-func (p *Plan) Compare(a, b Record) int {
-	for _, o := range p.OrderBy {
-		f, _ := p.Entity.Field(o.Field)
+func (p *Plan) Compare(a, b Record) int { return p.CompareRefs(&a, &b) }
+
+// CompareRefs is Compare for records held by pointer, which saves copying
+// them when a store sorts many.
+func (p *Plan) CompareRefs(a, b *Record) int {
+	for i, o := range p.OrderBy {
+		f := p.orderFields[i]
 		c := CompareKeys(SortKey(f, a.Value(o.Field)), SortKey(f, b.Value(o.Field)))
 		if o.Desc {
 			c = -c
@@ -218,8 +243,7 @@ func (p *Plan) IsAfter(rec Record) bool {
 		return true
 	}
 	for i, o := range p.OrderBy {
-		f, _ := p.Entity.Field(o.Field)
-		c := CompareKeys(SortKey(f, rec.Value(o.Field)), p.After[i])
+		c := CompareKeys(SortKey(p.orderFields[i], rec.Value(o.Field)), p.After[i])
 		if o.Desc {
 			c = -c
 		}

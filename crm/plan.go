@@ -30,6 +30,8 @@ type Plan struct {
 	// per OrderBy entry; nil for the first page.
 	After []any
 	Limit int // 0 means no limit
+
+	orderFields []*Field // the field of each OrderBy entry
 }
 
 // PlanQuery checks q against the registry and lowers it, taking "now" for
@@ -59,6 +61,10 @@ func (r *Registry) PlanQuery(q Query, now time.Time) (*Plan, error) {
 	}
 	if !hasID {
 		p.OrderBy = append(p.OrderBy, Asc(FieldID))
+	}
+	for _, o := range p.OrderBy {
+		f, _ := e.Field(o.Field)
+		p.orderFields = append(p.orderFields, f)
 	}
 	if c.related > MaxRelated {
 		c.verr.add("where", "has %d related-record conditions, more than the %d allowed", c.related, MaxRelated)

@@ -462,7 +462,7 @@ func selectRecords(ctx context.Context, v view, p *crm.Plan) iter.Seq2[crm.Recor
 			}
 			rows = after
 		}
-		rows = firstN(rows, p.Limit, func(a, b *crm.Record) int { return p.Compare(*a, *b) })
+		rows = firstN(rows, p.Limit, p.CompareRefs)
 		for _, r := range rows {
 			if !yield(r.Clone(), nil) {
 				return
