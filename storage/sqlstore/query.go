@@ -301,38 +301,39 @@ func (b *builder) orderBy(tb *table, a string, orders []crm.Order) string {
 }
 
 // after compiles "the row sorts after the cursor" (crm.Plan.IsAfter) as an
-// OR chain: the first i keys equal and key i beyond the cursor's.
+// OR chain: the first i keys equal and key i beyond the cursor's. Each
+// alternative binds its own values, in the order they appear.
 func (b *builder) after(tb *table, a string, p *crm.Plan) string {
-	var alts []string
-	var eqs []string
+	cols := make([]*column, len(p.OrderBy))
 	for i, o := range p.OrderBy {
-		c := tb.byName[o.Field]
-		if c == nil {
+		if cols[i] = tb.byName[o.Field]; cols[i] == nil {
 			return b.fail(fmt.Errorf("sqlstore: %s is not a field of %s", o.Field, tb.entity.Name))
 		}
-		ref := a + "." + quote(c.name)
+	}
+	ref := func(i int) string { return a + "." + quote(cols[i].name) }
+	var alts []string
+	for i, o := range p.OrderBy {
 		key := p.After[i]
-		var beyond string
+		if key == nil && o.Desc {
+			continue // nothing sorts after null, descending
+		}
+		var parts []string
+		for j := range i {
+			if p.After[j] == nil {
+				parts = append(parts, ref(j)+" IS NULL")
+			} else {
+				parts = append(parts, "("+b.compare(cols[j], ref(j), crm.OpEq, p.After[j])+")")
+			}
+		}
 		switch {
-		case key == nil && !o.Desc:
-			beyond = ref + " IS NOT NULL"
-		case key == nil && o.Desc:
-			beyond = sqlFalse
+		case key == nil:
+			parts = append(parts, ref(i)+" IS NOT NULL")
 		case !o.Desc:
-			beyond = b.compare(c, ref, crm.OpGt, key)
+			parts = append(parts, "("+b.compare(cols[i], ref(i), crm.OpGt, key)+")")
 		default:
-			beyond = ref + " IS NULL OR " + b.compare(c, ref, crm.OpLt, key)
+			parts = append(parts, "("+ref(i)+" IS NULL OR "+b.compare(cols[i], ref(i), crm.OpLt, key)+")")
 		}
-		alt := append(append([]string(nil), eqs...), "("+beyond+")")
-		alts = append(alts, "("+strings.Join(alt, " AND ")+")")
-		if i == len(p.OrderBy)-1 {
-			break // PostgreSQL refuses a parameter the statement never uses
-		}
-		if key == nil {
-			eqs = append(eqs, ref+" IS NULL")
-		} else {
-			eqs = append(eqs, "("+b.compare(c, ref, crm.OpEq, key)+")")
-		}
+		alts = append(alts, "("+strings.Join(parts, " AND ")+")")
 	}
 	if len(alts) == 0 {
 		return sqlFalse
