@@ -379,3 +379,39 @@ func TestOpenSQLiteURI(t *testing.T) {
 	require.NoError(t, d.DB().QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk))
 	require.Equal(t, 1, fk)
 }
+
+// TestFailedInsertLeavesNothing: a bulk create that hits an existing ID in
+// a late batch writes none of its records, and the transaction it ran in
+// stays usable, on both dialects.
+func TestFailedInsertLeavesNothing(t *testing.T) {
+	for _, o := range dialects(t) {
+		t.Run(o.name, func(t *testing.T) {
+			o.raw(t) // skips PostgreSQL without a DSN
+			ctx := context.Background()
+			reg := testRegistry(t)
+			s := storage.New(o.open(t, reg, sqlstore.WithBatchRows(3)), reg)
+			existing, err := s.Create(ctx, crm.Record{Entity: "account", Fields: crm.Fields{"name": "existing"}})
+			require.NoError(t, err)
+			err = s.InTx(ctx, func(ctx context.Context) error {
+				if _, err := s.Create(ctx, crm.Record{Entity: "account", Fields: crm.Fields{"name": "before"}}); err != nil {
+					return err
+				}
+				recs := make([]crm.Record, 10)
+				for i := range recs {
+					recs[i] = crm.Record{Entity: "account", Fields: crm.Fields{"name": "bulk"}}
+				}
+				recs[8].ID = existing.ID
+				_, err := s.CreateMany(ctx, recs)
+				require.ErrorIs(t, err, crm.ErrDuplicate)
+				_, err = s.Create(ctx, crm.Record{Entity: "account", Fields: crm.Fields{"name": "after"}})
+				return err
+			})
+			require.NoError(t, err)
+			for name, want := range map[string]int64{"existing": 1, "before": 1, "bulk": 0, "after": 1} {
+				n, err := s.Count(ctx, crm.Query{Entity: "account", Where: crm.Eq("name", name)})
+				require.NoError(t, err)
+				require.Equal(t, want, n, name)
+			}
+		})
+	}
+}

@@ -101,7 +101,13 @@ func (t *tx) Aggregate(ctx context.Context, p *crm.AggregatePlan) ([]crm.Aggrega
 
 // Insert writes recs with multi-row INSERTs, as many rows per statement as
 // the batch size and the dialect's parameter limit allow: one round trip
-// per batch.
+// per batch. A failed Insert leaves nothing behind and the transaction
+// usable, as the contract's other writes do: on SQLite a failed statement
+// undoes itself and a savepoint covers the earlier batches of a bulk
+// insert; on PostgreSQL, where any error would abort the whole
+// transaction, an existing ID is skipped (ON CONFLICT DO NOTHING), noticed
+// from the IDs the statement returns, and the rows already written by the
+// call are deleted again.
 func (t *tx) Insert(ctx context.Context, e *crm.Entity, recs []crm.Record) error {
 	if err := t.usable(ctx); err != nil {
 		return err
@@ -117,8 +123,29 @@ func (t *tx) Insert(ctx context.Context, e *crm.Entity, recs []crm.Record) error
 			names = append(names, quote(c.extra))
 		}
 	}
+	pg := t.d.dialect == Postgres
 	per := min(t.d.cfg.batchRows, t.d.maxParams()/len(names))
 	head := "INSERT INTO " + tb.ref + " (" + strings.Join(names, ", ") + ") VALUES "
+	savepoint := !pg && len(recs) > per
+	if savepoint {
+		if _, err := t.q.ExecContext(ctx, "SAVEPOINT crmkit_insert"); err != nil {
+			return t.d.mapErr("insert "+e.Name, err)
+		}
+	}
+	var inserted []string // PostgreSQL: IDs this call wrote
+	fail := func(err error) error {
+		bg := context.WithoutCancel(ctx)
+		switch {
+		case savepoint:
+			_, _ = t.q.ExecContext(bg, "ROLLBACK TO SAVEPOINT crmkit_insert")
+			_, _ = t.q.ExecContext(bg, "RELEASE SAVEPOINT crmkit_insert")
+		case pg && len(inserted) > 0:
+			if _, derr := t.q.ExecContext(bg, "DELETE FROM "+tb.ref+" WHERE id = ANY($1::uuid[])", inserted); derr != nil {
+				err = errors.Join(err, t.d.mapErr("undo insert", derr))
+			}
+		}
+		return err
+	}
 	for start := 0; start < len(recs); start += per {
 		batch := recs[start:min(start+per, len(recs))]
 		var sb strings.Builder
@@ -132,7 +159,7 @@ func (t *tx) Insert(ctx context.Context, e *crm.Entity, recs []crm.Record) error
 			for j, c := range tb.cols {
 				vals, err := t.d.encode(c, rec.Value(c.f.Name))
 				if err != nil {
-					return fmt.Errorf("insert %s %s: %w", e.Name, rec.ID, err)
+					return fail(fmt.Errorf("insert %s %s: %w", e.Name, rec.ID, err))
 				}
 				for k, v := range vals {
 					if j > 0 || k > 0 {
@@ -144,11 +171,47 @@ func (t *tx) Insert(ctx context.Context, e *crm.Entity, recs []crm.Record) error
 			}
 			sb.WriteByte(')')
 		}
-		if _, err := t.q.ExecContext(ctx, sb.String(), args...); err != nil {
+		if !pg {
+			if _, err := t.q.ExecContext(ctx, sb.String(), args...); err != nil {
+				return fail(t.d.mapErr("insert "+e.Name, err))
+			}
+			continue
+		}
+		sb.WriteString(" ON CONFLICT (id) DO NOTHING RETURNING id")
+		n, err := t.insertReturning(ctx, sb.String(), args, &inserted)
+		if err != nil {
+			return fail(t.d.mapErr("insert "+e.Name, err))
+		}
+		if n < len(batch) {
+			return fail(fmt.Errorf("insert %s: %d of %d IDs exist already: %w", e.Name, len(batch)-n, len(batch), crm.ErrDuplicate))
+		}
+	}
+	if savepoint {
+		if _, err := t.q.ExecContext(ctx, "RELEASE SAVEPOINT crmkit_insert"); err != nil {
 			return t.d.mapErr("insert "+e.Name, err)
 		}
 	}
 	return nil
+}
+
+// insertReturning runs an INSERT ... RETURNING id and adds the IDs it
+// wrote to ids.
+func (t *tx) insertReturning(ctx context.Context, query string, args []any, ids *[]string) (int, error) {
+	rows, err := t.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return n, err
+		}
+		*ids = append(*ids, id)
+		n++
+	}
+	return n, rows.Err()
 }
 
 func (t *tx) Update(ctx context.Context, e *crm.Entity, rec crm.Record, prev int64) error {
