@@ -26,8 +26,11 @@
 // polymorphic lookup is <field> and <field>_type. Every change is a
 // numbered version in the crmkit_schema_version table, holding the column
 // model it produced; a later registry with new entities or fields adds
-// tables and columns as a new version. Fields are never dropped and a
-// field's type never changes: such a registry is refused.
+// tables and columns as a new version. Migrating runs under a lock
+// (PostgreSQL's pg_advisory_xact_lock, SQLite's write lock), so running it
+// twice, or from two processes at once, is safe. Columns of fields a
+// registry no longer declares stay where they are; a registry that changes
+// a field's type (or a decimal's precision) is refused.
 //
 // How values are stored, and why:
 //
@@ -46,6 +49,12 @@
 //     fixed-width offset digits in TEXT, which also order as numbers.
 //   - Times are PostgreSQL timestamp (UTC, microseconds) and SQLite integer
 //     microseconds since 1970 (UTC).
+//
+// Transactions are database transactions (READ COMMITTED on PostgreSQL,
+// where Tx.Lock is SELECT ... FOR UPDATE). Updates and deletes check the
+// version in their WHERE clause. A unique violation is crm.ErrDuplicate; a
+// serialization failure, a deadlock or a SQLite database still busy after
+// the busy timeout is storage.ErrRetry, which Store retries.
 //
 // Queries compile to SQL in which every value is a bound parameter and
 // every identifier comes from validated metadata, quoted. Their meaning is
