@@ -249,7 +249,9 @@ func (d *Driver) migrateOnce(ctx context.Context) error {
 		return nil
 	}
 	if d.dialect == Postgres {
-		sum := sha256.Sum256([]byte("crmkit migrate " + d.cfg.schema + "." + d.cfg.prefix))
+		// One lock per schema, whatever the prefix: two prefixes migrating
+		// into one new schema must not race to create it.
+		sum := sha256.Sum256([]byte("crmkit migrate " + d.cfg.schema))
 		if err := exec("SELECT pg_advisory_xact_lock($1)", int64(binary.BigEndian.Uint64(sum[:8]))); err != nil {
 			return err
 		}
