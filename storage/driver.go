@@ -48,13 +48,21 @@ type Tx interface {
 	Reader
 	// Lock returns the record like Get and keeps other transactions from
 	// changing or deleting it until this one ends. The write path locks a
-	// record before it changes it, and locks every record a lookup is about
-	// to point at, so that no lookup can end up pointing nowhere.
+	// record before it changes it.
 	Lock(ctx context.Context, e *crm.Entity, id crm.ID) (crm.Record, error)
+	// Share reports whether the record exists and, if it does, keeps other
+	// transactions from deleting it until this one ends (a shared lock:
+	// others may still point at it). The write path shares every record a
+	// lookup is about to point at, so that no lookup can end up pointing
+	// nowhere.
+	Share(ctx context.Context, e *crm.Entity, id crm.ID) (bool, error)
 	// Insert stores new records of entity e, complete with their headers.
 	// A record whose ID exists already fails the call with an error
 	// matching crm.ErrDuplicate. Adapters write many records in as few
 	// round trips as they can.
+	//
+	// After a failed Insert, Update or Delete the transaction may hold part
+	// of the write, or be unusable: the Store never commits it.
 	Insert(ctx context.Context, e *crm.Entity, recs []crm.Record) error
 	// Update replaces a stored record with rec if the stored version is
 	// prev; rec.Version is prev+1. A different stored version fails with

@@ -85,10 +85,14 @@ type txState struct {
 	store       *Store
 	tx          Tx
 	now         time.Time
-	writes      int      // driver writes so far
+	writes      int      // driver writes tried so far
 	failed      error    // an operation that failed after writing
 	afterCommit []func() // after-commit hooks, in order
 	deleting    map[crm.ID]bool
+	// shared holds the records this transaction has shared (by entity),
+	// which stay shared until it ends: a lookup to one of them needs no
+	// second round trip.
+	shared map[crm.ID]string
 }
 
 type txKey struct{}

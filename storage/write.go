@@ -48,7 +48,7 @@ func (s *Store) Create(ctx context.Context, rec crm.Record) (crm.Record, error) 
 func (s *Store) CreateMany(ctx context.Context, recs []crm.Record) ([]crm.Record, error) {
 	out := make([]crm.Record, len(recs))
 	err := s.write(ctx, func(ctx context.Context, st *txState, depth int) error {
-		c := &creation{store: s, st: st, pending: map[crm.ID]string{}, checked: map[crm.ID]string{}}
+		c := &creation{store: s, st: st, pending: map[crm.ID]string{}}
 		events := make([]*Event, len(recs))
 		for i, rec := range recs {
 			ev, err := c.prepare(ctx, rec, depth)
@@ -69,17 +69,17 @@ func (s *Store) CreateMany(ctx context.Context, recs []crm.Record) ([]crm.Record
 			for i, ev := range events[start:end] {
 				batch[i] = *ev.Target
 			}
+			st.writes++ // counted first: a failed Insert may have written part
 			if err := st.tx.Insert(ctx, events[start].Entity, batch); err != nil {
 				return err
 			}
-			st.writes++
 			start = end
 		}
 		for i, ev := range events {
 			if err := s.after(ctx, st, ev); err != nil {
 				return err
 			}
-			out[i] = ev.Target.Clone()
+			out[i] = *ev.Target // the adapter copied what it stored
 		}
 		return nil
 	})
@@ -110,7 +110,6 @@ type creation struct {
 	store   *Store
 	st      *txState
 	pending map[crm.ID]string // records of this call prepared so far
-	checked map[crm.ID]string // lookup targets found in the store
 }
 
 func (c *creation) prepare(ctx context.Context, rec crm.Record, depth int) (*Event, error) {
@@ -188,7 +187,7 @@ func (c *creation) checkRefs(ctx context.Context, e *crm.Entity, target, before 
 		if ent, ok := c.pending[ref.ID]; ok && ent == ref.Entity {
 			continue
 		}
-		if ent, ok := c.checked[ref.ID]; ok && ent == ref.Entity {
+		if ent, ok := c.st.shared[ref.ID]; ok && ent == ref.Entity {
 			continue
 		}
 		te, err := c.store.entity(ref.Entity)
@@ -199,14 +198,18 @@ func (c *creation) checkRefs(ctx context.Context, e *crm.Entity, target, before 
 			verr.Fields = append(verr.Fields, crm.FieldError{Field: f.Name, Reason: fmt.Sprintf("points at %s, which is being deleted", ref)})
 			continue
 		}
-		if _, err := c.st.tx.Lock(ctx, te, ref.ID); err != nil {
-			if !errors.Is(err, crm.ErrNotFound) {
-				return err
-			}
+		found, err := c.st.tx.Share(ctx, te, ref.ID)
+		if err != nil {
+			return err
+		}
+		if !found {
 			verr.Fields = append(verr.Fields, crm.FieldError{Field: f.Name, Reason: fmt.Sprintf("points at %s, which does not exist", ref)})
 			continue
 		}
-		c.checked[ref.ID] = ref.Entity
+		if c.st.shared == nil {
+			c.st.shared = map[crm.ID]string{}
+		}
+		c.st.shared[ref.ID] = ref.Entity
 	}
 	for _, f := range e.Lookups() {
 		ref, _ := target.Fields[f.Name].(crm.Ref)
@@ -490,7 +493,7 @@ func (s *Store) change(ctx context.Context, st *txState, depth int, op Op, entit
 	target.Version = before.Version + 1
 	target.ModifiedOn = st.now
 	target.ModifiedBy = crm.Caller(ctx)
-	c := &creation{store: s, st: st, checked: map[crm.ID]string{}}
+	c := &creation{store: s, st: st}
 	if err := c.checkRefs(ctx, e, &target, &before); err != nil {
 		return crm.Record{}, err
 	}
@@ -498,14 +501,14 @@ func (s *Store) change(ctx context.Context, st *txState, depth int, op Op, entit
 	if err := s.before(ctx, st, ev, func() error { return c.checkRefs(ctx, e, &target, &before) }); err != nil {
 		return crm.Record{}, err
 	}
+	st.writes++ // counted first, as in CreateMany
 	if err := st.tx.Update(ctx, e, target, before.Version); err != nil {
 		return crm.Record{}, err
 	}
-	st.writes++
 	if err := s.after(ctx, st, ev); err != nil {
 		return crm.Record{}, err
 	}
-	return target.Clone(), nil
+	return target, nil // the adapter copied what it stored
 }
 
 // Delete removes a record, applying each relationship's delete behaviour to
@@ -558,10 +561,11 @@ func (s *Store) deleteRecord(ctx context.Context, st *txState, depth int, e *crm
 	if err != nil {
 		return err
 	}
+	st.writes++ // counted first, as in CreateMany
 	if err := st.tx.Delete(ctx, e, id, current.Version); err != nil {
 		return err
 	}
-	st.writes++
+	delete(st.shared, id)
 	ev.Target = &current
 	return s.after(ctx, st, ev)
 }

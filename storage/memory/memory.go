@@ -258,6 +258,16 @@ func (t *tx) Lock(ctx context.Context, e *crm.Entity, id crm.ID) (crm.Record, er
 	return get(ctx, t, e, id)
 }
 
+// Share reports whether the record exists; a write transaction excludes
+// every other, so nothing can delete it before this one ends.
+func (t *tx) Share(ctx context.Context, e *crm.Entity, id crm.ID) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	_, ok := t.lookup(e.Name, id)
+	return ok, nil
+}
+
 func (t *tx) Select(ctx context.Context, p *crm.Plan) iter.Seq2[crm.Record, error] {
 	return selectRecords(ctx, t, p)
 }

@@ -362,6 +362,32 @@ func (d *Driver) scanRecord(tb *table, rows interface{ Scan(...any) error }) (cr
 	return rec, nil
 }
 
+// Share checks that the record exists with SELECT ... FOR KEY SHARE on
+// PostgreSQL, which keeps it from being deleted (or its ID changed) while
+// letting other transactions share it and change its other columns.
+func (t *tx) Share(ctx context.Context, e *crm.Entity, id crm.ID) (bool, error) {
+	if err := t.usable(ctx); err != nil {
+		return false, err
+	}
+	tb, err := t.d.table(e)
+	if err != nil {
+		return false, err
+	}
+	query := "SELECT 1 FROM " + tb.ref + " WHERE id = " + t.d.ph(1)
+	if t.d.dialect == Postgres {
+		query += " FOR KEY SHARE"
+	}
+	var one int
+	err = t.q.QueryRowContext(ctx, query, t.d.encodeID(id)).Scan(&one)
+	if isNoRows(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, t.d.mapErr("share "+e.Name, err)
+	}
+	return true, nil
+}
+
 func (d *Driver) get(ctx context.Context, q querier, e *crm.Entity, id crm.ID, lock bool) (crm.Record, error) {
 	tb, err := d.table(e)
 	if err != nil {
