@@ -28,11 +28,12 @@ var (
 func (e *Entity) CheckCreate(fields Fields) (Fields, error) {
 	verr := &ValidationError{Entity: e.Name}
 	out := make(Fields, len(fields))
-	for _, name := range sortedKeys(fields) {
-		if v, ok := e.checkInput(verr, name, fields[name], false); ok && v != nil {
+	for name, v := range fields {
+		if v, ok := e.checkInput(verr, name, v, false); ok && v != nil {
 			out[name] = v
 		}
 	}
+	e.sorted(verr) // bad input first, then what is missing
 	for i := range e.Fields {
 		f := &e.Fields[i]
 		if f.Required && out[f.Name] == nil && !verr.Has(f.Name) {
@@ -43,6 +44,27 @@ func (e *Entity) CheckCreate(fields Fields) (Fields, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// sorted orders verr's fields as the entity declares them, unknown names
+// last in alphabetical order, so that the same input always gets the same
+// message. Only failing input pays for it.
+func (e *Entity) sorted(verr *ValidationError) *ValidationError {
+	rank := func(name string) int {
+		for i := range e.Fields {
+			if e.Fields[i].Name == name {
+				return i
+			}
+		}
+		return len(e.Fields)
+	}
+	slices.SortStableFunc(verr.Fields, func(a, b FieldError) int {
+		if c := rank(a.Field) - rank(b.Field); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Field, b.Field)
+	})
+	return verr
 }
 
 // Compute sets every computed field of fields from the others, in canonical
@@ -77,12 +99,12 @@ func (e *Entity) Compute(fields Fields) error {
 func (e *Entity) CheckUpdate(changes Fields) (Fields, error) {
 	verr := &ValidationError{Entity: e.Name}
 	out := make(Fields, len(changes))
-	for _, name := range sortedKeys(changes) {
-		if v, ok := e.checkInput(verr, name, changes[name], true); ok {
+	for name, v := range changes {
+		if v, ok := e.checkInput(verr, name, v, true); ok {
 			out[name] = v
 		}
 	}
-	if err := verr.err(); err != nil {
+	if err := e.sorted(verr).err(); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -300,13 +322,4 @@ func decimalPlaces(d decimal.Decimal) int32 {
 		return 0
 	}
 	return places
-}
-
-func sortedKeys(f Fields) []string {
-	keys := make([]string, 0, len(f))
-	for k := range f {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/crmkit/crmkit/crm"
 )
@@ -105,15 +106,20 @@ func (s *Store) Hook(entity string, op Op, stage Stage, h Hook) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// Copy on write: the write path reads the table on every operation.
+	old := *s.hooks.Load()
+	table := make(map[hookKey][]Hook, len(old)+1)
+	for k, v := range old {
+		table[k] = v
+	}
 	k := hookKey{entity, op, stage}
-	s.hooks[k] = append(s.hooks[k], h)
+	table[k] = append(slices.Clip(table[k]), h)
+	s.hooks.Store(&table)
 	return nil
 }
 
 func (s *Store) hooksFor(entity string, op Op, stage Stage) []Hook {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.hooks[hookKey{entity, op, stage}]
+	return (*s.hooks.Load())[hookKey{entity, op, stage}]
 }
 
 type depthKey struct{}

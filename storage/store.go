@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/crmkit/crmkit/crm"
@@ -33,8 +34,8 @@ type Store struct {
 	logger  *slog.Logger
 	retries int
 
-	mu    sync.RWMutex
-	hooks map[hookKey][]Hook
+	mu    sync.Mutex                         // serializes hook registration
+	hooks atomic.Pointer[map[hookKey][]Hook] // read on every write, without a lock
 }
 
 // Option configures a Store.
@@ -59,8 +60,8 @@ func New(driver Driver, reg *crm.Registry, opts ...Option) *Store {
 		clock:   crm.SystemClock{},
 		logger:  slog.Default(),
 		retries: DefaultRetries,
-		hooks:   map[hookKey][]Hook{},
 	}
+	s.hooks.Store(&map[hookKey][]Hook{})
 	for _, o := range opts {
 		o(s)
 	}

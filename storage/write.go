@@ -126,13 +126,14 @@ func (c *creation) prepare(ctx context.Context, rec crm.Record, depth int) (*Eve
 	if err != nil {
 		verr = asValidation(err)
 	}
+	caller := crm.Caller(ctx)
 	h := crm.Header{ID: rec.ID, Version: 1, Owner: rec.Owner,
-		CreatedOn: st.now, CreatedBy: crm.Caller(ctx), ModifiedOn: st.now, ModifiedBy: crm.Caller(ctx)}
+		CreatedOn: st.now, CreatedBy: caller, ModifiedOn: st.now, ModifiedBy: caller}
 	if h.ID == crm.NilID {
 		h.ID = crm.NewID()
 	}
 	if h.Owner.IsZero() {
-		h.Owner = crm.Ref{Entity: crm.UserEntity, ID: crm.Caller(ctx)}
+		h.Owner = crm.Ref{Entity: crm.UserEntity, ID: caller}
 	} else if h.Owner.Entity != crm.UserEntity && h.Owner.Entity != crm.TeamEntity {
 		verr.Fields = append(verr.Fields, crm.FieldError{Field: crm.FieldOwner, Reason: "must be a systemuser or a team"})
 	}
