@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"strconv"
 	"time"
@@ -30,6 +31,11 @@ func (d *Driver) encodeID(id crm.ID) any {
 // the column holds; callers comparing with an arbitrary bound use
 // scaledBound instead.
 func encodeScaled(c *column, d decimal.Decimal) (any, error) {
+	if c.repr == reprScaled {
+		if n, ok := scaledInt64(c.scale, d); ok {
+			return n, nil
+		}
+	}
 	n := d.Shift(c.scale)
 	if !n.IsInteger() {
 		return nil, fmt.Errorf("%s: %s has more than %d decimal places", c.f.Name, d, c.scale)
@@ -39,6 +45,48 @@ func encodeScaled(c *column, d decimal.Decimal) (any, error) {
 		return nil, fmt.Errorf("%s: %s is out of the stored range", c.f.Name, d)
 	}
 	return v, nil
+}
+
+// pow10 holds the powers of ten an int64 holds.
+var pow10 = func() (p [19]int64) {
+	p[0] = 1
+	for i := 1; i < len(p); i++ {
+		p[i] = p[i-1] * 10
+	}
+	return p
+}()
+
+// scaledInt64 is encodeScaled's exact fast path without big.Int: d times
+// 10^scale when d's coefficient and the result fit an int64 and d has no
+// more than scale places. It reports false otherwise, leaving the general
+// path to decide (and word the error).
+func scaledInt64(scale int32, d decimal.Decimal) (int64, bool) {
+	if d.NumDigits() > 18 { // exact above 2^53, and the coefficient then fits
+		return 0, false
+	}
+	coef := d.CoefficientInt64()
+	switch k := d.Exponent() + scale; {
+	case coef == 0:
+		return 0, true
+	case k >= 0:
+		if k >= int32(len(pow10)) {
+			return 0, false
+		}
+		p := pow10[k]
+		if coef > math.MaxInt64/p || coef < -math.MaxInt64/p {
+			return 0, false
+		}
+		return coef * p, true
+	default:
+		if -k >= int32(len(pow10)) {
+			return 0, false
+		}
+		p := pow10[-k]
+		if coef%p != 0 {
+			return 0, false
+		}
+		return coef / p, true
+	}
 }
 
 // scaledValue encodes the scaled integer n, reporting false when it does
@@ -79,13 +127,21 @@ func decodeScaled(c *column, v any) (decimal.Decimal, error) {
 // encode returns the column values of field value v: one, or two for money
 // and polymorphic lookups.
 func (d *Driver) encode(c *column, v any) ([]any, error) {
-	out := []any{nil}
+	return d.encodeAppend(nil, c, v)
+}
+
+// encodeAppend appends the column values of field value v to args: one,
+// or two for money and polymorphic lookups.
+func (d *Driver) encodeAppend(args []any, c *column, v any) ([]any, error) {
+	n := len(args)
+	args = append(args, nil)
 	if c.extra != "" {
-		out = append(out, nil)
+		args = append(args, nil)
 	}
 	if v == nil {
-		return out, nil
+		return args, nil
 	}
+	out := args[n:]
 	pg := d.dialect == Postgres
 	bad := func() ([]any, error) {
 		return nil, fmt.Errorf("%s: a %s field cannot hold %T", c.f.Name, c.f.Type, v)
@@ -168,7 +224,7 @@ func (d *Driver) encode(c *column, v any) ([]any, error) {
 	default:
 		return bad()
 	}
-	return out, nil
+	return args, nil
 }
 
 func (d *Driver) encodeTime(t time.Time) any {

@@ -58,6 +58,24 @@ type table struct {
 	raw    string // unquoted table name, prefix included
 	cols   []*column
 	byName map[string]*column
+	// Built once: the quoted column names (main and extra, in the order
+	// of cols) and the SELECT list of them for alias t0.
+	colNames   []string
+	selectList string
+}
+
+// finish builds what tb's statements share once its columns are known.
+func (tb *table) finish() {
+	var sel []string
+	for _, c := range tb.cols {
+		for _, n := range []string{c.name, c.extra} {
+			if n != "" {
+				tb.colNames = append(tb.colNames, quote(n))
+				sel = append(sel, "t0."+quote(n))
+			}
+		}
+	}
+	tb.selectList = strings.Join(sel, ", ")
 }
 
 // sqlTypes returns the main and extra column types as the schema model
@@ -152,6 +170,7 @@ func (d *Driver) buildTables() (map[string]*table, error) {
 			t.cols = append(t.cols, c)
 			t.byName[f.Name] = c
 		}
+		t.finish()
 		out[e.Name] = t
 	}
 	return out, nil

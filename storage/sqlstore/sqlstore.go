@@ -88,6 +88,10 @@ type Driver struct {
 
 	callerTx *sql.Tx       // set by WithTx
 	seq      *atomic.Int64 // savepoint names within callerTx
+	stmts    *stmtCache    // shared with the Drivers WithTx returns
+	// txBound holds the prepared statements bound to callerTx: a Driver
+	// WithTx returns is used by one goroutine only.
+	txBound map[stmtKey]*sql.Stmt
 }
 
 var (
@@ -182,7 +186,8 @@ func New(ctx context.Context, db *sql.DB, dialect Dialect, reg *crm.Registry, op
 	case cfg.batchRows < 1:
 		cfg.batchRows = 1
 	}
-	d := &Driver{db: db, q: db, dialect: dialect, reg: reg, cfg: cfg, seq: new(atomic.Int64)}
+	d := &Driver{db: db, q: db, dialect: dialect, reg: reg, cfg: cfg, seq: new(atomic.Int64),
+		stmts: &stmtCache{m: map[stmtKey]*sql.Stmt{}, pending: map[stmtKey]string{}}}
 	tables, err := d.buildTables()
 	if err != nil {
 		return nil, err
@@ -194,12 +199,18 @@ func New(ctx context.Context, db *sql.DB, dialect Dialect, reg *crm.Registry, op
 	return d, nil
 }
 
-// Close closes the database if the Driver opened it.
+// Close closes the Driver's prepared statements, and the database if the
+// Driver opened it. A Driver WithTx returned closes nothing: its parent
+// owns the statements.
 func (d *Driver) Close() error {
-	if d.ownsDB && d.callerTx == nil {
-		return d.db.Close()
+	if d.callerTx != nil {
+		return nil
 	}
-	return nil
+	err := d.stmts.close()
+	if d.ownsDB {
+		err = errors.Join(err, d.db.Close())
+	}
+	return err
 }
 
 // DB returns the database the Driver uses.
@@ -222,6 +233,7 @@ func (d *Driver) WithTx(tx *sql.Tx) storage.Driver {
 	c.q = tx
 	c.callerTx = tx
 	c.seq = new(atomic.Int64)
+	c.txBound = map[stmtKey]*sql.Stmt{}
 	return &c
 }
 
@@ -233,13 +245,13 @@ func (d *Driver) Begin(ctx context.Context) (storage.Tx, error) {
 		if _, err := d.callerTx.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
 			return nil, d.mapErr("begin", err)
 		}
-		return &tx{d: d, q: d.callerTx, savepoint: name}, nil
+		return &tx{d: d, q: d.callerTx, savepoint: name, bound: d.txBound}, nil
 	}
 	t, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, d.mapErr("begin", err)
 	}
-	return &tx{d: d, q: t, sqlTx: t}, nil
+	return &tx{d: d, q: t, sqlTx: t, bound: map[stmtKey]*sql.Stmt{}}, nil
 }
 
 // mapErr translates database errors into crmkit's kinds: a unique

@@ -381,8 +381,9 @@ func TestOpenSQLiteURI(t *testing.T) {
 }
 
 // TestFailedInsertLeavesNothing: a bulk create that hits an existing ID in
-// a late batch writes none of its records, and the transaction it ran in
-// stays usable, on both dialects.
+// a late batch poisons the transaction it ran in: InTx rolls it back and
+// reports storage.ErrRolledBack with the duplicate, nothing the transaction
+// wrote is stored, and the driver is usable afterwards, on both dialects.
 func TestFailedInsertLeavesNothing(t *testing.T) {
 	for _, o := range dialects(t) {
 		t.Run(o.name, func(t *testing.T) {
@@ -403,15 +404,20 @@ func TestFailedInsertLeavesNothing(t *testing.T) {
 				recs[8].ID = existing.ID
 				_, err := s.CreateMany(ctx, recs)
 				require.ErrorIs(t, err, crm.ErrDuplicate)
-				_, err = s.Create(ctx, crm.Record{Entity: "account", Fields: crm.Fields{"name": "after"}})
-				return err
+				return nil // the failed write poisons the transaction all the same
 			})
-			require.NoError(t, err)
-			for name, want := range map[string]int64{"existing": 1, "before": 1, "bulk": 0, "after": 1} {
+			require.ErrorIs(t, err, storage.ErrRolledBack)
+			require.ErrorIs(t, err, crm.ErrDuplicate)
+			for name, want := range map[string]int64{"existing": 1, "before": 0, "bulk": 0} {
 				n, err := s.Count(ctx, crm.Query{Entity: "account", Where: crm.Eq("name", name)})
 				require.NoError(t, err)
 				require.Equal(t, want, n, name)
 			}
+			_, err = s.Create(ctx, crm.Record{Entity: "account", Fields: crm.Fields{"name": "after"}})
+			require.NoError(t, err, "the driver is usable after the rollback")
+			n, err := s.Count(ctx, crm.Query{Entity: "account", Where: crm.Eq("name", "after")})
+			require.NoError(t, err)
+			require.Equal(t, int64(1), n)
 		})
 	}
 }

@@ -6,7 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"strings"
+	"math/bits"
+	"strconv"
 
 	"github.com/crmkit/crmkit/crm"
 )
@@ -19,6 +20,9 @@ type tx struct {
 	sqlTx     *sql.Tx // our own transaction; nil inside the caller's
 	savepoint string  // the savepoint inside the caller's transaction
 	done      bool
+	// bound holds the Driver's prepared statements bound to this
+	// transaction (or the caller's), each bound once.
+	bound map[stmtKey]*sql.Stmt
 }
 
 func (t *tx) usable(ctx context.Context) error {
@@ -34,7 +38,9 @@ func (t *tx) Commit() error {
 	}
 	t.done = true
 	if t.sqlTx != nil {
-		return t.d.mapErr("commit", t.sqlTx.Commit())
+		err := t.sqlTx.Commit()
+		t.d.stmts.preparePending(t.d.db)
+		return t.d.mapErr("commit", err)
 	}
 	// Releasing the savepoint keeps its writes in the caller's
 	// transaction, which commits them or not.
@@ -48,7 +54,9 @@ func (t *tx) Rollback() error {
 	}
 	t.done = true
 	if t.sqlTx != nil {
-		if err := t.sqlTx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
+		err := t.sqlTx.Rollback()
+		t.d.stmts.preparePending(t.d.db)
+		if err != nil && !errors.Is(err, sql.ErrTxDone) {
 			return t.d.mapErr("rollback", err)
 		}
 		return nil
@@ -65,7 +73,7 @@ func (t *tx) Get(ctx context.Context, e *crm.Entity, id crm.ID) (crm.Record, err
 	if err := t.usable(ctx); err != nil {
 		return crm.Record{}, err
 	}
-	return t.d.get(ctx, t.q, e, id, false)
+	return t.d.get(ctx, t.q, t.bound, e, id, false)
 }
 
 // Lock reads the record with SELECT ... FOR UPDATE on PostgreSQL. A SQLite
@@ -75,7 +83,7 @@ func (t *tx) Lock(ctx context.Context, e *crm.Entity, id crm.ID) (crm.Record, er
 	if err := t.usable(ctx); err != nil {
 		return crm.Record{}, err
 	}
-	return t.d.get(ctx, t.q, e, id, t.d.dialect == Postgres)
+	return t.d.get(ctx, t.q, t.bound, e, id, t.d.dialect == Postgres)
 }
 
 func (t *tx) Select(ctx context.Context, p *crm.Plan) iter.Seq2[crm.Record, error] {
@@ -101,13 +109,8 @@ func (t *tx) Aggregate(ctx context.Context, p *crm.AggregatePlan) ([]crm.Aggrega
 
 // Insert writes recs with multi-row INSERTs, as many rows per statement as
 // the batch size and the dialect's parameter limit allow: one round trip
-// per batch. A failed Insert leaves nothing behind and the transaction
-// usable, as the contract's other writes do: on SQLite a failed statement
-// undoes itself and a savepoint covers the earlier batches of a bulk
-// insert; on PostgreSQL, where any error would abort the whole
-// transaction, an existing ID is skipped (ON CONFLICT DO NOTHING), noticed
-// from the IDs the statement returns, and the rows already written by the
-// call are deleted again.
+// per batch. A failed Insert may leave earlier batches behind; the Store
+// never commits a transaction in which a write failed.
 func (t *tx) Insert(ctx context.Context, e *crm.Entity, recs []crm.Record) error {
 	if err := t.usable(ctx); err != nil {
 		return err
@@ -116,102 +119,51 @@ func (t *tx) Insert(ctx context.Context, e *crm.Entity, recs []crm.Record) error
 	if err != nil {
 		return err
 	}
-	var names []string
-	for _, c := range tb.cols {
-		names = append(names, quote(c.name))
-		if c.extra != "" {
-			names = append(names, quote(c.extra))
-		}
-	}
-	pg := t.d.dialect == Postgres
-	per := min(t.d.cfg.batchRows, t.d.maxParams()/len(names))
-	head := "INSERT INTO " + tb.ref + " (" + strings.Join(names, ", ") + ") VALUES "
-	savepoint := !pg && len(recs) > per
-	if savepoint {
-		if _, err := t.q.ExecContext(ctx, "SAVEPOINT crmkit_insert"); err != nil {
-			return t.d.mapErr("insert "+e.Name, err)
-		}
-	}
-	var inserted []string // PostgreSQL: IDs this call wrote
-	fail := func(err error) error {
-		bg := context.WithoutCancel(ctx)
-		switch {
-		case savepoint:
-			_, _ = t.q.ExecContext(bg, "ROLLBACK TO SAVEPOINT crmkit_insert")
-			_, _ = t.q.ExecContext(bg, "RELEASE SAVEPOINT crmkit_insert")
-		case pg && len(inserted) > 0:
-			if _, derr := t.q.ExecContext(bg, "DELETE FROM "+tb.ref+" WHERE id = ANY($1::uuid[])", inserted); derr != nil {
-				err = errors.Join(err, t.d.mapErr("undo insert", derr))
-			}
-		}
-		return err
-	}
-	for start := 0; start < len(recs); start += per {
-		batch := recs[start:min(start+per, len(recs))]
-		var sb strings.Builder
-		sb.WriteString(head)
-		args := make([]any, 0, len(batch)*len(names))
-		for i, rec := range batch {
-			if i > 0 {
-				sb.WriteString(", ")
-			}
-			sb.WriteByte('(')
-			for j, c := range tb.cols {
-				vals, err := t.d.encode(c, rec.Value(c.f.Name))
-				if err != nil {
-					return fail(fmt.Errorf("insert %s %s: %w", e.Name, rec.ID, err))
-				}
-				for k, v := range vals {
-					if j > 0 || k > 0 {
-						sb.WriteString(", ")
-					}
-					args = append(args, v)
-					sb.WriteString(t.d.ph(len(args)))
+	per := min(t.d.cfg.batchRows, t.d.maxParams()/len(tb.colNames))
+	var args []any
+	for start := 0; start < len(recs); {
+		rows := t.d.insertRows(len(recs)-start, per)
+		batch := recs[start : start+rows]
+		start += rows
+		args = args[:0]
+		for _, rec := range batch {
+			for _, c := range tb.cols {
+				if args, err = t.d.encodeAppend(args, c, rec.Value(c.f.Name)); err != nil {
+					return fmt.Errorf("insert %s %s: %w", e.Name, rec.ID, err)
 				}
 			}
-			sb.WriteByte(')')
 		}
-		if !pg {
-			if _, err := t.q.ExecContext(ctx, sb.String(), args...); err != nil {
-				return fail(t.d.mapErr("insert "+e.Name, err))
-			}
-			continue
-		}
-		sb.WriteString(" ON CONFLICT (id) DO NOTHING RETURNING id")
-		n, err := t.insertReturning(ctx, sb.String(), args, &inserted)
+		r, err := t.insertRunner(ctx, tb, rows, per)
 		if err != nil {
-			return fail(t.d.mapErr("insert "+e.Name, err))
+			return err
 		}
-		if n < len(batch) {
-			return fail(fmt.Errorf("insert %s: %d of %d IDs exist already: %w", e.Name, len(batch)-n, len(batch), crm.ErrDuplicate))
-		}
-	}
-	if savepoint {
-		if _, err := t.q.ExecContext(ctx, "RELEASE SAVEPOINT crmkit_insert"); err != nil {
+		if _, err := r.ExecContext(ctx, args...); err != nil {
 			return t.d.mapErr("insert "+e.Name, err)
 		}
 	}
 	return nil
 }
 
-// insertReturning runs an INSERT ... RETURNING id and adds the IDs it
-// wrote to ids.
-func (t *tx) insertReturning(ctx context.Context, query string, args []any, ids *[]string) (int, error) {
-	rows, err := t.q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return 0, err
+// insertRows returns how many of the n rows left to insert the next
+// statement writes. Full batches first; SQLite then writes the rest in
+// powers of two, so that the statements it prepares have a few shapes
+// only (each prepared statement of a table keeps its parsed form).
+func (d *Driver) insertRows(n, per int) int {
+	if n >= per || d.dialect == Postgres {
+		return min(n, per)
 	}
-	defer rows.Close()
-	n := 0
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return n, err
-		}
-		*ids = append(*ids, id)
-		n++
+	return 1 << (bits.Len(uint(n)) - 1)
+}
+
+// insertRunner returns the INSERT of rows rows into tb: prepared for the
+// shapes insertRows makes repeatedly, unprepared for a PostgreSQL
+// remainder (pgx caches the statements it runs on each connection).
+func (t *tx) insertRunner(ctx context.Context, tb *table, rows, per int) (runner, error) {
+	build := func() string { return t.d.insertSQL(tb, rows) }
+	if t.d.dialect == Postgres && rows != per && rows != 1 {
+		return textRunner{q: t.q, text: build()}, nil
 	}
-	return n, rows.Err()
+	return t.d.run(ctx, t.q, t.bound, stmtKey{tb: tb, kind: stmtInsert, rows: rows}, build)
 }
 
 func (t *tx) Update(ctx context.Context, e *crm.Entity, rec crm.Record, prev int64) error {
@@ -222,29 +174,21 @@ func (t *tx) Update(ctx context.Context, e *crm.Entity, rec crm.Record, prev int
 	if err != nil {
 		return err
 	}
-	var sets []string
-	var args []any
+	args := make([]any, 0, len(tb.colNames)+1)
 	for _, c := range tb.cols {
 		if c.f.Name == crm.FieldID {
 			continue
 		}
-		vals, err := t.d.encode(c, rec.Value(c.f.Name))
-		if err != nil {
+		if args, err = t.d.encodeAppend(args, c, rec.Value(c.f.Name)); err != nil {
 			return fmt.Errorf("update %s %s: %w", e.Name, rec.ID, err)
-		}
-		for k, v := range vals {
-			name := c.name
-			if k == 1 {
-				name = c.extra
-			}
-			args = append(args, v)
-			sets = append(sets, quote(name)+" = "+t.d.ph(len(args)))
 		}
 	}
 	args = append(args, t.d.encodeID(rec.ID), prev)
-	q := "UPDATE " + tb.ref + " SET " + strings.Join(sets, ", ") +
-		" WHERE id = " + t.d.ph(len(args)-1) + " AND version = " + t.d.ph(len(args))
-	res, err := t.q.ExecContext(ctx, q, args...)
+	r, err := t.d.run(ctx, t.q, t.bound, stmtKey{tb: tb, kind: stmtUpdate}, func() string { return t.d.updateSQL(tb) })
+	if err != nil {
+		return err
+	}
+	res, err := r.ExecContext(ctx, args...)
 	if err != nil {
 		return t.d.mapErr("update "+e.Name, err)
 	}
@@ -259,8 +203,11 @@ func (t *tx) Delete(ctx context.Context, e *crm.Entity, id crm.ID, version int64
 	if err != nil {
 		return err
 	}
-	res, err := t.q.ExecContext(ctx, "DELETE FROM "+tb.ref+" WHERE id = "+t.d.ph(1)+" AND version = "+t.d.ph(2),
-		t.d.encodeID(id), version)
+	r, err := t.d.run(ctx, t.q, t.bound, stmtKey{tb: tb, kind: stmtDelete}, func() string { return t.d.deleteSQL(tb) })
+	if err != nil {
+		return err
+	}
+	res, err := r.ExecContext(ctx, t.d.encodeID(id), version)
 	if err != nil {
 		return t.d.mapErr("delete "+e.Name, err)
 	}
@@ -277,8 +224,12 @@ func (t *tx) checkAffected(ctx context.Context, tb *table, res sql.Result, id cr
 	if n == 1 {
 		return nil
 	}
+	r, err := t.d.run(ctx, t.q, t.bound, stmtKey{tb: tb, kind: stmtVersion}, func() string { return t.d.versionSQL(tb) })
+	if err != nil {
+		return err
+	}
 	var stored int64
-	err = t.q.QueryRowContext(ctx, "SELECT version FROM "+tb.ref+" WHERE id = "+t.d.ph(1), t.d.encodeID(id)).Scan(&stored)
+	err = r.QueryRowContext(ctx, t.d.encodeID(id)).Scan(&stored)
 	if isNoRows(err) {
 		return fmt.Errorf("%s %s: %w", tb.entity.Name, id, crm.ErrNotFound)
 	}
@@ -290,7 +241,7 @@ func (t *tx) checkAffected(ctx context.Context, tb *table, res sql.Result, id cr
 
 // Get returns a committed record.
 func (d *Driver) Get(ctx context.Context, e *crm.Entity, id crm.ID) (crm.Record, error) {
-	return d.get(ctx, d.q, e, id, false)
+	return d.get(ctx, d.q, d.txBound, e, id, false)
 }
 
 // Select streams the committed records matching p from the database's
@@ -309,35 +260,30 @@ func (d *Driver) Aggregate(ctx context.Context, p *crm.AggregatePlan) ([]crm.Agg
 	return d.aggregate(ctx, d.q, p)
 }
 
-// selectList returns the columns of tb as a SELECT list for alias a.
-func (d *Driver) selectList(tb *table, a string) string {
-	var parts []string
-	for _, c := range tb.cols {
-		parts = append(parts, a+"."+quote(c.name))
-		if c.extra != "" {
-			parts = append(parts, a+"."+quote(c.extra))
-		}
-	}
-	return strings.Join(parts, ", ")
+// scanBuf holds the destinations of one row's columns, reused for every
+// row of a Select.
+type scanBuf struct {
+	raw  []any
+	ptrs []any
 }
 
-// scanRecord reads one row of selectList's columns.
-func (d *Driver) scanRecord(tb *table, rows interface{ Scan(...any) error }) (crm.Record, error) {
-	n := len(tb.cols)
-	for _, c := range tb.cols {
-		if c.extra != "" {
-			n++
-		}
+func newScanBuf(tb *table) *scanBuf {
+	n := len(tb.colNames)
+	b := &scanBuf{raw: make([]any, n), ptrs: make([]any, n)}
+	for i := range b.raw {
+		b.ptrs[i] = &b.raw[i]
 	}
-	raw := make([]any, n)
-	ptrs := make([]any, n)
-	for i := range raw {
-		ptrs[i] = &raw[i]
-	}
-	if err := rows.Scan(ptrs...); err != nil {
+	return b
+}
+
+// scanRecord reads one row of tb.selectList's columns.
+func (d *Driver) scanRecord(tb *table, buf *scanBuf, rows interface{ Scan(...any) error }) (crm.Record, error) {
+	raw := buf.raw
+	clear(raw)
+	if err := rows.Scan(buf.ptrs...); err != nil {
 		return crm.Record{}, err
 	}
-	rec := crm.Record{Entity: tb.entity.Name, Fields: crm.Fields{}}
+	rec := crm.Record{Entity: tb.entity.Name, Fields: make(crm.Fields, len(tb.cols))}
 	i := 0
 	for _, c := range tb.cols {
 		main := raw[i]
@@ -373,12 +319,12 @@ func (t *tx) Share(ctx context.Context, e *crm.Entity, id crm.ID) (bool, error) 
 	if err != nil {
 		return false, err
 	}
-	query := "SELECT 1 FROM " + tb.ref + " WHERE id = " + t.d.ph(1)
-	if t.d.dialect == Postgres {
-		query += " FOR KEY SHARE"
+	r, err := t.d.run(ctx, t.q, t.bound, stmtKey{tb: tb, kind: stmtShare}, func() string { return t.d.shareSQL(tb) })
+	if err != nil {
+		return false, err
 	}
 	var one int
-	err = t.q.QueryRowContext(ctx, query, t.d.encodeID(id)).Scan(&one)
+	err = r.QueryRowContext(ctx, t.d.encodeID(id)).Scan(&one)
 	if isNoRows(err) {
 		return false, nil
 	}
@@ -388,16 +334,22 @@ func (t *tx) Share(ctx context.Context, e *crm.Entity, id crm.ID) (bool, error) 
 	return true, nil
 }
 
-func (d *Driver) get(ctx context.Context, q querier, e *crm.Entity, id crm.ID, lock bool) (crm.Record, error) {
+// get reads one record through q, with its statements bound once in bound
+// (nil outside a transaction).
+func (d *Driver) get(ctx context.Context, q querier, bound map[stmtKey]*sql.Stmt, e *crm.Entity, id crm.ID, lock bool) (crm.Record, error) {
 	tb, err := d.table(e)
 	if err != nil {
 		return crm.Record{}, err
 	}
-	query := "SELECT " + d.selectList(tb, "t0") + " FROM " + tb.ref + " t0 WHERE t0.id = " + d.ph(1)
+	kind := stmtGet
 	if lock {
-		query += " FOR UPDATE"
+		kind = stmtLock
 	}
-	rec, err := d.scanRecord(tb, q.QueryRowContext(ctx, query, d.encodeID(id)))
+	r, err := d.run(ctx, q, bound, stmtKey{tb: tb, kind: kind}, func() string { return d.getSQL(tb, lock) })
+	if err != nil {
+		return crm.Record{}, err
+	}
+	rec, err := d.scanRecord(tb, newScanBuf(tb), r.QueryRowContext(ctx, d.encodeID(id)))
 	if isNoRows(err) {
 		return crm.Record{}, fmt.Errorf("%s %s: %w", e.Name, id, crm.ErrNotFound)
 	}
@@ -419,10 +371,10 @@ func (d *Driver) selectRecords(ctx context.Context, q querier, p *crm.Plan) iter
 		if p.After != nil {
 			where = "(" + where + ") AND (" + b.after(tb, "t0", p) + ")"
 		}
-		query := "SELECT " + d.selectList(tb, "t0") + " FROM " + tb.ref + " t0 WHERE " + where +
+		query := "SELECT " + tb.selectList + " FROM " + tb.ref + " t0 WHERE " + where +
 			" ORDER BY " + b.orderBy(tb, "t0", p.OrderBy)
 		if p.Limit > 0 {
-			query += fmt.Sprintf(" LIMIT %d", p.Limit)
+			query += " LIMIT " + strconv.Itoa(p.Limit)
 		}
 		if b.err != nil {
 			yield(crm.Record{}, b.err)
@@ -434,8 +386,9 @@ func (d *Driver) selectRecords(ctx context.Context, q querier, p *crm.Plan) iter
 			return
 		}
 		defer rows.Close()
+		buf := newScanBuf(tb)
 		for rows.Next() {
-			rec, err := d.scanRecord(tb, rows)
+			rec, err := d.scanRecord(tb, buf, rows)
 			if err != nil {
 				yield(crm.Record{}, d.mapErr("select "+p.Entity.Name, err))
 				return
