@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/shopspring/decimal"
 
 	"github.com/crmkit/crmkit/crm"
@@ -17,11 +18,12 @@ import (
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
-// encodeID is an ID as a parameter: text for PostgreSQL's uuid, 16 bytes
+// encodeID is an ID as a parameter: a pgtype.UUID for PostgreSQL's uuid,
+// which pgx sends in binary without formatting and parsing text, 16 bytes
 // for SQLite.
 func (d *Driver) encodeID(id crm.ID) any {
 	if d.dialect == Postgres {
-		return id.String()
+		return pgtype.UUID{Bytes: id, Valid: true}
 	}
 	return id[:]
 }
