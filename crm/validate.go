@@ -187,6 +187,9 @@ func (f *Field) Coerce(v any) (any, string) {
 		if !ok {
 			return wrong()
 		}
+		if d.Exponent() == -f.Precision {
+			return d, "" // canonical already: the common case, free
+		}
 		if places := decimalPlaces(d); places > f.Precision {
 			return nil, fmt.Sprintf("has %d decimal places, more than the %d allowed", places, f.Precision)
 		}
@@ -200,6 +203,9 @@ func (f *Field) Coerce(v any) (any, string) {
 			return nil, fmt.Sprintf("currency %q is not known", m.Currency)
 		}
 		p := m.Currency.Precision()
+		if m.Amount.Exponent() == -p {
+			return m, ""
+		}
 		if places := decimalPlaces(m.Amount); places > p {
 			return nil, fmt.Sprintf("has %d decimal places, more than %s's %d", places, m.Currency, p)
 		}
@@ -252,11 +258,19 @@ func (f *Field) checkRange(v any) string {
 			return fmt.Sprintf("is %d characters, longer than the maximum %d", n, f.MaxLen())
 		}
 	case TypeInteger:
-		return f.bounds(decimal.NewFromInt(v.(int64)), minInteger, maxInteger)
+		n := v.(int64)
+		if f.Min == nil && f.Max == nil && n >= -1<<31 && n <= 1<<31-1 {
+			return "" // the default range, without building decimals
+		}
+		return f.bounds(decimal.NewFromInt(n), minInteger, maxInteger)
 	case TypeDecimal:
-		return f.bounds(v.(decimal.Decimal), minDecimal, maxDecimal)
+		d := v.(decimal.Decimal)
+		lo, hi := defaultBounds(d, false)
+		return f.bounds(d, lo, hi)
 	case TypeMoney:
-		return f.bounds(v.(Money).Amount, minMoney, maxMoney)
+		d := v.(Money).Amount
+		lo, hi := defaultBounds(d, true)
+		return f.bounds(d, lo, hi)
 	case TypeChoice:
 		if _, ok := f.Option(v.(int32)); !ok {
 			return fmt.Sprintf("value %d is not one of its options", v.(int32))
@@ -275,6 +289,34 @@ func (f *Field) checkRange(v any) string {
 		}
 	}
 	return ""
+}
+
+// scaledBounds holds the default decimal and money bounds at every
+// exponent a canonical value can have (0 to -MaxDecimalPlaces), so that a
+// range check compares coefficients instead of rescaling big integers on
+// every write. It is computed once and never changed.
+var scaledBounds = func() (b [MaxDecimalPlaces + 1][4]decimal.Decimal) {
+	for p := range b {
+		places := int32(p)
+		b[p] = [4]decimal.Decimal{minDecimal.Round(places), maxDecimal.Round(places), minMoney.Round(places), maxMoney.Round(places)}
+	}
+	return b
+}()
+
+// defaultBounds returns the default decimal (or money) range, at d's
+// exponent when scaledBounds has it.
+func defaultBounds(d decimal.Decimal, money bool) (lo, hi decimal.Decimal) {
+	p := -int(d.Exponent())
+	switch {
+	case p < 0 || p > MaxDecimalPlaces:
+		if money {
+			return minMoney, maxMoney
+		}
+		return minDecimal, maxDecimal
+	case money:
+		return scaledBounds[p][2], scaledBounds[p][3]
+	}
+	return scaledBounds[p][0], scaledBounds[p][1]
 }
 
 func (f *Field) bounds(d, min, max decimal.Decimal) string {
