@@ -84,16 +84,26 @@ func (c *stmtCache) lookup(key stmtKey) *sql.Stmt {
 // prepare returns the prepared statement of key on db, preparing text
 // there if needed; nil once the cache is closed.
 func (c *stmtCache) prepare(ctx context.Context, db *sql.DB, key stmtKey, text string) (*sql.Stmt, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if s, ok := c.m[key]; ok || c.closed {
+	c.mu.RLock()
+	s, ok := c.m[key]
+	closed := c.closed
+	c.mu.RUnlock()
+	if ok || closed {
 		return s, nil
 	}
-	// Preparing under the lock keeps two goroutines from preparing the
-	// same statement; it happens once per shape.
+	// Prepare without holding the lock: preparing may wait for a free
+	// connection, and a transaction holding one must still be able to
+	// look its statements up meanwhile. Two goroutines may race to
+	// prepare one shape; the loser closes its copy.
 	s, err := db.PrepareContext(ctx, text)
 	if err != nil {
 		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if kept, ok := c.m[key]; ok || c.closed {
+		_ = s.Close()
+		return kept, nil
 	}
 	c.m[key] = s
 	delete(c.pending, key)
