@@ -194,7 +194,8 @@ type Entity struct {
 	// nil for entities without state (a competitor).
 	Lifecycle *Lifecycle
 
-	index map[string]*Field // system and declared fields by name
+	index   map[string]*Field // system and declared fields by name
+	lookups []*Field          // declared lookup fields
 }
 
 // Field returns the named field, system fields included.
@@ -208,8 +209,16 @@ func (e *Entity) AllFields() []Field {
 	return append(SystemFields(), e.Fields...)
 }
 
-// Lookups returns the entity's declared lookup fields.
+// Lookups returns the entity's declared lookup fields. The slice is the
+// entity's own: read it, do not change it.
 func (e *Entity) Lookups() []*Field {
+	if e.index != nil {
+		return e.lookups // registered: computed once
+	}
+	return e.findLookups()
+}
+
+func (e *Entity) findLookups() []*Field {
 	var out []*Field
 	for i := range e.Fields {
 		if e.Fields[i].Type == TypeLookup {
@@ -353,7 +362,8 @@ func (e *Entity) prepare() error {
 		}
 		e.index[f.Name] = f
 	}
-	for _, f := range e.Lookups() {
+	e.lookups = e.findLookups()
+	for _, f := range e.lookups {
 		if f.Hierarchical && f.Targets[0] != e.Name {
 			return fmt.Errorf("hierarchical lookup %q must target %q itself", f.Name, e.Name)
 		}

@@ -166,14 +166,20 @@ func (f *Field) Coerce(v any) (any, string) {
 			// stop at one: no store could keep it the same.
 			return nil, "contains a NUL character"
 		}
-		return s, ""
+		return v, ""
 	case TypeInteger:
+		if _, ok := v.(int64); ok {
+			return v, ""
+		}
 		n, ok := asInt64(v)
 		if !ok {
 			return wrong()
 		}
 		return n, ""
 	case TypeChoice:
+		if _, ok := v.(int32); ok {
+			return v, ""
+		}
 		n, ok := asInt64(v)
 		if !ok {
 			return wrong()
@@ -188,7 +194,7 @@ func (f *Field) Coerce(v any) (any, string) {
 			return wrong()
 		}
 		if d.Exponent() == -f.Precision {
-			return d, "" // canonical already: the common case, free
+			return v, "" // canonical already: the common case, free
 		}
 		if places := decimalPlaces(d); places > f.Precision {
 			return nil, fmt.Sprintf("has %d decimal places, more than the %d allowed", places, f.Precision)
@@ -204,32 +210,40 @@ func (f *Field) Coerce(v any) (any, string) {
 		}
 		p := m.Currency.Precision()
 		if m.Amount.Exponent() == -p {
-			return m, ""
+			return v, ""
 		}
 		if places := decimalPlaces(m.Amount); places > p {
 			return nil, fmt.Sprintf("has %d decimal places, more than %s's %d", places, m.Currency, p)
 		}
 		return Money{Amount: m.Amount.Round(p), Currency: m.Currency}, ""
 	case TypeBool:
-		b, ok := v.(bool)
-		if !ok {
+		if _, ok := v.(bool); !ok {
 			return wrong()
 		}
-		return b, ""
+		return v, ""
 	case TypeTime:
 		t, ok := v.(time.Time)
 		if !ok {
 			return wrong()
 		}
+		var c time.Time
 		if f.DateOnly {
 			y, m, d := t.Date()
-			return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), ""
+			c = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+		} else {
+			c = NormalizeTime(t)
 		}
-		return NormalizeTime(t), ""
+		if c == t {
+			return v, "" // same instant, same location: no new value
+		}
+		return c, ""
 	case TypeLookup:
 		switch r := v.(type) {
 		case Ref:
-			if r.Entity == "" && len(f.Targets) == 1 {
+			if r.Entity != "" {
+				return v, ""
+			}
+			if len(f.Targets) == 1 {
 				r.Entity = f.Targets[0]
 			}
 			return r, ""
@@ -241,11 +255,10 @@ func (f *Field) Coerce(v any) (any, string) {
 		}
 		return wrong()
 	case TypeID:
-		id, ok := v.(ID)
-		if !ok {
+		if _, ok := v.(ID); !ok {
 			return wrong()
 		}
-		return id, ""
+		return v, ""
 	}
 	return wrong()
 }

@@ -176,7 +176,7 @@ func (c *creation) prepare(ctx context.Context, rec crm.Record, depth int) (*Eve
 // points at an existing record of the right entity, and locks it so that
 // it stays until the transaction ends.
 func (c *creation) checkRefs(ctx context.Context, e *crm.Entity, target, before *crm.Record) error {
-	verr := &crm.ValidationError{Entity: e.Name}
+	var bad []crm.FieldError // allocated only when something is wrong
 	for _, f := range e.Lookups() {
 		ref, _ := target.Fields[f.Name].(crm.Ref)
 		if ref.IsZero() {
@@ -196,7 +196,7 @@ func (c *creation) checkRefs(ctx context.Context, e *crm.Entity, target, before 
 			return err
 		}
 		if c.st.deleting[ref.ID] {
-			verr.Fields = append(verr.Fields, crm.FieldError{Field: f.Name, Reason: fmt.Sprintf("points at %s, which is being deleted", ref)})
+			bad = append(bad, crm.FieldError{Field: f.Name, Reason: fmt.Sprintf("points at %s, which is being deleted", ref)})
 			continue
 		}
 		found, err := c.st.tx.Share(ctx, te, ref.ID)
@@ -204,7 +204,7 @@ func (c *creation) checkRefs(ctx context.Context, e *crm.Entity, target, before 
 			return err
 		}
 		if !found {
-			verr.Fields = append(verr.Fields, crm.FieldError{Field: f.Name, Reason: fmt.Sprintf("points at %s, which does not exist", ref)})
+			bad = append(bad, crm.FieldError{Field: f.Name, Reason: fmt.Sprintf("points at %s, which does not exist", ref)})
 			continue
 		}
 		if c.st.shared == nil {
@@ -214,7 +214,7 @@ func (c *creation) checkRefs(ctx context.Context, e *crm.Entity, target, before 
 	}
 	for _, f := range e.Lookups() {
 		ref, _ := target.Fields[f.Name].(crm.Ref)
-		if f.Hierarchical && !ref.IsZero() && !verr.Has(f.Name) {
+		if f.Hierarchical && !ref.IsZero() && !slices.ContainsFunc(bad, func(fe crm.FieldError) bool { return fe.Field == f.Name }) {
 			if before != nil && before.Fields[f.Name] == target.Fields[f.Name] {
 				continue
 			}
@@ -223,12 +223,12 @@ func (c *creation) checkRefs(ctx context.Context, e *crm.Entity, target, before 
 				return err
 			}
 			if cycle {
-				verr.Fields = append(verr.Fields, crm.FieldError{Field: f.Name, Reason: "would make the record its own ancestor"})
+				bad = append(bad, crm.FieldError{Field: f.Name, Reason: "would make the record its own ancestor"})
 			}
 		}
 	}
-	if len(verr.Fields) > 0 {
-		return verr
+	if len(bad) > 0 {
+		return &crm.ValidationError{Entity: e.Name, Fields: bad}
 	}
 	return nil
 }

@@ -229,6 +229,38 @@ func (d *Driver) encodeAppend(args []any, c *column, v any) ([]any, error) {
 	return args, nil
 }
 
+// appendColumn appends the column values of c's field in rec. Header
+// fields go straight from the header: boxing them through Record.Value
+// first would allocate twice per field on every write.
+func (d *Driver) appendColumn(args []any, c *column, rec *crm.Record) ([]any, error) {
+	if !c.f.System {
+		return d.encodeAppend(args, c, rec.Fields[c.f.Name])
+	}
+	switch c.f.Name {
+	case crm.FieldID:
+		return append(args, d.encodeID(rec.ID)), nil
+	case crm.FieldVersion:
+		return append(args, rec.Version), nil
+	case crm.FieldCreatedOn:
+		return append(args, d.encodeTime(rec.CreatedOn)), nil
+	case crm.FieldModifiedOn:
+		return append(args, d.encodeTime(rec.ModifiedOn)), nil
+	case crm.FieldCreatedBy:
+		if c.extra == "" {
+			return append(args, d.encodeID(rec.CreatedBy)), nil
+		}
+	case crm.FieldModifiedBy:
+		if c.extra == "" {
+			return append(args, d.encodeID(rec.ModifiedBy)), nil
+		}
+	case crm.FieldState:
+		return append(args, int64(rec.State)), nil
+	case crm.FieldStatus:
+		return append(args, int64(rec.Status)), nil
+	}
+	return d.encodeAppend(args, c, rec.Value(c.f.Name))
+}
+
 func (d *Driver) encodeTime(t time.Time) any {
 	t = crm.NormalizeTime(t)
 	if d.dialect == Postgres {

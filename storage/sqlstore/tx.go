@@ -126,9 +126,10 @@ func (t *tx) Insert(ctx context.Context, e *crm.Entity, recs []crm.Record) error
 		batch := recs[start : start+rows]
 		start += rows
 		args = args[:0]
-		for _, rec := range batch {
+		for i := range batch {
+			rec := &batch[i]
 			for _, c := range tb.cols {
-				if args, err = t.d.encodeAppend(args, c, rec.Value(c.f.Name)); err != nil {
+				if args, err = t.d.appendColumn(args, c, rec); err != nil {
 					return fmt.Errorf("insert %s %s: %w", e.Name, rec.ID, err)
 				}
 			}
@@ -179,7 +180,7 @@ func (t *tx) Update(ctx context.Context, e *crm.Entity, rec crm.Record, prev int
 		if c.f.Name == crm.FieldID {
 			continue
 		}
-		if args, err = t.d.encodeAppend(args, c, rec.Value(c.f.Name)); err != nil {
+		if args, err = t.d.appendColumn(args, c, &rec); err != nil {
 			return fmt.Errorf("update %s %s: %w", e.Name, rec.ID, err)
 		}
 	}
