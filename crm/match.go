@@ -115,7 +115,7 @@ func compileText(c Condition, value func(*Record) any) func(*Record) bool {
 				return false
 			}
 			for _, want := range folded {
-				if compareFolded(s, want) == 0 {
+				if compareText(s, want) == 0 {
 					return c.Op == OpIn
 				}
 			}
@@ -131,35 +131,6 @@ func compileText(c Condition, value func(*Record) any) func(*Record) bool {
 	want := folded[0]
 	return func(r *Record) bool {
 		s, ok := text(r)
-		return ok && compareOp(c.Op, compareFolded(s, want))
+		return ok && compareOp(c.Op, compareText(s, want))
 	}
-}
-
-// compareFolded is strings.Compare(FoldText(s), folded) without building
-// the folded copy of s.
-func compareFolded(s, folded string) int {
-	n := min(len(s), len(folded))
-	for i := 0; i < n; i++ {
-		a, b := s[i], folded[i]
-		if 'A' <= a && a <= 'Z' {
-			a += 'a' - 'A'
-		}
-		if a != b {
-			if a < b {
-				return -1
-			}
-			return 1
-		}
-	}
-	return cmpLen(len(s), len(folded))
-}
-
-func cmpLen(a, b int) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

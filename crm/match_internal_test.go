@@ -7,11 +7,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestCompareFoldedIsCompareOfFoldedText(t *testing.T) {
+func TestCompareTextIsCompareOfFoldedText(t *testing.T) {
 	for _, c := range []struct{ a, b string }{
 		{"", ""}, {"a", ""}, {"", "a"}, {"ABC", "abc"}, {"abc", "ABD"}, {"Émile", "émile"}, {"Zeta", "émile"}, {"ab", "abc"},
 	} {
 		want := strings.Compare(FoldText(c.a), FoldText(c.b))
-		require.Equal(t, want, compareFolded(c.a, FoldText(c.b)), "%q vs %q", c.a, c.b)
+		require.Equal(t, want, compareText(c.a, c.b), "%q vs %q", c.a, c.b)
 	}
 }
