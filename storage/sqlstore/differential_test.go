@@ -1136,29 +1136,13 @@ func diffRowsEqual(a, b crm.AggregateRow) bool {
 	}
 	for k, v := range a {
 		w, ok := b[k]
-		if !ok || !diffValuesEqual(v, w) {
+		if !ok || !storage.SameValue(v, w) {
 			return false
 		}
 	}
 	return true
 }
 
-// diffValuesEqual compares canonical values: decimals and money by value (1.5
-// equals 1.50), times as instants, the rest with ==.
-func diffValuesEqual(a, b any) bool {
-	switch x := a.(type) {
-	case decimal.Decimal:
-		y, ok := b.(decimal.Decimal)
-		return ok && x.Equal(y)
-	case crm.Money:
-		y, ok := b.(crm.Money)
-		return ok && x.Equal(y)
-	case time.Time:
-		y, ok := b.(time.Time)
-		return ok && x.Equal(y)
-	}
-	return a == b
-}
 
 // ---------------------------------------------------------------------------
 // Rendering, for failure messages
