@@ -1143,7 +1143,6 @@ func diffRowsEqual(a, b crm.AggregateRow) bool {
 	return true
 }
 
-
 // ---------------------------------------------------------------------------
 // Rendering, for failure messages
 
