@@ -156,7 +156,9 @@ func (s *Accounts) checkPrimaryContact(ctx context.Context, accountID crm.ID, co
 	if contact.Entity != "" && contact.Entity != ContactEntity {
 		return nil // the store names the wrong target entity
 	}
-	c, err := s.contacts.Get(ctx, contact.ID)
+	// Locked, so that the contact cannot move to another company before
+	// this account's write commits.
+	c, err := s.contacts.Lock(ctx, contact.ID)
 	if errors.Is(err, crm.ErrNotFound) {
 		return nil // the store reports a contact that does not exist
 	}

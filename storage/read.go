@@ -22,6 +22,27 @@ func (s *Store) Get(ctx context.Context, entity string, id crm.ID) (crm.Record, 
 	return rec, nil
 }
 
+// Lock returns the record like Get and, inside a transaction (InTx), keeps
+// other transactions from changing or deleting it until that transaction
+// ends: the read a domain rule checks before it writes ("the primary
+// contact must belong to the account") stays true until the write commits.
+// Outside a transaction there is nothing to hold the lock, and Lock is Get.
+func (s *Store) Lock(ctx context.Context, entity string, id crm.ID) (crm.Record, error) {
+	st := s.txFrom(ctx)
+	if st == nil {
+		return s.Get(ctx, entity, id)
+	}
+	e, err := s.entity(entity)
+	if err != nil {
+		return crm.Record{}, fmt.Errorf("lock %s %s: %w", entity, id, err)
+	}
+	rec, err := st.tx.Lock(ctx, e, id)
+	if err != nil {
+		return crm.Record{}, fmt.Errorf("lock %s %s: %w", entity, id, err)
+	}
+	return rec, nil
+}
+
 // Query returns one page of the records matching q: at most q.Limit
 // records (crm.DefaultPageSize if 0, never more than crm.MaxPageSize), in
 // q.OrderBy order with the ID as the last tiebreak, after q.After. Pass

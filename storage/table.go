@@ -58,6 +58,12 @@ func (t *Table[T]) Get(ctx context.Context, id crm.ID) (T, error) {
 	return t.decode(t.store.Get(ctx, t.codec.Entity, id))
 }
 
+// Lock returns the record and keeps it from changing until the
+// transaction in ctx ends (see Store.Lock).
+func (t *Table[T]) Lock(ctx context.Context, id crm.ID) (T, error) {
+	return t.decode(t.store.Lock(ctx, t.codec.Entity, id))
+}
+
 // Create stores v as a new record (see Store.Create) and returns it as
 // stored, with its header filled in.
 func (t *Table[T]) Create(ctx context.Context, v T) (T, error) {

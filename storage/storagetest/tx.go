@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage"
@@ -32,6 +33,51 @@ func testTransactions(t *testing.T, open Opener) {
 		require.EqualValues(t, 2, got.Version)
 		require.Equal(t, c.Ref(), got.Fields.Ref("primarycontactid"))
 		require.True(t, e.exists(contact, c.ID))
+	})
+
+	t.Run("a record locked in a transaction waits for it to end before another writer changes it", func(t *testing.T) {
+		e := newEnv(t, open)
+		a := e.create(account, crm.Fields{"name": "Held"})
+		locked := make(chan struct{})
+		var order []string
+		var mu sync.Mutex
+		note := func(s string) { mu.Lock(); order = append(order, s); mu.Unlock() }
+		done := make(chan error, 1)
+		go func() {
+			<-locked
+			_, err := e.store.Update(e.ctx, crm.Record{Entity: account, Header: crm.Header{ID: a.ID}, Fields: crm.Fields{"city": "Second"}})
+			note("other writer")
+			done <- err
+		}()
+		err := e.store.InTx(e.ctx, func(ctx context.Context) error {
+			got, err := e.store.Lock(ctx, account, a.ID)
+			if err != nil {
+				return err
+			}
+			require.Equal(t, "Held", got.Fields.String("name"))
+			close(locked)
+			// Give the other writer every chance to slip in: it must not.
+			time.Sleep(50 * time.Millisecond)
+			_, err = e.store.Update(ctx, crm.Record{Entity: account, Header: crm.Header{ID: a.ID, Version: got.Version}, Fields: crm.Fields{"city": "First"}})
+			note("lock holder")
+			return err
+		})
+		require.NoError(t, err)
+		require.NoError(t, <-done)
+		require.Equal(t, []string{"lock holder", "other writer"}, order)
+		got := e.get(account, a.ID)
+		require.Equal(t, "Second", got.Fields.String("city"))
+		require.EqualValues(t, 3, got.Version)
+	})
+
+	t.Run("Lock outside a transaction reads like Get", func(t *testing.T) {
+		e := newEnv(t, open)
+		a := e.create(account, crm.Fields{"name": "Plain"})
+		got, err := e.store.Lock(e.ctx, account, a.ID)
+		require.NoError(t, err)
+		require.Equal(t, a.ID, got.ID)
+		_, err = e.store.Lock(e.ctx, account, testID(1))
+		require.ErrorIs(t, err, crm.ErrNotFound)
 	})
 
 	t.Run("an error rolls every write back", func(t *testing.T) {
