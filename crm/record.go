@@ -145,3 +145,20 @@ func (r *Record) SetSystem(name string, v any) bool {
 	}
 	return ok
 }
+
+// SameValue reports whether two canonical field values are equal: decimals,
+// money and times by value, everything else with ==.
+func SameValue(a, b any) bool {
+	switch x := a.(type) {
+	case decimal.Decimal:
+		y, ok := b.(decimal.Decimal)
+		return ok && x.Equal(y)
+	case Money:
+		y, ok := b.(Money)
+		return ok && x.Equal(y)
+	case time.Time:
+		y, ok := b.(time.Time)
+		return ok && x.Equal(y)
+	}
+	return a == b
+}

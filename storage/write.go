@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/crmkit/crmkit/crm"
-	"github.com/shopspring/decimal"
 )
 
 // write runs one write operation in the transaction of ctx, or in a new
@@ -296,7 +294,7 @@ func (s *Store) before(ctx context.Context, st *txState, ev *Event, refs func() 
 	}
 	if ev.Before != nil {
 		for _, f := range ev.Entity.Fields {
-			if f.Immutable && !SameValue(ev.Before.Fields[f.Name], fields[f.Name]) {
+			if f.Immutable && !crm.SameValue(ev.Before.Fields[f.Name], fields[f.Name]) {
 				return fmt.Errorf("after pre-operation hooks: %w", crm.Invalid(ev.Entity.Name, f.Name, "cannot be changed after the record is created"))
 			}
 		}
@@ -311,23 +309,6 @@ func (s *Store) after(ctx context.Context, st *txState, ev *Event) error {
 		return err
 	}
 	return s.runHooks(ctx, st, AfterCommit, ev)
-}
-
-// SameValue reports whether two canonical field values are equal: decimals,
-// money and times by value, everything else with ==.
-func SameValue(a, b any) bool {
-	switch x := a.(type) {
-	case decimal.Decimal:
-		y, ok := b.(decimal.Decimal)
-		return ok && x.Equal(y)
-	case crm.Money:
-		y, ok := b.(crm.Money)
-		return ok && x.Equal(y)
-	case time.Time:
-		y, ok := b.(time.Time)
-		return ok && x.Equal(y)
-	}
-	return a == b
 }
 
 // Update changes the fields in rec.Fields of the record rec.Entity/rec.ID
@@ -394,7 +375,7 @@ func withoutUnchangedImmutables(e *crm.Entity, before *crm.Record, in crm.Fields
 		same := v == nil && stored == nil
 		if v != nil && stored != nil {
 			cv, reason := f.Coerce(v)
-			same = reason == "" && SameValue(cv, stored)
+			same = reason == "" && crm.SameValue(cv, stored)
 		}
 		if same {
 			if !cloned {

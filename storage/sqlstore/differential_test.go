@@ -1136,7 +1136,7 @@ func diffRowsEqual(a, b crm.AggregateRow) bool {
 	}
 	for k, v := range a {
 		w, ok := b[k]
-		if !ok || !storage.SameValue(v, w) {
+		if !ok || !crm.SameValue(v, w) {
 			return false
 		}
 	}
