@@ -74,6 +74,13 @@ func compileCondition(f *Field, c Condition) func(*Record) bool {
 	switch f.Type {
 	case TypeText:
 		return compileText(c, value)
+	case TypeLookup:
+		if want, ok := c.Values[0].(Ref); ok { // Eq or Ne, entity and ID
+			return func(r *Record) bool {
+				got, ok := value(r).(Ref)
+				return ok && (got == want) == (c.Op == OpEq)
+			}
+		}
 	case TypeMoney:
 		want := c.Values[0].(Money)
 		return func(r *Record) bool {

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,8 +17,10 @@ import (
 // In, NotIn, Null and NotNull, in And/Or groups and Related conditions.
 // Relative date operators have become ranges, so an adapter never asks the
 // time. Condition values are in sort-key form (see SortKey), except that a
-// money value keeps its currency: a money condition matches only amounts in
-// that currency.
+// money value keeps its currency (a money condition matches only amounts in
+// that currency) and that an Eq or Ne on a lookup to several entities may
+// hold a Ref: it matches the entity and the ID, as IDs are unique per
+// entity only.
 //
 // Adapters answer a Plan with exactly the rows, in exactly the order, that
 // Match and Compare define; the conformance suite holds them to it.
@@ -154,6 +157,14 @@ func (c *planner) key(f *Field, v any) (any, string) {
 		case ID:
 			return r, ""
 		case Ref:
+			if f.Type == TypeLookup && r.Entity != "" && !f.targets(r.Entity) {
+				return nil, fmt.Sprintf("names a %q record, which the lookup cannot point at (allowed: %v)", r.Entity, f.Targets)
+			}
+			if f.Type == TypeLookup && len(f.Targets) > 1 && r.Entity != "" {
+				// IDs are unique per entity: on a lookup to several
+				// entities, account K and contact K are different records.
+				return r, ""
+			}
 			return r.ID, ""
 		}
 		return nil, fmt.Sprintf("wants an ID or a Ref, got %T", v)
@@ -239,6 +250,22 @@ func (c *planner) condition(e *Entity, cond Condition, path string) Filter {
 		k, ok := keys()
 		if !ok {
 			return nil
+		}
+		if slices.ContainsFunc(k, func(v any) bool { _, ok := v.(Ref); return ok }) {
+			// Refs on a lookup to several entities compare entity and ID:
+			// one equality per value.
+			var parts []Filter
+			for _, v := range k {
+				if op == OpIn {
+					parts = append(parts, lower(OpEq, v))
+				} else {
+					parts = append(parts, lower(OpNe, v))
+				}
+			}
+			if op == OpIn {
+				return Or(parts...)
+			}
+			return And(parts...)
 		}
 		return Condition{Field: cond.Field, Op: op, Values: k}
 	case OpLike, OpNotLike, OpBeginsWith, OpNotBeginWith, OpEndsWith, OpNotEndWith:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,6 +37,8 @@ type Store struct {
 
 	mu    sync.Mutex                         // serializes hook registration
 	hooks atomic.Pointer[map[hookKey][]Hook] // read on every write, without a lock
+
+	restricts sync.Map // entity name -> whether a delete can meet a Restrict
 }
 
 // Option configures a Store.
@@ -89,11 +92,14 @@ type txState struct {
 	writes      int      // driver writes tried so far
 	failed      error    // an operation that failed after writing
 	afterCommit []func() // after-commit hooks, in order
-	deleting    map[crm.ID]bool
-	// shared holds the records this transaction has shared (by entity),
-	// which stay shared until it ends: a lookup to one of them needs no
-	// second round trip.
-	shared map[crm.ID]string
+	// deleting holds the records whose delete is under way: the
+	// ancestors of a cascade, which no lookup may come to point at.
+	deleting map[crm.Ref]bool
+	// shared holds the records this transaction has shared, which stay
+	// shared until it ends: a lookup to one of them needs no second
+	// round trip. IDs are unique per entity, so every record the write
+	// path keeps track of is keyed by entity and ID.
+	shared map[crm.Ref]bool
 }
 
 type txKey struct{}
@@ -116,15 +122,15 @@ func (s *Store) txFrom(ctx context.Context) *txState {
 // A nested InTx that fails after it has written poisons the transaction it
 // joined: the outermost InTx then rolls back and returns ErrRolledBack even
 // if the closures in between ignored the error, so half of a unit of work
-// is never committed.
+// is never committed. A panic is a failure like an error: one that passes
+// through a nested InTx (or a write) after it has written poisons the
+// transaction even if a caller recovers it.
+//
+// A transaction whose context is done when fn returns is rolled back, and
+// InTx returns an error matching the context's error, on every store.
 func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if st := s.txFrom(ctx); st != nil {
-		writes := st.writes
-		err := fn(ctx)
-		if err != nil && st.writes != writes && st.failed == nil {
-			st.failed = err
-		}
-		return err
+		return st.nested(ctx, fn)
 	}
 	for attempt := 0; ; attempt++ {
 		st, err := s.runTx(ctx, fn)
@@ -135,6 +141,32 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 		if !errors.Is(err, ErrRetry) || attempt >= s.retries || ctx.Err() != nil {
 			return err
 		}
+	}
+}
+
+// nested runs fn as a unit of work inside st. If fn fails or panics after
+// it has written, st is poisoned: it will roll back whatever the callers
+// in between make of the failure.
+func (st *txState) nested(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+	writes := st.writes
+	defer func() {
+		if p := recover(); p != nil {
+			st.fail(writes, fmt.Errorf("panic: %v", p))
+			panic(p)
+		}
+	}()
+	err = fn(ctx)
+	if err != nil {
+		st.fail(writes, err)
+	}
+	return err
+}
+
+// fail makes err what poisons st if st has written since it had made
+// writes writes.
+func (st *txState) fail(writes int, err error) {
+	if st.writes != writes && st.failed == nil {
+		st.failed = err
 	}
 }
 
@@ -157,6 +189,11 @@ func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context) error) (
 	if err == nil && st.failed != nil {
 		err = fmt.Errorf("%w: an operation failed after writing: %w", ErrRolledBack, st.failed)
 	}
+	if err == nil && ctx.Err() != nil {
+		// One outcome on every store: a unit of work whose caller has
+		// given up is not committed.
+		err = fmt.Errorf("transaction not committed: %w", context.Cause(ctx))
+	}
 	if err != nil {
 		if rbErr := tx.Rollback(); rbErr != nil {
 			err = errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
@@ -166,15 +203,32 @@ func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context) error) (
 	if err := tx.Commit(); err != nil {
 		// Some databases leave a transaction open when its commit fails.
 		_ = tx.Rollback()
+		if cause := context.Cause(ctx); cause != nil && !errors.Is(err, cause) {
+			// The context ended during the commit, and the adapter may
+			// say only that the transaction is gone.
+			err = fmt.Errorf("%w (%w)", cause, err)
+		}
 		return nil, fmt.Errorf("commit: %w", err)
 	}
 	return st, nil
 }
 
+// runAfterCommit runs the after-commit hooks of a committed transaction.
+// The commit stands whatever they do: a hook that fails or panics is
+// logged and the others still run.
 func (s *Store) runAfterCommit(ctx context.Context, st *txState) {
 	for _, fn := range st.afterCommit {
-		fn()
+		s.runAfterCommitHook(fn)
 	}
+}
+
+func (s *Store) runAfterCommitHook(fn func()) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.logger.Error("crmkit: after-commit hook panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		}
+	}()
+	fn()
 }
 
 // reader returns the transaction running in ctx, or the driver.

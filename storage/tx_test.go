@@ -94,7 +94,7 @@ func TestInTxRetry(t *testing.T) {
 			cancel()
 			return nil
 		})
-		require.ErrorIs(t, err, storage.ErrRetry)
+		require.ErrorIs(t, err, context.Canceled, "a unit of work whose context ended is not committed")
 		require.Equal(t, 1, runs)
 	})
 }

@@ -46,7 +46,7 @@ func (s *Store) Create(ctx context.Context, rec crm.Record) (crm.Record, error) 
 func (s *Store) CreateMany(ctx context.Context, recs []crm.Record) ([]crm.Record, error) {
 	out := make([]crm.Record, len(recs))
 	err := s.write(ctx, func(ctx context.Context, st *txState, depth int) error {
-		c := &creation{store: s, st: st, pending: map[crm.ID]string{}}
+		c := &creation{store: s, st: st, pending: map[crm.Ref]bool{}}
 		events := make([]*Event, len(recs))
 		for i, rec := range recs {
 			ev, err := c.prepare(ctx, rec, depth)
@@ -107,7 +107,7 @@ func entityNames(recs []crm.Record) string {
 type creation struct {
 	store   *Store
 	st      *txState
-	pending map[crm.ID]string // records of this call prepared so far
+	pending map[crm.Ref]bool // records of this call prepared so far
 }
 
 func (c *creation) prepare(ctx context.Context, rec crm.Record, depth int) (*Event, error) {
@@ -155,8 +155,8 @@ func (c *creation) prepare(ctx context.Context, rec crm.Record, depth int) (*Eve
 	if len(verr.Fields) > 0 {
 		return nil, verr
 	}
-	if _, dup := c.pending[h.ID]; dup {
-		return nil, fmt.Errorf("id %s appears twice: %w", h.ID, crm.ErrDuplicate)
+	if c.pending[crm.Ref{Entity: e.Name, ID: h.ID}] {
+		return nil, fmt.Errorf("%s %s appears twice: %w", e.Name, h.ID, crm.ErrDuplicate)
 	}
 	target := crm.Record{Entity: e.Name, Header: h, Fields: fields}
 	if err := c.checkRefs(ctx, e, &target, nil); err != nil {
@@ -166,7 +166,7 @@ func (c *creation) prepare(ctx context.Context, rec crm.Record, depth int) (*Eve
 	if err := s.before(ctx, st, ev, func() error { return c.checkRefs(ctx, e, &target, nil) }); err != nil {
 		return nil, err
 	}
-	c.pending[h.ID] = e.Name
+	c.pending[crm.Ref{Entity: e.Name, ID: h.ID}] = true
 	return ev, nil
 }
 
@@ -183,17 +183,14 @@ func (c *creation) checkRefs(ctx context.Context, e *crm.Entity, target, before 
 		if before != nil && before.Fields[f.Name] == target.Fields[f.Name] {
 			continue
 		}
-		if ent, ok := c.pending[ref.ID]; ok && ent == ref.Entity {
-			continue
-		}
-		if ent, ok := c.st.shared[ref.ID]; ok && ent == ref.Entity {
+		if c.pending[ref] || c.st.shared[ref] {
 			continue
 		}
 		te, err := c.store.entity(ref.Entity)
 		if err != nil {
 			return err
 		}
-		if c.st.deleting[ref.ID] {
+		if c.st.deleting[ref] {
 			bad = append(bad, crm.FieldError{Field: f.Name, Reason: fmt.Sprintf("points at %s, which is being deleted", ref)})
 			continue
 		}
@@ -206,9 +203,9 @@ func (c *creation) checkRefs(ctx context.Context, e *crm.Entity, target, before 
 			continue
 		}
 		if c.st.shared == nil {
-			c.st.shared = map[crm.ID]string{}
+			c.st.shared = map[crm.Ref]bool{}
 		}
-		c.st.shared[ref.ID] = ref.Entity
+		c.st.shared[ref] = true
 	}
 	for _, f := range e.Lookups() {
 		ref, _ := target.Fields[f.Name].(crm.Ref)
@@ -497,14 +494,24 @@ func (s *Store) change(ctx context.Context, st *txState, depth int, op Op, entit
 // the records that refer to it, all in one transaction: Restrict refuses
 // the delete (crm.ErrRestricted) if any record refers to it, Cascade
 // deletes the referring records (and so on down), RemoveLink clears their
-// lookup. version works as in Update.
+// lookup. Every restriction the cascade would meet is checked before
+// anything is written, so a caller can handle crm.ErrRestricted inside a
+// transaction that goes on (deactivate what cannot be deleted, say).
+// version works as in Update.
 func (s *Store) Delete(ctx context.Context, ref crm.Ref, version int64) error {
 	err := s.write(ctx, func(ctx context.Context, st *txState, depth int) error {
 		e, err := s.entity(ref.Entity)
 		if err != nil {
 			return err
 		}
-		return s.deleteRecord(ctx, st, depth, e, ref.ID, version)
+		c := &cascade{store: s, st: st, depth: depth, gone: map[crm.Ref]bool{}}
+		if s.mayRestrict(e.Name) {
+			dry := &cascade{store: s, st: st, depth: depth, gone: map[crm.Ref]bool{}, dryRun: true}
+			if err := dry.delete(ctx, e, ref.ID, 0); err != nil {
+				return err
+			}
+		}
+		return c.delete(ctx, e, ref.ID, version)
 	})
 	if err != nil {
 		return fmt.Errorf("delete %s %s: %w", ref.Entity, ref.ID, err)
@@ -512,32 +519,82 @@ func (s *Store) Delete(ctx context.Context, ref crm.Ref, version int64) error {
 	return nil
 }
 
-func (s *Store) deleteRecord(ctx context.Context, st *txState, depth int, e *crm.Entity, id crm.ID, version int64) error {
-	before, err := st.tx.Lock(ctx, e, id)
-	if err != nil {
-		return err
+// mayRestrict reports whether deleting a record of entity can meet a
+// Restrict relationship, on it or on a record its cascades reach.
+func (s *Store) mayRestrict(entity string) bool {
+	if v, ok := s.restricts.Load(entity); ok {
+		return v.(bool)
 	}
-	if version != 0 && before.Version != version {
-		return fmt.Errorf("%w: version %d was asked for, the stored version is %d", crm.ErrConflict, version, before.Version)
+	seen := map[string]bool{}
+	var walk func(string) bool
+	walk = func(name string) bool {
+		if seen[name] {
+			return false
+		}
+		seen[name] = true
+		for _, rel := range s.reg.ReferencedBy(name) {
+			if rel.OnDelete == crm.DeleteRestrict || rel.OnDelete == crm.DeleteCascade && walk(rel.From) {
+				return true
+			}
+		}
+		return false
 	}
-	if st.deleting == nil {
-		st.deleting = map[crm.ID]bool{}
+	v := walk(entity)
+	s.restricts.Store(entity, v)
+	return v
+}
+
+// cascade is one Delete's walk through the records it reaches. A dry run
+// walks them in the same order without writing or running hooks, to find
+// a restriction before anything is written.
+type cascade struct {
+	store  *Store
+	st     *txState
+	depth  int
+	dryRun bool
+	// gone holds the records the walk has deleted, or would have: a
+	// record two cascades reach is deleted once.
+	gone map[crm.Ref]bool
+}
+
+func (c *cascade) delete(ctx context.Context, e *crm.Entity, id crm.ID, version int64) error {
+	s, st := c.store, c.st
+	ref := crm.Ref{Entity: e.Name, ID: id}
+	var before crm.Record
+	if !c.dryRun {
+		var err error
+		if before, err = st.tx.Lock(ctx, e, id); err != nil {
+			return err
+		}
+		if version != 0 && before.Version != version {
+			return fmt.Errorf("%w: version %d was asked for, the stored version is %d", crm.ErrConflict, version, before.Version)
+		}
+		if st.deleting == nil {
+			st.deleting = map[crm.Ref]bool{}
+		}
+		st.deleting[ref] = true
+		defer delete(st.deleting, ref)
 	}
-	st.deleting[id] = true
-	defer delete(st.deleting, id)
+	c.gone[ref] = true
 
 	// Before is the stored record, as Event documents for every operation
 	// but create; Target is the same record, refreshed after the delete
 	// behaviours have run.
-	stored := before.Clone()
-	ev := &Event{Op: OpDelete, Entity: e, Target: &before, Before: &stored, Depth: depth}
-	if err := s.runHooks(ctx, st, PreOperation, ev); err != nil {
-		return err
-	}
-	for _, rel := range s.reg.ReferencedBy(e.Name) {
-		if err := s.applyDeleteBehavior(ctx, st, depth, rel, id); err != nil {
+	var ev *Event
+	if !c.dryRun {
+		stored := before.Clone()
+		ev = &Event{Op: OpDelete, Entity: e, Target: &before, Before: &stored, Depth: c.depth}
+		if err := s.runHooks(ctx, st, PreOperation, ev); err != nil {
 			return err
 		}
+	}
+	for _, rel := range s.reg.ReferencedBy(e.Name) {
+		if err := c.applyDeleteBehavior(ctx, rel, ref); err != nil {
+			return err
+		}
+	}
+	if c.dryRun {
+		return nil
 	}
 	current, err := st.tx.Lock(ctx, e, id) // link removal may have updated it
 	if err != nil {
@@ -547,45 +604,57 @@ func (s *Store) deleteRecord(ctx context.Context, st *txState, depth int, e *crm
 	if err := st.tx.Delete(ctx, e, id, current.Version); err != nil {
 		return err
 	}
-	delete(st.shared, id)
+	delete(st.shared, ref)
 	ev.Target = &current
 	return s.after(ctx, st, ev)
 }
 
-func (s *Store) applyDeleteBehavior(ctx context.Context, st *txState, depth int, rel crm.Relationship, id crm.ID) error {
+// applyDeleteBehavior applies rel's delete behaviour to the records that
+// refer to ref through it.
+func (c *cascade) applyDeleteBehavior(ctx context.Context, rel crm.Relationship, ref crm.Ref) error {
+	s, st := c.store, c.st
+	if c.dryRun && rel.OnDelete == crm.DeleteRemoveLink {
+		return nil
+	}
 	from, err := s.entity(rel.From)
 	if err != nil {
 		return err
 	}
-	plan, err := s.reg.PlanQuery(crm.Query{Entity: rel.From, Where: crm.Eq(rel.Field, id)}, st.now)
+	// The lookup may point at several entities: match the entity too,
+	// as IDs are unique per entity only.
+	plan, err := s.reg.PlanQuery(crm.Query{Entity: rel.From, Where: crm.Eq(rel.Field, ref)}, st.now)
 	if err != nil {
 		return err
 	}
-	var children []crm.Record
+	var children []crm.ID
 	for rec, err := range st.tx.Select(ctx, plan) {
 		if err != nil {
 			return err
 		}
-		if !st.deleting[rec.ID] {
-			children = append(children, rec)
-		}
+		children = append(children, rec.ID)
 	}
-	for _, child := range children {
+	for _, id := range children {
+		child := crm.Ref{Entity: rel.From, ID: id}
+		if st.deleting[child] || c.gone[child] {
+			continue // being deleted further up, or already by another path
+		}
 		switch rel.OnDelete {
 		case crm.DeleteRestrict:
-			return fmt.Errorf("%w: %s %s refers to it through %s", crm.ErrRestricted, rel.From, child.ID, rel.Field)
+			return fmt.Errorf("%w: %s %s refers to it through %s", crm.ErrRestricted, rel.From, id, rel.Field)
 		case crm.DeleteCascade:
-			if err := s.deleteRecord(ctx, st, depth, from, child.ID, 0); err != nil {
-				return fmt.Errorf("cascade to %s %s: %w", rel.From, child.ID, err)
+			if err := c.delete(ctx, from, id, 0); err != nil {
+				return fmt.Errorf("cascade to %s %s: %w", rel.From, id, err)
 			}
 		case crm.DeleteRemoveLink:
-			_, err := s.change(ctx, st, depth, OpUpdate, rel.From, child.ID, 0, "",
+			_, err := s.change(ctx, st, c.depth, OpUpdate, rel.From, id, 0, "",
 				func(_ *crm.Entity, _, target *crm.Record) error {
-					delete(target.Fields, rel.Field)
+					if r, _ := target.Fields[rel.Field].(crm.Ref); r == ref {
+						delete(target.Fields, rel.Field)
+					}
 					return nil
 				})
 			if err != nil {
-				return fmt.Errorf("remove link from %s %s: %w", rel.From, child.ID, err)
+				return fmt.Errorf("remove link from %s %s: %w", rel.From, id, err)
 			}
 		}
 	}

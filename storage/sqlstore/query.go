@@ -109,6 +109,14 @@ func (b *builder) condition(tb *table, a string, cond crm.Condition) string {
 			return a + "." + quote(c.extra) + " = " + b.arg(string(m.Currency)) +
 				" AND " + b.compare(c, ref, cond.Op, m.Amount)
 		}
+		if r, ok := cond.Values[0].(crm.Ref); ok && c.extra != "" {
+			// A lookup to several entities: IDs are unique per entity.
+			same := a + "." + quote(c.extra) + " = " + b.arg(r.Entity) + " AND " + b.compare(c, ref, crm.OpEq, r.ID)
+			if cond.Op == crm.OpEq {
+				return same
+			}
+			return ref + " IS NOT NULL AND NOT (" + same + ")"
+		}
 		return b.compare(c, ref, cond.Op, cond.Values[0])
 	case crm.OpIn, crm.OpNotIn:
 		lhs := b.keyExpr(c, ref)
