@@ -19,14 +19,15 @@ const (
 	TypeText FieldType = iota + 1
 	// TypeInteger is a whole number (int64), by default in the 32-bit range.
 	TypeInteger
-	// TypeDecimal is an exact decimal.Decimal with Precision decimal places.
+	// TypeDecimal is an exact decimal.Decimal with Precision decimal places
+	// (see DecimalDigits for what is refused before any rounding).
 	TypeDecimal
 	// TypeMoney is a Money: an exact amount with its currency.
 	TypeMoney
 	// TypeBool is a bool.
 	TypeBool
-	// TypeTime is a time.Time, kept in UTC to the microsecond; DateOnly
-	// fields keep the date alone.
+	// TypeTime is a time.Time, kept in UTC to the microsecond, from
+	// EarliestTime to LatestTime; DateOnly fields keep the date alone.
 	TypeTime
 	// TypeChoice is one int32 value of the field's Options (an option set).
 	TypeChoice
@@ -98,8 +99,10 @@ type Field struct {
 	Required bool
 	// Immutable fields can be set on create only.
 	Immutable bool
-	// MaxLength is the longest text in characters; 0 means
-	// DefaultTextLength.
+	// MaxLength is the longest text in characters, counted as Dynamics
+	// counts them: in UTF-16 code units, so that a character outside the
+	// Basic Multilingual Plane (most emoji) counts two and text that fits
+	// here fits there. 0 means DefaultTextLength.
 	MaxLength int
 	// Precision is the number of decimal places of a decimal field (0..10);
 	// money fields take theirs from the currency.
@@ -130,7 +133,8 @@ type Field struct {
 	System bool
 }
 
-// MaxLen returns the field's effective maximum text length.
+// MaxLen returns the field's effective maximum text length, in UTF-16 code
+// units (see MaxLength).
 func (f *Field) MaxLen() int {
 	if f.MaxLength == 0 {
 		return DefaultTextLength
