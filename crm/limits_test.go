@@ -223,3 +223,30 @@ func TestPlanRefusesForgedCursorValues(t *testing.T) {
 		}
 	})
 }
+
+func TestRegistryRefusesBoundsNoStoreHolds(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		field  crm.Field
+		reason string
+	}{
+		{"a decimal maximum beyond 38 digits", crm.Field{Name: "x", Type: crm.TypeDecimal, Precision: 10, Max: decPtr("1e28")}, "max 10000000000000000000000000000 is beyond the 38 digits a decimal field holds at 10 places"},
+		{"a decimal minimum beyond 38 digits", crm.Field{Name: "x", Type: crm.TypeDecimal, Min: decPtr("-1e38")}, "min -100000000000000000000000000000000000000 is beyond the 38 digits"},
+		{"a money maximum beyond the range of money", crm.Field{Name: "x", Type: crm.TypeMoney, Max: decPtr("922337203685478")}, "outside -922337203685477..922337203685477"},
+		{"a bound with a huge exponent, before any arithmetic", crm.Field{Name: "x", Type: crm.TypeInteger, Min: decPtr("1e3000000"), Max: decPtr("1e3000001")}, "min is out of range"},
+		{"a bound finer than 10^-40", crm.Field{Name: "x", Type: crm.TypeDecimal, Min: decPtr("1e-3000000")}, "min is out of range"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := crm.NewRegistry().Register(&crm.Entity{Name: "thing", Fields: []crm.Field{tt.field}})
+			require.Error(t, err)
+			require.Contains(t, err.Error(), tt.reason)
+		})
+	}
+	t.Run("the widest bounds every store keeps are taken", func(t *testing.T) {
+		require.NoError(t, crm.NewRegistry().Register(&crm.Entity{Name: "thing", Fields: []crm.Field{
+			{Name: "d", Type: crm.TypeDecimal, Precision: 10, Min: decPtr("-9999999999999999999999999999.9999999999"), Max: decPtr("9999999999999999999999999999.9999999999")},
+			{Name: "p", Type: crm.TypeDecimal, Max: decPtr("999999999999999999999999999999999999")},
+			{Name: "m", Type: crm.TypeMoney, Min: decPtr("-922337203685477"), Max: decPtr("922337203685477")},
+		}}))
+	})
+}
