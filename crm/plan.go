@@ -162,7 +162,11 @@ func (c *planner) key(f *Field, v any) (any, string) {
 	case TypeDecimal:
 		// A bound may have more places than the field keeps: "< 1.005".
 		if d, ok := v.(decimal.Decimal); ok {
-			return decimalBound(d)
+			d, reason := decimalBound(d)
+			if reason != "" {
+				return nil, reason
+			}
+			return d, ""
 		}
 	case TypeMoney:
 		// Money keeps its currency: a money condition only matches
@@ -175,7 +179,7 @@ func (c *planner) key(f *Field, v any) (any, string) {
 			if reason != "" {
 				return nil, reason
 			}
-			return Money{Amount: amount.(decimal.Decimal), Currency: m.Currency}, ""
+			return Money{Amount: amount, Currency: m.Currency}, ""
 		}
 	case TypeTime:
 		// A time bound is checked as a stored value is: no record holds
@@ -196,13 +200,13 @@ func (c *planner) key(f *Field, v any) (any, string) {
 // DecimalDigits): beyond ±10^DecimalDigits it is moved to that bound,
 // which lies beyond every stored value as the original does, so every
 // store gives the same answer cheaply.
-func decimalBound(d decimal.Decimal) (any, string) {
+func decimalBound(d decimal.Decimal) (decimal.Decimal, string) {
 	d, r := decimalReach(d)
-	switch {
-	case r == tooLarge:
+	switch r {
+	case tooLarge:
 		return decimal.New(int64(d.Sign()), DecimalDigits), ""
-	case r == tooFine:
-		return nil, outOfReach
+	case tooFine:
+		return d, outOfReach
 	}
 	return d, ""
 }

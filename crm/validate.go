@@ -63,7 +63,7 @@ const (
 
 // outOfReach is the reason given for a decimal beyond DecimalDigits. It
 // never prints the value: formatting 1e3000000 is the slow part.
-const outOfReach = "is out of range: decimals are kept below 10^40 in magnitude and to 40 places"
+var outOfReach = fmt.Sprintf("is out of range: decimals are kept below 10^%d in magnitude and to %[1]d places", DecimalDigits)
 
 // decimalReach places d against DecimalDigits in time bounded by d's
 // coefficient, whatever its exponent. When d is in reach it returns it
@@ -286,7 +286,7 @@ func (f *Field) Coerce(v any) (any, string) {
 		if !ok {
 			return wrong()
 		}
-		if d.Exponent() == -f.Precision && d.NumDigits() <= 17 {
+		if d.Exponent() == -f.Precision {
 			return v, "" // canonical already: the common case, free
 		}
 		d, r := decimalReach(d)
@@ -306,7 +306,7 @@ func (f *Field) Coerce(v any) (any, string) {
 			return nil, fmt.Sprintf("currency %q is not known", m.Currency)
 		}
 		p := m.Currency.Precision()
-		if m.Amount.Exponent() == -p && m.Amount.NumDigits() <= 17 {
+		if m.Amount.Exponent() == -p {
 			return v, ""
 		}
 		amount, r := decimalReach(m.Amount)
