@@ -8,6 +8,14 @@
 //     ranges, options, lookups with their delete behaviour, lifecycle);
 //     a Registry holds them. Validation (CheckCreate, CheckUpdate) is
 //     driven by it and reports every bad field in one *ValidationError.
+//   - Value limits, the same on every store and checked wherever a value
+//     enters (writes, condition values, cursors): times from EarliestTime
+//     (1753-01-01) to LatestTime (the last microsecond of 9999), kept in
+//     UTC to TimePrecision; decimals below 10^DecimalDigits in magnitude
+//     and to DecimalDigits places, refused by exponent and length before
+//     any arithmetic (a condition bound beyond 10^DecimalDigits is moved
+//     to it, which changes no answer); text lengths (MaxLength) counted in
+//     UTF-16 code units, as Dynamics counts them, so an emoji counts two.
 //   - Lifecycles: Lifecycle tables of states, status reasons and events,
 //     run with looplab/fsm; a refused event is a *TransitionError.
 //   - Money: Money and Currency on shopspring/decimal, with one rounding

@@ -19,14 +19,15 @@ const (
 	TypeText FieldType = iota + 1
 	// TypeInteger is a whole number (int64), by default in the 32-bit range.
 	TypeInteger
-	// TypeDecimal is an exact decimal.Decimal with Precision decimal places.
+	// TypeDecimal is an exact decimal.Decimal with Precision decimal places
+	// (see DecimalDigits for what is refused before any rounding).
 	TypeDecimal
 	// TypeMoney is a Money: an exact amount with its currency.
 	TypeMoney
 	// TypeBool is a bool.
 	TypeBool
-	// TypeTime is a time.Time, kept in UTC to the microsecond; DateOnly
-	// fields keep the date alone.
+	// TypeTime is a time.Time, kept in UTC to the microsecond, from
+	// EarliestTime to LatestTime; DateOnly fields keep the date alone.
 	TypeTime
 	// TypeChoice is one int32 value of the field's Options (an option set).
 	TypeChoice
@@ -86,6 +87,9 @@ const (
 	MaxTextLength     = 1_048_576
 	DefaultPrecision  = 2
 	MaxDecimalPlaces  = 10
+	// MaxDecimalDigits is the most digits a decimal field holds, places
+	// included (SQL Server's decimal(38), under Dynamics).
+	MaxDecimalDigits = 38
 )
 
 // Field describes one field of an entity.
@@ -98,15 +102,21 @@ type Field struct {
 	Required bool
 	// Immutable fields can be set on create only.
 	Immutable bool
-	// MaxLength is the longest text in characters; 0 means
-	// DefaultTextLength.
+	// MaxLength is the longest text in characters, counted as Dynamics
+	// counts them: in UTF-16 code units, so that a character outside the
+	// Basic Multilingual Plane (most emoji) counts two and text that fits
+	// here fits there. 0 means DefaultTextLength.
 	MaxLength int
 	// Precision is the number of decimal places of a decimal field (0..10);
 	// money fields take theirs from the currency.
 	Precision int32
 	// Min and Max bound integer and decimal values. Nil means Dynamics'
 	// defaults: the int32 range for integers, ±100,000,000,000 for decimals
-	// and ±922,337,203,685,477 for money.
+	// and ±922,337,203,685,477 for money. A money bound cannot go beyond
+	// that default, and a decimal field holds at most MaxDecimalDigits
+	// digits, its Precision places included, so a decimal bound must stay
+	// below 10^(MaxDecimalDigits-Precision): every store keeps any value
+	// the bounds allow.
 	Min, Max *decimal.Decimal
 	// Options are the values of a choice field.
 	Options []Option
@@ -130,7 +140,8 @@ type Field struct {
 	System bool
 }
 
-// MaxLen returns the field's effective maximum text length.
+// MaxLen returns the field's effective maximum text length, in UTF-16 code
+// units (see MaxLength).
 func (f *Field) MaxLen() int {
 	if f.MaxLength == 0 {
 		return DefaultTextLength
@@ -431,8 +442,38 @@ func (f *Field) check() error {
 	if f.Compute != nil && (f.Required || f.Type == TypeLookup) {
 		return fmt.Errorf("a computed field cannot be required or a lookup")
 	}
+	for _, b := range []struct {
+		name  string
+		bound *decimal.Decimal
+	}{{"min", f.Min}, {"max", f.Max}} {
+		if b.bound != nil {
+			if err := f.checkBound(*b.bound); err != nil {
+				return fmt.Errorf("%s %w", b.name, err)
+			}
+		}
+	}
 	if f.Min != nil && f.Max != nil && f.Min.GreaterThan(*f.Max) {
 		return fmt.Errorf("min %s above max %s", f.Min, f.Max)
+	}
+	return nil
+}
+
+// checkBound checks a Min or Max against what the field's type holds,
+// before any arithmetic on it.
+func (f *Field) checkBound(b decimal.Decimal) error {
+	b, r := decimalReach(b)
+	if r != inReach {
+		return fmt.Errorf("%s", outOfReach)
+	}
+	switch f.Type {
+	case TypeDecimal:
+		if b.Sign() != 0 && numDigits(b)+int64(b.Exponent())+int64(f.Precision) > MaxDecimalDigits {
+			return fmt.Errorf("%s is beyond the %d digits a decimal field holds at %d places", b, MaxDecimalDigits, f.Precision)
+		}
+	case TypeMoney:
+		if b.LessThan(minMoney) || b.GreaterThan(maxMoney) {
+			return fmt.Errorf("%s is outside %s..%s, the range of money", b, minMoney, maxMoney)
+		}
 	}
 	return nil
 }

@@ -173,6 +173,10 @@ func (c *planner) key(f *Field, v any) (any, string) {
 	case TypeDecimal:
 		// A bound may have more places than the field keeps: "< 1.005".
 		if d, ok := v.(decimal.Decimal); ok {
+			d, reason := decimalBound(d)
+			if reason != "" {
+				return nil, reason
+			}
 			return d, ""
 		}
 	case TypeMoney:
@@ -182,10 +186,40 @@ func (c *planner) key(f *Field, v any) (any, string) {
 			if !m.Currency.Valid() {
 				return nil, fmt.Sprintf("currency %q is not known", m.Currency)
 			}
-			return m, ""
+			amount, reason := decimalBound(m.Amount)
+			if reason != "" {
+				return nil, reason
+			}
+			return Money{Amount: amount, Currency: m.Currency}, ""
 		}
+	case TypeTime:
+		// A time bound is checked as a stored value is: no record holds
+		// a time outside EarliestTime..LatestTime.
+		k, reason := f.Coerce(v)
+		if reason == "" {
+			reason = f.checkRange(k)
+		}
+		if reason != "" {
+			return nil, reason
+		}
+		return k, ""
 	}
 	return f.Coerce(v)
+}
+
+// decimalBound is the sort key of a decimal condition value (see
+// DecimalDigits): beyond ±10^DecimalDigits it is moved to that bound,
+// which lies beyond every stored value as the original does, so every
+// store gives the same answer cheaply.
+func decimalBound(d decimal.Decimal) (decimal.Decimal, string) {
+	d, r := decimalReach(d)
+	switch r {
+	case tooLarge:
+		return decimal.New(int64(d.Sign()), DecimalDigits), ""
+	case tooFine:
+		return d, outOfReach
+	}
+	return d, ""
 }
 
 func (c *planner) condition(e *Entity, cond Condition, path string) Filter {
@@ -318,6 +352,10 @@ func (c *planner) condition(e *Entity, cond Condition, path string) Filter {
 	if reason != "" {
 		return bad("%s", reason)
 	}
+	// A range computed from "now" may reach past the times a field holds
+	// (last-x-days from early 1753): cut it there, which changes no answer
+	// and keeps every bound one that every store can encode.
+	lo, hi = clampTime(lo), clampTime(hi)
 	var parts []Filter
 	if !lo.IsZero() {
 		parts = append(parts, lower(OpGe, lo))
@@ -340,18 +378,25 @@ func (c *planner) dateRange(f *Field, cond Condition) (lo, hi time.Time, reason 
 	today := day(c.now)
 	month := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC)
 	year := time.Date(today.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
-	oneTime := func() (time.Time, bool) {
-		if len(cond.Values) != 1 {
-			return time.Time{}, false
+	oneTime := func() (time.Time, string) {
+		t, ok := time.Time{}, len(cond.Values) == 1
+		if ok {
+			t, ok = cond.Values[0].(time.Time)
 		}
-		t, ok := cond.Values[0].(time.Time)
+		if !ok {
+			return t, "wants one time.Time value"
+		}
+		v := NormalizeTime(t) // the instant, as a time field stores it
 		if f.DateOnly {
 			// The calendar date the value shows, as Coerce stores it:
 			// otherwise "on" a local date would miss the records saved
 			// with that same value.
-			return day(t), ok
+			v = day(t)
 		}
-		return day(t.UTC()), ok
+		if reason := f.checkRange(v); reason != "" {
+			return t, "value " + reason
+		}
+		return day(v), ""
 	}
 	count := func() (int, bool) {
 		if len(cond.Values) != 1 {
@@ -363,9 +408,9 @@ func (c *planner) dateRange(f *Field, cond Condition) (lo, hi time.Time, reason 
 	noValues := len(cond.Values) == 0
 	switch cond.Op {
 	case OpOn, OpOnOrBefore, OpOnOrAfter:
-		d, ok := oneTime()
-		if !ok {
-			return lo, hi, "wants one time.Time value"
+		d, reason := oneTime()
+		if reason != "" {
+			return lo, hi, reason
 		}
 		switch cond.Op {
 		case OpOn:
@@ -414,6 +459,21 @@ func (c *planner) dateRange(f *Field, cond Condition) (lo, hi time.Time, reason 
 		return lo, NormalizeTime(c.now.AddDate(0, 0, -n)), ""
 	}
 	return lo, hi, "is not a known operator"
+}
+
+// clampTime moves a range bound into EarliestTime..LatestTime+TimePrecision
+// (the first instant after the range); the zero time, an open bound,
+// stays zero.
+func clampTime(t time.Time) time.Time {
+	switch {
+	case t.IsZero():
+		return t
+	case t.Before(EarliestTime):
+		return EarliestTime
+	case t.After(LatestTime):
+		return LatestTime.Add(TimePrecision)
+	}
+	return t
 }
 
 // EscapeLike escapes the LIKE wildcards in s so it matches literally.
@@ -525,11 +585,27 @@ func decodeKey(f *Field, s string) (any, error) {
 		n, err := strconv.ParseInt(s, 10, 32)
 		return int32(n), err
 	case TypeDecimal, TypeMoney:
-		return decimal.NewFromString(s)
+		// A key comes from a stored value: one out of reach is forged,
+		// and refused before any arithmetic on it.
+		d, err := decimal.NewFromString(s)
+		if err != nil {
+			return nil, err
+		}
+		if d, r := decimalReach(d); r == inReach {
+			return d, nil
+		}
+		return nil, fmt.Errorf("decimal key %s", outOfReach)
 	case TypeBool:
 		return strconv.ParseBool(s)
 	case TypeTime:
-		return time.Parse(time.RFC3339Nano, s)
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return nil, err
+		}
+		if t = NormalizeTime(t); f.checkRange(t) != "" {
+			return nil, fmt.Errorf("time key %q is out of range", s)
+		}
+		return t, nil
 	case TypeLookup, TypeID:
 		return ParseID(s)
 	}

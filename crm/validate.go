@@ -2,6 +2,7 @@ package crm
 
 import (
 	"fmt"
+	"math/big"
 	"reflect"
 	"slices"
 	"strings"
@@ -19,9 +20,101 @@ var (
 	minDecimal = maxDecimal.Neg()
 	maxMoney   = decimal.NewFromInt(922_337_203_685_477)
 	minMoney   = maxMoney.Neg()
-	// EarliestTime is the earliest time a time field accepts.
-	EarliestTime = time.Date(1753, 1, 1, 0, 0, 0, 0, time.UTC)
 )
+
+// The range of time values, Dynamics' own (SQL Server's datetime). A time
+// outside it is refused with a *ValidationError wherever it enters: a
+// field value on create or update (checked on the value as it is stored,
+// in UTC truncated to TimePrecision), a condition value, a keyset cursor.
+// A relative date operator (last-x-days, next-x-days, ...) whose computed
+// range would leave it is cut to it, which changes no answer: no stored
+// value lies outside.
+var (
+	// EarliestTime is the earliest time a time field accepts:
+	// 1753-01-01T00:00:00Z.
+	EarliestTime = time.Date(1753, 1, 1, 0, 0, 0, 0, time.UTC)
+	// LatestTime is the latest time a time field accepts: the last
+	// microsecond of 9999-12-31 UTC.
+	LatestTime = time.Date(9999, 12, 31, 23, 59, 59, 999_999_000, time.UTC)
+)
+
+// DecimalDigits bounds every decimal crmkit takes, in a field value (decimal
+// or money), a condition value or a keyset cursor: its magnitude is below
+// 10^DecimalDigits and it has no nonzero digit finer than
+// 10^-DecimalDigits. No field holds anything near that (money stops at
+// 922,337,203,685,477 with 4 places, decimal fields at 10 places), so a
+// value beyond is a mistake or an attack: a field value or cursor key
+// beyond it is refused as out of range, looking only at the decimal's
+// exponent and length, before any rounding or formatting, so that 1e3000000
+// costs no more than 1e3. A condition bound whose magnitude is beyond it is
+// beyond every stored value and is moved to ±10^DecimalDigits, which gives
+// the same answer ("amount < 1e50" matches every amount); a bound with a
+// digit finer than 10^-DecimalDigits is refused.
+const DecimalDigits = 40
+
+// reach is where a decimal lies against DecimalDigits.
+type reach int
+
+const (
+	inReach reach = iota
+	tooLarge
+	tooFine
+)
+
+// outOfReach is the reason given for a decimal beyond DecimalDigits. It
+// never prints the value: formatting 1e3000000 is the slow part.
+var outOfReach = fmt.Sprintf("is out of range: decimals are kept below 10^%d in magnitude and to %[1]d places", DecimalDigits)
+
+// decimalReach places d against DecimalDigits in time bounded by d's
+// coefficient, whatever its exponent. When d is in reach it returns it
+// with at most DecimalDigits places (trailing zeros dropped) and zero as
+// decimal.Zero, so that later rounding and formatting are cheap.
+func decimalReach(d decimal.Decimal) (decimal.Decimal, reach) {
+	if d.Sign() == 0 {
+		return decimal.Zero, inReach
+	}
+	exp := int64(d.Exponent())
+	digits := numDigits(d)
+	switch {
+	case digits+exp > DecimalDigits: // |d| >= 10^(digits+exp-1) >= 10^DecimalDigits
+		return d, tooLarge
+	case exp >= -DecimalDigits:
+		return d, inReach
+	}
+	// Places beyond DecimalDigits must all be trailing zeros.
+	k := -DecimalDigits - exp
+	if k >= digits {
+		return d, tooFine
+	}
+	coef := d.Coefficient()
+	if coef.TrailingZeroBits() < uint(k) { // 10^k divides coef only if 2^k does
+		return d, tooFine
+	}
+	q, r := new(big.Int).QuoRem(coef, new(big.Int).Exp(big.NewInt(10), big.NewInt(k), nil), new(big.Int))
+	if r.Sign() != 0 {
+		return d, tooFine
+	}
+	return decimal.NewFromBigInt(q, -DecimalDigits), inReach
+}
+
+// numDigits is the exact number of digits of d's coefficient. The
+// library's NumDigits is exact for large coefficients but estimates small
+// ones with a float logarithm.
+func numDigits(d decimal.Decimal) int64 {
+	n := d.NumDigits()
+	if n > 17 {
+		return int64(n)
+	}
+	c := d.CoefficientInt64()
+	if c < 0 {
+		c = -c
+	}
+	digits := int64(1)
+	for ; c >= 10; c /= 10 {
+		digits++
+	}
+	return digits
+}
 
 // CheckCreate validates the fields of a new record and returns them in
 // canonical form. Every bad field is reported in one *ValidationError.
@@ -196,6 +289,10 @@ func (f *Field) Coerce(v any) (any, string) {
 		if d.Exponent() == -f.Precision {
 			return v, "" // canonical already: the common case, free
 		}
+		d, r := decimalReach(d)
+		if r != inReach {
+			return nil, outOfReach
+		}
 		if places := decimalPlaces(d); places > f.Precision {
 			return nil, fmt.Sprintf("has %d decimal places, more than the %d allowed", places, f.Precision)
 		}
@@ -212,10 +309,14 @@ func (f *Field) Coerce(v any) (any, string) {
 		if m.Amount.Exponent() == -p {
 			return v, ""
 		}
-		if places := decimalPlaces(m.Amount); places > p {
+		amount, r := decimalReach(m.Amount)
+		if r != inReach {
+			return nil, outOfReach
+		}
+		if places := decimalPlaces(amount); places > p {
 			return nil, fmt.Sprintf("has %d decimal places, more than %s's %d", places, m.Currency, p)
 		}
-		return Money{Amount: m.Amount.Round(p), Currency: m.Currency}, ""
+		return Money{Amount: amount.Round(p), Currency: m.Currency}, ""
 	case TypeBool:
 		if _, ok := v.(bool); !ok {
 			return wrong()
@@ -267,8 +368,11 @@ func (f *Field) Coerce(v any) (any, string) {
 func (f *Field) checkRange(v any) string {
 	switch f.Type {
 	case TypeText:
-		if n := utf8.RuneCountInString(v.(string)); n > f.MaxLen() {
-			return fmt.Sprintf("is %d characters, longer than the maximum %d", n, f.MaxLen())
+		// UTF-16 never takes more units than UTF-8 takes bytes.
+		if s := v.(string); len(s) > f.MaxLen() {
+			if n := textLen(s); n > f.MaxLen() {
+				return fmt.Sprintf("is %d characters, longer than the maximum %d", n, f.MaxLen())
+			}
 		}
 	case TypeInteger:
 		n := v.(int64)
@@ -289,8 +393,11 @@ func (f *Field) checkRange(v any) string {
 			return fmt.Sprintf("value %d is not one of its options", v.(int32))
 		}
 	case TypeTime:
-		if v.(time.Time).Before(EarliestTime) {
+		switch t := v.(time.Time); {
+		case t.Before(EarliestTime):
 			return "is before 1753-01-01, the earliest time allowed"
+		case t.After(LatestTime):
+			return "is after 9999-12-31, the latest time allowed"
 		}
 	case TypeLookup:
 		r := v.(Ref)
@@ -302,6 +409,23 @@ func (f *Field) checkRange(v any) string {
 		}
 	}
 	return ""
+}
+
+// textLen is the length of valid UTF-8 s as text fields count it
+// (MaxLength): in UTF-16 code units.
+func textLen(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		// Every character is one unit but those of four UTF-8 bytes,
+		// which are two: count lead bytes, and 4-byte leads twice.
+		switch c := s[i]; {
+		case c < 0x80 || c >= 0xC0 && c < 0xF0:
+			n++
+		case c >= 0xF0:
+			n += 2
+		}
+	}
+	return n
 }
 
 // scaledBounds holds the default decimal and money bounds at every

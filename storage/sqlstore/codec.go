@@ -190,7 +190,11 @@ func (d *Driver) encodeAppend(args []any, c *column, v any) ([]any, error) {
 		if !ok {
 			return bad()
 		}
-		out[0] = d.encodeTime(t)
+		enc, err := d.encodeTime(c, t)
+		if err != nil {
+			return nil, err
+		}
+		out[0] = enc
 	case crm.TypeDecimal:
 		x, ok := v.(decimal.Decimal)
 		if !ok {
@@ -241,10 +245,16 @@ func (d *Driver) appendColumn(args []any, c *column, rec *crm.Record) ([]any, er
 		return append(args, d.encodeID(rec.ID)), nil
 	case crm.FieldVersion:
 		return append(args, rec.Version), nil
-	case crm.FieldCreatedOn:
-		return append(args, d.encodeTime(rec.CreatedOn)), nil
-	case crm.FieldModifiedOn:
-		return append(args, d.encodeTime(rec.ModifiedOn)), nil
+	case crm.FieldCreatedOn, crm.FieldModifiedOn:
+		t := rec.CreatedOn
+		if c.f.Name == crm.FieldModifiedOn {
+			t = rec.ModifiedOn
+		}
+		enc, err := d.encodeTime(c, t)
+		if err != nil {
+			return nil, err
+		}
+		return append(args, enc), nil
 	case crm.FieldCreatedBy:
 		if c.extra == "" {
 			return append(args, d.encodeID(rec.CreatedBy)), nil
@@ -261,15 +271,37 @@ func (d *Driver) appendColumn(args []any, c *column, rec *crm.Record) ([]any, er
 	return d.encodeAppend(args, c, rec.Value(c.f.Name))
 }
 
-func (d *Driver) encodeTime(t time.Time) any {
+// The times encodeTime takes: crm's range widened to whole years, so that
+// the first instant after crm.LatestTime, which ends a range, and a zero
+// clock's timestamps still encode. Both databases hold these exactly; far
+// beyond them SQLite's microseconds would wrap and PostgreSQL would refuse.
+var (
+	minEncodedTime = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxEncodedTime = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// encodeTime turns a time into its column value. The kernel refuses times
+// outside crm.EarliestTime..crm.LatestTime before they get here; this
+// check only makes sure that a time it missed fails instead of wrapping.
+func (d *Driver) encodeTime(c *column, t time.Time) (any, error) {
+	if t.Before(minEncodedTime) || t.After(maxEncodedTime) {
+		return nil, fmt.Errorf("%s: time %s is outside what the store keeps", c.f.Name, t.UTC().Format(time.RFC3339Nano))
+	}
 	t = crm.NormalizeTime(t)
 	if d.dialect == Postgres {
-		return t
+		return t, nil
 	}
-	return t.UnixMicro()
+	return t.UnixMicro(), nil
 }
 
+// encodeDecimal turns a decimal into its column value. The kernel keeps
+// decimals within crm.DecimalDigits before they get here; the exponent
+// check only makes sure that one it missed fails at once instead of
+// costing seconds in a rescale or a string of millions of digits.
 func (d *Driver) encodeDecimal(c *column, x decimal.Decimal) (any, error) {
+	if e := x.Exponent(); e > crm.DecimalDigits || e < -crm.DecimalDigits {
+		return nil, fmt.Errorf("%s: decimal with exponent %d is outside what the store keeps", c.f.Name, e)
+	}
 	if d.dialect == Postgres {
 		return x.String(), nil
 	}

@@ -46,9 +46,13 @@
 //     exact; SUM adds the high and low 32 bits of each value separately, so
 //     it cannot overflow and is put together exactly in Go. A decimal field
 //     whose bounds times 10^precision do not fit an int64 is stored as
-//     fixed-width offset digits in TEXT, which also order as numbers.
+//     fixed-width offset digits in TEXT, which also order as numbers; the
+//     registry keeps bounds within crm.MaxDecimalDigits digits, which that
+//     text always holds.
 //   - Times are PostgreSQL timestamp (UTC, microseconds) and SQLite integer
-//     microseconds since 1970 (UTC).
+//     microseconds since 1970 (UTC). The kernel keeps them within
+//     crm.EarliestTime..crm.LatestTime; a time far outside that reaching
+//     the encoder is an error, never a wrapped value.
 //
 // Transactions are database transactions (READ COMMITTED on PostgreSQL,
 // where Tx.Lock is SELECT ... FOR UPDATE). Updates and deletes check the

@@ -46,6 +46,7 @@ type Opener func(t *testing.T, reg *crm.Registry) storage.Driver
 func Run(t *testing.T, open Opener) {
 	t.Run("CRUD", func(t *testing.T) { testCRUD(t, open) })
 	t.Run("Validation", func(t *testing.T) { testValidation(t, open) })
+	t.Run("Limits", func(t *testing.T) { testLimits(t, open) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, open) })
 	t.Run("Lifecycle", func(t *testing.T) { testLifecycle(t, open) })
 	t.Run("Transactions", func(t *testing.T) { testTransactions(t, open) })
