@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -52,7 +53,8 @@ func WithClock(c crm.Clock) Option { return func(s *Store) { s.clock = c } }
 func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.logger = l } }
 
 // WithRetries sets how many times a transaction aborted with ErrRetry is run
-// again (default DefaultRetries; 0 disables retries).
+// again (default DefaultRetries; 0 disables retries). Each retry waits a
+// few milliseconds more than the one before, with jitter.
 func WithRetries(n int) Option { return func(s *Store) { s.retries = n } }
 
 // New returns a Store over driver for the entities in reg.
@@ -141,6 +143,28 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 		if !errors.Is(err, ErrRetry) || attempt >= s.retries || ctx.Err() != nil {
 			return err
 		}
+		if cerr := sleepCtx(ctx, retryDelay(attempt)); cerr != nil {
+			return fmt.Errorf("%w (stopped before retrying: %w)", err, cerr)
+		}
+	}
+}
+
+// retryDelay is the pause before retry attempt+1: a few milliseconds,
+// doubling, with jitter so that transactions that collided do not collide
+// again in step; a server that is restarting gets about a second in all.
+func retryDelay(attempt int) time.Duration {
+	d := 4 * time.Millisecond << min(attempt, 8)
+	return d/2 + rand.N(d/2+1)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
