@@ -13,7 +13,25 @@
 //  4. PostOperation hooks, inside the same transaction;
 //  5. commit, then AfterCommit hooks.
 //
-// An error at any step rolls the whole transaction back.
+// An error at any step rolls the whole transaction back, and so does a
+// panic: one that passes through a write after it has written poisons the
+// transaction even if a caller recovers it, so InTx returns ErrRolledBack
+// instead of committing half an operation. An AfterCommit hook cannot undo
+// the commit: its error or panic is logged and the other hooks still run.
+//
+// A record is known by its entity and ID (a crm.Ref), as in Dynamics,
+// where IDs are unique per table: an account and a contact may share an
+// ID, and every part of the write path (duplicate checks, lookups, delete
+// behaviours, polymorphic lookup conditions) tells them apart.
+//
+// Delete applies each relationship's delete behaviour. When a Restrict
+// relationship can be met, on the record or on one its cascades reach, the
+// cascade is walked once without writing first: a restricted delete fails
+// with crm.ErrRestricted having written nothing, so a transaction may
+// handle it and go on.
+//
+// A unit of work whose context is done when its function returns is rolled
+// back on every store, and InTx returns an error matching the context's.
 //
 // Driver is what a storage adapter implements: storage/memory and
 // storage/sqlstore do, and storage/storagetest checks any adapter against
