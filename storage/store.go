@@ -198,11 +198,16 @@ func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context) error) (
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	now := crm.NormalizeTime(s.clock.Now())
+	if now.Before(crm.EarliestTime) || now.After(crm.LatestTime) {
+		// Every write stamps the time: no store could keep this one.
+		return nil, fmt.Errorf("begin transaction: the clock reads %s, outside %s..%s", now.Format(time.RFC3339), crm.EarliestTime.Format(time.DateOnly), crm.LatestTime.Format(time.DateOnly))
+	}
 	tx, err := s.driver.Begin(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("begin transaction: %w", err)
 	}
-	st = &txState{store: s, tx: tx, now: crm.NormalizeTime(s.clock.Now())}
+	st = &txState{store: s, tx: tx, now: now}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = tx.Rollback()

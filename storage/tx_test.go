@@ -221,3 +221,17 @@ func TestInTx(t *testing.T) {
 		require.Equal(t, int64(1), g.count(t, "account"), "g committed its own transaction")
 	})
 }
+
+func TestClockOutsideTheTimesARecordHolds(t *testing.T) {
+	for _, at := range []time.Time{
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(1752, 12, 31, 23, 59, 59, 0, time.UTC),
+	} {
+		f := newFixture(t)
+		f.clock.Set(at)
+		_, err := f.store.Create(t.Context(), crm.Record{Entity: "account", Fields: crm.Fields{"name": "Stamped"}})
+		require.ErrorContains(t, err, "the clock reads", "at %s", at)
+		f.clock.Set(start)
+		require.Zero(t, f.count(t, "account"))
+	}
+}
