@@ -15,7 +15,11 @@ func (s *Store) Get(ctx context.Context, entity string, id crm.ID) (crm.Record, 
 	if err != nil {
 		return crm.Record{}, fmt.Errorf("get %s %s: %w", entity, id, err)
 	}
-	rec, err := s.reader(ctx).Get(ctx, e, id)
+	r, err := s.reader(ctx)
+	if err != nil {
+		return crm.Record{}, fmt.Errorf("get %s %s: %w", entity, id, err)
+	}
+	rec, err := r.Get(ctx, e, id)
 	if err != nil {
 		return crm.Record{}, fmt.Errorf("get %s %s: %w", entity, id, err)
 	}
@@ -33,6 +37,9 @@ func (s *Store) Lock(ctx context.Context, entity string, id crm.ID) (crm.Record,
 		return s.Get(ctx, entity, id)
 	}
 	e, err := s.entity(entity)
+	if err == nil {
+		err = ctx.Err()
+	}
 	if err != nil {
 		return crm.Record{}, fmt.Errorf("lock %s %s: %w", entity, id, err)
 	}
@@ -64,8 +71,12 @@ func (s *Store) Query(ctx context.Context, q crm.Query) (crm.Page, error) {
 		return crm.Page{}, fmt.Errorf("query %s: %w", q.Entity, err)
 	}
 	p.Limit = limit + 1 // one more tells whether another page follows
+	r, err := s.reader(ctx)
+	if err != nil {
+		return crm.Page{}, fmt.Errorf("query %s: %w", q.Entity, err)
+	}
 	page := crm.Page{Records: make([]crm.Record, 0, min(limit, 64))}
-	for rec, err := range s.reader(ctx).Select(ctx, p) {
+	for rec, err := range r.Select(ctx, p) {
 		if err != nil {
 			return crm.Page{}, fmt.Errorf("query %s: %w", q.Entity, err)
 		}
@@ -91,7 +102,15 @@ func (s *Store) Iterate(ctx context.Context, q crm.Query) iter.Seq2[crm.Record, 
 			yield(crm.Record{}, fmt.Errorf("iterate %s: %w", q.Entity, err))
 			return
 		}
-		for rec, err := range s.reader(ctx).Select(ctx, p) {
+		r, err := s.reader(ctx)
+		if err != nil {
+			yield(crm.Record{}, fmt.Errorf("iterate %s: %w", q.Entity, err))
+			return
+		}
+		for rec, err := range r.Select(ctx, p) {
+			if err == nil {
+				err = ctx.Err() // every store stops when the caller gives up
+			}
 			if err != nil {
 				yield(crm.Record{}, fmt.Errorf("iterate %s: %w", q.Entity, err))
 				return
@@ -109,7 +128,11 @@ func (s *Store) Count(ctx context.Context, q crm.Query) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("count %s: %w", q.Entity, err)
 	}
-	n, err := s.reader(ctx).Count(ctx, p)
+	r, err := s.reader(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("count %s: %w", q.Entity, err)
+	}
+	n, err := r.Count(ctx, p)
 	if err != nil {
 		return 0, fmt.Errorf("count %s: %w", q.Entity, err)
 	}
@@ -123,7 +146,11 @@ func (s *Store) Aggregate(ctx context.Context, a crm.Aggregation) ([]crm.Aggrega
 	if err != nil {
 		return nil, fmt.Errorf("aggregate %s: %w", a.Entity, err)
 	}
-	rows, err := s.reader(ctx).Aggregate(ctx, p)
+	r, err := s.reader(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("aggregate %s: %w", a.Entity, err)
+	}
+	rows, err := r.Aggregate(ctx, p)
 	if err != nil {
 		return nil, fmt.Errorf("aggregate %s: %w", a.Entity, err)
 	}

@@ -260,12 +260,16 @@ func (s *Store) runAfterCommitHook(fn func()) {
 	fn()
 }
 
-// reader returns the transaction running in ctx, or the driver.
-func (s *Store) reader(ctx context.Context) Reader {
-	if st := s.txFrom(ctx); st != nil {
-		return st.tx
+// reader returns the transaction running in ctx, or the driver. A done
+// context fails every read alike, whether the store would notice or not.
+func (s *Store) reader(ctx context.Context) (Reader, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
-	return s.driver
+	if st := s.txFrom(ctx); st != nil {
+		return st.tx, nil
+	}
+	return s.driver, nil
 }
 
 // entity returns the named entity's metadata.

@@ -13,6 +13,9 @@ import (
 // one. Like any nested InTx, an operation that fails after it has written
 // poisons a transaction it joined, so that half of it is never committed.
 func (s *Store) write(ctx context.Context, fn func(ctx context.Context, st *txState, depth int) error) error {
+	if err := ctx.Err(); err != nil {
+		return err // a memory store would not notice; an SQL one would
+	}
 	depth := depthOf(ctx) + 1
 	if depth > MaxDepth {
 		return fmt.Errorf("%w: depth %d is over %d", ErrTooDeep, depth, MaxDepth)

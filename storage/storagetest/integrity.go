@@ -191,3 +191,60 @@ func testIntegrity(t *testing.T, open Opener) {
 		require.Zero(t, e.count(account))
 	})
 }
+
+// testCancelled pins that a done context fails every call alike, whether
+// the store would notice it (SQL) or not (memory).
+func testCancelled(t *testing.T, open Opener) {
+	e := newEnv(t, open)
+	acc := e.create(account, crm.Fields{"name": "Existing"})
+	e.create(account, crm.Fields{"name": "Other"})
+	before := e.dump()
+	ctx, cancel := context.WithCancel(e.ctx)
+	cancel()
+	calls := map[string]func() error{
+		"get":       func() error { _, err := e.store.Get(ctx, account, acc.ID); return err },
+		"lock":      func() error { _, err := e.store.Lock(ctx, account, acc.ID); return err },
+		"query":     func() error { _, err := e.store.Query(ctx, crm.Query{Entity: account}); return err },
+		"count":     func() error { _, err := e.store.Count(ctx, crm.Query{Entity: account}); return err },
+		"aggregate": func() error { _, err := e.store.Aggregate(ctx, crm.Aggregation{Entity: account, Measures: []crm.Measure{{Alias: "n", Func: crm.AggCount}}}); return err },
+		"iterate": func() error {
+			for _, err := range e.store.Iterate(ctx, crm.Query{Entity: account}) {
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		"create": func() error {
+			_, err := e.store.Create(ctx, crm.Record{Entity: account, Fields: crm.Fields{"name": "New"}})
+			return err
+		},
+		"update": func() error {
+			_, err := e.store.Update(ctx, crm.Record{Entity: account, Header: crm.Header{ID: acc.ID}, Fields: crm.Fields{"city": "X"}})
+			return err
+		},
+		"delete": func() error { return e.store.Delete(ctx, acc.Ref(), 0) },
+		"assign": func() error { _, err := e.store.Assign(ctx, acc.Ref(), 0, sales); return err },
+	}
+	for name, call := range calls {
+		require.ErrorIs(t, call(), context.Canceled, name)
+	}
+	require.Equal(t, before, e.dump())
+
+	t.Run("an iteration stops when its context ends", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(e.ctx)
+		defer cancel()
+		n := 0
+		var last error
+		for _, err := range e.store.Iterate(ctx, crm.Query{Entity: account}) {
+			if err != nil {
+				last = err
+				break
+			}
+			n++
+			cancel()
+		}
+		require.Equal(t, 1, n)
+		require.ErrorIs(t, last, context.Canceled)
+	})
+}

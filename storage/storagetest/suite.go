@@ -58,6 +58,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Paging", func(t *testing.T) { testPaging(t, open) })
 	t.Run("Aggregates", func(t *testing.T) { testAggregates(t, open) })
 	t.Run("Integrity", func(t *testing.T) { testIntegrity(t, open) })
+	t.Run("Cancelled", func(t *testing.T) { testCancelled(t, open) })
 	t.Run("Driver", func(t *testing.T) { testDriver(t, open) })
 }
 
