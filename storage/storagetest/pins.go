@@ -286,6 +286,7 @@ func testPins(t *testing.T, open Opener) {
 		e := newEnv(t, open)
 		e.create(account, crm.Fields{"name": "Late night", "lastcontactedon": utc(1969, 12, 31, 23, 0)})
 		e.create(account, crm.Fields{"name": "Dawn", "lastcontactedon": utc(1969, 12, 31, 0, 30)})
+		e.create(account, crm.Fields{"name": "Last microsecond", "lastcontactedon": time.Date(1969, 12, 31, 23, 59, 59, 999_999_000, time.UTC)})
 		e.create(account, crm.Fields{"name": "New year", "lastcontactedon": utc(1970, 1, 1, 0, 0)})
 		e.create(account, crm.Fields{"name": "Earliest", "lastcontactedon": time.Date(1753, 1, 1, 12, 0, 0, 1000, time.UTC)})
 		e.create(account, crm.Fields{"name": "Month end", "lastcontactedon": utc(1969, 11, 30, 23, 59)})
@@ -296,18 +297,18 @@ func testPins(t *testing.T, open Opener) {
 			{crm.ByDay, []crm.AggregateRow{
 				{"d": day(1753, 1, 1), "n": int64(1)},
 				{"d": day(1969, 11, 30), "n": int64(1)},
-				{"d": day(1969, 12, 31), "n": int64(2)},
+				{"d": day(1969, 12, 31), "n": int64(3)},
 				{"d": day(1970, 1, 1), "n": int64(1)},
 			}},
 			{crm.ByMonth, []crm.AggregateRow{
 				{"d": day(1753, 1, 1), "n": int64(1)},
 				{"d": day(1969, 11, 1), "n": int64(1)},
-				{"d": day(1969, 12, 1), "n": int64(2)},
+				{"d": day(1969, 12, 1), "n": int64(3)},
 				{"d": day(1970, 1, 1), "n": int64(1)},
 			}},
 			{crm.ByYear, []crm.AggregateRow{
 				{"d": day(1753, 1, 1), "n": int64(1)},
-				{"d": day(1969, 1, 1), "n": int64(3)},
+				{"d": day(1969, 1, 1), "n": int64(4)},
 				{"d": day(1970, 1, 1), "n": int64(1)},
 			}},
 		} {
