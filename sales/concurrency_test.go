@@ -272,3 +272,52 @@ func exists(t *testing.T, s *storage.Store, entity string, id crm.ID) bool {
 	require.NoError(t, err)
 	return true
 }
+
+func TestLookupRefusedWhileItsTargetIsBeingDeleted(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			ctx := context.Background()
+			store := b.store(t)
+			accounts, contacts := sales.NewAccounts(store), sales.NewContacts(store)
+			doomed, err := accounts.Create(ctx, sales.Account{Name: "Doomed"})
+			require.NoError(t, err)
+			ann, err := contacts.Create(ctx, sales.Contact{LastName: "Ann"})
+			require.NoError(t, err)
+
+			// The deleter deletes the account and holds its transaction
+			// open until the linker has finished or holdOpen has passed.
+			deleting := make(chan struct{})
+			var once sync.Once
+			linked := make(chan error, 1)
+			require.NoError(t, store.Hook(sales.AccountEntity, storage.OpDelete, storage.PostOperation, func(ctx context.Context, ev *storage.Event) error {
+				once.Do(func() { close(deleting) })
+				select {
+				case err := <-linked:
+					linked <- err
+				case <-time.After(holdOpen):
+				}
+				return nil
+			}))
+			go func() {
+				<-deleting
+				_, err := store.Update(ctx, crm.Record{Entity: sales.ContactEntity, Header: crm.Header{ID: ann.ID},
+					Fields: crm.Fields{sales.ContactParentCustomer: doomed.Ref()}})
+				linked <- err
+			}()
+			deleteErr := store.Delete(ctx, doomed.Ref(), 0)
+			var linkErr error
+			select {
+			case linkErr = <-linked:
+			case <-time.After(30 * time.Second):
+				require.Fail(t, "the link never finished")
+			}
+			t.Logf("delete: %v; link: %v", deleteErr, linkErr)
+			require.NoError(t, deleteErr)
+			require.ErrorIs(t, linkErr, crm.ErrValidation, "the link to an account being deleted is refused")
+			require.False(t, exists(t, store, sales.AccountEntity, doomed.ID))
+			c, err := contacts.Get(ctx, ann.ID)
+			require.NoError(t, err)
+			require.True(t, c.ParentCustomer.IsZero(), "Ann points at %s", c.ParentCustomer)
+		})
+	}
+}
