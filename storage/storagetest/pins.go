@@ -3,7 +3,6 @@ package storagetest
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -437,5 +436,5 @@ func corruptRecord(t *testing.T, e *env, rec crm.Record) {
 			return
 		}
 	}
-	require.Fail(t, "no account table holds the record", "%v", errors.New("corrupt"))
+	require.Fail(t, "no account table holds the record")
 }
