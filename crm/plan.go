@@ -99,17 +99,28 @@ func (c *planner) filter(e *Entity, f Filter, path string) Filter {
 	case Condition:
 		return c.condition(e, f, path)
 	case *Condition:
-		return c.condition(e, *f, path)
+		if f != nil {
+			return c.condition(e, *f, path)
+		}
 	case Group:
 		return c.group(e, f, path)
 	case *Group:
-		return c.group(e, *f, path)
+		if f != nil {
+			return c.group(e, *f, path)
+		}
 	case Related:
 		return c.relatedFilter(e, f, path)
 	case *Related:
-		return c.relatedFilter(e, *f, path)
+		if f != nil {
+			return c.relatedFilter(e, *f, path)
+		}
+	default:
+		c.verr.add(path+"where", "has a filter of unknown type %T", f)
+		return nil
 	}
-	c.verr.add(path+"where", "has a filter of unknown type %T", f)
+	// A nil pointer in a non-nil interface: a bug in the caller's code,
+	// not "no filter".
+	c.verr.add(path+"where", "has a nil %T", f)
 	return nil
 }
 

@@ -326,6 +326,8 @@ func (s *Store) Update(ctx context.Context, rec crm.Record) (crm.Record, error) 
 				verr := &crm.ValidationError{Entity: e.Name}
 				if rec.Status != 0 && (rec.Status != before.Status || rec.State != before.State) {
 					verr.Fields = append(verr.Fields, crm.FieldError{Field: crm.FieldStatus, Reason: "changes only through a lifecycle event (SetState)"})
+				} else if rec.State != 0 && rec.State != before.State {
+					verr.Fields = append(verr.Fields, crm.FieldError{Field: crm.FieldState, Reason: "changes only through a lifecycle event (SetState)"})
 				}
 				if !rec.Owner.IsZero() && rec.Owner != before.Owner {
 					verr.Fields = append(verr.Fields, crm.FieldError{Field: crm.FieldOwner, Reason: "changes only through Assign"})

@@ -3,6 +3,7 @@ package memory_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage"
@@ -28,6 +29,13 @@ func TestWriteTransactionsTakeTurns(t *testing.T) {
 		cancel()
 		_, err := d.Begin(canceled)
 		require.ErrorIs(t, err, context.Canceled)
+
+		start := time.Now()
+		short, cancel := context.WithTimeout(ctx, 30*time.Millisecond)
+		defer cancel()
+		_, err = d.Begin(short)
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		require.GreaterOrEqual(t, time.Since(start), 30*time.Millisecond, "it waited for the first writer until its deadline")
 	})
 
 	t.Run("reads do not wait for the writer", func(t *testing.T) {
@@ -38,13 +46,37 @@ func TestWriteTransactionsTakeTurns(t *testing.T) {
 		require.ErrorIs(t, err, crm.ErrNotFound)
 	})
 
-	t.Run("the next writer starts once the first ends", func(t *testing.T) {
+	t.Run("the second writer proceeds only once the first ends", func(t *testing.T) {
+		began := make(chan storage.Tx, 1)
+		go func() {
+			tx, err := d.Begin(ctx)
+			if err != nil {
+				close(began)
+				return
+			}
+			began <- tx
+		}()
+		select {
+		case <-began:
+			require.Fail(t, "the second Begin returned while the first transaction held the writer's lock")
+		case <-time.After(100 * time.Millisecond):
+		}
 		require.NoError(t, first.Rollback())
-		second, err := d.Begin(ctx)
-		require.NoError(t, err)
+		var second storage.Tx
+		select {
+		case tx, ok := <-began:
+			require.True(t, ok, "the second Begin failed")
+			second = tx
+		case <-time.After(10 * time.Second):
+			require.Fail(t, "the second Begin still waits after the first transaction ended")
+		}
 		require.NoError(t, second.Commit())
 		require.Error(t, second.Commit(), "a transaction commits once")
 		require.NoError(t, second.Rollback(), "rollback after commit is harmless")
+
+		third, err := d.Begin(ctx)
+		require.NoError(t, err, "a commit releases the lock too")
+		require.NoError(t, third.Rollback())
 	})
 }
 

@@ -60,6 +60,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Integrity", func(t *testing.T) { testIntegrity(t, open) })
 	t.Run("Cancelled", func(t *testing.T) { testCancelled(t, open) })
 	t.Run("Driver", func(t *testing.T) { testDriver(t, open) })
+	t.Run("Pins", func(t *testing.T) { testPins(t, open) })
+	t.Run("BadInput", func(t *testing.T) { testBadInput(t, open) })
 }
 
 // now is the injected clock's starting time: Sunday 15 March 2026, noon UTC.
@@ -81,12 +83,13 @@ func testID(n int) crm.ID {
 // env is one subtest's world: a fresh driver behind a Store, a manual clock
 // and a context naming no caller.
 type env struct {
-	t     *testing.T
-	ctx   context.Context
-	store *storage.Store
-	clock *crm.ManualClock
-	reg   *crm.Registry
-	log   *logBuffer // what the store logged
+	t      *testing.T
+	ctx    context.Context
+	store  *storage.Store
+	driver storage.Driver // what store sits on
+	clock  *crm.ManualClock
+	reg    *crm.Registry
+	log    *logBuffer // what the store logged
 }
 
 // logBuffer collects a store's log lines, safely across goroutines.
@@ -117,10 +120,16 @@ func newEnv(t *testing.T, open Opener, wrap ...func(storage.Driver) storage.Driv
 	for _, w := range wrap {
 		d = w(d)
 	}
+	return newEnvFor(t, d, reg)
+}
+
+// newEnvFor puts a Store with a manual clock over d, which serves reg.
+func newEnvFor(t *testing.T, d storage.Driver, reg *crm.Registry) *env {
+	t.Helper()
 	clock := crm.NewManualClock(now)
 	logs := &logBuffer{}
 	store := storage.New(d, reg, storage.WithClock(clock), storage.WithLogger(slog.New(slog.NewTextHandler(logs, nil))))
-	return &env{t: t, ctx: context.Background(), store: store, clock: clock, reg: reg, log: logs}
+	return &env{t: t, ctx: context.Background(), store: store, driver: d, clock: clock, reg: reg, log: logs}
 }
 
 // create stores rec and fails the test on error.
