@@ -589,6 +589,12 @@ func encodeKey(k any) string {
 func decodeKey(f *Field, s string) (any, error) {
 	switch f.Type {
 	case TypeText:
+		// A key comes from a stored value: text no field can hold (a
+		// NUL, invalid UTF-8) is forged, and no store could compare it
+		// the same way.
+		if _, reason := f.Coerce(s); reason != "" {
+			return nil, fmt.Errorf("text key %s", reason)
+		}
 		return s, nil
 	case TypeInteger:
 		return strconv.ParseInt(s, 10, 64)
