@@ -3,12 +3,16 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver for OpenPostgres
@@ -256,10 +260,21 @@ func (d *Driver) Begin(ctx context.Context) (storage.Tx, error) {
 
 // mapErr translates database errors into crmkit's kinds: a unique
 // violation is crm.ErrDuplicate; a serialization failure, a deadlock or a
-// busy SQLite database is storage.ErrRetry.
+// busy SQLite database is storage.ErrRetry; a lost connection is
+// storage.ErrUnavailable, and storage.ErrRetry too, because the database
+// rolls back the transaction of a connection it loses (see mapCommitErr
+// for COMMIT itself). Inside a caller's transaction (WithTx) a lost
+// connection has taken the caller's transaction with it, which crmkit
+// cannot run again: there it is ErrUnavailable only.
 func (d *Driver) mapErr(op string, err error) error {
 	if err == nil {
 		return nil
+	}
+	if connLost(err) {
+		if d.callerTx != nil {
+			return fmt.Errorf("%s: %w: %w", op, storage.ErrUnavailable, err)
+		}
+		return fmt.Errorf("%s: %w: %w: %w", op, storage.ErrUnavailable, storage.ErrRetry, err)
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
@@ -280,6 +295,45 @@ func (d *Driver) mapErr(op string, err error) error {
 		}
 	}
 	return fmt.Errorf("%s: %w", op, err)
+}
+
+// mapCommitErr maps the error of a COMMIT. A connection lost before the
+// COMMIT went out leaves a transaction the database rolled back
+// (storage.ErrRetry); lost after, the outcome is unknown
+// (storage.ErrCommitUnknown, never ErrRetry).
+func (d *Driver) mapCommitErr(err error) error {
+	if err == nil || !connLost(err) {
+		return d.mapErr("commit", err)
+	}
+	if errors.Is(err, driver.ErrBadConn) || pgconn.SafeToRetry(err) {
+		return fmt.Errorf("commit: %w: %w: %w", storage.ErrUnavailable, storage.ErrRetry, err)
+	}
+	return fmt.Errorf("commit: %w: %w: %w", storage.ErrUnavailable, storage.ErrCommitUnknown, err)
+}
+
+// connLost reports whether err says the database could not be reached or
+// dropped the connection: PostgreSQL's connection exceptions (class 08)
+// and shutdowns (57P01 admin shutdown, 57P02 crash shutdown, 57P03
+// cannot connect now), a connection database/sql or pgx found broken or
+// closed, and network errors. A cancelled or expired context is not one.
+func connLost(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch code := pgErr.Code; {
+		case strings.HasPrefix(code, "08"), code == "57P01", code == "57P02", code == "57P03":
+			return true
+		}
+		return false
+	}
+	var connectErr *pgconn.ConnectError
+	var netErr net.Error
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, pgconn.ErrConnClosed) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.As(err, &connectErr) || errors.As(err, &netErr)
 }
 
 // table returns the table of entity e.

@@ -40,7 +40,7 @@ func (t *tx) Commit() error {
 	if t.sqlTx != nil {
 		err := t.sqlTx.Commit()
 		t.d.stmts.preparePending(t.d.db)
-		return t.d.mapErr("commit", err)
+		return t.d.mapCommitErr(err)
 	}
 	// Releasing the savepoint keeps its writes in the caller's
 	// transaction, which commits them or not.
