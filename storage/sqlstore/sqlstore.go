@@ -96,6 +96,8 @@ type Driver struct {
 	// txBound holds the prepared statements bound to callerTx: a Driver
 	// WithTx returns is used by one goroutine only.
 	txBound map[stmtKey]*sql.Stmt
+	// cursors names the PostgreSQL cursors open in callerTx.
+	cursors *cursorNames
 }
 
 var (
@@ -238,6 +240,7 @@ func (d *Driver) WithTx(tx *sql.Tx) storage.Driver {
 	c.callerTx = tx
 	c.seq = new(atomic.Int64)
 	c.txBound = map[stmtKey]*sql.Stmt{}
+	c.cursors = &cursorNames{}
 	return &c
 }
 
@@ -249,13 +252,13 @@ func (d *Driver) Begin(ctx context.Context) (storage.Tx, error) {
 		if _, err := d.callerTx.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
 			return nil, d.mapErr("begin", err)
 		}
-		return &tx{d: d, q: d.callerTx, savepoint: name, bound: d.txBound}, nil
+		return &tx{d: d, q: d.callerTx, savepoint: name, bound: d.txBound, cursors: d.cursors}, nil
 	}
 	t, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, d.mapErr("begin", err)
 	}
-	return &tx{d: d, q: t, sqlTx: t, bound: map[stmtKey]*sql.Stmt{}}, nil
+	return &tx{d: d, q: t, sqlTx: t, bound: map[stmtKey]*sql.Stmt{}, cursors: &cursorNames{}}, nil
 }
 
 // mapErr translates database errors into crmkit's kinds: a unique

@@ -60,6 +60,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Integrity", func(t *testing.T) { testIntegrity(t, open) })
 	t.Run("Cancelled", func(t *testing.T) { testCancelled(t, open) })
 	t.Run("Driver", func(t *testing.T) { testDriver(t, open) })
+	t.Run("Parity", func(t *testing.T) { testParity(t, open) })
 }
 
 // now is the injected clock's starting time: Sunday 15 March 2026, noon UTC.
