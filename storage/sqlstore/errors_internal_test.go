@@ -91,6 +91,7 @@ func TestMapErrConnectionLost(t *testing.T) {
 		"expired deadline":   fmt.Errorf("read: %w", context.DeadlineExceeded),
 		"query canceled":     &pgconn.PgError{Code: "57014"},
 		"a constraint error": &pgconn.PgError{Code: "23503"},
+		"protocol violation": &pgconn.PgError{Code: "08P01"},
 	} {
 		t.Run(name+" is not a lost connection", func(t *testing.T) {
 			err := d.mapErr("op", cause)

@@ -316,7 +316,7 @@ func (d *Driver) mapCommitErr(err error) error {
 
 // connLost reports whether err says the database could not be reached or
 // dropped the connection: PostgreSQL's connection exceptions (class 08)
-// and shutdowns (57P01 admin shutdown, 57P02 crash shutdown, 57P03
+// but a protocol violation, and shutdowns (57P01 admin shutdown, 57P02 crash shutdown, 57P03
 // cannot connect now), a connection database/sql or pgx found broken or
 // closed, and network errors. A cancelled or expired context is not one.
 func connLost(err error) bool {
@@ -326,7 +326,8 @@ func connLost(err error) bool {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch code := pgErr.Code; {
-		case strings.HasPrefix(code, "08"), code == "57P01", code == "57P02", code == "57P03":
+		case strings.HasPrefix(code, "08") && code != "08P01", // not a protocol violation
+			code == "57P01", code == "57P02", code == "57P03":
 			return true
 		}
 		return false

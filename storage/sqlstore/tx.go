@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"iter"
 	"math/bits"
 	"strconv"
@@ -422,11 +423,13 @@ func (d *Driver) selectRecords(ctx context.Context, q querier, cursors *cursorNa
 const cursorBatch = 256
 
 // cursorNames hands out the names of the cursors open in one database
-// session, reusing the names of closed ones, so that the few DECLARE and
-// FETCH texts stay in pgx's statement cache.
+// session, reusing the names of closed ones, so that the few FETCH texts
+// stay in pgx's statement cache. pgx caches a statement's result columns
+// by its text, so a name also carries the shape of the rows its FETCH
+// returns: the table's.
 type cursorNames struct{ open []bool }
 
-func (c *cursorNames) acquire() (string, int) {
+func (c *cursorNames) acquire(tb *table) (string, int) {
 	i := 0
 	for i < len(c.open) && c.open[i] {
 		i++
@@ -435,7 +438,9 @@ func (c *cursorNames) acquire() (string, int) {
 		c.open = append(c.open, false)
 	}
 	c.open[i] = true
-	return "crmkit_cursor_" + strconv.Itoa(i), i
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(tb.ref + " " + tb.selectList))
+	return fmt.Sprintf("crmkit_cursor_%08x_%d", h.Sum32(), i), i
 }
 
 func (c *cursorNames) release(i int) { c.open[i] = false }
@@ -445,7 +450,7 @@ func (c *cursorNames) release(i int) { c.open[i] = false }
 // connection is free for other statements between batches.
 func (d *Driver) selectCursor(ctx context.Context, q querier, cursors *cursorNames, tb *table, p *crm.Plan,
 	query string, args []any, yield func(crm.Record, error) bool) {
-	name, slot := cursors.acquire()
+	name, slot := cursors.acquire(tb)
 	defer cursors.release(slot)
 	if _, err := q.ExecContext(ctx, "DECLARE "+name+" NO SCROLL CURSOR FOR "+query, args...); err != nil {
 		yield(crm.Record{}, d.mapErr("select "+p.Entity.Name, err))
