@@ -189,8 +189,11 @@ const (
 	// Ors of Ands is three deep, an And of thousands of conditions one.
 	MaxFilterDepth = 32
 	// MaxConditions is how many conditions one filter may hold (Between
-	// counts as two). An In condition is one, whatever its values.
-	MaxConditions = 10_000
+	// counts as two). An In condition is one, whatever its values: use In
+	// for a long list of values. SQLite compiles a statement in time
+	// that grows with the square of the values it binds, a second or so
+	// at this limit.
+	MaxConditions = 5_000
 )
 
 // Query selects records of one entity.

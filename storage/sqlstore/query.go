@@ -1,6 +1,8 @@
 package sqlstore
 
 import (
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math/big"
 	"strconv"
@@ -23,9 +25,15 @@ type builder struct {
 
 func (d *Driver) newBuilder() *builder { return &builder{d: d} }
 
-// arg binds v and returns its placeholder.
+// arg binds v and returns its placeholder. A statement that would bind
+// more values than the database takes fails with a validation error
+// before it is sent. The planner's limits (crm.MaxConditions, lists bound
+// as one value) keep queries below it; this is the guard behind them.
 func (b *builder) arg(v any) string {
 	b.args = append(b.args, v)
+	if n := len(b.args); n == b.d.maxParams()+1 {
+		b.fail(crm.Invalid("", "where", fmt.Sprintf("binds more than the %d values a %s statement takes", n-1, b.d.dialect)))
+	}
 	return b.d.ph(len(b.args))
 }
 
@@ -60,9 +68,9 @@ func (b *builder) filter(tb *table, a string, f crm.Filter) string {
 			parts[i] = "(" + b.filter(tb, a, sub) + ")"
 		}
 		if f.Or {
-			return strings.Join(parts, " OR ")
+			return joinBalanced(parts, " OR ")
 		}
-		return strings.Join(parts, " AND ")
+		return joinBalanced(parts, " AND ")
 	case crm.Related:
 		c, ok := tb.byName[f.Lookup]
 		if !ok || c.f.Type != crm.TypeLookup {
@@ -83,6 +91,19 @@ func (b *builder) filter(tb *table, a string, f crm.Filter) string {
 		return s + " AND (" + b.filter(target, ta, f.Where) + "))"
 	}
 	return b.fail(fmt.Errorf("sqlstore: filter of unknown type %T", f))
+}
+
+// joinBalanced joins parts, each in parentheses already, with op as a
+// balanced tree of parentheses: a chain of thousands of conditions then
+// nests log2(n) deep, where SQLite parses "a OR b OR c ..." as a tree as
+// deep as the chain is long and refuses one deeper than 1000. The parts
+// stay in order, as SQLite binds its anonymous parameters in order.
+func joinBalanced(parts []string, op string) string {
+	if len(parts) <= 8 {
+		return strings.Join(parts, op)
+	}
+	mid := len(parts) / 2
+	return "(" + joinBalanced(parts[:mid], op) + ")" + op + "(" + joinBalanced(parts[mid:], op) + ")"
 }
 
 var opSQL = map[crm.Operator]string{
@@ -119,6 +140,9 @@ func (b *builder) condition(tb *table, a string, cond crm.Condition) string {
 		}
 		return b.compare(c, ref, cond.Op, cond.Values[0])
 	case crm.OpIn, crm.OpNotIn:
+		if len(cond.Values) > maxListParams {
+			return b.inList(c, ref, cond)
+		}
 		lhs := b.keyExpr(c, ref)
 		var ph []string
 		for _, v := range cond.Values {
@@ -131,10 +155,7 @@ func (b *builder) condition(tb *table, a string, cond crm.Condition) string {
 			}
 		}
 		if len(ph) == 0 { // no value the column can hold
-			if cond.Op == crm.OpIn {
-				return sqlFalse
-			}
-			return ref + " IS NOT NULL"
+			return noValues(ref, cond.Op)
 		}
 		op := " IN ("
 		if cond.Op == crm.OpNotIn {
@@ -153,6 +174,115 @@ func (b *builder) condition(tb *table, a string, cond crm.Condition) string {
 		return b.keyExpr(c, ref) + op + b.arg(likePattern(s)) + ` ESCAPE '\'`
 	}
 	return b.fail(fmt.Errorf("sqlstore: operator %s is not lowered by the planner", cond.Op))
+}
+
+// maxListParams is the longest In or NotIn list bound one parameter a
+// value; a longer one is bound as a single parameter (inList), whatever
+// its length.
+const maxListParams = 64
+
+// noValues is an In or NotIn whose list holds no value the column can:
+// In matches nothing, NotIn every non-null value.
+func noValues(ref string, op crm.Operator) string {
+	if op == crm.OpIn {
+		return sqlFalse
+	}
+	return ref + " IS NOT NULL"
+}
+
+// inList compiles an In or NotIn with its whole list bound as one
+// parameter, so that no list meets the statement's parameter limit:
+// PostgreSQL compares with "= ANY" or "<> ALL" of a typed array, SQLite
+// with the values of a JSON array (IDs as hex, undone by unhex). Like the
+// memory store's matcher, neither matches a null column: the list is never
+// empty here, and a null compared with it is null.
+func (b *builder) inList(c *column, ref string, cond crm.Condition) string {
+	pg := b.d.dialect == Postgres
+	var vals []any
+	var typ string // PostgreSQL's array type
+	switch c.f.Type {
+	case crm.TypeText:
+		typ = "text[]"
+		for _, v := range cond.Values {
+			s, ok := v.(string)
+			if !ok {
+				return b.fail(fmt.Errorf("sqlstore: %s: want text, got %T", c.f.Name, v))
+			}
+			vals = append(vals, crm.FoldText(s))
+		}
+	case crm.TypeDecimal, crm.TypeMoney:
+		typ = "numeric[]"
+		for _, v := range cond.Values {
+			x, ok := v.(decimal.Decimal)
+			if !ok {
+				return b.fail(fmt.Errorf("sqlstore: %s: want a decimal, got %T", c.f.Name, v))
+			}
+			if pg {
+				vals = append(vals, x.String())
+				continue
+			}
+			n := x.Shift(c.scale)
+			if !n.IsInteger() {
+				continue // equals no stored value
+			}
+			if enc, ok := scaledValue(c, n.BigInt()); ok {
+				vals = append(vals, enc)
+			}
+		}
+	case crm.TypeLookup, crm.TypeID:
+		typ = "uuid[]"
+		for _, v := range cond.Values {
+			var id crm.ID
+			switch x := v.(type) {
+			case crm.ID:
+				id = x
+			case crm.Ref:
+				id = x.ID
+			default:
+				return b.fail(fmt.Errorf("sqlstore: %s: want an ID, got %T", c.f.Name, v))
+			}
+			if pg {
+				vals = append(vals, id.String())
+			} else {
+				vals = append(vals, hex.EncodeToString(id[:]))
+			}
+		}
+	case crm.TypeInteger, crm.TypeChoice:
+		typ = "int8[]"
+		for _, v := range cond.Values {
+			enc, err := b.d.encode(c, v)
+			if err != nil {
+				return b.fail(err)
+			}
+			vals = append(vals, enc[0])
+		}
+	default:
+		return b.fail(fmt.Errorf("sqlstore: %s %s is not for %s fields", c.f.Name, cond.Op, c.f.Type))
+	}
+	if len(vals) == 0 {
+		return noValues(ref, cond.Op)
+	}
+	lhs := b.keyExpr(c, ref)
+	if pg {
+		list := b.arg(pgArray(vals)) + "::" + typ
+		if cond.Op == crm.OpNotIn {
+			return lhs + " <> ALL (" + list + ")"
+		}
+		return lhs + " = ANY (" + list + ")"
+	}
+	js, err := json.Marshal(vals)
+	if err != nil {
+		return b.fail(fmt.Errorf("sqlstore: %s: %w", c.f.Name, err))
+	}
+	value := "value"
+	if c.f.Type == crm.TypeLookup || c.f.Type == crm.TypeID {
+		value = "unhex(value)"
+	}
+	op := " IN "
+	if cond.Op == crm.OpNotIn {
+		op = " NOT IN "
+	}
+	return lhs + op + "(SELECT " + value + " FROM json_each(" + b.arg(string(js)) + "))"
 }
 
 // likePattern rewrites a crm LIKE pattern, folded, with every literal
@@ -353,4 +483,21 @@ func (b *builder) after(tb *table, a string, p *crm.Plan) string {
 func timeFromSQLite(s string, g crm.DateGrouping) (time.Time, error) {
 	layout := map[crm.DateGrouping]string{crm.ByDay: "2006-01-02", crm.ByMonth: "2006-01", crm.ByYear: "2006"}[g]
 	return time.ParseInLocation(layout, s, time.UTC)
+}
+
+// pgArray turns the values of one list, all of one type, into the Go
+// slice pgx sends as a PostgreSQL array.
+func pgArray(vals []any) any {
+	if _, ok := vals[0].(int64); ok {
+		out := make([]int64, len(vals))
+		for i, v := range vals {
+			out[i] = v.(int64)
+		}
+		return out
+	}
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i] = v.(string)
+	}
+	return out
 }

@@ -3,9 +3,11 @@ package storagetest
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"testing"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 )
 
@@ -15,6 +17,7 @@ import (
 // must work alike everywhere, or fail alike with a typed error.
 func testParity(t *testing.T, open Opener) {
 	t.Run("iterate and write in one transaction", func(t *testing.T) { testIterateAndWrite(t, open) })
+	t.Run("big and deep filters", func(t *testing.T) { testBigFilters(t, open) })
 }
 
 // testIterateAndWrite updates each contact as Iterate yields it, inside
@@ -104,5 +107,159 @@ func testIterateAndWrite(t *testing.T, open Opener) {
 		require.NoError(t, err)
 		require.Equal(t, n, seen)
 		require.EqualValues(t, n/100, e.count(task))
+	})
+}
+
+// testBigFilters runs filters far larger than a SQL database binds or
+// nests naively: lists of 100,000 values, thousands of conditions,
+// groups nested 1,500 deep. Every store answers them, or refuses them
+// alike with a validation error.
+func testBigFilters(t *testing.T, open Opener) {
+	e := newEnv(t, open)
+	f := e.loadFixture()
+	// checkFew checks the filter's rows and count.
+	checkFew := func(t *testing.T, where crm.Filter, want ...string) {
+		t.Helper()
+		q := crm.Query{Entity: account, Where: where}
+		require.ElementsMatch(t, want, names(e.all(q), "name"), "iterate")
+		n, err := e.store.Count(e.ctx, q)
+		require.NoError(t, err, "count")
+		require.EqualValues(t, len(want), n, "count")
+	}
+	// check checks them through every read.
+	check := func(t *testing.T, where crm.Filter, want ...string) {
+		t.Helper()
+		checkFew(t, where, want...)
+		page, err := e.store.Query(e.ctx, crm.Query{Entity: account, Where: where, Limit: 2,
+			OrderBy: []crm.Order{crm.Desc("name")}})
+		require.NoError(t, err, "query")
+		require.Len(t, page.Records, min(2, len(want)), "query")
+		rows, err := e.store.Aggregate(e.ctx, crm.Aggregation{Entity: account, Where: where,
+			Measures: []crm.Measure{{Alias: "n", Func: crm.AggCount}}})
+		require.NoError(t, err, "aggregate")
+		require.Len(t, rows, 1)
+		require.EqualValues(t, len(want), rows[0]["n"], "aggregate")
+	}
+	// list returns n values made by value, then the extra ones.
+	list := func(n int, value func(i int) any, extra ...any) []any {
+		out := make([]any, 0, n+len(extra))
+		for i := range n {
+			out = append(out, value(i))
+		}
+		return append(out, extra...)
+	}
+	const big = 100_000
+	id := func(int) any { return crm.NewID() }
+	text := func(i int) any { return "no such name " + strconv.Itoa(i) }
+	number := func(i int) any { return int64(2_000_000 + i) }
+	rating := func(i int) any { return decimal.New(int64(10_000+i), -2) }
+
+	t.Run("in and not-in with 100,000 values", func(t *testing.T) {
+		check(t, crm.In("name", list(big, text, "beta")...), nb)
+		t.Run("ids", func(t *testing.T) {
+			checkFew(t, crm.In(crm.FieldID, list(big, id, testID(1), testID(8))...), nA, nZ)
+		})
+		t.Run("lookups", func(t *testing.T) {
+			checkFew(t, crm.In("parentaccountid", list(big, id, f.accounts[nA].Ref())...), nb)
+			checkFew(t, crm.Where("parentaccountid", crm.OpNotIn, list(big, id, f.accounts[nA].Ref())...), nZ)
+		})
+		t.Run("text, ignoring case", func(t *testing.T) {
+			checkFew(t, crm.In("name", list(big, text, "ALPHA", "zeta", "émile")...), nA, nZ)
+			checkFew(t, crm.Where("city", crm.OpNotIn, list(big, text, "PARIS", "zürich")...), nG, nd, nB, nZ)
+		})
+		t.Run("integers", func(t *testing.T) {
+			checkFew(t, crm.In("numberofemployees", list(big, number, 42, 0)...), nd, nF, nB)
+			checkFew(t, crm.Where("numberofemployees", crm.OpNotIn, list(big, number, 42, 0)...), nA, nb, nE, nZ, nM)
+		})
+		t.Run("choices", func(t *testing.T) {
+			checkFew(t, crm.Where("category", crm.OpNotIn, list(big, func(int) any { return 1 })...), nb, nE, nZ)
+		})
+		t.Run("decimals, with more places than the field keeps", func(t *testing.T) {
+			checkFew(t, crm.In("rating", list(big, rating, dec("1.5"), dec("9.990"), dec("3.251"))...), nA, nB)
+			checkFew(t, crm.Where("rating", crm.OpNotIn, list(big, rating, dec("0"), dec("-1.25"), dec("3.251"))...), nA, nb, nG, nF, nB)
+		})
+		t.Run("no value the field can hold", func(t *testing.T) {
+			checkFew(t, crm.In("rating", list(big, func(i int) any { return dec("0.001") })...))
+			checkFew(t, crm.Where("rating", crm.OpNotIn, list(big, func(i int) any { return dec("0.001") })...), nA, nb, nG, nE, nF, nB, nZ)
+		})
+	})
+	t.Run("an or of 3,000 conditions", func(t *testing.T) {
+		or := make([]crm.Filter, 3000)
+		for i := range or {
+			or[i] = crm.Eq("numberofemployees", i)
+		}
+		check(t, crm.Or(or...), nA, nb, nd, nF, nB, nM)
+	})
+	t.Run("an or of the most conditions allowed, each binding two values", func(t *testing.T) {
+		or := make([]crm.Filter, crm.MaxConditions)
+		for i := range or {
+			or[i] = crm.Eq("creditlimit", crm.Money{Amount: decimal.NewFromInt(int64(i)), Currency: "USD"})
+		}
+		// One read only: a SQL store compiles so many values slowly.
+		n, err := e.store.Count(e.ctx, crm.Query{Entity: account, Where: crm.Or(or...)})
+		require.NoError(t, err)
+		require.EqualValues(t, 2, n) // Alpha, Epsilon
+	})
+	t.Run("an and nested 1,500 deep", func(t *testing.T) {
+		var where crm.Filter = crm.Like("name", "%a%")
+		for i := range 1500 {
+			where = crm.And(crm.Ne("numberofemployees", 5000+i), where)
+		}
+		check(t, where, nA, nb, nd, nF, nB, nZ)
+	})
+	t.Run("an or nested 1,500 deep", func(t *testing.T) {
+		var where crm.Filter = crm.Eq("name", "gamma")
+		for i := range 1500 {
+			where = crm.Or(crm.Eq("name", text(i)), where)
+		}
+		check(t, where, nG)
+	})
+	// alternate nests groups alternating And and Or depth deep, each
+	// with width conditions that decide nothing: only the innermost
+	// condition does.
+	alternate := func(depth, width int) crm.Filter {
+		var where crm.Filter = crm.Eq("name", "alpha")
+		for level := range depth {
+			parts := []crm.Filter{where}
+			for i := range width {
+				if level%2 == 0 {
+					parts = append(parts, crm.Eq("name", text(i)))
+				} else {
+					parts = append(parts, crm.Ne("numberofemployees", 5000+i))
+				}
+			}
+			if level%2 == 0 {
+				where = crm.Or(parts...)
+			} else {
+				where = crm.And(parts...)
+			}
+		}
+		return where
+	}
+	t.Run("groups alternating as deep as allowed, each wide", func(t *testing.T) {
+		check(t, alternate(crm.MaxFilterDepth, 60), nA)
+	})
+	t.Run("groups alternating deeper than allowed are refused alike", func(t *testing.T) {
+		for _, depth := range []int{crm.MaxFilterDepth + 1, 1500} {
+			q := crm.Query{Entity: account, Where: alternate(depth, 1)}
+			_, err := e.store.Count(e.ctx, q)
+			requireInvalid(t, err, "where")
+			_, err = e.store.Query(e.ctx, q)
+			requireInvalid(t, err, "where")
+			for _, err := range e.store.Iterate(e.ctx, q) {
+				requireInvalid(t, err, "where")
+			}
+			_, err = e.store.Aggregate(e.ctx, crm.Aggregation{Entity: account, Where: q.Where,
+				Measures: []crm.Measure{{Alias: "n", Func: crm.AggCount}}})
+			requireInvalid(t, err, "where")
+		}
+	})
+	t.Run("more conditions than allowed are refused alike", func(t *testing.T) {
+		or := make([]crm.Filter, crm.MaxConditions+1)
+		for i := range or {
+			or[i] = crm.Eq("numberofemployees", i)
+		}
+		_, err := e.store.Count(e.ctx, crm.Query{Entity: account, Where: crm.Or(or...)})
+		requireInvalid(t, err, "where")
 	})
 }
