@@ -117,3 +117,19 @@ func TestLikePattern(t *testing.T) {
 		require.Equal(t, want, likePattern(in), "pattern %q", in)
 	}
 }
+
+func TestParseLike(t *testing.T) {
+	for in, want := range map[string]likeShape{
+		`abc`:      {pattern: `abc`, chars: 3, literal: `abc`, simple: true},
+		`%%abc%%%`: {pattern: `%abc%`, chars: 3, literal: `abc`, simple: true, lead: true, trail: true},
+		`ab%`:      {pattern: `ab%`, chars: 2, literal: `ab`, simple: true, trail: true},
+		`%é`:       {pattern: `%é`, chars: 1, literal: `é`, simple: true, lead: true},
+		`a%%b`:     {pattern: `a%b`, chars: 2, literal: `ab`},
+		`a_b`:      {pattern: `a_b`, chars: 3, literal: `ab`},
+		`\%\_\\%`:  {pattern: `\%\_\\%`, chars: 3, literal: `%_\`, simple: true, trail: true},
+		`%%%`:      {pattern: `%`, simple: true, lead: true},
+		`x\%%%\%`:  {pattern: `x\%%\%`, chars: 3, literal: `x%%`},
+	} {
+		require.Equal(t, want, parseLike(in), "pattern %q", in)
+	}
+}

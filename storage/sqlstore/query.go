@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 
@@ -167,11 +168,15 @@ func (b *builder) condition(tb *table, a string, cond crm.Condition) string {
 		if !ok || c.f.Type != crm.TypeText {
 			return b.fail(fmt.Errorf("sqlstore: %s %s wants text", cond.Field, cond.Op))
 		}
+		pattern := likePattern(s)
+		if b.d.dialect == SQLite && len(pattern) > maxLikeSQLite {
+			return b.longLike(tb.entity.Name, c, ref, cond.Op, pattern)
+		}
 		op := " LIKE "
 		if cond.Op == crm.OpNotLike {
 			op = " NOT LIKE "
 		}
-		return b.keyExpr(c, ref) + op + b.arg(likePattern(s)) + ` ESCAPE '\'`
+		return b.keyExpr(c, ref) + op + b.arg(pattern) + ` ESCAPE '\'`
 	}
 	return b.fail(fmt.Errorf("sqlstore: operator %s is not lowered by the planner", cond.Op))
 }
@@ -283,6 +288,94 @@ func (b *builder) inList(c *column, ref string, cond crm.Condition) string {
 		op = " NOT IN "
 	}
 	return lhs + op + "(SELECT " + value + " FROM json_each(" + b.arg(string(js)) + "))"
+}
+
+// maxLikeSQLite is SQLITE_MAX_LIKE_PATTERN_LENGTH: SQLite refuses a
+// longer LIKE pattern.
+const maxLikeSQLite = 50_000
+
+// longLike compiles a LIKE pattern too long for SQLite. Runs of % are
+// one %; a pattern that wants more characters than the field holds
+// matches no value; what is left is a literal, with or without a leading
+// or trailing %, compared as text. Another pattern that long fails with a
+// validation error.
+func (b *builder) longLike(entity string, c *column, ref string, op crm.Operator, pattern string) string {
+	lp := parseLike(pattern)
+	expr := ""
+	lhs := b.keyExpr(c, ref)
+	n := strconv.Itoa(utf8.RuneCountInString(lp.literal))
+	switch {
+	case lp.chars > c.f.MaxLen():
+		expr = sqlFalse
+	case len(lp.pattern) <= maxLikeSQLite:
+		expr = lhs + " LIKE " + b.arg(lp.pattern) + ` ESCAPE '\'`
+	case !lp.simple:
+		return b.fail(crm.Invalid(entity, c.f.Name, fmt.Sprintf("%s: a pattern of %d bytes with wildcards inside is longer than the %d SQLite takes",
+			op, len(pattern), maxLikeSQLite)))
+	case lp.lead && lp.trail:
+		expr = "instr(" + lhs + ", " + b.arg(lp.literal) + ") > 0"
+	case lp.lead:
+		expr = "substr(" + lhs + ", -" + n + ") = " + b.arg(lp.literal) + " AND length(" + lhs + ") >= " + n
+	case lp.trail:
+		expr = "substr(" + lhs + ", 1, " + n + ") = " + b.arg(lp.literal)
+	default:
+		expr = lhs + " = " + b.arg(lp.literal)
+	}
+	if op == crm.OpNotLike {
+		// NOT LIKE leaves nulls out, and so does NOT of a comparison
+		// with null.
+		return ref + " IS NOT NULL AND NOT (" + expr + ")"
+	}
+	return ref + " IS NOT NULL AND (" + expr + ")"
+}
+
+// likeShape is a LIKE pattern as likePattern writes it, taken apart.
+type likeShape struct {
+	pattern string // the pattern with each run of % made one %
+	chars   int    // the fewest characters a matching value has
+	literal string // the pattern's literal characters, unescaped
+	// simple: its only wildcards are a leading % (lead) and a trailing
+	// one (trail).
+	simple, lead, trail bool
+}
+
+func parseLike(p string) likeShape {
+	var pat, lit strings.Builder
+	var l likeShape
+	lastPct, sawChar, inner, any := false, false, false, false
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if c == '%' {
+			if !lastPct {
+				pat.WriteByte('%')
+				l.lead = l.lead || !sawChar
+			}
+			lastPct = true
+			continue
+		}
+		inner = inner || (lastPct && sawChar)
+		lastPct, sawChar = false, true
+		switch {
+		case c == '_':
+			any = true
+			l.chars++
+			pat.WriteByte(c)
+			continue
+		case c == '\\' && i+1 < len(p):
+			pat.WriteByte(c)
+			i++
+			c = p[i]
+		}
+		pat.WriteByte(c)
+		lit.WriteByte(c)
+		if utf8.RuneStart(c) {
+			l.chars++
+		}
+	}
+	l.trail = lastPct && sawChar
+	l.simple = !inner && !any
+	l.pattern, l.literal = pat.String(), lit.String()
+	return l
 }
 
 // likePattern rewrites a crm LIKE pattern, folded, with every literal

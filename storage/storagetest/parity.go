@@ -3,7 +3,9 @@ package storagetest
 import (
 	"context"
 	"fmt"
+	"math"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/crmkit/crmkit/crm"
@@ -18,6 +20,7 @@ import (
 func testParity(t *testing.T, open Opener) {
 	t.Run("iterate and write in one transaction", func(t *testing.T) { testIterateAndWrite(t, open) })
 	t.Run("big and deep filters", func(t *testing.T) { testBigFilters(t, open) })
+	t.Run("extreme values in conditions", func(t *testing.T) { testExtremeConditions(t, open) })
 }
 
 // testIterateAndWrite updates each contact as Iterate yields it, inside
@@ -261,5 +264,51 @@ func testBigFilters(t *testing.T, open Opener) {
 		}
 		_, err := e.store.Count(e.ctx, crm.Query{Entity: account, Where: crm.Or(or...)})
 		requireInvalid(t, err, "where")
+	})
+}
+
+// testExtremeConditions runs conditions at the edges of what a query
+// takes: patterns made of wildcards, values far longer than any stored,
+// limits near the largest int.
+func testExtremeConditions(t *testing.T, open Opener) {
+	e := newEnv(t, open)
+	e.loadFixture()
+	rows := func(t *testing.T, q crm.Query) []string {
+		t.Helper()
+		q.Entity = account
+		var out []string
+		for rec, err := range e.store.Iterate(e.ctx, q) {
+			require.NoError(t, err)
+			out = append(out, rec.Fields.String("name"))
+		}
+		n, err := e.store.Count(e.ctx, crm.Query{Entity: account, Where: q.Where})
+		require.NoError(t, err)
+		require.EqualValues(t, len(out), n)
+		return out
+	}
+	t.Run("like patterns of many wildcards", func(t *testing.T) {
+		require.ElementsMatch(t, []string{nA, nb, nG, nd, nF, nB, nZ}, rows(t, crm.Query{Where: crm.Like("name", strings.Repeat("%", 5000)+"a"+strings.Repeat("%", 5000))}))
+		require.Empty(t, rows(t, crm.Query{Where: crm.Like("name", strings.Repeat("%a", 2000))}))
+		require.ElementsMatch(t, []string{nA}, rows(t, crm.Query{Where: crm.Like("name", "%a%l%p%h%a%")}))
+		require.ElementsMatch(t, []string{nE, nF, nB}, rows(t, crm.Query{Where: crm.Like("name", strings.Repeat("_", 6)+"%")}))
+		require.Empty(t, rows(t, crm.Query{Where: crm.Like("name", strings.Repeat("_", 50_000))}))
+	})
+	t.Run("text values far longer than any stored", func(t *testing.T) {
+		long := strings.Repeat("alpha", 200_000) // a megabyte
+		require.Empty(t, rows(t, crm.Query{Where: crm.Eq("name", long)}))
+		require.ElementsMatch(t, []string{nA, nF}, rows(t, crm.Query{Where: crm.Lt("name", long)}))
+		require.Empty(t, rows(t, crm.Query{Where: crm.BeginsWith("name", long)}))
+		require.ElementsMatch(t, []string{nA}, rows(t, crm.Query{Where: crm.In("name", long, "alpha")}))
+		require.Len(t, rows(t, crm.Query{Where: crm.Where("name", crm.OpNotIn, long)}), len(allAccounts))
+	})
+	t.Run("limits near the largest int", func(t *testing.T) {
+		for _, limit := range []int{math.MaxInt32, math.MaxInt64 - 1, math.MaxInt64} {
+			require.Len(t, rows(t, crm.Query{Limit: limit}), len(allAccounts), "limit %d", limit)
+		}
+	})
+	t.Run("integers at the ends of their range", func(t *testing.T) {
+		require.ElementsMatch(t, []string{nA, nb, nd, nE, nF, nB, nZ, nM}, rows(t, crm.Query{Where: crm.Gt("numberofemployees", int64(math.MinInt64))}))
+		require.Empty(t, rows(t, crm.Query{Where: crm.Gt("numberofemployees", int64(math.MaxInt64))}))
+		require.ElementsMatch(t, []string{nZ}, rows(t, crm.Query{Where: crm.In("numberofemployees", int64(math.MaxInt64), int64(math.MinInt64), 1_000_000)}))
 	})
 }
