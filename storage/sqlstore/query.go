@@ -141,7 +141,7 @@ func (b *builder) condition(tb *table, a string, cond crm.Condition) string {
 		}
 		return b.compare(c, ref, cond.Op, cond.Values[0])
 	case crm.OpIn, crm.OpNotIn:
-		if len(cond.Values) > maxListParams {
+		if n := len(cond.Values); n > b.d.maxListParams() || len(b.args)+n > listParamBudget {
 			return b.inList(c, ref, cond)
 		}
 		lhs := b.keyExpr(c, ref)
@@ -181,10 +181,23 @@ func (b *builder) condition(tb *table, a string, cond crm.Condition) string {
 	return b.fail(fmt.Errorf("sqlstore: operator %s is not lowered by the planner", cond.Op))
 }
 
-// maxListParams is the longest In or NotIn list bound one parameter a
-// value; a longer one is bound as a single parameter (inList), whatever
-// its length.
-const maxListParams = 64
+// maxListParams returns the longest In or NotIn list bound one parameter
+// a value; a longer one is bound as a single parameter (inList), whatever
+// its length. Measured on a 20,000-row indexed table, one parameter beats
+// a parameter a value on PostgreSQL from about 64 values, on SQLite
+// between 256 and 1,024.
+func (d *Driver) maxListParams() int {
+	if d.dialect == Postgres {
+		return 64
+	}
+	return 512
+}
+
+// listParamBudget caps the parameters a statement's lists take one a
+// value: past it every list goes as one parameter, so that a filter of
+// many short lists stays below the parameter limit. The planner's
+// crm.MaxConditions bounds the rest.
+const listParamBudget = 1_000
 
 // noValues is an In or NotIn whose list holds no value the column can:
 // In matches nothing, NotIn every non-null value.

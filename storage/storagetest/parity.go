@@ -186,6 +186,14 @@ func testBigFilters(t *testing.T, open Opener) {
 			checkFew(t, crm.Where("rating", crm.OpNotIn, list(big, func(i int) any { return dec("0.001") })...), nA, nb, nG, nE, nF, nB, nZ)
 		})
 	})
+	t.Run("an or of 1,000 lists of 60 values each", func(t *testing.T) {
+		or := make([]crm.Filter, 1000)
+		for i := range or {
+			or[i] = crm.In("numberofemployees", list(60, func(j int) any { return int64(3_000_000 + 60*i + j) })...)
+		}
+		or = append(or, crm.In("numberofemployees", 42, 43))
+		checkFew(t, crm.Or(or...), nF, nB)
+	})
 	t.Run("an or of 3,000 conditions", func(t *testing.T) {
 		or := make([]crm.Filter, 3000)
 		for i := range or {
