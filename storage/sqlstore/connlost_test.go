@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"errors"
+	"net/url"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage"
+	"github.com/crmkit/crmkit/storage/sqlstore"
 )
 
 // TestConnectionLost terminates the backend of a PostgreSQL transaction the
@@ -107,4 +109,21 @@ func TestConnectionLost(t *testing.T) {
 		// shows the transaction did not commit.
 		require.EqualValues(t, 0, count(t, "commit"))
 	})
+}
+
+// TestOpenPostgresUnavailable: a server that cannot be reached is
+// ErrUnavailable; a database that does not exist is not.
+func TestOpenPostgresUnavailable(t *testing.T) {
+	ctx := context.Background()
+	_, err := sqlstore.OpenPostgres(ctx, "postgres://postgres@127.0.0.1:1/crmkit?sslmode=disable&connect_timeout=5", testRegistry(t))
+	require.ErrorIs(t, err, storage.ErrUnavailable)
+
+	dsn := postgresDSN()
+	requirePostgres(t, dsn)
+	u, err := url.Parse(dsn)
+	require.NoError(t, err)
+	u.Path = "/crmkit_no_such_database"
+	_, err = sqlstore.OpenPostgres(ctx, u.String(), testRegistry(t))
+	require.Error(t, err)
+	require.NotErrorIs(t, err, storage.ErrUnavailable)
 }

@@ -152,7 +152,8 @@ func OpenSQLite(ctx context.Context, path string, reg *crm.Registry, opts ...Opt
 }
 
 // OpenPostgres connects to the PostgreSQL database at dsn (a pgx
-// connection string or URL) and migrates it to reg.
+// connection string or URL) and migrates it to reg. A database it cannot
+// reach fails with storage.ErrUnavailable.
 func OpenPostgres(ctx context.Context, dsn string, reg *crm.Registry, opts ...Option) (*Driver, error) {
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
@@ -160,6 +161,9 @@ func OpenPostgres(ctx context.Context, dsn string, reg *crm.Registry, opts ...Op
 	}
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close()
+		if connLost(err) {
+			return nil, fmt.Errorf("open postgres: %w: %w", storage.ErrUnavailable, err)
+		}
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
 	d, err := New(ctx, db, Postgres, reg, opts...)
@@ -315,29 +319,35 @@ func (d *Driver) mapCommitErr(err error) error {
 }
 
 // connLost reports whether err says the database could not be reached or
-// dropped the connection: PostgreSQL's connection exceptions (class 08)
-// but a protocol violation, and shutdowns (57P01 admin shutdown, 57P02 crash shutdown, 57P03
-// cannot connect now), a connection database/sql or pgx found broken or
-// closed, and network errors. A cancelled or expired context is not one.
+// dropped the connection: a failed connection attempt (unless the server
+// refused the credentials or the database name, which no wait cures),
+// PostgreSQL's connection exceptions (class 08) but a protocol violation,
+// and shutdowns (57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot
+// connect now), a connection database/sql or pgx found broken or closed,
+// and network errors. A cancelled or expired context is not one.
 func connLost(err error) bool {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
+	isPg := errors.As(err, &pgErr)
+	var connectErr *pgconn.ConnectError
+	if errors.As(err, &connectErr) {
+		return !isPg || !(strings.HasPrefix(pgErr.Code, "28") || pgErr.Code == "3D000")
+	}
+	if isPg {
 		switch code := pgErr.Code; {
-		case strings.HasPrefix(code, "08") && code != "08P01", // not a protocol violation
+		case strings.HasPrefix(code, "08") && code != "08P01",
 			code == "57P01", code == "57P02", code == "57P03":
 			return true
 		}
 		return false
 	}
-	var connectErr *pgconn.ConnectError
 	var netErr net.Error
 	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, pgconn.ErrConnClosed) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNREFUSED) ||
-		errors.As(err, &connectErr) || errors.As(err, &netErr)
+		errors.As(err, &netErr)
 }
 
 // table returns the table of entity e.
