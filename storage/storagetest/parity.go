@@ -157,73 +157,100 @@ func testBigFilters(t *testing.T, open Opener) {
 	number := func(i int) any { return int64(2_000_000 + i) }
 	rating := func(i int) any { return decimal.New(int64(10_000+i), -2) }
 
+	// count checks the filter's count only: lists of 100,000 values are
+	// slow to bind under the race detector.
+	count := func(t *testing.T, where crm.Filter, want int) {
+		t.Helper()
+		n, err := e.store.Count(e.ctx, crm.Query{Entity: account, Where: where})
+		require.NoError(t, err, "count")
+		require.EqualValues(t, want, n, "count")
+	}
 	t.Run("in and not-in with 100,000 values", func(t *testing.T) {
-		check(t, crm.In("name", list(big, text, "beta")...), nb)
-		t.Run("ids", func(t *testing.T) {
-			checkFew(t, crm.In(crm.FieldID, list(big, id, testID(1), testID(8))...), nA, nZ)
-		})
+		checkFew(t, crm.In(crm.FieldID, list(big, id, testID(1), testID(8))...), nA, nZ)
+		count(t, crm.In("name", list(big, text, "ALPHA", "zeta", "émile")...), 2)
+		count(t, crm.Where("numberofemployees", crm.OpNotIn, list(big, number, 42, 0)...), 5)
+	})
+	// Lists this long go as one parameter on every SQL store.
+	const long = 2_000
+	t.Run("in and not-in of every type with 2,000 values", func(t *testing.T) {
+		check(t, crm.In("name", list(long, text, "beta")...), nb)
 		t.Run("lookups", func(t *testing.T) {
-			checkFew(t, crm.In("parentaccountid", list(big, id, f.accounts[nA].Ref())...), nb)
-			checkFew(t, crm.Where("parentaccountid", crm.OpNotIn, list(big, id, f.accounts[nA].Ref())...), nZ)
+			checkFew(t, crm.In("parentaccountid", list(long, id, f.accounts[nA].Ref())...), nb)
+			checkFew(t, crm.Where("parentaccountid", crm.OpNotIn, list(long, id, f.accounts[nA].Ref())...), nZ)
 		})
 		t.Run("text, ignoring case", func(t *testing.T) {
-			checkFew(t, crm.In("name", list(big, text, "ALPHA", "zeta", "émile")...), nA, nZ)
-			checkFew(t, crm.Where("city", crm.OpNotIn, list(big, text, "PARIS", "zürich")...), nG, nd, nB, nZ)
+			checkFew(t, crm.Where("city", crm.OpNotIn, list(long, text, "PARIS", "zürich")...), nG, nd, nB, nZ)
 		})
 		t.Run("integers", func(t *testing.T) {
-			checkFew(t, crm.In("numberofemployees", list(big, number, 42, 0)...), nd, nF, nB)
-			checkFew(t, crm.Where("numberofemployees", crm.OpNotIn, list(big, number, 42, 0)...), nA, nb, nE, nZ, nM)
+			checkFew(t, crm.In("numberofemployees", list(long, number, 42, 0)...), nd, nF, nB)
 		})
 		t.Run("choices", func(t *testing.T) {
-			checkFew(t, crm.Where("category", crm.OpNotIn, list(big, func(int) any { return 1 })...), nb, nE, nZ)
+			checkFew(t, crm.Where("category", crm.OpNotIn, list(long, func(int) any { return 1 })...), nb, nE, nZ)
 		})
 		t.Run("decimals, with more places than the field keeps", func(t *testing.T) {
-			checkFew(t, crm.In("rating", list(big, rating, dec("1.5"), dec("9.990"), dec("3.251"))...), nA, nB)
-			checkFew(t, crm.Where("rating", crm.OpNotIn, list(big, rating, dec("0"), dec("-1.25"), dec("3.251"))...), nA, nb, nG, nF, nB)
+			checkFew(t, crm.In("rating", list(long, rating, dec("1.5"), dec("9.990"), dec("3.251"))...), nA, nB)
+			checkFew(t, crm.Where("rating", crm.OpNotIn, list(long, rating, dec("0"), dec("-1.25"), dec("3.251"))...), nA, nb, nG, nF, nB)
 		})
 		t.Run("no value the field can hold", func(t *testing.T) {
-			checkFew(t, crm.In("rating", list(big, func(i int) any { return dec("0.001") })...))
-			checkFew(t, crm.Where("rating", crm.OpNotIn, list(big, func(i int) any { return dec("0.001") })...), nA, nb, nG, nE, nF, nB, nZ)
+			checkFew(t, crm.In("rating", list(long, func(i int) any { return dec("0.001") })...))
+			checkFew(t, crm.Where("rating", crm.OpNotIn, list(long, func(i int) any { return dec("0.001") })...), nA, nb, nG, nE, nF, nB, nZ)
 		})
 	})
-	t.Run("an or of 1,000 lists of 60 values each", func(t *testing.T) {
-		or := make([]crm.Filter, 1000)
+	t.Run("an or of 600 lists of 60 values each", func(t *testing.T) {
+		// 36,000 values: more than SQLite binds, one parameter a value.
+		or := make([]crm.Filter, 600)
 		for i := range or {
 			or[i] = crm.In("numberofemployees", list(60, func(j int) any { return int64(3_000_000 + 60*i + j) })...)
 		}
 		or = append(or, crm.In("numberofemployees", 42, 43))
 		checkFew(t, crm.Or(or...), nF, nB)
 	})
+	t.Run("equalities in an or, inequalities in an and, on several fields", func(t *testing.T) {
+		or := []crm.Filter{crm.Eq("name", "ALPHA"), crm.Eq("rating", dec("9.990")), crm.Eq("rating", dec("3.251")),
+			crm.Eq("numberofemployees", 250), crm.Eq("numberofemployees", -5), crm.Eq("city", "rome"),
+			crm.Eq("parentaccountid", f.accounts[nG].Ref()), crm.Eq("parentaccountid", crm.Ref{Entity: account, ID: testID(99)})}
+		and := []crm.Filter{crm.Ne("city", "paris"), crm.Ne("numberofemployees", 42), crm.Ne("numberofemployees", 0),
+			crm.Ne("rating", dec("3.251")), crm.Ne("rating", dec("-1.5"))}
+		for i := range 8 {
+			or = append(or, crm.Eq("name", text(i)), crm.Eq("numberofemployees", 5000+i))
+			and = append(and, crm.Ne("city", text(i)))
+		}
+		check(t, crm.Or(or...), nA, nB, nb, nE, nZ)
+		check(t, crm.And(and...), nZ)
+	})
 	t.Run("an or of 3,000 conditions", func(t *testing.T) {
 		or := make([]crm.Filter, 3000)
 		for i := range or {
 			or[i] = crm.Eq("numberofemployees", i)
 		}
-		check(t, crm.Or(or...), nA, nb, nd, nF, nB, nM)
-	})
-	t.Run("an or of the most conditions allowed, each binding two values", func(t *testing.T) {
-		or := make([]crm.Filter, crm.MaxConditions)
+		checkFew(t, crm.Or(or...), nA, nb, nd, nF, nB, nM)
+		// Two fields.
 		for i := range or {
-			or[i] = crm.Eq("creditlimit", crm.Money{Amount: decimal.NewFromInt(int64(i)), Currency: "USD"})
+			if i%2 == 0 {
+				or[i] = crm.Eq("name", text(i))
+			}
 		}
-		// One read only: a SQL store compiles so many values slowly.
-		n, err := e.store.Count(e.ctx, crm.Query{Entity: account, Where: crm.Or(or...)})
-		require.NoError(t, err)
-		require.EqualValues(t, 2, n) // Alpha, Epsilon
+		count(t, crm.Or(or...), 1) // Émile's 7
+		// Comparisons no list can stand for.
+		cmp := []crm.Filter{crm.Gt("numberofemployees", 999_999)}
+		for i := range 300 {
+			cmp = append(cmp, crm.Lt("numberofemployees", -100-i), crm.Gt("rating", dec(strconv.Itoa(100+i))))
+		}
+		checkFew(t, crm.Or(cmp...), nZ)
 	})
 	t.Run("an and nested 1,500 deep", func(t *testing.T) {
 		var where crm.Filter = crm.Like("name", "%a%")
 		for i := range 1500 {
 			where = crm.And(crm.Ne("numberofemployees", 5000+i), where)
 		}
-		check(t, where, nA, nb, nd, nF, nB, nZ)
+		checkFew(t, where, nA, nb, nd, nF, nB, nZ)
 	})
 	t.Run("an or nested 1,500 deep", func(t *testing.T) {
 		var where crm.Filter = crm.Eq("name", "gamma")
 		for i := range 1500 {
 			where = crm.Or(crm.Eq("name", text(i)), where)
 		}
-		check(t, where, nG)
+		checkFew(t, where, nG)
 	})
 	// alternate nests groups alternating And and Or depth deep, each
 	// with width conditions that decide nothing: only the innermost
@@ -248,7 +275,7 @@ func testBigFilters(t *testing.T, open Opener) {
 		return where
 	}
 	t.Run("groups alternating as deep as allowed, each wide", func(t *testing.T) {
-		check(t, alternate(crm.MaxFilterDepth, 60), nA)
+		check(t, alternate(crm.MaxFilterDepth, 8), nA)
 	})
 	t.Run("groups alternating deeper than allowed are refused alike", func(t *testing.T) {
 		for _, depth := range []int{crm.MaxFilterDepth + 1, 1500} {
