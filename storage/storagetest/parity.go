@@ -166,9 +166,10 @@ func testBigFilters(t *testing.T, open Opener) {
 		require.EqualValues(t, want, n, "count")
 	}
 	t.Run("in and not-in with 100,000 values", func(t *testing.T) {
-		checkFew(t, crm.In(crm.FieldID, list(big, id, testID(1), testID(8))...), nA, nZ)
-		count(t, crm.In("name", list(big, text, "ALPHA", "zeta", "émile")...), 2)
-		count(t, crm.Where("numberofemployees", crm.OpNotIn, list(big, number, 42, 0)...), 5)
+		count(t, crm.In(crm.FieldID, list(big, id, testID(1), testID(8))...), 2)
+		// More than SQLite binds (32,766) one parameter a value.
+		count(t, crm.In("name", list(40_000, text, "ALPHA", "zeta", "émile")...), 2)
+		count(t, crm.Where("numberofemployees", crm.OpNotIn, list(40_000, number, 42, 0)...), 5)
 	})
 	// Lists this long go as one parameter on every SQL store.
 	const long = 2_000
