@@ -644,7 +644,7 @@ func (g *diffGen) condition(e *crm.Entity) crm.Condition {
 	case slices.Contains(diffNoValueOps, op):
 	case op == crm.OpIn || op == crm.OpNotIn:
 		n := g.between(1, 5)
-		if g.chance(0.1) {
+		if g.chance(0.04) {
 			n = 600 // past the lengths bound as one array or JSON parameter
 		}
 		for range n {
