@@ -80,8 +80,10 @@
 // only their currency, keyset paging expands to OR chains. No query fails
 // on a database limit that the memory store does not have: a long In or
 // NotIn list is one parameter (a PostgreSQL array compared with = ANY or
-// <> ALL, a JSON array read with SQLite's json_each), chains of AND and OR
-// nest as balanced trees, and a LIKE pattern past SQLite's 50,000 bytes
+// <> ALL, a JSON array read with SQLite's json_each), equalities on one
+// field in a long OR become one such list (inequalities in an AND one NOT
+// IN), chains of AND and OR nest as balanced trees, and a LIKE pattern
+// past SQLite's 50,000 bytes
 // becomes a comparison. What is left (crm.MaxFilterDepth,
 // crm.MaxConditions) the planner refuses on every store alike; a statement
 // that would still bind more values than the database takes fails with a
