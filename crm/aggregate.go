@@ -110,6 +110,7 @@ func (r *Registry) PlanAggregate(a Aggregation, now time.Time) (*AggregatePlan, 
 		}
 		p.Measures = append(p.Measures, m)
 	}
+	c.checkShape(p.Where)
 	if c.related > MaxRelated {
 		c.verr.add("where", "has %d related-record conditions, more than the %d allowed", c.related, MaxRelated)
 	}

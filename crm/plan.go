@@ -69,6 +69,7 @@ func (r *Registry) PlanQuery(q Query, now time.Time) (*Plan, error) {
 		f, _ := e.Field(o.Field)
 		p.orderFields = append(p.orderFields, f)
 	}
+	c.checkShape(p.Where)
 	if c.related > MaxRelated {
 		c.verr.add("where", "has %d related-record conditions, more than the %d allowed", c.related, MaxRelated)
 	}
@@ -124,15 +125,52 @@ func (c *planner) filter(e *Entity, f Filter, path string) Filter {
 	return nil
 }
 
+// group lowers g. An And inside an And (an Or inside an Or, a Between
+// inside an And) is the same filter without the nesting, so it is
+// flattened: a chain of one kind, however deep, becomes one group.
 func (c *planner) group(e *Entity, g Group, path string) Filter {
 	out := Group{Or: g.Or, Filters: make([]Filter, 0, len(g.Filters))}
 	for _, f := range g.Filters {
 		if f == nil {
 			continue
 		}
-		out.Filters = append(out.Filters, c.filter(e, f, path))
+		sub := c.filter(e, f, path)
+		if sg, ok := sub.(Group); ok && sg.Or == g.Or {
+			out.Filters = append(out.Filters, sg.Filters...)
+			continue
+		}
+		out.Filters = append(out.Filters, sub)
 	}
 	return out
+}
+
+// checkShape holds a lowered where to MaxFilterDepth and MaxConditions, so
+// that every store answers the same filters: a SQL database refuses
+// expressions nested too deep or binding too many values.
+func (c *planner) checkShape(where Filter) {
+	var conditions int
+	var depth func(f Filter) int
+	depth = func(f Filter) int {
+		switch f := f.(type) {
+		case Condition:
+			conditions++
+		case Group:
+			d := 0
+			for _, sub := range f.Filters {
+				d = max(d, depth(sub))
+			}
+			return d + 1
+		case Related:
+			return depth(f.Where) + 1
+		}
+		return 0
+	}
+	if d := depth(where); d > MaxFilterDepth {
+		c.verr.add("where", "is nested more than %d deep (%d groups and related-record conditions inside one another)", MaxFilterDepth, d)
+	}
+	if conditions > MaxConditions {
+		c.verr.add("where", "has %d conditions, more than the %d allowed", conditions, MaxConditions)
+	}
 }
 
 func (c *planner) relatedFilter(e *Entity, r Related, path string) Filter {

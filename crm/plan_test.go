@@ -350,3 +350,77 @@ func TestPlanCursor(t *testing.T) {
 		}
 	})
 }
+
+func TestPlanFilterShape(t *testing.T) {
+	reg := testRegistry(t)
+	now := date(2024, 1, 1)
+	eq := func(n int) crm.Condition { return crm.Eq("employees", n) }
+	lowered := func(n int) crm.Condition {
+		return crm.Condition{Field: "employees", Op: crm.OpEq, Values: []any{int64(n)}}
+	}
+	t.Run("an and inside an and is flattened, a between with it", func(t *testing.T) {
+		p := plan(t, reg, crm.And(eq(1), crm.And(eq(2), crm.And(eq(3))), crm.Between("employees", 4, 5)), now)
+		require.Equal(t, crm.And(lowered(1), lowered(2), lowered(3),
+			crm.Condition{Field: "employees", Op: crm.OpGe, Values: []any{int64(4)}},
+			crm.Condition{Field: "employees", Op: crm.OpLe, Values: []any{int64(5)}},
+		), p.Where)
+	})
+	t.Run("an or inside an or is flattened, an and inside an or is not", func(t *testing.T) {
+		p := plan(t, reg, crm.Or(eq(1), crm.Or(eq(2), crm.And(eq(3), eq(4)))), now)
+		require.Equal(t, crm.Or(lowered(1), lowered(2), crm.And(lowered(3), lowered(4))), p.Where)
+	})
+	t.Run("an and nested 1,500 deep is one and", func(t *testing.T) {
+		var where crm.Filter = eq(0)
+		for i := 1; i <= 1500; i++ {
+			where = crm.And(eq(i), where)
+		}
+		p := plan(t, reg, where, now)
+		g, ok := p.Where.(crm.Group)
+		require.True(t, ok)
+		require.False(t, g.Or)
+		require.Len(t, g.Filters, 1501)
+	})
+	// nest returns groups alternating And and Or, depth deep.
+	nest := func(depth int) crm.Filter {
+		var where crm.Filter = eq(0)
+		for i := 1; i <= depth; i++ {
+			if i%2 == 0 {
+				where = crm.And(eq(i), where)
+			} else {
+				where = crm.Or(eq(i), where)
+			}
+		}
+		return where
+	}
+	t.Run("alternating groups nest up to the limit", func(t *testing.T) {
+		plan(t, reg, nest(crm.MaxFilterDepth), now)
+	})
+	t.Run("alternating groups nested past the limit are refused", func(t *testing.T) {
+		bad := planErr(t, reg, crm.Query{Where: nest(crm.MaxFilterDepth + 1)})
+		require.Contains(t, bad["where"], fmt.Sprintf("is nested more than %d deep", crm.MaxFilterDepth))
+		bad = planErr(t, reg, crm.Query{Where: nest(1500)})
+		require.Contains(t, bad["where"], "nested more than")
+	})
+	t.Run("related conditions count as depth", func(t *testing.T) {
+		plan(t, reg, crm.Through("parentaccountid", "account", nest(crm.MaxFilterDepth-1)), now)
+		bad := planErr(t, reg, crm.Query{Where: crm.Through("parentaccountid", "account", nest(crm.MaxFilterDepth))})
+		require.Contains(t, bad["where"], "nested more than")
+	})
+	t.Run("conditions past the limit are refused; an in list counts once", func(t *testing.T) {
+		many := make([]crm.Filter, crm.MaxConditions+1)
+		values := make([]any, crm.MaxConditions+1)
+		for i := range many {
+			many[i] = eq(i)
+			values[i] = i
+		}
+		bad := planErr(t, reg, crm.Query{Where: crm.Or(many...)})
+		require.Contains(t, bad["where"], fmt.Sprintf("more than the %d allowed", crm.MaxConditions))
+		plan(t, reg, crm.Or(many[:crm.MaxConditions]...), now)
+		plan(t, reg, crm.In("employees", values...), now)
+	})
+	t.Run("aggregates hold the same limits", func(t *testing.T) {
+		_, err := reg.PlanAggregate(crm.Aggregation{Entity: "account", Where: nest(crm.MaxFilterDepth + 1),
+			Measures: []crm.Measure{{Alias: "n", Func: crm.AggCount}}}, now)
+		require.ErrorIs(t, err, crm.ErrValidation)
+	})
+}

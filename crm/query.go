@@ -178,6 +178,24 @@ const (
 	MaxRelated      = 15 // related-record conditions in one query
 )
 
+// Filter limits. A query past one fails with a *ValidationError naming
+// "where" on every store alike: without them a SQL store would refuse
+// filters that the memory store answers (SQLite nests expressions at
+// most 1000 deep and binds at most 32766 values a statement).
+const (
+	// MaxFilterDepth is how deep groups and related-record conditions
+	// may nest inside one another, counted after the planner has
+	// flattened an And inside an And (an Or inside an Or): an And of
+	// Ors of Ands is three deep, an And of thousands of conditions one.
+	MaxFilterDepth = 32
+	// MaxConditions is how many conditions one filter may hold (Between
+	// counts as two). An In condition is one, whatever its values: use In
+	// for a long list of values. SQLite compiles a statement in time
+	// that grows with the square of the values it binds, a second or so
+	// at this limit.
+	MaxConditions = 5_000
+)
+
 // Query selects records of one entity.
 type Query struct {
 	Entity  string

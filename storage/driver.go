@@ -92,3 +92,19 @@ var ErrTooDeep = errors.New("hooks nested too deep")
 // transaction failed after it had written, even if the closure went on and
 // returned nil: committing would have kept half of that operation.
 var ErrRolledBack = errors.New("transaction rolled back")
+
+// ErrUnavailable marks an error that came from the database being out of
+// reach rather than from the request: it could not be connected to, is
+// shutting down or starting up, or dropped the connection mid-statement.
+// When the failure came before a transaction's COMMIT was sent, the
+// database has rolled the transaction back and the error matches ErrRetry
+// too, so that InTx runs it again; a failed COMMIT matches
+// ErrCommitUnknown instead.
+var ErrUnavailable = errors.New("database unavailable")
+
+// ErrCommitUnknown is returned when the connection was lost while a
+// transaction's COMMIT was under way: the transaction may or may not have
+// committed. It never matches ErrRetry, since running the transaction
+// again could apply it twice; re-read what it wrote before deciding to
+// retry. It comes with ErrUnavailable.
+var ErrCommitUnknown = errors.New("commit outcome unknown: the connection was lost during COMMIT")

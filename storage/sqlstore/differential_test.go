@@ -673,7 +673,11 @@ func (g *diffGen) condition(e *crm.Entity) crm.Condition {
 	switch {
 	case slices.Contains(diffNoValueOps, op):
 	case op == crm.OpIn || op == crm.OpNotIn:
-		for range g.between(1, 5) {
+		n := g.between(1, 5)
+		if g.chance(0.04) {
+			n = 600 // past the lengths bound as one array or JSON parameter
+		}
+		for range n {
 			c.Values = append(c.Values, g.value(e, fp))
 		}
 	case op == crm.OpBetween || op == crm.OpNotBetween:

@@ -58,11 +58,35 @@
 // where Tx.Lock is SELECT ... FOR UPDATE). Updates and deletes check the
 // version in their WHERE clause. A unique violation is crm.ErrDuplicate; a
 // serialization failure, a deadlock or a SQLite database still busy after
-// the busy timeout is storage.ErrRetry, which Store retries.
+// the busy timeout is storage.ErrRetry, which Store retries. A lost
+// connection (a terminated backend, a server shutting down or starting,
+// a network error) is storage.ErrUnavailable: with storage.ErrRetry too
+// when it came before COMMIT was sent, since the database then rolled the
+// transaction back; with storage.ErrCommitUnknown instead when COMMIT
+// itself failed, as the transaction may have committed. Inside a caller's
+// transaction (WithTx) a lost connection is ErrUnavailable only: the
+// caller's transaction is gone, and only the caller can run it again.
+//
+// A Select streams. Inside a PostgreSQL transaction, whose one connection
+// cannot run another statement while rows stream on it, it reads through
+// a cursor (DECLARE, then FETCH 256 rows at a time, each batch read to its
+// end before it is yielded), so the transaction may read and write between
+// the records it yields, as on SQLite and the memory store.
 //
 // Queries compile to SQL in which every value is a bound parameter and
 // every identifier comes from validated metadata, quoted. Their meaning is
 // crm.Plan's exactly: nulls never match comparisons and sort first
 // ascending, text compares ignoring ASCII case, money conditions match
-// only their currency, keyset paging expands to OR chains.
+// only their currency, keyset paging expands to OR chains. No query fails
+// on a database limit that the memory store does not have: a long In or
+// NotIn list is one parameter (a PostgreSQL array compared with = ANY or
+// <> ALL, a JSON array read with SQLite's json_each), equalities on one
+// field in a long OR become one such list (inequalities in an AND one NOT
+// IN), chains of AND and OR nest as balanced trees, and a LIKE pattern
+// past SQLite's 50,000 bytes
+// becomes a comparison. What is left (crm.MaxFilterDepth,
+// crm.MaxConditions) the planner refuses on every store alike; a statement
+// that would still bind more values than the database takes fails with a
+// *crm.ValidationError before it is sent. SQLite refuses only a LIKE
+// pattern longer than 50,000 bytes with wildcards inside it.
 package sqlstore

@@ -1,11 +1,14 @@
 package sqlstore
 
 import (
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math/big"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 
@@ -23,9 +26,15 @@ type builder struct {
 
 func (d *Driver) newBuilder() *builder { return &builder{d: d} }
 
-// arg binds v and returns its placeholder.
+// arg binds v and returns its placeholder. A statement that would bind
+// more values than the database takes fails with a validation error
+// before it is sent. The planner's limits (crm.MaxConditions, lists bound
+// as one value) keep queries below it; this is the guard behind them.
 func (b *builder) arg(v any) string {
 	b.args = append(b.args, v)
+	if n := len(b.args); n == b.d.maxParams()+1 {
+		b.fail(crm.Invalid("", "where", fmt.Sprintf("binds more than the %d values a %s statement takes", n-1, b.d.dialect)))
+	}
 	return b.d.ph(len(b.args))
 }
 
@@ -55,14 +64,18 @@ func (b *builder) filter(tb *table, a string, f crm.Filter) string {
 			}
 			return sqlTrue
 		}
-		parts := make([]string, len(f.Filters))
-		for i, sub := range f.Filters {
+		filters := f.Filters
+		if len(filters) > 8 {
+			filters = mergeLists(tb, f)
+		}
+		parts := make([]string, len(filters))
+		for i, sub := range filters {
 			parts[i] = "(" + b.filter(tb, a, sub) + ")"
 		}
 		if f.Or {
-			return strings.Join(parts, " OR ")
+			return joinBalanced(parts, " OR ")
 		}
-		return strings.Join(parts, " AND ")
+		return joinBalanced(parts, " AND ")
 	case crm.Related:
 		c, ok := tb.byName[f.Lookup]
 		if !ok || c.f.Type != crm.TypeLookup {
@@ -83,6 +96,71 @@ func (b *builder) filter(tb *table, a string, f crm.Filter) string {
 		return s + " AND (" + b.filter(target, ta, f.Where) + "))"
 	}
 	return b.fail(fmt.Errorf("sqlstore: filter of unknown type %T", f))
+}
+
+// mergeLists rewrites the Eq conditions of an Or that share a field as
+// one In, and the Ne conditions of an And as one NotIn: the same rows
+// (none of them matches a null), one list, which a long list binds as one
+// parameter. SQLite compiles a statement in time that grows with the
+// square of its parameters: an Or of 3,000 equalities took it seconds.
+// Conditions on types a list does not take stay as they are.
+func mergeLists(tb *table, g crm.Group) []crm.Filter {
+	op, list := crm.OpEq, crm.OpIn
+	if !g.Or {
+		op, list = crm.OpNe, crm.OpNotIn
+	}
+	at := map[string]int{} // field → index in out of its list
+	out := make([]crm.Filter, 0, len(g.Filters))
+	for _, f := range g.Filters {
+		c, ok := f.(crm.Condition)
+		if !ok || c.Op != op || len(c.Values) != 1 || !listable(tb, c.Field) {
+			out = append(out, f)
+			continue
+		}
+		i, seen := at[c.Field]
+		if !seen {
+			at[c.Field] = len(out)
+			out = append(out, c)
+			continue
+		}
+		m := out[i].(crm.Condition)
+		if m.Op == op { // the first condition on the field becomes a list
+			m = crm.Condition{Field: m.Field, Op: list, Values: []any{m.Values[0]}}
+		}
+		m.Values = append(m.Values, c.Values[0])
+		out[i] = m
+	}
+	return out
+}
+
+// listable reports whether In and NotIn compile for the field: the types
+// whose lists inList binds as one parameter, and a lookup to one entity
+// (an equality on a lookup to several compares the entity too).
+func listable(tb *table, field string) bool {
+	c, ok := tb.byName[field]
+	if !ok {
+		return false
+	}
+	switch c.f.Type {
+	case crm.TypeText, crm.TypeInteger, crm.TypeChoice, crm.TypeDecimal, crm.TypeID:
+		return true
+	case crm.TypeLookup:
+		return c.extra == ""
+	}
+	return false
+}
+
+// joinBalanced joins parts, each in parentheses already, with op as a
+// balanced tree of parentheses: a chain of thousands of conditions then
+// nests log2(n) deep, where SQLite parses "a OR b OR c ..." as a tree as
+// deep as the chain is long and refuses one deeper than 1000. The parts
+// stay in order, as SQLite binds its anonymous parameters in order.
+func joinBalanced(parts []string, op string) string {
+	if len(parts) <= 8 {
+		return strings.Join(parts, op)
+	}
+	mid := len(parts) / 2
+	return "(" + joinBalanced(parts[:mid], op) + ")" + op + "(" + joinBalanced(parts[mid:], op) + ")"
 }
 
 var opSQL = map[crm.Operator]string{
@@ -119,6 +197,9 @@ func (b *builder) condition(tb *table, a string, cond crm.Condition) string {
 		}
 		return b.compare(c, ref, cond.Op, cond.Values[0])
 	case crm.OpIn, crm.OpNotIn:
+		if n := len(cond.Values); n > b.d.maxListParams() || len(b.args)+n > listParamBudget {
+			return b.inList(c, ref, cond)
+		}
 		lhs := b.keyExpr(c, ref)
 		var ph []string
 		for _, v := range cond.Values {
@@ -131,10 +212,7 @@ func (b *builder) condition(tb *table, a string, cond crm.Condition) string {
 			}
 		}
 		if len(ph) == 0 { // no value the column can hold
-			if cond.Op == crm.OpIn {
-				return sqlFalse
-			}
-			return ref + " IS NOT NULL"
+			return noValues(ref, cond.Op)
 		}
 		op := " IN ("
 		if cond.Op == crm.OpNotIn {
@@ -146,13 +224,227 @@ func (b *builder) condition(tb *table, a string, cond crm.Condition) string {
 		if !ok || c.f.Type != crm.TypeText {
 			return b.fail(fmt.Errorf("sqlstore: %s %s wants text", cond.Field, cond.Op))
 		}
+		pattern := likePattern(s)
+		if b.d.dialect == SQLite && len(pattern) > maxLikeSQLite {
+			return b.longLike(tb.entity.Name, c, ref, cond.Op, pattern)
+		}
 		op := " LIKE "
 		if cond.Op == crm.OpNotLike {
 			op = " NOT LIKE "
 		}
-		return b.keyExpr(c, ref) + op + b.arg(likePattern(s)) + ` ESCAPE '\'`
+		return b.keyExpr(c, ref) + op + b.arg(pattern) + ` ESCAPE '\'`
 	}
 	return b.fail(fmt.Errorf("sqlstore: operator %s is not lowered by the planner", cond.Op))
+}
+
+// maxListParams returns the longest In or NotIn list bound one parameter
+// a value; a longer one is bound as a single parameter (inList), whatever
+// its length. Measured on a 20,000-row indexed table, one parameter beats
+// a parameter a value on PostgreSQL from about 64 values, on SQLite
+// between 256 and 1,024.
+func (d *Driver) maxListParams() int {
+	if d.dialect == Postgres {
+		return 64
+	}
+	return 512
+}
+
+// listParamBudget caps the parameters a statement's lists take one a
+// value: past it every list goes as one parameter, so that a filter of
+// many short lists stays below the parameter limit. The planner's
+// crm.MaxConditions bounds the rest.
+const listParamBudget = 1_000
+
+// noValues is an In or NotIn whose list holds no value the column can:
+// In matches nothing, NotIn every non-null value.
+func noValues(ref string, op crm.Operator) string {
+	if op == crm.OpIn {
+		return sqlFalse
+	}
+	return ref + " IS NOT NULL"
+}
+
+// inList compiles an In or NotIn with its whole list bound as one
+// parameter, so that no list meets the statement's parameter limit:
+// PostgreSQL compares with "= ANY" or "<> ALL" of a typed array, SQLite
+// with the values of a JSON array (IDs as hex, undone by unhex). Like the
+// memory store's matcher, neither matches a null column: the list is never
+// empty here, and a null compared with it is null.
+func (b *builder) inList(c *column, ref string, cond crm.Condition) string {
+	pg := b.d.dialect == Postgres
+	var vals []any
+	var typ string // PostgreSQL's array type
+	switch c.f.Type {
+	case crm.TypeText:
+		typ = "text[]"
+		for _, v := range cond.Values {
+			s, ok := v.(string)
+			if !ok {
+				return b.fail(fmt.Errorf("sqlstore: %s: want text, got %T", c.f.Name, v))
+			}
+			vals = append(vals, crm.FoldText(s))
+		}
+	case crm.TypeDecimal, crm.TypeMoney:
+		typ = "numeric[]"
+		for _, v := range cond.Values {
+			x, ok := v.(decimal.Decimal)
+			if !ok {
+				return b.fail(fmt.Errorf("sqlstore: %s: want a decimal, got %T", c.f.Name, v))
+			}
+			if pg {
+				vals = append(vals, x.String())
+				continue
+			}
+			n := x.Shift(c.scale)
+			if !n.IsInteger() {
+				continue // equals no stored value
+			}
+			if enc, ok := scaledValue(c, n.BigInt()); ok {
+				vals = append(vals, enc)
+			}
+		}
+	case crm.TypeLookup, crm.TypeID:
+		typ = "uuid[]"
+		for _, v := range cond.Values {
+			var id crm.ID
+			switch x := v.(type) {
+			case crm.ID:
+				id = x
+			case crm.Ref:
+				id = x.ID
+			default:
+				return b.fail(fmt.Errorf("sqlstore: %s: want an ID, got %T", c.f.Name, v))
+			}
+			if pg {
+				vals = append(vals, id.String())
+			} else {
+				vals = append(vals, hex.EncodeToString(id[:]))
+			}
+		}
+	case crm.TypeInteger, crm.TypeChoice:
+		typ = "int8[]"
+		for _, v := range cond.Values {
+			enc, err := b.d.encode(c, v)
+			if err != nil {
+				return b.fail(err)
+			}
+			vals = append(vals, enc[0])
+		}
+	default:
+		return b.fail(fmt.Errorf("sqlstore: %s %s is not for %s fields", c.f.Name, cond.Op, c.f.Type))
+	}
+	if len(vals) == 0 {
+		return noValues(ref, cond.Op)
+	}
+	lhs := b.keyExpr(c, ref)
+	if pg {
+		list := b.arg(pgArray(vals)) + "::" + typ
+		if cond.Op == crm.OpNotIn {
+			return lhs + " <> ALL (" + list + ")"
+		}
+		return lhs + " = ANY (" + list + ")"
+	}
+	js, err := json.Marshal(vals)
+	if err != nil {
+		return b.fail(fmt.Errorf("sqlstore: %s: %w", c.f.Name, err))
+	}
+	value := "value"
+	if c.f.Type == crm.TypeLookup || c.f.Type == crm.TypeID {
+		value = "unhex(value)"
+	}
+	op := " IN "
+	if cond.Op == crm.OpNotIn {
+		op = " NOT IN "
+	}
+	return lhs + op + "(SELECT " + value + " FROM json_each(" + b.arg(string(js)) + "))"
+}
+
+// maxLikeSQLite is SQLITE_MAX_LIKE_PATTERN_LENGTH: SQLite refuses a
+// longer LIKE pattern.
+const maxLikeSQLite = 50_000
+
+// longLike compiles a LIKE pattern too long for SQLite. Runs of % are
+// one %; a pattern that wants more characters than the field holds
+// matches no value; what is left is a literal, with or without a leading
+// or trailing %, compared as text. Another pattern that long fails with a
+// validation error.
+func (b *builder) longLike(entity string, c *column, ref string, op crm.Operator, pattern string) string {
+	lp := parseLike(pattern)
+	expr := ""
+	lhs := b.keyExpr(c, ref)
+	n := strconv.Itoa(utf8.RuneCountInString(lp.literal))
+	switch {
+	case lp.chars > c.f.MaxLen():
+		expr = sqlFalse
+	case len(lp.pattern) <= maxLikeSQLite:
+		expr = lhs + " LIKE " + b.arg(lp.pattern) + ` ESCAPE '\'`
+	case !lp.simple:
+		return b.fail(crm.Invalid(entity, c.f.Name, fmt.Sprintf("%s: a pattern of %d bytes with wildcards inside is longer than the %d SQLite takes",
+			op, len(pattern), maxLikeSQLite)))
+	case lp.lead && lp.trail:
+		expr = "instr(" + lhs + ", " + b.arg(lp.literal) + ") > 0"
+	case lp.lead:
+		expr = "substr(" + lhs + ", -" + n + ") = " + b.arg(lp.literal) + " AND length(" + lhs + ") >= " + n
+	case lp.trail:
+		expr = "substr(" + lhs + ", 1, " + n + ") = " + b.arg(lp.literal)
+	default:
+		expr = lhs + " = " + b.arg(lp.literal)
+	}
+	if op == crm.OpNotLike {
+		// NOT LIKE leaves nulls out, and so does NOT of a comparison
+		// with null.
+		return ref + " IS NOT NULL AND NOT (" + expr + ")"
+	}
+	return ref + " IS NOT NULL AND (" + expr + ")"
+}
+
+// likeShape is a LIKE pattern as likePattern writes it, taken apart.
+type likeShape struct {
+	pattern string // the pattern with each run of % made one %
+	chars   int    // the fewest characters a matching value has
+	literal string // the pattern's literal characters, unescaped
+	// simple: its only wildcards are a leading % (lead) and a trailing
+	// one (trail).
+	simple, lead, trail bool
+}
+
+func parseLike(p string) likeShape {
+	var pat, lit strings.Builder
+	var l likeShape
+	lastPct, sawChar, inner, any := false, false, false, false
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if c == '%' {
+			if !lastPct {
+				pat.WriteByte('%')
+				l.lead = l.lead || !sawChar
+			}
+			lastPct = true
+			continue
+		}
+		inner = inner || (lastPct && sawChar)
+		lastPct, sawChar = false, true
+		switch {
+		case c == '_':
+			any = true
+			l.chars++
+			pat.WriteByte(c)
+			continue
+		case c == '\\' && i+1 < len(p):
+			pat.WriteByte(c)
+			i++
+			c = p[i]
+		}
+		pat.WriteByte(c)
+		lit.WriteByte(c)
+		if utf8.RuneStart(c) {
+			l.chars++
+		}
+	}
+	l.trail = lastPct && sawChar
+	l.simple = !inner && !any
+	l.pattern, l.literal = pat.String(), lit.String()
+	return l
 }
 
 // likePattern rewrites a crm LIKE pattern, folded, with every literal
@@ -353,4 +645,21 @@ func (b *builder) after(tb *table, a string, p *crm.Plan) string {
 func timeFromSQLite(s string, g crm.DateGrouping) (time.Time, error) {
 	layout := map[crm.DateGrouping]string{crm.ByDay: "2006-01-02", crm.ByMonth: "2006-01", crm.ByYear: "2006"}[g]
 	return time.ParseInLocation(layout, s, time.UTC)
+}
+
+// pgArray turns the values of one list, all of one type, into the Go
+// slice pgx sends as a PostgreSQL array.
+func pgArray(vals []any) any {
+	if _, ok := vals[0].(int64); ok {
+		out := make([]int64, len(vals))
+		for i, v := range vals {
+			out[i] = v.(int64)
+		}
+		return out
+	}
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i] = v.(string)
+	}
+	return out
 }

@@ -3,12 +3,16 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver for OpenPostgres
@@ -92,6 +96,8 @@ type Driver struct {
 	// txBound holds the prepared statements bound to callerTx: a Driver
 	// WithTx returns is used by one goroutine only.
 	txBound map[stmtKey]*sql.Stmt
+	// cursors names the PostgreSQL cursors open in callerTx.
+	cursors *cursorNames
 }
 
 var (
@@ -146,7 +152,8 @@ func OpenSQLite(ctx context.Context, path string, reg *crm.Registry, opts ...Opt
 }
 
 // OpenPostgres connects to the PostgreSQL database at dsn (a pgx
-// connection string or URL) and migrates it to reg.
+// connection string or URL) and migrates it to reg. A database it cannot
+// reach fails with storage.ErrUnavailable.
 func OpenPostgres(ctx context.Context, dsn string, reg *crm.Registry, opts ...Option) (*Driver, error) {
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
@@ -154,6 +161,9 @@ func OpenPostgres(ctx context.Context, dsn string, reg *crm.Registry, opts ...Op
 	}
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close()
+		if connLost(err) {
+			return nil, fmt.Errorf("open postgres: %w: %w", storage.ErrUnavailable, err)
+		}
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
 	d, err := New(ctx, db, Postgres, reg, opts...)
@@ -234,6 +244,7 @@ func (d *Driver) WithTx(tx *sql.Tx) storage.Driver {
 	c.callerTx = tx
 	c.seq = new(atomic.Int64)
 	c.txBound = map[stmtKey]*sql.Stmt{}
+	c.cursors = &cursorNames{}
 	return &c
 }
 
@@ -245,21 +256,32 @@ func (d *Driver) Begin(ctx context.Context) (storage.Tx, error) {
 		if _, err := d.callerTx.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
 			return nil, d.mapErr("begin", err)
 		}
-		return &tx{d: d, q: d.callerTx, savepoint: name, bound: d.txBound}, nil
+		return &tx{d: d, q: d.callerTx, savepoint: name, bound: d.txBound, cursors: d.cursors}, nil
 	}
 	t, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, d.mapErr("begin", err)
 	}
-	return &tx{d: d, q: t, sqlTx: t, bound: map[stmtKey]*sql.Stmt{}}, nil
+	return &tx{d: d, q: t, sqlTx: t, bound: map[stmtKey]*sql.Stmt{}, cursors: &cursorNames{}}, nil
 }
 
 // mapErr translates database errors into crmkit's kinds: a unique
 // violation is crm.ErrDuplicate; a serialization failure, a deadlock or a
-// busy SQLite database is storage.ErrRetry.
+// busy SQLite database is storage.ErrRetry; a lost connection is
+// storage.ErrUnavailable, and storage.ErrRetry too, because the database
+// rolls back the transaction of a connection it loses (see mapCommitErr
+// for COMMIT itself). Inside a caller's transaction (WithTx) a lost
+// connection has taken the caller's transaction with it, which crmkit
+// cannot run again: there it is ErrUnavailable only.
 func (d *Driver) mapErr(op string, err error) error {
 	if err == nil {
 		return nil
+	}
+	if connLost(err) {
+		if d.callerTx != nil {
+			return fmt.Errorf("%s: %w: %w", op, storage.ErrUnavailable, err)
+		}
+		return fmt.Errorf("%s: %w: %w: %w", op, storage.ErrUnavailable, storage.ErrRetry, err)
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
@@ -280,6 +302,52 @@ func (d *Driver) mapErr(op string, err error) error {
 		}
 	}
 	return fmt.Errorf("%s: %w", op, err)
+}
+
+// mapCommitErr maps the error of a COMMIT. A connection lost before the
+// COMMIT went out leaves a transaction the database rolled back
+// (storage.ErrRetry); lost after, the outcome is unknown
+// (storage.ErrCommitUnknown, never ErrRetry).
+func (d *Driver) mapCommitErr(err error) error {
+	if err == nil || !connLost(err) {
+		return d.mapErr("commit", err)
+	}
+	if errors.Is(err, driver.ErrBadConn) || pgconn.SafeToRetry(err) {
+		return fmt.Errorf("commit: %w: %w: %w", storage.ErrUnavailable, storage.ErrRetry, err)
+	}
+	return fmt.Errorf("commit: %w: %w: %w", storage.ErrUnavailable, storage.ErrCommitUnknown, err)
+}
+
+// connLost reports whether err says the database could not be reached or
+// dropped the connection: a failed connection attempt (unless the server
+// refused the credentials or the database name, which no wait cures),
+// PostgreSQL's connection exceptions (class 08) but a protocol violation,
+// and shutdowns (57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot
+// connect now), a connection database/sql or pgx found broken or closed,
+// and network errors. A cancelled or expired context is not one.
+func connLost(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var pgErr *pgconn.PgError
+	isPg := errors.As(err, &pgErr)
+	var connectErr *pgconn.ConnectError
+	if errors.As(err, &connectErr) {
+		return !isPg || !(strings.HasPrefix(pgErr.Code, "28") || pgErr.Code == "3D000")
+	}
+	if isPg {
+		switch code := pgErr.Code; {
+		case strings.HasPrefix(code, "08") && code != "08P01",
+			code == "57P01", code == "57P02", code == "57P03":
+			return true
+		}
+		return false
+	}
+	var netErr net.Error
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, pgconn.ErrConnClosed) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.As(err, &netErr)
 }
 
 // table returns the table of entity e.

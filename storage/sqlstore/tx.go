@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"iter"
 	"math/bits"
 	"strconv"
@@ -23,6 +24,9 @@ type tx struct {
 	// bound holds the Driver's prepared statements bound to this
 	// transaction (or the caller's), each bound once.
 	bound map[stmtKey]*sql.Stmt
+	// cursors names the PostgreSQL cursors Select has open in the
+	// transaction's session.
+	cursors *cursorNames
 }
 
 func (t *tx) usable(ctx context.Context) error {
@@ -40,7 +44,7 @@ func (t *tx) Commit() error {
 	if t.sqlTx != nil {
 		err := t.sqlTx.Commit()
 		t.d.stmts.preparePending(t.d.db)
-		return t.d.mapErr("commit", err)
+		return t.d.mapCommitErr(err)
 	}
 	// Releasing the savepoint keeps its writes in the caller's
 	// transaction, which commits them or not.
@@ -90,7 +94,7 @@ func (t *tx) Select(ctx context.Context, p *crm.Plan) iter.Seq2[crm.Record, erro
 	if err := t.usable(ctx); err != nil {
 		return func(yield func(crm.Record, error) bool) { yield(crm.Record{}, err) }
 	}
-	return t.d.selectRecords(ctx, t.q, p)
+	return t.d.selectRecords(ctx, t.q, t.cursors, p)
 }
 
 func (t *tx) Count(ctx context.Context, p *crm.Plan) (int64, error) {
@@ -246,9 +250,10 @@ func (d *Driver) Get(ctx context.Context, e *crm.Entity, id crm.ID) (crm.Record,
 }
 
 // Select streams the committed records matching p from the database's
-// rows: nothing is loaded beyond the row being yielded.
+// rows: nothing is loaded beyond the row being yielded (or, inside a
+// caller's PostgreSQL transaction, the batch of rows being yielded).
 func (d *Driver) Select(ctx context.Context, p *crm.Plan) iter.Seq2[crm.Record, error] {
-	return d.selectRecords(ctx, d.q, p)
+	return d.selectRecords(ctx, d.q, d.cursors, p)
 }
 
 // Count counts the committed records matching p.
@@ -360,7 +365,12 @@ func (d *Driver) get(ctx context.Context, q querier, bound map[stmtKey]*sql.Stmt
 	return rec, nil
 }
 
-func (d *Driver) selectRecords(ctx context.Context, q querier, p *crm.Plan) iter.Seq2[crm.Record, error] {
+// selectRecords streams p's records through q. Inside a PostgreSQL
+// transaction (cursors is not nil) it reads them through a cursor, a
+// batch at a time: a transaction has one connection, and rows left
+// streaming on it would keep every other statement of the transaction
+// (the update of the record just yielded) from running.
+func (d *Driver) selectRecords(ctx context.Context, q querier, cursors *cursorNames, p *crm.Plan) iter.Seq2[crm.Record, error] {
 	return func(yield func(crm.Record, error) bool) {
 		tb, err := d.table(p.Entity)
 		if err != nil {
@@ -379,6 +389,10 @@ func (d *Driver) selectRecords(ctx context.Context, q querier, p *crm.Plan) iter
 		}
 		if b.err != nil {
 			yield(crm.Record{}, b.err)
+			return
+		}
+		if cursors != nil && d.dialect == Postgres {
+			d.selectCursor(ctx, q, cursors, tb, p, query, b.args, yield)
 			return
 		}
 		rows, err := q.QueryContext(ctx, query, b.args...)
@@ -400,6 +414,85 @@ func (d *Driver) selectRecords(ctx context.Context, q querier, p *crm.Plan) iter
 		}
 		if err := rows.Err(); err != nil {
 			yield(crm.Record{}, d.mapErr("select "+p.Entity.Name, err))
+		}
+	}
+}
+
+// cursorBatch is how many rows one FETCH reads: the most a Select inside
+// a PostgreSQL transaction holds in memory at once.
+const cursorBatch = 256
+
+// cursorNames hands out the names of the cursors open in one database
+// session, reusing the names of closed ones, so that the few FETCH texts
+// stay in pgx's statement cache. pgx caches a statement's result columns
+// by its text, so a name also carries the shape of the rows its FETCH
+// returns: the table's.
+type cursorNames struct{ open []bool }
+
+func (c *cursorNames) acquire(tb *table) (string, int) {
+	i := 0
+	for i < len(c.open) && c.open[i] {
+		i++
+	}
+	if i == len(c.open) {
+		c.open = append(c.open, false)
+	}
+	c.open[i] = true
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(tb.ref + " " + tb.selectList))
+	return fmt.Sprintf("crmkit_cursor_%08x_%d", h.Sum32(), i), i
+}
+
+func (c *cursorNames) release(i int) { c.open[i] = false }
+
+// selectCursor runs query through a cursor of the transaction q, yielding
+// each batch only once it has been read to its end, so that the
+// connection is free for other statements between batches.
+func (d *Driver) selectCursor(ctx context.Context, q querier, cursors *cursorNames, tb *table, p *crm.Plan,
+	query string, args []any, yield func(crm.Record, error) bool) {
+	name, slot := cursors.acquire(tb)
+	defer cursors.release(slot)
+	if _, err := q.ExecContext(ctx, "DECLARE "+name+" NO SCROLL CURSOR FOR "+query, args...); err != nil {
+		yield(crm.Record{}, d.mapErr("select "+p.Entity.Name, err))
+		return
+	}
+	// CLOSE fails only when the transaction has failed or ended, and
+	// then the cursor is gone anyway.
+	defer func() { _, _ = q.ExecContext(context.WithoutCancel(ctx), "CLOSE "+name) }()
+	fetch := "FETCH FORWARD " + strconv.Itoa(cursorBatch) + " FROM " + name
+	buf := newScanBuf(tb)
+	batch := make([]crm.Record, 0, cursorBatch)
+	for {
+		batch = batch[:0]
+		rows, err := q.QueryContext(ctx, fetch)
+		if err != nil {
+			yield(crm.Record{}, d.mapErr("select "+p.Entity.Name, err))
+			return
+		}
+		for rows.Next() {
+			rec, err := d.scanRecord(tb, buf, rows)
+			if err != nil {
+				_ = rows.Close()
+				yield(crm.Record{}, d.mapErr("select "+p.Entity.Name, err))
+				return
+			}
+			batch = append(batch, rec)
+		}
+		err = rows.Err()
+		if cerr := rows.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			yield(crm.Record{}, d.mapErr("select "+p.Entity.Name, err))
+			return
+		}
+		for _, rec := range batch {
+			if !yield(rec, nil) {
+				return
+			}
+		}
+		if len(batch) < cursorBatch {
+			return
 		}
 	}
 }

@@ -202,11 +202,14 @@ func testCancelled(t *testing.T, open Opener) {
 	ctx, cancel := context.WithCancel(e.ctx)
 	cancel()
 	calls := map[string]func() error{
-		"get":       func() error { _, err := e.store.Get(ctx, account, acc.ID); return err },
-		"lock":      func() error { _, err := e.store.Lock(ctx, account, acc.ID); return err },
-		"query":     func() error { _, err := e.store.Query(ctx, crm.Query{Entity: account}); return err },
-		"count":     func() error { _, err := e.store.Count(ctx, crm.Query{Entity: account}); return err },
-		"aggregate": func() error { _, err := e.store.Aggregate(ctx, crm.Aggregation{Entity: account, Measures: []crm.Measure{{Alias: "n", Func: crm.AggCount}}}); return err },
+		"get":   func() error { _, err := e.store.Get(ctx, account, acc.ID); return err },
+		"lock":  func() error { _, err := e.store.Lock(ctx, account, acc.ID); return err },
+		"query": func() error { _, err := e.store.Query(ctx, crm.Query{Entity: account}); return err },
+		"count": func() error { _, err := e.store.Count(ctx, crm.Query{Entity: account}); return err },
+		"aggregate": func() error {
+			_, err := e.store.Aggregate(ctx, crm.Aggregation{Entity: account, Measures: []crm.Measure{{Alias: "n", Func: crm.AggCount}}})
+			return err
+		},
 		"iterate": func() error {
 			for _, err := range e.store.Iterate(ctx, crm.Query{Entity: account}) {
 				if err != nil {
