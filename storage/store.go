@@ -53,8 +53,9 @@ func WithClock(c crm.Clock) Option { return func(s *Store) { s.clock = c } }
 func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.logger = l } }
 
 // WithRetries sets how many times a transaction aborted with ErrRetry is run
-// again (default DefaultRetries; 0 disables retries). Each retry waits a
-// few milliseconds more than the one before, with jitter.
+// again (default DefaultRetries; 0 disables retries). Each retry waits
+// twice as long as the one before, with jitter: from a few milliseconds
+// after a conflict, from 100 ms when the database was unavailable.
 func WithRetries(n int) Option { return func(s *Store) { s.retries = n } }
 
 // New returns a Store over driver for the entities in reg.
@@ -143,17 +144,23 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 		if !errors.Is(err, ErrRetry) || attempt >= s.retries || ctx.Err() != nil {
 			return err
 		}
-		if cerr := sleepCtx(ctx, retryDelay(attempt)); cerr != nil {
+		if cerr := sleepCtx(ctx, retryDelay(attempt, errors.Is(err, ErrUnavailable))); cerr != nil {
 			return fmt.Errorf("%w (stopped before retrying: %w)", err, cerr)
 		}
 	}
 }
 
-// retryDelay is the pause before retry attempt+1: a few milliseconds,
-// doubling, with jitter so that transactions that collided do not collide
-// again in step; a server that is restarting gets about a second in all.
-func retryDelay(attempt int) time.Duration {
-	d := 4 * time.Millisecond << min(attempt, 8)
+// retryDelay is the pause before retry attempt+1, doubling each time,
+// with jitter so that transactions that collided do not collide again in
+// step: from a few milliseconds after a conflict, from 100 ms when the
+// database was out of reach (a restart or failover takes seconds; the
+// default five retries wait about three in all).
+func retryDelay(attempt int, unavailable bool) time.Duration {
+	base := 4 * time.Millisecond
+	if unavailable {
+		base = 100 * time.Millisecond
+	}
+	d := min(base<<min(attempt, 8), 2*time.Second)
 	return d/2 + rand.N(d/2+1)
 }
 
