@@ -9,9 +9,18 @@
 //  1. validate against the entity's metadata, and check that every lookup
 //     points at a record that exists;
 //  2. PreOperation hooks, inside the transaction;
-//  3. the write, with the record's version checked (optimistic concurrency);
-//  4. PostOperation hooks, inside the same transaction;
-//  5. commit, then AfterCommit hooks.
+//  3. the entity's rules (crm.Rule), on the record as the hooks leave it;
+//  4. the write, with the record's version checked (optimistic concurrency);
+//  5. PostOperation hooks, inside the same transaction;
+//  6. commit, then AfterCommit hooks.
+//
+// Rules belong to the registry, not to a Store: a module declares them with
+// its entities (crm.Entity.Rules, crm.Registry.AddRules), so every Store on
+// that registry enforces them on every create and change of a record,
+// whether it comes through a domain service, a Table, Create, CreateMany,
+// Update, SetState or Assign. A rule reads other records through
+// crm.Write.Records, which locks them in the write's transaction: what the
+// rule read stays true until the write commits, whatever other writers do.
 //
 // An error at any step rolls the whole transaction back, and so does a
 // panic: one that passes through a write after it has written poisons the

@@ -49,17 +49,21 @@ func (s *Store) Create(ctx context.Context, rec crm.Record) (crm.Record, error) 
 func (s *Store) CreateMany(ctx context.Context, recs []crm.Record) ([]crm.Record, error) {
 	out := make([]crm.Record, len(recs))
 	err := s.write(ctx, func(ctx context.Context, st *txState, depth int) error {
-		c := &creation{store: s, st: st, pending: map[crm.Ref]bool{}}
+		c := &creation{store: s, st: st, pending: map[crm.Ref]*crm.Record{}}
 		events := make([]*Event, len(recs))
 		for i, rec := range recs {
 			ev, err := c.prepare(ctx, rec, depth)
 			if err != nil {
-				if len(recs) == 1 {
-					return err
-				}
-				return fmt.Errorf("record %d: %w", i, err)
+				return recordErr(len(recs), i, err)
 			}
 			events[i] = ev
+		}
+		// The entities' rules see every record of the call, so a record
+		// may satisfy a rule through one created after it in recs.
+		for i, ev := range events {
+			if err := c.checkRules(ctx, ev); err != nil {
+				return recordErr(len(recs), i, err)
+			}
 		}
 		for start := 0; start < len(events); {
 			end := start + 1
@@ -90,6 +94,14 @@ func (s *Store) CreateMany(ctx context.Context, recs []crm.Record) ([]crm.Record
 	return out, nil
 }
 
+// recordErr says which of n records err is about, when there are several.
+func recordErr(n, i int, err error) error {
+	if n == 1 {
+		return err
+	}
+	return fmt.Errorf("record %d: %w", i, err)
+}
+
 func entityNames(recs []crm.Record) string {
 	var names []string
 	for _, r := range recs {
@@ -110,7 +122,25 @@ func entityNames(recs []crm.Record) string {
 type creation struct {
 	store   *Store
 	st      *txState
-	pending map[crm.Ref]bool // records of this call prepared so far
+	pending map[crm.Ref]*crm.Record // records of this call prepared so far
+}
+
+// checkRules runs the rules of ev's entity on the record ev writes, after
+// the PreOperation hooks, so that they hold of what is stored.
+func (c *creation) checkRules(ctx context.Context, ev *Event) error {
+	if len(ev.Entity.Rules) == 0 {
+		return nil
+	}
+	return ev.Entity.CheckRules(ctx, crm.Write{Entity: ev.Entity, Target: ev.Target, Before: ev.Before, Records: c})
+}
+
+// Lock gives rules the records they read: a record this call creates as
+// it will be stored, any other locked in the transaction.
+func (c *creation) Lock(ctx context.Context, entity string, id crm.ID) (crm.Record, error) {
+	if rec := c.pending[crm.Ref{Entity: entity, ID: id}]; rec != nil {
+		return rec.Clone(), nil
+	}
+	return c.store.Lock(ctx, entity, id)
 }
 
 func (c *creation) prepare(ctx context.Context, rec crm.Record, depth int) (*Event, error) {
@@ -158,7 +188,7 @@ func (c *creation) prepare(ctx context.Context, rec crm.Record, depth int) (*Eve
 	if len(verr.Fields) > 0 {
 		return nil, verr
 	}
-	if c.pending[crm.Ref{Entity: e.Name, ID: h.ID}] {
+	if c.pending[crm.Ref{Entity: e.Name, ID: h.ID}] != nil {
 		return nil, fmt.Errorf("%s %s appears twice: %w", e.Name, h.ID, crm.ErrDuplicate)
 	}
 	target := crm.Record{Entity: e.Name, Header: h, Fields: fields}
@@ -169,7 +199,7 @@ func (c *creation) prepare(ctx context.Context, rec crm.Record, depth int) (*Eve
 	if err := s.before(ctx, st, ev, func() error { return c.checkRefs(ctx, e, &target, nil) }); err != nil {
 		return nil, err
 	}
-	c.pending[crm.Ref{Entity: e.Name, ID: h.ID}] = true
+	c.pending[crm.Ref{Entity: e.Name, ID: h.ID}] = ev.Target
 	return ev, nil
 }
 
@@ -186,7 +216,7 @@ func (c *creation) checkRefs(ctx context.Context, e *crm.Entity, target, before 
 		if before != nil && before.Fields[f.Name] == target.Fields[f.Name] {
 			continue
 		}
-		if c.pending[ref] || c.st.shared[ref] {
+		if c.pending[ref] != nil || c.st.shared[ref] {
 			continue
 		}
 		te, err := c.store.entity(ref.Entity)
@@ -481,6 +511,9 @@ func (s *Store) change(ctx context.Context, st *txState, depth int, op Op, entit
 	}
 	ev := &Event{Op: op, Entity: e, Target: &target, Before: &before, Transition: transition, Depth: depth}
 	if err := s.before(ctx, st, ev, func() error { return c.checkRefs(ctx, e, &target, &before) }); err != nil {
+		return crm.Record{}, err
+	}
+	if err := c.checkRules(ctx, ev); err != nil {
 		return crm.Record{}, err
 	}
 	st.writes++ // counted first, as in CreateMany
