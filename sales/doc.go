@@ -29,7 +29,7 @@
 // on that registry runs them inside the write's transaction, after the
 // pre-operation hooks and before the write, whichever door the write comes
 // through: these services, a storage.Table, or the store's generic Create,
-// CreateMany and Update. The services are thin typed
+// CreateMany, Update and ChangeState. The services are thin typed
 // conveniences over them.
 //
 //   - An account's primary contact must be one of its contacts

@@ -18,7 +18,7 @@
 // its entities (crm.Entity.Rules, crm.Registry.AddRules), so every Store on
 // that registry enforces them on every create and change of a record,
 // whether it comes through a domain service, a Table, Create, CreateMany,
-// Update, SetState or Assign. A rule reads other records through
+// Update, SetState, ChangeState or Assign. A rule reads other records through
 // crm.Write.Records, which locks them in the write's transaction: what the
 // rule read stays true until the write commits, whatever other writers do.
 //

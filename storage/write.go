@@ -372,13 +372,7 @@ func (s *Store) Update(ctx context.Context, rec crm.Record) (crm.Record, error) 
 						return &crm.TransitionError{Entity: e.Name, State: state.Name, Event: "update"}
 					}
 				}
-				for k, v := range changes {
-					if v == nil {
-						delete(target.Fields, k)
-					} else {
-						target.Fields[k] = v
-					}
-				}
+				applyChanges(target, changes)
 				return nil
 			})
 		return err
@@ -421,37 +415,84 @@ func withoutUnchangedImmutables(e *crm.Entity, before *crm.Record, in crm.Fields
 // state the event leads to, with status reason status (0: that state's
 // default). An event the lifecycle does not allow from the record's state
 // fails with a *crm.TransitionError; a status reason of another state with
-// a *crm.ValidationError. version works as in Update.
+// a *crm.ValidationError. version works as in Update. It is ChangeState
+// without field changes.
 func (s *Store) SetState(ctx context.Context, ref crm.Ref, version int64, event string, status crm.StatusCode) (crm.Record, error) {
+	return s.ChangeState(ctx, ref, StateChange{Event: event, Status: status, Version: version})
+}
+
+// StateChange is a lifecycle event fired on a record, with the field
+// changes that belong to it: winning an opportunity sets its actual
+// revenue and close date as it closes it.
+type StateChange struct {
+	Event  string         // the lifecycle event
+	Status crm.StatusCode // the status reason of the new state; 0: its default
+	// Version, if not zero, must be the stored version, as in Update.
+	Version int64
+	// Fields are changes written with the state change, as Update takes
+	// them (a nil value clears a field). They are allowed whatever the
+	// state: a state change is how a record enters and leaves a
+	// read-only state.
+	Fields crm.Fields
+}
+
+// ChangeState fires ch.Event on a record and writes ch.Fields with it, in
+// one write: one version increment, one OpSetState event for the hooks
+// (Event.Target holds both the new state and the changed fields), and the
+// entity's rules run on the result. Hooks registered for OpUpdate do not
+// run for it. After it, a record in a read-only state refuses plain
+// updates as before.
+//
+// Errors: those of SetState, and those of Update for the fields.
+func (s *Store) ChangeState(ctx context.Context, ref crm.Ref, ch StateChange) (crm.Record, error) {
 	var out crm.Record
 	err := s.write(ctx, func(ctx context.Context, st *txState, depth int) error {
 		var err error
-		out, err = s.change(ctx, st, depth, OpSetState, ref.Entity, ref.ID, version, event,
+		out, err = s.change(ctx, st, depth, OpSetState, ref.Entity, ref.ID, ch.Version, ch.Event,
 			func(e *crm.Entity, before, target *crm.Record) error {
 				lc := e.Lifecycle
 				if lc == nil {
 					return crm.Invalid(e.Name, crm.FieldState, "is not kept: the entity has no lifecycle")
 				}
-				to, err := lc.Fire(e.Name, before.State, event)
+				var changes crm.Fields
+				if len(ch.Fields) > 0 {
+					var err error
+					if changes, err = e.CheckUpdate(withoutUnchangedImmutables(e, before, ch.Fields)); err != nil {
+						return err
+					}
+				}
+				to, err := lc.Fire(e.Name, before.State, ch.Event)
 				if err != nil {
 					return err
 				}
 				state, _ := lc.State(to)
-				reason := status
+				reason := ch.Status
 				if reason == 0 {
 					reason = state.DefaultStatus
 				} else if !lc.Belongs(reason, to) {
 					return crm.Invalid(e.Name, crm.FieldStatus, fmt.Sprintf("%d is not a status reason of state %q", reason, state.Name))
 				}
 				target.State, target.Status = to, reason
+				applyChanges(target, changes)
 				return nil
 			})
 		return err
 	})
 	if err != nil {
-		return crm.Record{}, fmt.Errorf("%s %s %s: %w", event, ref.Entity, ref.ID, err)
+		return crm.Record{}, fmt.Errorf("%s %s %s: %w", ch.Event, ref.Entity, ref.ID, err)
 	}
 	return out, nil
+}
+
+// applyChanges sets checked field changes on target; nil clears a field.
+func applyChanges(target *crm.Record, changes crm.Fields) {
+	for k, v := range changes {
+		if v == nil {
+			delete(target.Fields, k)
+		} else {
+			target.Fields[k] = v
+		}
+	}
 }
 
 // Assign gives a record a new owner, a user or a team. version works as in

@@ -49,6 +49,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Limits", func(t *testing.T) { testLimits(t, open) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, open) })
 	t.Run("Lifecycle", func(t *testing.T) { testLifecycle(t, open) })
+	t.Run("StateChanges", func(t *testing.T) { testStateChanges(t, open) })
 	t.Run("Transactions", func(t *testing.T) { testTransactions(t, open) })
 	t.Run("Hooks", func(t *testing.T) { testHooks(t, open) })
 	t.Run("Rules", func(t *testing.T) { testRules(t, open) })
