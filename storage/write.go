@@ -12,16 +12,17 @@ import (
 // write runs one write operation in the transaction of ctx, or in a new
 // one. Like any nested InTx, an operation that fails after it has written
 // poisons a transaction it joined, so that half of it is never committed.
-func (s *Store) write(ctx context.Context, fn func(ctx context.Context, st *txState, depth int) error) error {
+func (s *Store) write(ctx context.Context, fn func(ctx context.Context, st *txState, c call) error) error {
 	if err := ctx.Err(); err != nil {
 		return err // a memory store would not notice; an SQL one would
 	}
-	depth := depthOf(ctx) + 1
-	if depth > MaxDepth {
-		return fmt.Errorf("%w: depth %d is over %d", ErrTooDeep, depth, MaxDepth)
+	c := callOf(ctx)
+	c.depth++
+	if c.depth > MaxDepth {
+		return fmt.Errorf("%w: depth %d is over %d", ErrTooDeep, c.depth, MaxDepth)
 	}
 	return s.InTx(ctx, func(ctx context.Context) error {
-		return fn(ctx, s.txFrom(ctx), depth)
+		return fn(ctx, s.txFrom(ctx), c)
 	})
 }
 
@@ -47,12 +48,26 @@ func (s *Store) Create(ctx context.Context, rec crm.Record) (crm.Record, error) 
 // for imports. A record may point at one created before it in the same
 // call. If any record fails, none is created and the error says which.
 func (s *Store) CreateMany(ctx context.Context, recs []crm.Record) ([]crm.Record, error) {
+	copied := false
+	for i := range recs {
+		rec := recs[i]
+		ran, err := s.preValidate(ctx, OpCreate, &rec, "")
+		if err != nil {
+			return nil, fmt.Errorf("create %s: %w", entityNames(recs), recordErr(len(recs), i, err))
+		}
+		if ran {
+			if !copied {
+				recs, copied = slices.Clone(recs), true // the caller's slice is the caller's
+			}
+			recs[i] = rec
+		}
+	}
 	out := make([]crm.Record, len(recs))
-	err := s.write(ctx, func(ctx context.Context, st *txState, depth int) error {
+	err := s.write(ctx, func(ctx context.Context, st *txState, cl call) error {
 		c := &creation{store: s, st: st, pending: map[crm.Ref]*crm.Record{}}
 		events := make([]*Event, len(recs))
 		for i, rec := range recs {
-			ev, err := c.prepare(ctx, rec, depth)
+			ev, err := c.prepare(ctx, rec, cl)
 			if err != nil {
 				return recordErr(len(recs), i, err)
 			}
@@ -143,7 +158,7 @@ func (c *creation) Lock(ctx context.Context, entity string, id crm.ID) (crm.Reco
 	return c.store.Lock(ctx, entity, id)
 }
 
-func (c *creation) prepare(ctx context.Context, rec crm.Record, depth int) (*Event, error) {
+func (c *creation) prepare(ctx context.Context, rec crm.Record, cl call) (*Event, error) {
 	s, st := c.store, c.st
 	e, err := s.entity(rec.Entity)
 	if err != nil {
@@ -195,7 +210,7 @@ func (c *creation) prepare(ctx context.Context, rec crm.Record, depth int) (*Eve
 	if err := c.checkRefs(ctx, e, &target, nil); err != nil {
 		return nil, err
 	}
-	ev := &Event{Op: OpCreate, Entity: e, Target: &target, Depth: depth}
+	ev := &Event{Op: OpCreate, Entity: e, Target: &target, Depth: cl.depth, Message: cl.exec.name(), exec: cl.exec}
 	if err := s.before(ctx, st, ev, func() error { return c.checkRefs(ctx, e, &target, nil) }); err != nil {
 		return nil, err
 	}
@@ -335,6 +350,9 @@ func (s *Store) before(ctx context.Context, st *txState, ev *Event, refs func() 
 
 // after runs the PostOperation hooks of ev and queues its AfterCommit ones.
 func (s *Store) after(ctx context.Context, st *txState, ev *Event) error {
+	if ev.exec != nil {
+		ev.exec.record(ev)
+	}
 	if err := s.runHooks(ctx, st, PostOperation, ev); err != nil {
 		return err
 	}
@@ -348,10 +366,13 @@ func (s *Store) after(ctx context.Context, st *txState, ev *Event) error {
 // the state, status reason or owner: SetState and Assign do. A record in a
 // read-only state refuses updates with crm.ErrInvalidTransition.
 func (s *Store) Update(ctx context.Context, rec crm.Record) (crm.Record, error) {
+	if _, err := s.preValidate(ctx, OpUpdate, &rec, ""); err != nil {
+		return crm.Record{}, fmt.Errorf("update %s %s: %w", rec.Entity, rec.ID, err)
+	}
 	var out crm.Record
-	err := s.write(ctx, func(ctx context.Context, st *txState, depth int) error {
+	err := s.write(ctx, func(ctx context.Context, st *txState, cl call) error {
 		var err error
-		out, err = s.change(ctx, st, depth, OpUpdate, rec.Entity, rec.ID, rec.Version, "",
+		out, err = s.change(ctx, st, cl, OpUpdate, rec.Entity, rec.ID, rec.Version, "",
 			func(e *crm.Entity, before, target *crm.Record) error {
 				verr := &crm.ValidationError{Entity: e.Name}
 				if rec.Status != 0 && (rec.Status != before.Status || rec.State != before.State) {
@@ -445,10 +466,16 @@ type StateChange struct {
 //
 // Errors: those of SetState, and those of Update for the fields.
 func (s *Store) ChangeState(ctx context.Context, ref crm.Ref, ch StateChange) (crm.Record, error) {
+	req := crm.Record{Entity: ref.Entity, Header: crm.Header{ID: ref.ID, Version: ch.Version}, Fields: ch.Fields}
+	if ran, err := s.preValidate(ctx, OpSetState, &req, ch.Event); err != nil {
+		return crm.Record{}, fmt.Errorf("%s %s %s: %w", ch.Event, ref.Entity, ref.ID, err)
+	} else if ran {
+		ch.Fields = req.Fields
+	}
 	var out crm.Record
-	err := s.write(ctx, func(ctx context.Context, st *txState, depth int) error {
+	err := s.write(ctx, func(ctx context.Context, st *txState, cl call) error {
 		var err error
-		out, err = s.change(ctx, st, depth, OpSetState, ref.Entity, ref.ID, ch.Version, ch.Event,
+		out, err = s.change(ctx, st, cl, OpSetState, ref.Entity, ref.ID, ch.Version, ch.Event,
 			func(e *crm.Entity, before, target *crm.Record) error {
 				lc := e.Lifecycle
 				if lc == nil {
@@ -498,10 +525,14 @@ func applyChanges(target *crm.Record, changes crm.Fields) {
 // Assign gives a record a new owner, a user or a team. version works as in
 // Update.
 func (s *Store) Assign(ctx context.Context, ref crm.Ref, version int64, owner crm.Ref) (crm.Record, error) {
+	req := crm.Record{Entity: ref.Entity, Header: crm.Header{ID: ref.ID, Version: version, Owner: owner}}
+	if _, err := s.preValidate(ctx, OpAssign, &req, ""); err != nil {
+		return crm.Record{}, fmt.Errorf("assign %s %s: %w", ref.Entity, ref.ID, err)
+	}
 	var out crm.Record
-	err := s.write(ctx, func(ctx context.Context, st *txState, depth int) error {
+	err := s.write(ctx, func(ctx context.Context, st *txState, cl call) error {
 		var err error
-		out, err = s.change(ctx, st, depth, OpAssign, ref.Entity, ref.ID, version, "",
+		out, err = s.change(ctx, st, cl, OpAssign, ref.Entity, ref.ID, version, "",
 			func(e *crm.Entity, before, target *crm.Record) error {
 				if owner.IsZero() || (owner.Entity != crm.UserEntity && owner.Entity != crm.TeamEntity) {
 					return crm.Invalid(e.Name, crm.FieldOwner, "must be a systemuser or a team")
@@ -520,7 +551,7 @@ func (s *Store) Assign(ctx context.Context, ref crm.Ref, version int64, owner cr
 // change is the write path shared by every operation on an existing record:
 // lock it, check the version, let mutate build the target, run the hooks,
 // write and run the post-operation hooks.
-func (s *Store) change(ctx context.Context, st *txState, depth int, op Op, entity string, id crm.ID, version int64, transition string,
+func (s *Store) change(ctx context.Context, st *txState, cl call, op Op, entity string, id crm.ID, version int64, transition string,
 	mutate func(e *crm.Entity, before, target *crm.Record) error) (crm.Record, error) {
 	e, err := s.entity(entity)
 	if err != nil {
@@ -550,7 +581,7 @@ func (s *Store) change(ctx context.Context, st *txState, depth int, op Op, entit
 	if err := c.checkRefs(ctx, e, &target, &before); err != nil {
 		return crm.Record{}, err
 	}
-	ev := &Event{Op: op, Entity: e, Target: &target, Before: &before, Transition: transition, Depth: depth}
+	ev := &Event{Op: op, Entity: e, Target: &target, Before: &before, Transition: transition, Depth: cl.depth, Message: cl.exec.name(), exec: cl.exec}
 	if err := s.before(ctx, st, ev, func() error { return c.checkRefs(ctx, e, &target, &before) }); err != nil {
 		return crm.Record{}, err
 	}
@@ -576,14 +607,18 @@ func (s *Store) change(ctx context.Context, st *txState, depth int, op Op, entit
 // transaction that goes on (deactivate what cannot be deleted, say).
 // version works as in Update.
 func (s *Store) Delete(ctx context.Context, ref crm.Ref, version int64) error {
-	err := s.write(ctx, func(ctx context.Context, st *txState, depth int) error {
+	req := crm.Record{Entity: ref.Entity, Header: crm.Header{ID: ref.ID, Version: version}}
+	if _, err := s.preValidate(ctx, OpDelete, &req, ""); err != nil {
+		return fmt.Errorf("delete %s %s: %w", ref.Entity, ref.ID, err)
+	}
+	err := s.write(ctx, func(ctx context.Context, st *txState, cl call) error {
 		e, err := s.entity(ref.Entity)
 		if err != nil {
 			return err
 		}
-		c := &cascade{store: s, st: st, depth: depth, gone: map[crm.Ref]bool{}}
+		c := &cascade{store: s, st: st, call: cl, gone: map[crm.Ref]bool{}}
 		if s.mayRestrict(e.Name) {
-			dry := &cascade{store: s, st: st, depth: depth, gone: map[crm.Ref]bool{}, dryRun: true}
+			dry := &cascade{store: s, st: st, call: cl, gone: map[crm.Ref]bool{}, dryRun: true}
 			if err := dry.delete(ctx, e, ref.ID, 0); err != nil {
 				return err
 			}
@@ -627,7 +662,7 @@ func (s *Store) mayRestrict(entity string) bool {
 type cascade struct {
 	store  *Store
 	st     *txState
-	depth  int
+	call   call
 	dryRun bool
 	// gone holds the records the walk has deleted, or would have: a
 	// record two cascades reach is deleted once.
@@ -660,7 +695,7 @@ func (c *cascade) delete(ctx context.Context, e *crm.Entity, id crm.ID, version 
 	var ev *Event
 	if !c.dryRun {
 		stored := before.Clone()
-		ev = &Event{Op: OpDelete, Entity: e, Target: &before, Before: &stored, Depth: c.depth}
+		ev = &Event{Op: OpDelete, Entity: e, Target: &before, Before: &stored, Depth: c.call.depth, Message: c.call.exec.name(), exec: c.call.exec}
 		if err := s.runHooks(ctx, st, PreOperation, ev); err != nil {
 			return err
 		}
@@ -723,7 +758,7 @@ func (c *cascade) applyDeleteBehavior(ctx context.Context, rel crm.Relationship,
 				return fmt.Errorf("cascade to %s %s: %w", rel.From, id, err)
 			}
 		case crm.DeleteRemoveLink:
-			_, err := s.change(ctx, st, c.depth, OpUpdate, rel.From, id, 0, "",
+			_, err := s.change(ctx, st, c.call, OpUpdate, rel.From, id, 0, "",
 				func(_ *crm.Entity, _, target *crm.Record) error {
 					if r, _ := target.Fields[rel.Field].(crm.Ref); r == ref {
 						delete(target.Fields, rel.Field)

@@ -53,6 +53,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Transactions", func(t *testing.T) { testTransactions(t, open) })
 	t.Run("Hooks", func(t *testing.T) { testHooks(t, open) })
 	t.Run("Rules", func(t *testing.T) { testRules(t, open) })
+	t.Run("Stages", func(t *testing.T) { testStages(t, open) })
+	t.Run("Operations", func(t *testing.T) { testOperations(t, open) })
 	t.Run("Atomicity", func(t *testing.T) { testAtomicity(t, open) })
 	t.Run("Relationships", func(t *testing.T) { testRelationships(t, open) })
 	t.Run("Queries", func(t *testing.T) { testQueries(t, open) })
