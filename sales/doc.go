@@ -45,6 +45,12 @@
 // changes nothing; inside a transaction, it is refused before anything is
 // written, so the transaction may go on.
 //
+// The module's operations that change several records or a state with the
+// fields that go with it (qualifying a lead, winning an opportunity, as
+// they come) run as named operations, storage.Store.Execute, so a host's
+// hooks can watch and stop them by name; a state change carries its field
+// changes in one write (storage.Store.ChangeState).
+//
 // # Typed records
 //
 // Account and Contact embed crm.Header (ID, version, owner, timestamps,
