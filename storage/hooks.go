@@ -279,30 +279,31 @@ func (s *Store) runHooks(ctx context.Context, st *txState, stage Stage, ev *Even
 	return nil
 }
 
-// preValidate runs the PreValidation hooks of op on the request target
-// and reports whether there were any. They get a copy of target's Fields,
-// which they may change; target then holds the request as they left it.
-// They run before the operation's transaction begins, or inside the one
-// ctx carries, and their calls are one level deeper than the operation.
-func (s *Store) preValidate(ctx context.Context, op Op, target *crm.Record, transition string) (bool, error) {
-	hooks := s.hooksFor(target.Entity, op, PreValidation)
+// preValidate runs the PreValidation hooks of op on the request req and
+// returns the request as they leave it, and whether there were any. They
+// get a copy of req's Fields, which they may change. They run before the
+// operation's transaction begins, or inside the one ctx carries, and
+// their calls are one level deeper than the operation.
+func (s *Store) preValidate(ctx context.Context, op Op, req crm.Record, transition string) (crm.Record, bool, error) {
+	hooks := s.hooksFor(req.Entity, op, PreValidation)
 	if len(hooks) == 0 {
-		return false, nil
+		return req, false, nil
 	}
-	e, err := s.entity(target.Entity)
+	e, err := s.entity(req.Entity)
 	if err != nil {
-		return false, nil // the operation reports it
+		return req, false, nil // the operation reports it
 	}
-	target.Fields = target.Fields.Clone()
+	target := req // on the heap only when there are hooks
+	target.Fields = req.Fields.Clone()
 	if target.Fields == nil {
 		target.Fields = crm.Fields{}
 	}
 	c := callOf(ctx)
-	ev := &Event{Op: op, Entity: e, Target: target, Transition: transition, Message: c.exec.name(),
+	ev := &Event{Op: op, Entity: e, Target: &target, Transition: transition, Message: c.exec.name(),
 		Depth: c.depth + 1, InTransaction: s.txFrom(ctx) != nil, exec: c.exec}
 	if err := s.runHooks(ctx, nil, PreValidation, ev); err != nil {
-		return true, err
+		return req, true, err
 	}
 	target.Entity = e.Name
-	return true, nil
+	return target, true, nil
 }

@@ -50,8 +50,7 @@ func (s *Store) Create(ctx context.Context, rec crm.Record) (crm.Record, error) 
 func (s *Store) CreateMany(ctx context.Context, recs []crm.Record) ([]crm.Record, error) {
 	copied := false
 	for i := range recs {
-		rec := recs[i]
-		ran, err := s.preValidate(ctx, OpCreate, &rec, "")
+		rec, ran, err := s.preValidate(ctx, OpCreate, recs[i], "")
 		if err != nil {
 			return nil, fmt.Errorf("create %s: %w", entityNames(recs), recordErr(len(recs), i, err))
 		}
@@ -146,16 +145,24 @@ func (c *creation) checkRules(ctx context.Context, ev *Event) error {
 	if len(ev.Entity.Rules) == 0 {
 		return nil
 	}
-	return ev.Entity.CheckRules(ctx, crm.Write{Entity: ev.Entity, Target: ev.Target, Before: ev.Before, Records: c})
+	// A reader of its own, so that c stays off the heap when no rule runs.
+	records := &ruleRecords{store: c.store, pending: c.pending}
+	return ev.Entity.CheckRules(ctx, crm.Write{Entity: ev.Entity, Target: ev.Target, Before: ev.Before, Records: records})
 }
 
-// Lock gives rules the records they read: a record this call creates as
-// it will be stored, any other locked in the transaction.
-func (c *creation) Lock(ctx context.Context, entity string, id crm.ID) (crm.Record, error) {
-	if rec := c.pending[crm.Ref{Entity: entity, ID: id}]; rec != nil {
+// ruleRecords gives rules the records they read.
+type ruleRecords struct {
+	store   *Store
+	pending map[crm.Ref]*crm.Record
+}
+
+// Lock returns a record the call creates as it will be stored, and locks
+// any other in the transaction.
+func (r *ruleRecords) Lock(ctx context.Context, entity string, id crm.ID) (crm.Record, error) {
+	if rec := r.pending[crm.Ref{Entity: entity, ID: id}]; rec != nil {
 		return rec.Clone(), nil
 	}
-	return c.store.Lock(ctx, entity, id)
+	return r.store.Lock(ctx, entity, id)
 }
 
 func (c *creation) prepare(ctx context.Context, rec crm.Record, cl call) (*Event, error) {
@@ -366,11 +373,12 @@ func (s *Store) after(ctx context.Context, st *txState, ev *Event) error {
 // the state, status reason or owner: SetState and Assign do. A record in a
 // read-only state refuses updates with crm.ErrInvalidTransition.
 func (s *Store) Update(ctx context.Context, rec crm.Record) (crm.Record, error) {
-	if _, err := s.preValidate(ctx, OpUpdate, &rec, ""); err != nil {
+	rec, _, err := s.preValidate(ctx, OpUpdate, rec, "")
+	if err != nil {
 		return crm.Record{}, fmt.Errorf("update %s %s: %w", rec.Entity, rec.ID, err)
 	}
 	var out crm.Record
-	err := s.write(ctx, func(ctx context.Context, st *txState, cl call) error {
+	err = s.write(ctx, func(ctx context.Context, st *txState, cl call) error {
 		var err error
 		out, err = s.change(ctx, st, cl, OpUpdate, rec.Entity, rec.ID, rec.Version, "",
 			func(e *crm.Entity, before, target *crm.Record) error {
@@ -467,7 +475,7 @@ type StateChange struct {
 // Errors: those of SetState, and those of Update for the fields.
 func (s *Store) ChangeState(ctx context.Context, ref crm.Ref, ch StateChange) (crm.Record, error) {
 	req := crm.Record{Entity: ref.Entity, Header: crm.Header{ID: ref.ID, Version: ch.Version}, Fields: ch.Fields}
-	if ran, err := s.preValidate(ctx, OpSetState, &req, ch.Event); err != nil {
+	if req, ran, err := s.preValidate(ctx, OpSetState, req, ch.Event); err != nil {
 		return crm.Record{}, fmt.Errorf("%s %s %s: %w", ch.Event, ref.Entity, ref.ID, err)
 	} else if ran {
 		ch.Fields = req.Fields
@@ -526,7 +534,7 @@ func applyChanges(target *crm.Record, changes crm.Fields) {
 // Update.
 func (s *Store) Assign(ctx context.Context, ref crm.Ref, version int64, owner crm.Ref) (crm.Record, error) {
 	req := crm.Record{Entity: ref.Entity, Header: crm.Header{ID: ref.ID, Version: version, Owner: owner}}
-	if _, err := s.preValidate(ctx, OpAssign, &req, ""); err != nil {
+	if _, _, err := s.preValidate(ctx, OpAssign, req, ""); err != nil {
 		return crm.Record{}, fmt.Errorf("assign %s %s: %w", ref.Entity, ref.ID, err)
 	}
 	var out crm.Record
@@ -608,7 +616,7 @@ func (s *Store) change(ctx context.Context, st *txState, cl call, op Op, entity 
 // version works as in Update.
 func (s *Store) Delete(ctx context.Context, ref crm.Ref, version int64) error {
 	req := crm.Record{Entity: ref.Entity, Header: crm.Header{ID: ref.ID, Version: version}}
-	if _, err := s.preValidate(ctx, OpDelete, &req, ""); err != nil {
+	if _, _, err := s.preValidate(ctx, OpDelete, req, ""); err != nil {
 		return fmt.Errorf("delete %s %s: %w", ref.Entity, ref.ID, err)
 	}
 	err := s.write(ctx, func(ctx context.Context, st *txState, cl call) error {
