@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/sales"
@@ -242,6 +244,15 @@ func TestRulesHoldThroughEveryDoor(t *testing.T) {
 			})
 		}
 
+		t.Run("a state change carrying the field is checked too", func(t *testing.T) {
+			_, err := e.store.ChangeState(e.ctx, acme.Ref(), storage.StateChange{Event: sales.EventDeactivate,
+				Fields: crm.Fields{sales.AccountPrimaryContact: gus.Ref()}})
+			requireInvalid(t, err, sales.AccountPrimaryContact)
+			got, err := e.accounts.Get(e.ctx, acme.ID)
+			require.NoError(t, err)
+			require.True(t, got.IsActive())
+		})
+
 		t.Run("the rules let the right writes through", func(t *testing.T) {
 			got, err := e.accounts.SetPrimaryContact(e.ctx, acme.ID, 0, ann.ID)
 			require.NoError(t, err)
@@ -271,6 +282,65 @@ func TestRulesHoldThroughEveryDoor(t *testing.T) {
 					Fields: crm.Fields{sales.ContactLastName: "Two", sales.ContactParentCustomer: sales.ContactRef(c1)}},
 			})
 			requireInvalid(t, err, sales.ContactParentCustomer)
+		})
+	})
+}
+
+func TestRulesHoldUnderConcurrentWriters(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		t.Run("a contact cannot move away while it is being made primary", func(t *testing.T) {
+			acme := e.account(t, sales.Account{Name: "Acme"})
+			globex := e.account(t, sales.Account{Name: "Globex"})
+			ann := e.contact(t, sales.Contact{FirstName: "Ann", LastName: "Acme", ParentCustomer: acme.Ref()})
+			checked := make(chan struct{})
+			var mu sync.Mutex
+			var order []string
+			note := func(s string) { mu.Lock(); order = append(order, s); mu.Unlock() }
+			moved := make(chan error, 1)
+			go func() {
+				<-checked
+				_, err := e.store.Update(e.ctx, crm.Record{Entity: sales.ContactEntity, Header: crm.Header{ID: ann.ID},
+					Fields: crm.Fields{sales.ContactParentCustomer: globex.Ref()}})
+				note("move")
+				moved <- err
+			}()
+			err := e.store.InTx(e.ctx, func(ctx context.Context) error {
+				if _, err := e.accounts.SetPrimaryContact(ctx, acme.ID, 0, ann.ID); err != nil {
+					return err
+				}
+				close(checked)
+				time.Sleep(50 * time.Millisecond) // the move must wait for the commit
+				note("primary")
+				return nil
+			})
+			require.NoError(t, err)
+			require.NoError(t, <-moved)
+			require.Equal(t, []string{"primary", "move"}, order)
+		})
+
+		t.Run("two writers cannot close a contact loop between them", func(t *testing.T) {
+			top := e.contact(t, sales.Contact{LastName: "Top"})
+			one := e.contact(t, sales.Contact{LastName: "One", ParentCustomer: top.Ref()})
+			two := e.contact(t, sales.Contact{LastName: "Two", ParentCustomer: top.Ref()})
+			start := make(chan struct{})
+			errs := make(chan error, 2)
+			for _, pair := range [][2]sales.Contact{{one, two}, {two, one}} {
+				go func() {
+					<-start
+					_, err := e.store.Update(e.ctx, crm.Record{Entity: sales.ContactEntity, Header: crm.Header{ID: pair[0].ID},
+						Fields: crm.Fields{sales.ContactParentCustomer: pair[1].Ref()}})
+					errs <- err
+				}()
+			}
+			close(start)
+			var refused int
+			for range 2 {
+				if err := <-errs; err != nil {
+					requireInvalid(t, err, sales.ContactParentCustomer)
+					refused++
+				}
+			}
+			require.Equal(t, 1, refused, "one of the two must win, the other see the loop")
 		})
 	})
 }
