@@ -12,7 +12,9 @@ import (
 // contact must be one of its contacts"). A module declares its rules with
 // its entities (Entity.Rules, or Registry.AddRules for a rule on another
 // module's entity), so they travel with the Registry: every store built on
-// it runs them on every write, whichever door the write comes through.
+// it runs them on every create and every change of a record (update, state
+// change, assignment; not deletes), whichever door the write comes
+// through.
 //
 // Check is a function of the write it is given and of the records it
 // reads through Write.Records, nothing else: no clock, no globals. It

@@ -318,29 +318,42 @@ func TestRulesHoldUnderConcurrentWriters(t *testing.T) {
 			require.Equal(t, []string{"primary", "move"}, order)
 		})
 
-		t.Run("two writers cannot close a contact loop between them", func(t *testing.T) {
-			top := e.contact(t, sales.Contact{LastName: "Top"})
-			one := e.contact(t, sales.Contact{LastName: "One", ParentCustomer: top.Ref()})
-			two := e.contact(t, sales.Contact{LastName: "Two", ParentCustomer: top.Ref()})
-			start := make(chan struct{})
-			errs := make(chan error, 2)
-			for _, pair := range [][2]sales.Contact{{one, two}, {two, one}} {
-				go func() {
-					<-start
-					_, err := e.store.Update(e.ctx, crm.Record{Entity: sales.ContactEntity, Header: crm.Header{ID: pair[0].ID},
-						Fields: crm.Fields{sales.ContactParentCustomer: pair[1].Ref()}})
-					errs <- err
-				}()
-			}
-			close(start)
-			var refused int
-			for range 2 {
-				if err := <-errs; err != nil {
-					requireInvalid(t, err, sales.ContactParentCustomer)
-					refused++
+		// A loop two writers close between them: a points at p, whose
+		// root x another writer points at y, which points at a. Each write
+		// alone is no loop; the rule's walk up the hierarchy locks every
+		// ancestor, so the second writer waits for the first and sees it.
+		loop := func(t *testing.T, entity, field string, create func(name string, parent crm.Ref) crm.Ref) {
+			a := create("A", crm.Ref{})
+			x := create("X", crm.Ref{})
+			p := create("P", x)
+			y := create("Y", a)
+			walked := make(chan struct{})
+			second := make(chan error, 1)
+			go func() {
+				<-walked
+				_, err := e.store.Update(e.ctx, crm.Record{Entity: entity, Header: crm.Header{ID: x.ID}, Fields: crm.Fields{field: y}})
+				second <- err
+			}()
+			err := e.store.InTx(e.ctx, func(ctx context.Context) error {
+				if _, err := e.store.Update(ctx, crm.Record{Entity: entity, Header: crm.Header{ID: a.ID}, Fields: crm.Fields{field: p}}); err != nil {
+					return err
 				}
-			}
-			require.Equal(t, 1, refused, "one of the two must win, the other see the loop")
+				close(walked)
+				time.Sleep(50 * time.Millisecond) // the second writer must wait for this one
+				return nil
+			})
+			require.NoError(t, err)
+			requireInvalid(t, <-second, field)
+		}
+		t.Run("two writers cannot close an account loop between them", func(t *testing.T) {
+			loop(t, sales.AccountEntity, sales.AccountParent, func(name string, parent crm.Ref) crm.Ref {
+				return e.account(t, sales.Account{Name: name, ParentAccount: parent}).Ref()
+			})
+		})
+		t.Run("two writers cannot close a contact loop between them", func(t *testing.T) {
+			loop(t, sales.ContactEntity, sales.ContactParentCustomer, func(name string, parent crm.Ref) crm.Ref {
+				return e.contact(t, sales.Contact{LastName: name, ParentCustomer: parent}).Ref()
+			})
 		})
 	})
 }

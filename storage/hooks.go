@@ -251,7 +251,8 @@ func (s *Store) runHooks(ctx context.Context, st *txState, stage Stage, ev *Even
 		evCopy.InTransaction = false
 		// After commit the transaction is gone: the hooks get a context
 		// without it, and their own writes start new transactions.
-		actx := context.WithValue(context.WithoutCancel(hctx), txKey{}, nil)
+		// Nor are their writes part of a named operation: it has ended.
+		actx := context.WithValue(context.WithoutCancel(withCall(ctx, call{depth: ev.Depth})), txKey{}, nil)
 		for _, en := range hooks {
 			if en.fields != nil && !evCopy.changes(en.fields) {
 				continue

@@ -288,13 +288,16 @@ func (c *creation) checkRefs(ctx context.Context, e *crm.Entity, target, before 
 const maxHierarchy = 10_000
 
 // makesCycle reports whether pointing id's hierarchical lookup field at
-// parent would make id its own ancestor.
+// parent would make id its own ancestor. Each ancestor on the way up is
+// locked, so that two writers cannot close a loop between them: the second
+// waits for the first (or, where the database finds a deadlock, retries)
+// and then sees its write.
 func (c *creation) makesCycle(ctx context.Context, e *crm.Entity, field string, id, parent crm.ID) (bool, error) {
 	for range maxHierarchy {
 		if parent == id {
 			return true, nil
 		}
-		rec, err := c.st.tx.Get(ctx, e, parent)
+		rec, err := c.st.tx.Lock(ctx, e, parent)
 		if errors.Is(err, crm.ErrNotFound) {
 			return false, nil // a record created in this same call
 		}

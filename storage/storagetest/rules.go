@@ -150,6 +150,35 @@ func testRules(t *testing.T, open Opener) {
 		require.Equal(t, []string{"contact", "hold"}, order)
 	})
 
+	t.Run("two writers cannot close a hierarchy loop between them", func(t *testing.T) {
+		// a points at p, whose root x another writer points at y, which
+		// points at a: each write alone is no loop. The walk up the
+		// hierarchy locks every ancestor, so the second writer waits for
+		// the first and sees its write.
+		e := newEnv(t, open)
+		a := e.create(account, crm.Fields{"name": "A"})
+		x := e.create(account, crm.Fields{"name": "X"})
+		p := e.create(account, crm.Fields{"name": "P", "parentaccountid": x.Ref()})
+		y := e.create(account, crm.Fields{"name": "Y", "parentaccountid": a.Ref()})
+		walked := make(chan struct{})
+		second := make(chan error, 1)
+		go func() {
+			<-walked
+			_, err := e.store.Update(e.ctx, crm.Record{Entity: account, Header: crm.Header{ID: x.ID}, Fields: crm.Fields{"parentaccountid": y.Ref()}})
+			second <- err
+		}()
+		err := e.store.InTx(e.ctx, func(ctx context.Context) error {
+			if _, err := e.store.Update(ctx, crm.Record{Entity: account, Header: crm.Header{ID: a.ID}, Fields: crm.Fields{"parentaccountid": p.Ref()}}); err != nil {
+				return err
+			}
+			close(walked)
+			time.Sleep(50 * time.Millisecond) // the second writer must wait for this one
+			return nil
+		})
+		require.NoError(t, err)
+		requireInvalid(t, <-second, "parentaccountid")
+	})
+
 	t.Run("a rule must name a declared field and have a check", func(t *testing.T) {
 		reg := Schema()
 		require.Error(t, reg.AddRules(contact, crm.Rule{Name: "bad", Fields: []string{"nosuchfield"}, Check: func(context.Context, crm.Write) error { return nil }}))
