@@ -51,8 +51,10 @@ type Records interface {
 	// Lock returns the record of entity with the given ID, or an error
 	// matching ErrNotFound, and keeps other writers from changing or
 	// deleting it until the write's transaction ends, so what the rule
-	// read still holds when the write commits. A record created earlier
-	// in the same call (a bulk create) is returned too.
+	// read still holds when the write commits. The lock may be shared:
+	// the checks of other writes may read the record at the same time. A
+	// record created earlier in the same call (a bulk create) is returned
+	// too.
 	Lock(ctx context.Context, entity string, id ID) (Record, error)
 }
 

@@ -318,6 +318,33 @@ func TestRulesHoldUnderConcurrentWriters(t *testing.T) {
 			require.Equal(t, []string{"primary", "move"}, order)
 		})
 
+		t.Run("writers pointing at the same parents do not hold one another up", func(t *testing.T) {
+			// The rules' reads share what they read: many writers may
+			// check the same parent at once, with no deadlock to retry.
+			root := e.account(t, sales.Account{Name: "Root"})
+			mid := e.account(t, sales.Account{Name: "Mid", ParentAccount: root.Ref()})
+			boss := e.contact(t, sales.Contact{LastName: "Boss", ParentCustomer: root.Ref()})
+			var wg sync.WaitGroup
+			errs := make(chan error, 80)
+			for range 8 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for range 5 {
+						_, err := e.accounts.Create(e.ctx, sales.Account{Name: "Sub", ParentAccount: mid.Ref()})
+						errs <- err
+						_, err = e.contacts.Create(e.ctx, sales.Contact{LastName: "Report", ParentCustomer: boss.Ref()})
+						errs <- err
+					}
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				require.NoError(t, err)
+			}
+		})
+
 		// A loop two writers close between them: a points at p, whose
 		// root x another writer points at y, which points at a. Each write
 		// alone is no loop; the rule's walk up the hierarchy locks every

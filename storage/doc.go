@@ -30,8 +30,11 @@
 // Update, SetState, ChangeState or Assign; no Store can be built without
 // them. A rule is a function of the write (the record before, the record
 // as it will be stored) and of the records it reads through
-// crm.Write.Records, which locks them in the write's transaction: what the
-// rule read stays true until the write commits, whatever other writers do.
+// crm.Write.Records, which holds them (a shared lock) in the write's
+// transaction: what the rule read stays true until the write commits,
+// whatever other writers do, and the checks of many writers may read the
+// same record at once. The walk up a hierarchical lookup holds each
+// ancestor the same way, so two writers cannot close a loop between them.
 // Rules run before the write, so a refused write has written nothing and a
 // transaction may handle the *crm.ValidationError and go on. Hooks, by
 // contrast, belong to one Store: they are a host's plug-ins.

@@ -146,23 +146,60 @@ func (c *creation) checkRules(ctx context.Context, ev *Event) error {
 		return nil
 	}
 	// A reader of its own, so that c stays off the heap when no rule runs.
-	records := &ruleRecords{store: c.store, pending: c.pending}
+	records := &ruleRecords{store: c.store, st: c.st, pending: c.pending}
 	return ev.Entity.CheckRules(ctx, crm.Write{Entity: ev.Entity, Target: ev.Target, Before: ev.Before, Records: records})
 }
 
 // ruleRecords gives rules the records they read.
 type ruleRecords struct {
 	store   *Store
+	st      *txState
 	pending map[crm.Ref]*crm.Record
 }
 
-// Lock returns a record the call creates as it will be stored, and locks
-// any other in the transaction.
+// Lock returns a record the call creates as it will be stored, and holds
+// any other (see hold).
 func (r *ruleRecords) Lock(ctx context.Context, entity string, id crm.ID) (crm.Record, error) {
 	if rec := r.pending[crm.Ref{Entity: entity, ID: id}]; rec != nil {
 		return rec.Clone(), nil
 	}
-	return r.store.Lock(ctx, entity, id)
+	e, err := r.store.entity(entity)
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		return crm.Record{}, fmt.Errorf("read %s %s: %w", entity, id, err)
+	}
+	rec, err := r.st.hold(ctx, e, id)
+	if err != nil {
+		return crm.Record{}, fmt.Errorf("read %s %s: %w", entity, id, err)
+	}
+	return rec, nil
+}
+
+// hold reads a record a check depends on and keeps it as read until the
+// transaction ends. It shares the record rather than locking it: every
+// write of the path locks the record it changes first, which a shared
+// record makes wait (Tx.Share), so nobody changes it; and checks of other
+// transactions may share it at the same time, where a lock would make
+// writers that point at the same parent wait for one another, or deadlock
+// as each tries to turn its share into a lock.
+func (st *txState) hold(ctx context.Context, e *crm.Entity, id crm.ID) (crm.Record, error) {
+	ref := crm.Ref{Entity: e.Name, ID: id}
+	if !st.shared[ref] {
+		found, err := st.tx.Share(ctx, e, id)
+		if err != nil {
+			return crm.Record{}, err
+		}
+		if !found {
+			return crm.Record{}, fmt.Errorf("%s %s: %w", e.Name, id, crm.ErrNotFound)
+		}
+		if st.shared == nil {
+			st.shared = map[crm.Ref]bool{}
+		}
+		st.shared[ref] = true
+	}
+	return st.tx.Get(ctx, e, id)
 }
 
 func (c *creation) prepare(ctx context.Context, rec crm.Record, cl call) (*Event, error) {
@@ -289,15 +326,15 @@ const maxHierarchy = 10_000
 
 // makesCycle reports whether pointing id's hierarchical lookup field at
 // parent would make id its own ancestor. Each ancestor on the way up is
-// locked, so that two writers cannot close a loop between them: the second
-// waits for the first (or, where the database finds a deadlock, retries)
-// and then sees its write.
+// held (shared) until the transaction ends, so that two writers cannot
+// close a loop between them: the second waits for the first and then sees
+// its write.
 func (c *creation) makesCycle(ctx context.Context, e *crm.Entity, field string, id, parent crm.ID) (bool, error) {
 	for range maxHierarchy {
 		if parent == id {
 			return true, nil
 		}
-		rec, err := c.st.tx.Lock(ctx, e, parent)
+		rec, err := c.st.hold(ctx, e, parent)
 		if errors.Is(err, crm.ErrNotFound) {
 			return false, nil // a record created in this same call
 		}
