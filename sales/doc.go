@@ -33,11 +33,12 @@
 // conveniences over them.
 //
 //   - An account's primary contact must be one of its contacts
-//     (Accounts.SetPrimaryContact says why). The rule locks the contact it
-//     reads, so the contact cannot move to another company before the
-//     account's write commits.
+//     (Accounts.SetPrimaryContact says why). The rule holds the contact
+//     it reads (crm.Records.Lock), so the contact cannot move to another
+//     company before the account's write commits.
 //   - A contact cannot be its own parent customer, nor the parent of one
-//     of its ancestors; each contact on the way up is locked.
+//     of its ancestors; each contact on the way up is held the same way,
+//     so two writers cannot close a loop between them.
 //   - An account cannot be its own parent or ancestor: parentaccountid is
 //     a hierarchical lookup, which the write path checks for any entity.
 //

@@ -44,8 +44,8 @@ func contactRules() []crm.Rule {
 // company stays the primary contact until someone changes it, as in
 // Dynamics.
 //
-// The contact is locked, so that it cannot move to another company before
-// the account's write commits.
+// The contact is held (crm.Records.Lock), so that it cannot move to
+// another company before the account's write commits.
 func checkPrimaryContact(ctx context.Context, w crm.Write) error {
 	ref := w.Target.Fields.Ref(AccountPrimaryContact)
 	if ref.IsZero() {
@@ -72,8 +72,8 @@ const maxContactDepth = 10_000
 // checkContactHierarchy refuses a parent customer that is the contact
 // itself or one of the contacts below it. The lookup is polymorphic
 // (account or contact), so the store's rule for hierarchical lookups does
-// not cover it. Each contact on the way up is locked, so two writers
-// cannot close a loop between them.
+// not cover it. Each contact on the way up is held, so two writers cannot
+// close a loop between them.
 func checkContactHierarchy(ctx context.Context, w crm.Write) error {
 	parent := w.Target.Fields.Ref(ContactParentCustomer)
 	for range maxContactDepth {
