@@ -16,6 +16,10 @@
 //     any arithmetic (a condition bound beyond 10^DecimalDigits is moved
 //     to it, which changes no answer); text lengths (MaxLength) counted in
 //     UTF-16 code units, as Dynamics counts them, so an emoji counts two.
+//   - Rules: Rule is a business rule of an entity beyond its fields'
+//     (Entity.Rules, Registry.AddRules), a function of the write and of
+//     the records it reads through Write.Records; it travels with the
+//     registry, so every store on it enforces it.
 //   - Lifecycles: Lifecycle tables of states, status reasons and events,
 //     run with looplab/fsm; a refused event is a *TransitionError.
 //   - Money: Money and Currency on shopspring/decimal, with one rounding

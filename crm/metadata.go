@@ -204,6 +204,9 @@ type Entity struct {
 	// Lifecycle is the entity's states, status reasons and transitions;
 	// nil for entities without state (a competitor).
 	Lifecycle *Lifecycle
+	// Rules are the entity's business rules beyond its fields' own
+	// (see Rule), in the order the write path runs them.
+	Rules []Rule
 
 	index   map[string]*Field // system and declared fields by name
 	lookups []*Field          // declared lookup fields
@@ -348,6 +351,10 @@ func cloneEntity(src *Entity) *Entity {
 		lc := src.Lifecycle.clone()
 		e.Lifecycle = lc
 	}
+	e.Rules = slices.Clone(src.Rules)
+	for i := range e.Rules {
+		e.Rules[i].Fields = slices.Clone(e.Rules[i].Fields)
+	}
 	return &e
 }
 
@@ -387,6 +394,11 @@ func (e *Entity) prepare() error {
 	if e.Lifecycle != nil {
 		if err := e.Lifecycle.prepare(); err != nil {
 			return fmt.Errorf("lifecycle: %w", err)
+		}
+	}
+	for i := range e.Rules {
+		if err := e.checkRule(&e.Rules[i]); err != nil {
+			return err
 		}
 	}
 	return nil

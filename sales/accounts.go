@@ -2,7 +2,6 @@ package sales
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/crmkit/crmkit/crm"
@@ -43,16 +42,7 @@ func NewAccounts(st *storage.Store) *Accounts {
 // a missing name, a name over 160 characters, a parent that does not
 // exist, ...), crm.ErrDuplicate for an ID in use.
 func (s *Accounts) Create(ctx context.Context, a Account) (Account, error) {
-	var out Account
-	err := s.table.Store().InTx(ctx, func(ctx context.Context) error {
-		if err := s.checkPrimaryContact(ctx, a.ID, a.PrimaryContact); err != nil {
-			return fmt.Errorf("create account: %w", err)
-		}
-		var err error
-		out, err = s.table.Create(ctx, a)
-		return err
-	})
-	return out, err
+	return s.table.Create(ctx, a)
 }
 
 // Update writes every field of a over the stored account and returns it as
@@ -69,21 +59,7 @@ func (s *Accounts) Update(ctx context.Context, a Account) (Account, error) {
 	if err := s.checkVersion(a.ID, a.Version); err != nil {
 		return Account{}, err
 	}
-	var out Account
-	err := s.table.Store().InTx(ctx, func(ctx context.Context) error {
-		before, err := s.table.Get(ctx, a.ID)
-		if err != nil {
-			return fmt.Errorf("update account %s: %w", a.ID, err)
-		}
-		if a.PrimaryContact.ID != before.PrimaryContact.ID {
-			if err := s.checkPrimaryContact(ctx, a.ID, a.PrimaryContact); err != nil {
-				return fmt.Errorf("update account %s: %w", a.ID, err)
-			}
-		}
-		out, err = s.table.Update(ctx, a)
-		return err
-	})
-	return out, err
+	return s.table.Update(ctx, a)
 }
 
 // Children returns the direct sub-accounts of the account, by name.
@@ -116,58 +92,26 @@ func (s *Accounts) Contacts(ctx context.Context, accountID crm.ID) ([]Contact, e
 //
 // The contact must belong to the account (its parent customer is the
 // account); any other contact fails with a *crm.ValidationError on
-// primarycontactid. Dynamics' platform does not check this, but its form
-// offers the account's own contacts, and a primary contact who works
-// elsewhere is almost always a data-entry slip. The rule holds for Create,
-// Update and SetPrimaryContact of this service; it is not a storage
-// constraint, so a contact that later moves to another company stays the
-// primary contact until someone changes it, as in Dynamics.
+// primarycontactid. The rule is the account's own (AccountMetadata), not
+// this method's: the store enforces it on every write that sets or changes
+// an account's primary contact, whichever door the write comes through.
+// Dynamics' platform does not check this, but its form offers the
+// account's own contacts, and a primary contact who works elsewhere is
+// almost always a data-entry slip. A contact that later moves to another
+// company stays the primary contact until someone changes it, as in
+// Dynamics.
 func (s *Accounts) SetPrimaryContact(ctx context.Context, accountID crm.ID, version int64, contactID crm.ID) (Account, error) {
-	var out Account
-	err := s.table.Store().InTx(ctx, func(ctx context.Context) error {
-		var value any
-		if contactID != crm.NilID {
-			c := ContactRef(contactID)
-			if err := s.checkPrimaryContact(ctx, accountID, c); err != nil {
-				return err
-			}
-			value = c
+	var value any
+	if contactID != crm.NilID {
+		value = ContactRef(contactID)
+	}
+	rec, err := s.table.Store().Update(ctx, crm.Record{Entity: AccountEntity, Header: crm.Header{ID: accountID, Version: version},
+		Fields: crm.Fields{AccountPrimaryContact: value}})
+	if err == nil {
+		var out Account
+		if out, err = decodeAccount(rec); err == nil {
+			return out, nil
 		}
-		rec, err := s.table.Store().Update(ctx, crm.Record{Entity: AccountEntity, Header: crm.Header{ID: accountID, Version: version},
-			Fields: crm.Fields{AccountPrimaryContact: value}})
-		if err != nil {
-			return err
-		}
-		out, err = decodeAccount(rec)
-		return err
-	})
-	if err != nil {
-		return Account{}, fmt.Errorf("set primary contact of account %s: %w", accountID, err)
 	}
-	return out, nil
-}
-
-// checkPrimaryContact checks that contact, if set, is a contact of the
-// account accountID.
-func (s *Accounts) checkPrimaryContact(ctx context.Context, accountID crm.ID, contact crm.Ref) error {
-	if contact.IsZero() {
-		return nil
-	}
-	if contact.Entity != "" && contact.Entity != ContactEntity {
-		return nil // the store names the wrong target entity
-	}
-	// Locked, so that the contact cannot move to another company before
-	// this account's write commits.
-	c, err := s.contacts.Lock(ctx, contact.ID)
-	if errors.Is(err, crm.ErrNotFound) {
-		return nil // the store reports a contact that does not exist
-	}
-	if err != nil {
-		return err
-	}
-	if c.ParentCustomer != AccountRef(accountID) || accountID == crm.NilID {
-		return crm.Invalid(AccountEntity, AccountPrimaryContact,
-			fmt.Sprintf("is %s, who is not a contact of this account", c.FullName))
-	}
-	return nil
+	return Account{}, fmt.Errorf("set primary contact of account %s: %w", accountID, err)
 }

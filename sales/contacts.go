@@ -2,9 +2,7 @@ package sales
 
 import (
 	"context"
-	"fmt"
 
-	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage"
 )
 
@@ -30,22 +28,10 @@ func NewContacts(st *storage.Store) *Contacts {
 
 // Create stores a new contact and returns it as stored, Active, with its
 // full name computed. Errors: crm.ErrValidation (a missing last name, a
-// parent customer that does not exist, ...), crm.ErrDuplicate for an ID in
-// use.
+// parent customer that does not exist or is the contact itself or one of
+// its own contacts, ...), crm.ErrDuplicate for an ID in use.
 func (s *Contacts) Create(ctx context.Context, c Contact) (Contact, error) {
-	if err := checkOwnParent(c); err != nil {
-		return Contact{}, fmt.Errorf("create contact: %w", err)
-	}
 	return s.table.Create(ctx, c)
-}
-
-// checkOwnParent refuses a contact that is its own company: the lookup
-// is polymorphic, so the store's hierarchy rule does not cover it.
-func checkOwnParent(c Contact) error {
-	if c.ID != crm.NilID && c.ParentCustomer.ID == c.ID {
-		return crm.Invalid(ContactEntity, ContactParentCustomer, "cannot be the contact itself")
-	}
-	return nil
 }
 
 // Update writes every field of c over the stored contact and returns it as
@@ -56,9 +42,6 @@ func checkOwnParent(c Contact) error {
 func (s *Contacts) Update(ctx context.Context, c Contact) (Contact, error) {
 	if err := s.checkVersion(c.ID, c.Version); err != nil {
 		return Contact{}, err
-	}
-	if err := checkOwnParent(c); err != nil {
-		return Contact{}, fmt.Errorf("update contact %s: %w", c.ID, err)
 	}
 	return s.table.Update(ctx, c)
 }

@@ -19,10 +19,38 @@
 // hooks see it and the rules of the metadata hold: an account's name is
 // required and at most 160 characters, a contact's last name is required,
 // an account cannot become its own ancestor, deleting an account deletes
-// its contacts and unparents its sub-accounts. The services add two rules
-// of their own: an account's primary contact must be one of its contacts
-// (Accounts.SetPrimaryContact says why), and a contact cannot be its own
-// parent customer.
+// its contacts and unparents its sub-accounts.
+//
+// # Rules
+//
+// The module's rules live with its entities, not in its services:
+// AccountMetadata and ContactMetadata carry them as crm.Rule values, and
+// Register puts them in the registry with the entities. Every store built
+// on that registry runs them inside the write's transaction, after the
+// pre-operation hooks and before the write, whichever door the write comes
+// through: these services, a storage.Table, or the store's generic Create,
+// CreateMany, Update and ChangeState. The services are thin typed
+// conveniences over them.
+//
+//   - An account's primary contact must be one of its contacts
+//     (Accounts.SetPrimaryContact says why). The rule holds the contact
+//     it reads (crm.Records.Lock), so the contact cannot move to another
+//     company before the account's write commits.
+//   - A contact cannot be its own parent customer, nor the parent of one
+//     of its ancestors; each contact on the way up is held the same way,
+//     so two writers cannot close a loop between them.
+//   - An account cannot be its own parent or ancestor: parentaccountid is
+//     a hierarchical lookup, which the write path checks for any entity.
+//
+// A refused write fails with a *crm.ValidationError naming the field and
+// changes nothing; inside a transaction, it is refused before anything is
+// written, so the transaction may go on.
+//
+// The module's operations that change several records or a state with the
+// fields that go with it (qualifying a lead, winning an opportunity, as
+// they come) run as named operations, storage.Store.Execute, so a host's
+// hooks can watch and stop them by name; a state change carries its field
+// changes in one write (storage.Store.ChangeState).
 //
 // # Typed records
 //

@@ -200,3 +200,44 @@ func ExampleContacts_Update() {
 	// second update conflicts: true
 	// Kim Abercrombie, Purchasing Manager, +1 555 0142, version 3
 }
+
+// The module's rules live with its entities, so they hold whichever door a
+// write comes through: the service, the typed table, or the store's
+// generic Update, which knows nothing of sales.
+func Example_rules() {
+	ctx := context.Background()
+	accounts, contacts := open()
+	acme, _ := accounts.Create(ctx, sales.Account{Name: "Acme"})
+	globex, _ := accounts.Create(ctx, sales.Account{Name: "Globex"})
+	hank, _ := contacts.Create(ctx, sales.Contact{FirstName: "Hank", LastName: "Scorpio", ParentCustomer: globex.Ref()})
+	refused := func(door string, err error) {
+		var verr *crm.ValidationError
+		if errors.As(err, &verr) {
+			fmt.Printf("%s: refused: %v\n", door, verr.Fields)
+		} else {
+			fmt.Printf("%s: %v\n", door, err)
+		}
+	}
+
+	_, err := accounts.SetPrimaryContact(ctx, acme.ID, acme.Version, hank.ID)
+	refused("service", err)
+
+	a := acme
+	a.PrimaryContact = hank.Ref()
+	_, err = accounts.Table().Update(ctx, a)
+	refused("table", err)
+
+	store := accounts.Table().Store()
+	_, err = store.Update(ctx, crm.Record{Entity: sales.AccountEntity, Header: crm.Header{ID: acme.ID},
+		Fields: crm.Fields{sales.AccountPrimaryContact: hank.Ref()}})
+	refused("store", err)
+
+	_, err = store.Update(ctx, crm.Record{Entity: sales.ContactEntity, Header: crm.Header{ID: hank.ID},
+		Fields: crm.Fields{sales.ContactParentCustomer: hank.Ref()}})
+	refused("store", err)
+	// Output:
+	// service: refused: [primarycontactid is Hank Scorpio, who is not a contact of this account]
+	// table: refused: [primarycontactid is Hank Scorpio, who is not a contact of this account]
+	// store: refused: [primarycontactid is Hank Scorpio, who is not a contact of this account]
+	// store: refused: [parentcustomerid cannot be the contact itself]
+}

@@ -59,10 +59,11 @@ const (
 	ContactDescription     = "description"
 )
 
-// Register adds the account and contact entities to reg. They refer to each
-// other (an account's primary contact, a contact's parent customer), so
-// they are registered together; registering them twice fails with
-// crm.ErrDuplicate.
+// Register adds the account and contact entities to reg, with their rules
+// (AccountMetadata, ContactMetadata), so every store built on reg enforces
+// them. They refer to each other (an account's primary contact, a
+// contact's parent customer), so they are registered together; registering
+// them twice fails with crm.ErrDuplicate.
 func Register(reg *crm.Registry) error {
 	if err := reg.Register(AccountMetadata(), ContactMetadata()); err != nil {
 		return fmt.Errorf("register sales: %w", err)
@@ -89,8 +90,9 @@ func decimalPtr(n int64) *decimal.Decimal {
 
 // AccountMetadata returns the account entity as Dynamics declares it
 // (sales.md §3.1), without the fields later modules add (originating
-// lead, price list). Each call returns a new value: register it, extend it
-// for a host's own registry, or read it.
+// lead, price list), with the module's rule: the primary contact must be a
+// contact of the account. Each call returns a new value: register it,
+// extend it for a host's own registry, or read it.
 func AccountMetadata() *crm.Entity {
 	fields := []crm.Field{
 		{Name: AccountName, Label: "Account Name", Type: crm.TypeText, MaxLength: 160, Required: true},
@@ -124,12 +126,14 @@ func AccountMetadata() *crm.Entity {
 		PrimaryName: AccountName,
 		Fields:      fields,
 		Lifecycle:   AccountLifecycle(),
+		Rules:       accountRules(),
 	}
 }
 
 // ContactMetadata returns the contact entity as Dynamics declares it
-// (sales.md §3.2), without the fields later modules add. Each call returns
-// a new value.
+// (sales.md §3.2), without the fields later modules add, with the
+// module's rule: a contact cannot be its own parent customer or ancestor.
+// Each call returns a new value.
 func ContactMetadata() *crm.Entity {
 	fields := []crm.Field{
 		{Name: ContactFirstName, Label: "First Name", Type: crm.TypeText, MaxLength: 50},
@@ -153,6 +157,7 @@ func ContactMetadata() *crm.Entity {
 		PrimaryName: ContactFullName,
 		Fields:      fields,
 		Lifecycle:   ContactLifecycle(),
+		Rules:       contactRules(),
 	}
 }
 

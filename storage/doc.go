@@ -1,17 +1,56 @@
 // Package storage is crmkit's storage contract and its write path.
 //
 // Store is what applications and domain packages use: typed access to any
-// registered entity (Get, Create, Update, Delete, SetState, Assign, Query,
-// Count, Iterate, Aggregate, and Table for Go types), transactions that nest
-// (InTx), and hooks at every stage of every write (Hook). Every write goes
-// through one pipeline:
+// registered entity (Get, Create, Update, Delete, SetState, ChangeState,
+// Assign, Query, Count, Iterate, Aggregate, and Table for Go types),
+// transactions that nest (InTx), named operations (Execute), and hooks at
+// every stage of every write (Hook, HookFields, HookMessage). Every write
+// goes through one pipeline, Dynamics' event pipeline:
 //
-//  1. validate against the entity's metadata, and check that every lookup
+//  1. PreValidation hooks, on the request as the caller made it, before
+//     the transaction begins (inside it when the write joins one): they may
+//     change the request or refuse it, having changed nothing;
+//  2. validate against the entity's metadata, and check that every lookup
 //     points at a record that exists;
-//  2. PreOperation hooks, inside the transaction;
-//  3. the write, with the record's version checked (optimistic concurrency);
-//  4. PostOperation hooks, inside the same transaction;
-//  5. commit, then AfterCommit hooks.
+//  3. PreOperation hooks, inside the transaction;
+//  4. the entity's rules (crm.Rule), on the record as the hooks leave it;
+//  5. the write, with the record's version checked (optimistic concurrency);
+//  6. PostOperation hooks, inside the same transaction;
+//  7. commit, then AfterCommit hooks.
+//
+// A hook registered with filtering attributes (HookFields) runs only for
+// updates and state changes that change one of its fields.
+//
+// # Rules
+//
+// Rules belong to the registry, not to a Store: a module declares them with
+// its entities (crm.Entity.Rules, crm.Registry.AddRules), so every Store on
+// that registry enforces them on every create and change of a record,
+// whether it comes through a domain service, a Table, Create, CreateMany,
+// Update, SetState, ChangeState or Assign; no Store can be built without
+// them. A rule is a function of the write (the record before, the record
+// as it will be stored) and of the records it reads through
+// crm.Write.Records, which holds them (a shared lock) in the write's
+// transaction: what the rule read stays true until the write commits,
+// whatever other writers do, and the checks of many writers may read the
+// same record at once. The walk up a hierarchical lookup holds each
+// ancestor the same way, so two writers cannot close a loop between them.
+// Rules run before the write, so a refused write has written nothing and a
+// transaction may handle the *crm.ValidationError and go on. Hooks, by
+// contrast, belong to one Store: they are a host's plug-ins.
+//
+// # Named operations
+//
+// A domain operation (qualify a lead, win an opportunity, convert a quote,
+// resolve a case, merge) is a named message run by Execute: a function
+// whose writes form one transaction, with hooks registered for the message
+// by name (HookMessage) that see its Inputs, its Outputs and every record
+// it touched (Execution.Writes), and can change its inputs or abort it.
+// Every write inside carries the message's name in Event.Message, so an
+// entity hook can tell a "win" from a plain update. A state change and
+// the fields that go with it (winning sets the actual revenue and close
+// date) are one write, ChangeState: one version, one event, and the
+// read-only state it may lead to refuses plain updates afterwards.
 //
 // An error at any step rolls the whole transaction back, and so does a
 // panic: one that passes through a write after it has written poisons the

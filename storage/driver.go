@@ -51,10 +51,12 @@ type Tx interface {
 	// record before it changes it.
 	Lock(ctx context.Context, e *crm.Entity, id crm.ID) (crm.Record, error)
 	// Share reports whether the record exists and, if it does, keeps other
-	// transactions from deleting it until this one ends (a shared lock:
-	// others may still point at it). The write path shares every record a
-	// lookup is about to point at, so that no lookup can end up pointing
-	// nowhere.
+	// transactions from deleting it or locking it (Lock) until this one
+	// ends (a shared lock: others may still share it and point at it). The
+	// write path shares every record a lookup is about to point at, so
+	// that no lookup can end up pointing nowhere; and, as it locks every
+	// record before it changes it, a record it shares to check a rule
+	// cannot change under the check.
 	Share(ctx context.Context, e *crm.Entity, id crm.ID) (bool, error)
 	// Insert stores new records of entity e, complete with their headers.
 	// A record whose ID exists already fails the call with an error

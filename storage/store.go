@@ -36,8 +36,8 @@ type Store struct {
 	logger  *slog.Logger
 	retries int
 
-	mu    sync.Mutex                         // serializes hook registration
-	hooks atomic.Pointer[map[hookKey][]Hook] // read on every write, without a lock
+	mu    sync.Mutex                // serializes hook registration
+	hooks atomic.Pointer[hookTable] // read on every write, without a lock
 
 	restricts sync.Map // entity name -> whether a delete can meet a Restrict
 }
@@ -67,7 +67,7 @@ func New(driver Driver, reg *crm.Registry, opts ...Option) *Store {
 		logger:  slog.Default(),
 		retries: DefaultRetries,
 	}
-	s.hooks.Store(&map[hookKey][]Hook{})
+	s.hooks.Store(newHookTable())
 	for _, o := range opts {
 		o(s)
 	}

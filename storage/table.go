@@ -90,6 +90,12 @@ func (t *Table[T]) SetState(ctx context.Context, id crm.ID, version int64, event
 	return t.decode(t.store.SetState(ctx, t.Ref(id), version, event, status))
 }
 
+// ChangeState fires a lifecycle event on the record with the field changes
+// that belong to it, in one write (see Store.ChangeState).
+func (t *Table[T]) ChangeState(ctx context.Context, id crm.ID, ch StateChange) (T, error) {
+	return t.decode(t.store.ChangeState(ctx, t.Ref(id), ch))
+}
+
 // Page is one page of typed query results.
 type Page[T any] struct {
 	Items []T

@@ -12,16 +12,17 @@ import (
 // write runs one write operation in the transaction of ctx, or in a new
 // one. Like any nested InTx, an operation that fails after it has written
 // poisons a transaction it joined, so that half of it is never committed.
-func (s *Store) write(ctx context.Context, fn func(ctx context.Context, st *txState, depth int) error) error {
+func (s *Store) write(ctx context.Context, fn func(ctx context.Context, st *txState, c call) error) error {
 	if err := ctx.Err(); err != nil {
 		return err // a memory store would not notice; an SQL one would
 	}
-	depth := depthOf(ctx) + 1
-	if depth > MaxDepth {
-		return fmt.Errorf("%w: depth %d is over %d", ErrTooDeep, depth, MaxDepth)
+	c := callOf(ctx)
+	c.depth++
+	if c.depth > MaxDepth {
+		return fmt.Errorf("%w: depth %d is over %d", ErrTooDeep, c.depth, MaxDepth)
 	}
 	return s.InTx(ctx, func(ctx context.Context) error {
-		return fn(ctx, s.txFrom(ctx), depth)
+		return fn(ctx, s.txFrom(ctx), c)
 	})
 }
 
@@ -47,19 +48,36 @@ func (s *Store) Create(ctx context.Context, rec crm.Record) (crm.Record, error) 
 // for imports. A record may point at one created before it in the same
 // call. If any record fails, none is created and the error says which.
 func (s *Store) CreateMany(ctx context.Context, recs []crm.Record) ([]crm.Record, error) {
+	copied := false
+	for i := range recs {
+		rec, ran, err := s.preValidate(ctx, OpCreate, recs[i], "")
+		if err != nil {
+			return nil, fmt.Errorf("create %s: %w", entityNames(recs), recordErr(len(recs), i, err))
+		}
+		if ran {
+			if !copied {
+				recs, copied = slices.Clone(recs), true // the caller's slice is the caller's
+			}
+			recs[i] = rec
+		}
+	}
 	out := make([]crm.Record, len(recs))
-	err := s.write(ctx, func(ctx context.Context, st *txState, depth int) error {
-		c := &creation{store: s, st: st, pending: map[crm.Ref]bool{}}
+	err := s.write(ctx, func(ctx context.Context, st *txState, cl call) error {
+		c := &creation{store: s, st: st, pending: map[crm.Ref]*crm.Record{}}
 		events := make([]*Event, len(recs))
 		for i, rec := range recs {
-			ev, err := c.prepare(ctx, rec, depth)
+			ev, err := c.prepare(ctx, rec, cl)
 			if err != nil {
-				if len(recs) == 1 {
-					return err
-				}
-				return fmt.Errorf("record %d: %w", i, err)
+				return recordErr(len(recs), i, err)
 			}
 			events[i] = ev
+		}
+		// The entities' rules see every record of the call, so a record
+		// may satisfy a rule through one created after it in recs.
+		for i, ev := range events {
+			if err := c.checkRules(ctx, ev); err != nil {
+				return recordErr(len(recs), i, err)
+			}
 		}
 		for start := 0; start < len(events); {
 			end := start + 1
@@ -90,6 +108,14 @@ func (s *Store) CreateMany(ctx context.Context, recs []crm.Record) ([]crm.Record
 	return out, nil
 }
 
+// recordErr says which of n records err is about, when there are several.
+func recordErr(n, i int, err error) error {
+	if n == 1 {
+		return err
+	}
+	return fmt.Errorf("record %d: %w", i, err)
+}
+
 func entityNames(recs []crm.Record) string {
 	var names []string
 	for _, r := range recs {
@@ -110,10 +136,73 @@ func entityNames(recs []crm.Record) string {
 type creation struct {
 	store   *Store
 	st      *txState
-	pending map[crm.Ref]bool // records of this call prepared so far
+	pending map[crm.Ref]*crm.Record // records of this call prepared so far
 }
 
-func (c *creation) prepare(ctx context.Context, rec crm.Record, depth int) (*Event, error) {
+// checkRules runs the rules of ev's entity on the record ev writes, after
+// the PreOperation hooks, so that they hold of what is stored.
+func (c *creation) checkRules(ctx context.Context, ev *Event) error {
+	if len(ev.Entity.Rules) == 0 {
+		return nil
+	}
+	// A reader of its own, so that c stays off the heap when no rule runs.
+	records := &ruleRecords{store: c.store, st: c.st, pending: c.pending}
+	return ev.Entity.CheckRules(ctx, crm.Write{Entity: ev.Entity, Target: ev.Target, Before: ev.Before, Records: records})
+}
+
+// ruleRecords gives rules the records they read.
+type ruleRecords struct {
+	store   *Store
+	st      *txState
+	pending map[crm.Ref]*crm.Record
+}
+
+// Lock returns a record the call creates as it will be stored, and holds
+// any other (see hold).
+func (r *ruleRecords) Lock(ctx context.Context, entity string, id crm.ID) (crm.Record, error) {
+	if rec := r.pending[crm.Ref{Entity: entity, ID: id}]; rec != nil {
+		return rec.Clone(), nil
+	}
+	e, err := r.store.entity(entity)
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		return crm.Record{}, fmt.Errorf("read %s %s: %w", entity, id, err)
+	}
+	rec, err := r.st.hold(ctx, e, id)
+	if err != nil {
+		return crm.Record{}, fmt.Errorf("read %s %s: %w", entity, id, err)
+	}
+	return rec, nil
+}
+
+// hold reads a record a check depends on and keeps it as read until the
+// transaction ends. It shares the record rather than locking it: every
+// write of the path locks the record it changes first, which a shared
+// record makes wait (Tx.Share), so nobody changes it; and checks of other
+// transactions may share it at the same time, where a lock would make
+// writers that point at the same parent wait for one another, or deadlock
+// as each tries to turn its share into a lock.
+func (st *txState) hold(ctx context.Context, e *crm.Entity, id crm.ID) (crm.Record, error) {
+	ref := crm.Ref{Entity: e.Name, ID: id}
+	if !st.shared[ref] {
+		found, err := st.tx.Share(ctx, e, id)
+		if err != nil {
+			return crm.Record{}, err
+		}
+		if !found {
+			return crm.Record{}, fmt.Errorf("%s %s: %w", e.Name, id, crm.ErrNotFound)
+		}
+		if st.shared == nil {
+			st.shared = map[crm.Ref]bool{}
+		}
+		st.shared[ref] = true
+	}
+	return st.tx.Get(ctx, e, id)
+}
+
+func (c *creation) prepare(ctx context.Context, rec crm.Record, cl call) (*Event, error) {
 	s, st := c.store, c.st
 	e, err := s.entity(rec.Entity)
 	if err != nil {
@@ -158,18 +247,18 @@ func (c *creation) prepare(ctx context.Context, rec crm.Record, depth int) (*Eve
 	if len(verr.Fields) > 0 {
 		return nil, verr
 	}
-	if c.pending[crm.Ref{Entity: e.Name, ID: h.ID}] {
+	if c.pending[crm.Ref{Entity: e.Name, ID: h.ID}] != nil {
 		return nil, fmt.Errorf("%s %s appears twice: %w", e.Name, h.ID, crm.ErrDuplicate)
 	}
 	target := crm.Record{Entity: e.Name, Header: h, Fields: fields}
 	if err := c.checkRefs(ctx, e, &target, nil); err != nil {
 		return nil, err
 	}
-	ev := &Event{Op: OpCreate, Entity: e, Target: &target, Depth: depth}
+	ev := &Event{Op: OpCreate, Entity: e, Target: &target, Depth: cl.depth, Message: cl.exec.name(), exec: cl.exec}
 	if err := s.before(ctx, st, ev, func() error { return c.checkRefs(ctx, e, &target, nil) }); err != nil {
 		return nil, err
 	}
-	c.pending[crm.Ref{Entity: e.Name, ID: h.ID}] = true
+	c.pending[crm.Ref{Entity: e.Name, ID: h.ID}] = ev.Target
 	return ev, nil
 }
 
@@ -186,7 +275,7 @@ func (c *creation) checkRefs(ctx context.Context, e *crm.Entity, target, before 
 		if before != nil && before.Fields[f.Name] == target.Fields[f.Name] {
 			continue
 		}
-		if c.pending[ref] || c.st.shared[ref] {
+		if c.pending[ref] != nil || c.st.shared[ref] {
 			continue
 		}
 		te, err := c.store.entity(ref.Entity)
@@ -236,13 +325,16 @@ func (c *creation) checkRefs(ctx context.Context, e *crm.Entity, target, before 
 const maxHierarchy = 10_000
 
 // makesCycle reports whether pointing id's hierarchical lookup field at
-// parent would make id its own ancestor.
+// parent would make id its own ancestor. Each ancestor on the way up is
+// held (shared) until the transaction ends, so that two writers cannot
+// close a loop between them: the second waits for the first and then sees
+// its write.
 func (c *creation) makesCycle(ctx context.Context, e *crm.Entity, field string, id, parent crm.ID) (bool, error) {
 	for range maxHierarchy {
 		if parent == id {
 			return true, nil
 		}
-		rec, err := c.st.tx.Get(ctx, e, parent)
+		rec, err := c.st.hold(ctx, e, parent)
 		if errors.Is(err, crm.ErrNotFound) {
 			return false, nil // a record created in this same call
 		}
@@ -305,6 +397,9 @@ func (s *Store) before(ctx context.Context, st *txState, ev *Event, refs func() 
 
 // after runs the PostOperation hooks of ev and queues its AfterCommit ones.
 func (s *Store) after(ctx context.Context, st *txState, ev *Event) error {
+	if ev.exec != nil {
+		ev.exec.record(ev)
+	}
 	if err := s.runHooks(ctx, st, PostOperation, ev); err != nil {
 		return err
 	}
@@ -318,10 +413,14 @@ func (s *Store) after(ctx context.Context, st *txState, ev *Event) error {
 // the state, status reason or owner: SetState and Assign do. A record in a
 // read-only state refuses updates with crm.ErrInvalidTransition.
 func (s *Store) Update(ctx context.Context, rec crm.Record) (crm.Record, error) {
+	rec, _, err := s.preValidate(ctx, OpUpdate, rec, "")
+	if err != nil {
+		return crm.Record{}, fmt.Errorf("update %s %s: %w", rec.Entity, rec.ID, err)
+	}
 	var out crm.Record
-	err := s.write(ctx, func(ctx context.Context, st *txState, depth int) error {
+	err = s.write(ctx, func(ctx context.Context, st *txState, cl call) error {
 		var err error
-		out, err = s.change(ctx, st, depth, OpUpdate, rec.Entity, rec.ID, rec.Version, "",
+		out, err = s.change(ctx, st, cl, OpUpdate, rec.Entity, rec.ID, rec.Version, "",
 			func(e *crm.Entity, before, target *crm.Record) error {
 				verr := &crm.ValidationError{Entity: e.Name}
 				if rec.Status != 0 && (rec.Status != before.Status || rec.State != before.State) {
@@ -344,13 +443,7 @@ func (s *Store) Update(ctx context.Context, rec crm.Record) (crm.Record, error) 
 						return &crm.TransitionError{Entity: e.Name, State: state.Name, Event: "update"}
 					}
 				}
-				for k, v := range changes {
-					if v == nil {
-						delete(target.Fields, k)
-					} else {
-						target.Fields[k] = v
-					}
-				}
+				applyChanges(target, changes)
 				return nil
 			})
 		return err
@@ -393,46 +486,103 @@ func withoutUnchangedImmutables(e *crm.Entity, before *crm.Record, in crm.Fields
 // state the event leads to, with status reason status (0: that state's
 // default). An event the lifecycle does not allow from the record's state
 // fails with a *crm.TransitionError; a status reason of another state with
-// a *crm.ValidationError. version works as in Update.
+// a *crm.ValidationError. version works as in Update. It is ChangeState
+// without field changes.
 func (s *Store) SetState(ctx context.Context, ref crm.Ref, version int64, event string, status crm.StatusCode) (crm.Record, error) {
+	return s.ChangeState(ctx, ref, StateChange{Event: event, Status: status, Version: version})
+}
+
+// StateChange is a lifecycle event fired on a record, with the field
+// changes that belong to it: winning an opportunity sets its actual
+// revenue and close date as it closes it.
+type StateChange struct {
+	Event  string         // the lifecycle event
+	Status crm.StatusCode // the status reason of the new state; 0: its default
+	// Version, if not zero, must be the stored version, as in Update.
+	Version int64
+	// Fields are changes written with the state change, as Update takes
+	// them (a nil value clears a field). They are allowed whatever the
+	// state: a state change is how a record enters and leaves a
+	// read-only state.
+	Fields crm.Fields
+}
+
+// ChangeState fires ch.Event on a record and writes ch.Fields with it, in
+// one write: one version increment, one OpSetState event for the hooks
+// (Event.Target holds both the new state and the changed fields), and the
+// entity's rules run on the result. Hooks registered for OpUpdate do not
+// run for it. After it, a record in a read-only state refuses plain
+// updates as before.
+//
+// Errors: those of SetState, and those of Update for the fields.
+func (s *Store) ChangeState(ctx context.Context, ref crm.Ref, ch StateChange) (crm.Record, error) {
+	req := crm.Record{Entity: ref.Entity, Header: crm.Header{ID: ref.ID, Version: ch.Version}, Fields: ch.Fields}
+	if req, ran, err := s.preValidate(ctx, OpSetState, req, ch.Event); err != nil {
+		return crm.Record{}, fmt.Errorf("%s %s %s: %w", ch.Event, ref.Entity, ref.ID, err)
+	} else if ran {
+		ch.Fields = req.Fields
+	}
 	var out crm.Record
-	err := s.write(ctx, func(ctx context.Context, st *txState, depth int) error {
+	err := s.write(ctx, func(ctx context.Context, st *txState, cl call) error {
 		var err error
-		out, err = s.change(ctx, st, depth, OpSetState, ref.Entity, ref.ID, version, event,
+		out, err = s.change(ctx, st, cl, OpSetState, ref.Entity, ref.ID, ch.Version, ch.Event,
 			func(e *crm.Entity, before, target *crm.Record) error {
 				lc := e.Lifecycle
 				if lc == nil {
 					return crm.Invalid(e.Name, crm.FieldState, "is not kept: the entity has no lifecycle")
 				}
-				to, err := lc.Fire(e.Name, before.State, event)
+				var changes crm.Fields
+				if len(ch.Fields) > 0 {
+					var err error
+					if changes, err = e.CheckUpdate(withoutUnchangedImmutables(e, before, ch.Fields)); err != nil {
+						return err
+					}
+				}
+				to, err := lc.Fire(e.Name, before.State, ch.Event)
 				if err != nil {
 					return err
 				}
 				state, _ := lc.State(to)
-				reason := status
+				reason := ch.Status
 				if reason == 0 {
 					reason = state.DefaultStatus
 				} else if !lc.Belongs(reason, to) {
 					return crm.Invalid(e.Name, crm.FieldStatus, fmt.Sprintf("%d is not a status reason of state %q", reason, state.Name))
 				}
 				target.State, target.Status = to, reason
+				applyChanges(target, changes)
 				return nil
 			})
 		return err
 	})
 	if err != nil {
-		return crm.Record{}, fmt.Errorf("%s %s %s: %w", event, ref.Entity, ref.ID, err)
+		return crm.Record{}, fmt.Errorf("%s %s %s: %w", ch.Event, ref.Entity, ref.ID, err)
 	}
 	return out, nil
+}
+
+// applyChanges sets checked field changes on target; nil clears a field.
+func applyChanges(target *crm.Record, changes crm.Fields) {
+	for k, v := range changes {
+		if v == nil {
+			delete(target.Fields, k)
+		} else {
+			target.Fields[k] = v
+		}
+	}
 }
 
 // Assign gives a record a new owner, a user or a team. version works as in
 // Update.
 func (s *Store) Assign(ctx context.Context, ref crm.Ref, version int64, owner crm.Ref) (crm.Record, error) {
+	req := crm.Record{Entity: ref.Entity, Header: crm.Header{ID: ref.ID, Version: version, Owner: owner}}
+	if _, _, err := s.preValidate(ctx, OpAssign, req, ""); err != nil {
+		return crm.Record{}, fmt.Errorf("assign %s %s: %w", ref.Entity, ref.ID, err)
+	}
 	var out crm.Record
-	err := s.write(ctx, func(ctx context.Context, st *txState, depth int) error {
+	err := s.write(ctx, func(ctx context.Context, st *txState, cl call) error {
 		var err error
-		out, err = s.change(ctx, st, depth, OpAssign, ref.Entity, ref.ID, version, "",
+		out, err = s.change(ctx, st, cl, OpAssign, ref.Entity, ref.ID, version, "",
 			func(e *crm.Entity, before, target *crm.Record) error {
 				if owner.IsZero() || (owner.Entity != crm.UserEntity && owner.Entity != crm.TeamEntity) {
 					return crm.Invalid(e.Name, crm.FieldOwner, "must be a systemuser or a team")
@@ -451,7 +601,7 @@ func (s *Store) Assign(ctx context.Context, ref crm.Ref, version int64, owner cr
 // change is the write path shared by every operation on an existing record:
 // lock it, check the version, let mutate build the target, run the hooks,
 // write and run the post-operation hooks.
-func (s *Store) change(ctx context.Context, st *txState, depth int, op Op, entity string, id crm.ID, version int64, transition string,
+func (s *Store) change(ctx context.Context, st *txState, cl call, op Op, entity string, id crm.ID, version int64, transition string,
 	mutate func(e *crm.Entity, before, target *crm.Record) error) (crm.Record, error) {
 	e, err := s.entity(entity)
 	if err != nil {
@@ -481,8 +631,11 @@ func (s *Store) change(ctx context.Context, st *txState, depth int, op Op, entit
 	if err := c.checkRefs(ctx, e, &target, &before); err != nil {
 		return crm.Record{}, err
 	}
-	ev := &Event{Op: op, Entity: e, Target: &target, Before: &before, Transition: transition, Depth: depth}
+	ev := &Event{Op: op, Entity: e, Target: &target, Before: &before, Transition: transition, Depth: cl.depth, Message: cl.exec.name(), exec: cl.exec}
 	if err := s.before(ctx, st, ev, func() error { return c.checkRefs(ctx, e, &target, &before) }); err != nil {
+		return crm.Record{}, err
+	}
+	if err := c.checkRules(ctx, ev); err != nil {
 		return crm.Record{}, err
 	}
 	st.writes++ // counted first, as in CreateMany
@@ -504,14 +657,18 @@ func (s *Store) change(ctx context.Context, st *txState, depth int, op Op, entit
 // transaction that goes on (deactivate what cannot be deleted, say).
 // version works as in Update.
 func (s *Store) Delete(ctx context.Context, ref crm.Ref, version int64) error {
-	err := s.write(ctx, func(ctx context.Context, st *txState, depth int) error {
+	req := crm.Record{Entity: ref.Entity, Header: crm.Header{ID: ref.ID, Version: version}}
+	if _, _, err := s.preValidate(ctx, OpDelete, req, ""); err != nil {
+		return fmt.Errorf("delete %s %s: %w", ref.Entity, ref.ID, err)
+	}
+	err := s.write(ctx, func(ctx context.Context, st *txState, cl call) error {
 		e, err := s.entity(ref.Entity)
 		if err != nil {
 			return err
 		}
-		c := &cascade{store: s, st: st, depth: depth, gone: map[crm.Ref]bool{}}
+		c := &cascade{store: s, st: st, call: cl, gone: map[crm.Ref]bool{}}
 		if s.mayRestrict(e.Name) {
-			dry := &cascade{store: s, st: st, depth: depth, gone: map[crm.Ref]bool{}, dryRun: true}
+			dry := &cascade{store: s, st: st, call: cl, gone: map[crm.Ref]bool{}, dryRun: true}
 			if err := dry.delete(ctx, e, ref.ID, 0); err != nil {
 				return err
 			}
@@ -555,7 +712,7 @@ func (s *Store) mayRestrict(entity string) bool {
 type cascade struct {
 	store  *Store
 	st     *txState
-	depth  int
+	call   call
 	dryRun bool
 	// gone holds the records the walk has deleted, or would have: a
 	// record two cascades reach is deleted once.
@@ -588,7 +745,7 @@ func (c *cascade) delete(ctx context.Context, e *crm.Entity, id crm.ID, version 
 	var ev *Event
 	if !c.dryRun {
 		stored := before.Clone()
-		ev = &Event{Op: OpDelete, Entity: e, Target: &before, Before: &stored, Depth: c.depth}
+		ev = &Event{Op: OpDelete, Entity: e, Target: &before, Before: &stored, Depth: c.call.depth, Message: c.call.exec.name(), exec: c.call.exec}
 		if err := s.runHooks(ctx, st, PreOperation, ev); err != nil {
 			return err
 		}
@@ -651,7 +808,7 @@ func (c *cascade) applyDeleteBehavior(ctx context.Context, rel crm.Relationship,
 				return fmt.Errorf("cascade to %s %s: %w", rel.From, id, err)
 			}
 		case crm.DeleteRemoveLink:
-			_, err := s.change(ctx, st, c.depth, OpUpdate, rel.From, id, 0, "",
+			_, err := s.change(ctx, st, c.call, OpUpdate, rel.From, id, 0, "",
 				func(_ *crm.Entity, _, target *crm.Record) error {
 					if r, _ := target.Fields[rel.Field].(crm.Ref); r == ref {
 						delete(target.Fields, rel.Field)
