@@ -3,7 +3,6 @@ package storagetest
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -13,23 +12,6 @@ import (
 	"github.com/crmkit/crmkit/storage"
 	"github.com/stretchr/testify/require"
 )
-
-// newEnvWith opens a fresh driver like newEnv, on the test schema as
-// change leaves it (rules added, say).
-func newEnvWith(t *testing.T, open Opener, change func(reg *crm.Registry), wrap ...func(storage.Driver) storage.Driver) *env {
-	t.Helper()
-	reg := Schema()
-	change(reg)
-	d := open(t, reg)
-	require.NotNil(t, d, "opener returned no driver")
-	for _, w := range wrap {
-		d = w(d)
-	}
-	clock := crm.NewManualClock(now)
-	logs := &logBuffer{}
-	store := storage.New(d, reg, storage.WithClock(clock), storage.WithLogger(slog.New(slog.NewTextHandler(logs, nil))))
-	return &env{t: t, ctx: context.Background(), store: store, clock: clock, reg: reg, log: logs}
-}
 
 // creditHoldRule refuses a contact whose parent customer is an account on
 // credit hold: a rule that reads another record, as domain rules do.
@@ -65,7 +47,7 @@ func testRules(t *testing.T, open Opener) {
 	}
 
 	t.Run("a rule refuses a create, a bulk create and an update, naming the field", func(t *testing.T) {
-		e := newEnvWith(t, open, withRule)
+		e := newEnvChanged(t, open, withRule)
 		held := e.create(account, crm.Fields{"name": "Held", "creditonhold": true})
 		free := e.create(account, crm.Fields{"name": "Free"})
 		c := e.create(contact, crm.Fields{"lastname": "Free", "parentcustomerid": free.Ref()})
@@ -84,7 +66,7 @@ func testRules(t *testing.T, open Opener) {
 	})
 
 	t.Run("a rule inside a transaction refuses before writing, so the transaction may go on", func(t *testing.T) {
-		e := newEnvWith(t, open, withRule)
+		e := newEnvChanged(t, open, withRule)
 		held := e.create(account, crm.Fields{"name": "Held", "creditonhold": true})
 		err := e.store.InTx(e.ctx, func(ctx context.Context) error {
 			_, err := e.store.Create(ctx, crm.Record{Entity: contact, Fields: crm.Fields{"lastname": "X", "parentcustomerid": held.Ref()}})
@@ -97,7 +79,7 @@ func testRules(t *testing.T, open Opener) {
 	})
 
 	t.Run("a rule checks what the pre-operation hooks leave", func(t *testing.T) {
-		e := newEnvWith(t, open, withRule)
+		e := newEnvChanged(t, open, withRule)
 		held := e.create(account, crm.Fields{"name": "Held", "creditonhold": true})
 		require.NoError(t, e.store.Hook(contact, storage.OpCreate, storage.PreOperation, func(_ context.Context, ev *storage.Event) error {
 			ev.Target.Fields["parentcustomerid"] = held.Ref()
@@ -109,7 +91,7 @@ func testRules(t *testing.T, open Opener) {
 	})
 
 	t.Run("a rule with fields runs only when one of them is set or changes", func(t *testing.T) {
-		e := newEnvWith(t, open, withRule)
+		e := newEnvChanged(t, open, withRule)
 		acc := e.create(account, crm.Fields{"name": "Later held"})
 		c := e.create(contact, crm.Fields{"lastname": "Kept", "parentcustomerid": acc.Ref()})
 		_, err := e.store.Update(e.ctx, crm.Record{Entity: account, Header: crm.Header{ID: acc.ID}, Fields: crm.Fields{"creditonhold": true}})
@@ -123,7 +105,7 @@ func testRules(t *testing.T, open Opener) {
 	})
 
 	t.Run("what a rule read stays true until the write commits", func(t *testing.T) {
-		e := newEnvWith(t, open, withRule)
+		e := newEnvChanged(t, open, withRule)
 		acc := e.create(account, crm.Fields{"name": "Open"})
 		read := make(chan struct{})
 		var order []string

@@ -119,7 +119,15 @@ func (b *logBuffer) String() string {
 // does (the atomicity tests fail writes on purpose).
 func newEnv(t *testing.T, open Opener, wrap ...func(storage.Driver) storage.Driver) *env {
 	t.Helper()
+	return newEnvChanged(t, open, func(*crm.Registry) {}, wrap...)
+}
+
+// newEnvChanged is newEnv on the test schema as change leaves it (rules
+// added, say).
+func newEnvChanged(t *testing.T, open Opener, change func(reg *crm.Registry), wrap ...func(storage.Driver) storage.Driver) *env {
+	t.Helper()
 	reg := Schema()
+	change(reg)
 	d := open(t, reg)
 	require.NotNil(t, d, "opener returned no driver")
 	for _, w := range wrap {
