@@ -39,13 +39,24 @@ type avgMeasure struct {
 	field             *Field
 }
 
-// PlanAggregate checks a against the registry and lowers it.
+// PlanAggregate checks a against the registry and lowers it, relative
+// date conditions counting from now in UTC: PlanAggregateIn(a, now,
+// time.UTC).
 func (r *Registry) PlanAggregate(a Aggregation, now time.Time) (*AggregatePlan, error) {
+	return r.PlanAggregateIn(a, now, time.UTC)
+}
+
+// PlanAggregateIn checks a against the registry and lowers it, relative
+// date conditions in a.Where counting from now in loc as PlanQueryIn's do.
+// Groups by day, month or year still cut dates in UTC, on every store: a
+// caller's zone does not move a record into another group (a documented
+// limit; grouping in the caller's zone needs per-row zone rules in SQL).
+func (r *Registry) PlanAggregateIn(a Aggregation, now time.Time, loc *time.Location) (*AggregatePlan, error) {
 	e, err := r.Entity(a.Entity)
 	if err != nil {
 		return nil, fmt.Errorf("aggregate: %w", err)
 	}
-	c := planner{reg: r, now: now.UTC(), verr: &ValidationError{Entity: e.Name}}
+	c := newPlanner(r, now, loc, e)
 	p := &AggregatePlan{reg: r, Entity: e, Where: c.filter(e, a.Where, "")}
 	aliases := map[string]bool{}
 	alias := func(name string) bool {

@@ -175,6 +175,9 @@ const (
 	FieldModifiedBy = "modifiedby"
 	FieldState      = "statecode"
 	FieldStatus     = "statuscode"
+	// FieldBusinessUnit is the owning business unit, a lookup to a
+	// business unit; null when the creating scope named none.
+	FieldBusinessUnit = "owningbusinessunit"
 )
 
 // systemFields are the header fields, in storage order.
@@ -188,6 +191,9 @@ var systemFields = []Field{
 	{Name: FieldModifiedBy, Type: TypeLookup, Targets: []string{UserEntity}, Required: true, System: true},
 	{Name: FieldState, Type: TypeChoice, Required: true, System: true},
 	{Name: FieldStatus, Type: TypeChoice, Required: true, System: true},
+	// Added after the first release: stores upgrade existing tables with
+	// a nullable column, so it is the one header field that may be null.
+	{Name: FieldBusinessUnit, Type: TypeLookup, Targets: []string{BusinessUnitEntity}, System: true},
 }
 
 // SystemFields returns the header fields every entity has, in a fixed order.

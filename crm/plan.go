@@ -37,14 +37,32 @@ type Plan struct {
 	orderFields []*Field // the field of each OrderBy entry
 }
 
-// PlanQuery checks q against the registry and lowers it, taking "now" for
-// relative date operators.
+// PlanQuery checks q against the registry and lowers it, relative date
+// operators counting from now in UTC: PlanQueryIn(q, now, time.UTC).
 func (r *Registry) PlanQuery(q Query, now time.Time) (*Plan, error) {
+	return r.PlanQueryIn(q, now, time.UTC)
+}
+
+// PlanQueryIn checks q against the registry and lowers it, relative date
+// operators counting from now in the time zone loc (nil is UTC), as a
+// caller there sees the calendar (crm.Scope.Location):
+//
+//   - On date-and-time fields, today, yesterday, tomorrow, this/last/next
+//     month, this/last year, last-x-days and next-x-days cover whole
+//     days of loc, from local midnight to local midnight (23 or 25 hours
+//     across a daylight saving change); on, on-or-before and on-or-after
+//     cover the day of loc their value's instant falls on.
+//     The plan holds the bounds as UTC instants, which is what adapters
+//     compare.
+//   - Date-only fields hold calendar dates, never converted: the same
+//     operators cover those dates, "today" being the date it is in loc.
+//   - last-x-hours and olderthan-x-days count back from the instant now.
+func (r *Registry) PlanQueryIn(q Query, now time.Time, loc *time.Location) (*Plan, error) {
 	e, err := r.Entity(q.Entity)
 	if err != nil {
 		return nil, fmt.Errorf("query: %w", err)
 	}
-	c := planner{reg: r, now: now.UTC(), verr: &ValidationError{Entity: e.Name}}
+	c := newPlanner(r, now, loc, e)
 	p := &Plan{reg: r, Entity: e, Where: c.filter(e, q.Where, "")}
 	if q.Limit < 0 {
 		c.verr.add("limit", "is negative")
@@ -86,9 +104,17 @@ func (r *Registry) PlanQuery(q Query, now time.Time) (*Plan, error) {
 
 type planner struct {
 	reg     *Registry
-	now     time.Time
+	now     time.Time      // UTC
+	loc     *time.Location // the caller's time zone, never nil
 	verr    *ValidationError
 	related int
+}
+
+func newPlanner(r *Registry, now time.Time, loc *time.Location, e *Entity) planner {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return planner{reg: r, now: now.UTC(), loc: loc, verr: &ValidationError{Entity: e.Name}}
 }
 
 // filter checks and lowers f against entity e; path prefixes field names in
@@ -419,14 +445,35 @@ func (c *planner) condition(e *Entity, cond Condition, path string) Filter {
 }
 
 // dateRange turns a date operator into [lo, hi); a zero bound is open.
+//
+// Days are counted as calendar dates (wall midnights in zone) and only
+// turned into instants at the end, so that a day across a daylight saving
+// change is still one day.
 func (c *planner) dateRange(f *Field, cond Condition) (lo, hi time.Time, reason string) {
+	lo, hi, reason = c.dateRangeIn(f, cond)
+	if !lo.IsZero() {
+		lo = lo.UTC()
+	}
+	if !hi.IsZero() {
+		hi = hi.UTC()
+	}
+	return lo, hi, reason
+}
+
+func (c *planner) dateRangeIn(f *Field, cond Condition) (lo, hi time.Time, reason string) {
+	// zone is where the field's days begin: the caller's for a
+	// date-and-time field; a date-only field's dates are midnights UTC.
+	zone := c.loc
+	if f.DateOnly {
+		zone = time.UTC
+	}
 	day := func(t time.Time) time.Time {
 		y, m, d := t.Date()
-		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+		return time.Date(y, m, d, 0, 0, 0, 0, zone)
 	}
-	today := day(c.now)
-	month := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC)
-	year := time.Date(today.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
+	today := day(c.now.In(c.loc)) // the caller's date, whatever the field
+	month := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, zone)
+	year := time.Date(today.Year(), 1, 1, 0, 0, 0, 0, zone)
 	oneTime := func() (time.Time, string) {
 		t, ok := time.Time{}, len(cond.Values) == 1
 		if ok {
@@ -445,7 +492,9 @@ func (c *planner) dateRange(f *Field, cond Condition) (lo, hi time.Time, reason 
 		if reason := f.checkRange(v); reason != "" {
 			return t, "value " + reason
 		}
-		return day(v), ""
+		// The day the instant falls on where the caller is; a date-only
+		// field's value is already its date.
+		return day(v.In(zone)), ""
 	}
 	count := func() (int, bool) {
 		if len(cond.Values) != 1 {
@@ -505,7 +554,7 @@ func (c *planner) dateRange(f *Field, cond Condition) (lo, hi time.Time, reason 
 			}
 			return NormalizeTime(c.now.Add(-time.Duration(n) * time.Hour)), NormalizeTime(c.now).Add(TimePrecision), ""
 		}
-		return lo, NormalizeTime(c.now.AddDate(0, 0, -n)), ""
+		return lo, NormalizeTime(c.now.In(c.loc).AddDate(0, 0, -n)), ""
 	}
 	return lo, hi, "is not a known operator"
 }

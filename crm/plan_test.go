@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 	"time"
+	_ "time/tzdata" // the zones below, whatever the host has
 
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
@@ -184,6 +185,48 @@ func TestPlanDateOperators(t *testing.T) {
 			lo, hi := timeRange(t, p.Where)
 			require.Equal(t, tt.lo, lo, "lower bound")
 			require.Equal(t, tt.hi, hi, "upper bound")
+		})
+	}
+}
+
+func TestPlanDateOperatorsInTheCallersZone(t *testing.T) {
+	reg := testRegistry(t)
+	zone := func(name string) *time.Location {
+		loc, err := time.LoadLocation(name)
+		require.NoError(t, err)
+		return loc
+	}
+	auckland, la := zone("Pacific/Auckland"), zone("America/Los_Angeles")
+	utc := func(y int, m time.Month, d, h int) time.Time { return time.Date(y, m, d, h, 0, 0, 0, time.UTC) }
+	// 2024-03-31 20:00 UTC is 1 April 09:00 in Auckland (NZDT, +13) and
+	// 31 March 13:00 in Los Angeles (PDT, -7).
+	now := utc(2024, 3, 31, 20)
+	tests := []struct {
+		name   string
+		loc    *time.Location
+		now    time.Time
+		cond   crm.Condition
+		lo, hi time.Time
+	}{
+		{"this month in Auckland is April there", auckland, now, crm.Where("lastcontacted", crm.OpThisMonth), utc(2024, 3, 31, 11), utc(2024, 4, 30, 12)},
+		{"this month in Los Angeles is March there", la, now, crm.Where("lastcontacted", crm.OpThisMonth), utc(2024, 3, 1, 8), utc(2024, 4, 1, 7)},
+		{"today in Auckland", auckland, now, crm.Where("lastcontacted", crm.OpToday), utc(2024, 3, 31, 11), utc(2024, 4, 1, 11)},
+		{"today in Los Angeles", la, now, crm.Where("lastcontacted", crm.OpToday), utc(2024, 3, 31, 7), utc(2024, 4, 1, 7)},
+		{"a day across the end of daylight saving is 25 hours", auckland, utc(2024, 4, 6, 20), crm.Where("lastcontacted", crm.OpToday), utc(2024, 4, 6, 11), utc(2024, 4, 7, 12)},
+		{"last x days counts local days", la, now, crm.Where("lastcontacted", crm.OpLastXDays, 1), utc(2024, 3, 30, 7), utc(2024, 4, 1, 7)},
+		{"on takes the local day of the instant", la, now, crm.Where("lastcontacted", crm.OpOn, utc(2024, 3, 1, 3)), utc(2024, 2, 29, 8), utc(2024, 3, 1, 8)},
+		{"a date-only field keeps calendar dates, today being the caller's", auckland, now, crm.Where("openedon", crm.OpToday), date(2024, 4, 1), date(2024, 4, 2)},
+		{"a date-only field in Los Angeles", la, now, crm.Where("openedon", crm.OpThisMonth), date(2024, 3, 1), date(2024, 4, 1)},
+		{"nil is UTC", nil, now, crm.Where("lastcontacted", crm.OpToday), date(2024, 3, 31), date(2024, 4, 1)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := reg.PlanQueryIn(crm.Query{Entity: "account", Where: tt.cond}, tt.now, tt.loc)
+			require.NoError(t, err)
+			lo, hi := timeRange(t, p.Where)
+			require.Equal(t, tt.lo, lo, "lower bound")
+			require.Equal(t, tt.hi, hi, "upper bound")
+			require.Equal(t, time.UTC, lo.Location(), "adapters get UTC instants")
 		})
 	}
 }

@@ -64,6 +64,10 @@ type Header struct {
 	ModifiedBy ID
 	State      StateCode
 	Status     StatusCode
+	// BusinessUnit is the owning business unit (Dynamics'
+	// owningbusinessunit): the business unit of the Scope that created
+	// the record, NilID when that scope named none. Assign keeps it.
+	BusinessUnit ID
 }
 
 // Record is one stored row of any entity: its header and its declared
@@ -106,6 +110,11 @@ func (r Record) Value(name string) any {
 		return int32(r.State)
 	case FieldStatus:
 		return int32(r.Status)
+	case FieldBusinessUnit:
+		if r.BusinessUnit == NilID {
+			return nil
+		}
+		return Ref{Entity: BusinessUnitEntity, ID: r.BusinessUnit}
 	}
 	return r.Fields[name]
 }
@@ -142,6 +151,11 @@ func (r *Record) SetSystem(name string, v any) bool {
 		var c int32
 		c, ok = v.(int32)
 		r.Status = StatusCode(c)
+	case FieldBusinessUnit:
+		var ref Ref
+		ref, ok = v.(Ref)
+		ok = ok && ref.Entity == BusinessUnitEntity
+		r.BusinessUnit = ref.ID
 	}
 	return ok
 }

@@ -290,10 +290,35 @@ func TestRecordSystemValues(t *testing.T) {
 }
 
 func TestCaller(t *testing.T) {
-	t.Run("no caller is the system user", func(t *testing.T) {
+	t.Run("no caller is no one, never the system user", func(t *testing.T) {
 		_, ok := crm.CallerFrom(t.Context())
 		require.False(t, ok)
-		require.Equal(t, crm.SystemUser.ID, crm.Caller(t.Context()))
+		require.Equal(t, crm.NilID, crm.Caller(t.Context()))
+		require.NotEqual(t, crm.NilID, crm.SystemUserID, "the system user is a named principal")
+		require.Equal(t, crm.SystemUserID, crm.Caller(crm.AsSystem(t.Context())))
+	})
+	t.Run("a scope carries the caller, teams, business unit and zone", func(t *testing.T) {
+		user, team, bu := crm.NewID(), crm.NewID(), crm.NewID()
+		auckland, err := time.LoadLocation("Pacific/Auckland")
+		require.NoError(t, err)
+		teams := []crm.ID{team}
+		ctx := crm.WithScope(t.Context(), crm.Scope{Caller: user, Teams: teams, BusinessUnit: bu, Location: auckland})
+		teams[0] = crm.NilID
+		sc, ok := crm.ScopeFrom(ctx)
+		require.True(t, ok)
+		require.Equal(t, crm.Scope{Caller: user, Teams: []crm.ID{team}, BusinessUnit: bu, Location: auckland}, sc, "the scope is copied in")
+		require.Equal(t, user, crm.Caller(ctx))
+		require.Equal(t, auckland, sc.Loc())
+
+		other := crm.NewID()
+		sc, _ = crm.ScopeFrom(crm.WithCaller(ctx, other))
+		require.Equal(t, crm.Scope{Caller: other, BusinessUnit: bu, Location: auckland}, sc, "WithCaller keeps zone and business unit, drops teams")
+		require.Equal(t, time.UTC, crm.Scope{}.Loc())
+	})
+	t.Run("a scope naming no caller does not validate", func(t *testing.T) {
+		require.ErrorIs(t, crm.Scope{}.Validate(), crm.ErrNoCaller)
+		require.ErrorIs(t, crm.Scope{}.Validate(), crm.ErrPermissionDenied)
+		require.NoError(t, crm.Scope{Caller: crm.SystemUserID}.Validate())
 	})
 	t.Run("the context names the caller", func(t *testing.T) {
 		id := crm.NewID()

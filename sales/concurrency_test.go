@@ -44,7 +44,7 @@ func backends() []backend {
 	return []backend{
 		{"memory", func(t *testing.T, r *crm.Registry) storage.Driver { return memory.New() }},
 		{"sqlite", func(t *testing.T, r *crm.Registry) storage.Driver {
-			d, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "sales.db"), r)
+			d, err := sqlstore.OpenSQLite(crm.AsSystem(context.Background()), filepath.Join(t.TempDir(), "sales.db"), r)
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = d.Close() })
 			return d
@@ -60,7 +60,7 @@ func backends() []backend {
 			b := make([]byte, 6)
 			_, _ = rand.Read(b)
 			schema := "crmkit_sales_" + hex.EncodeToString(b)
-			d, err := sqlstore.OpenPostgres(context.Background(), dsn, r, sqlstore.WithSchema(schema))
+			d, err := sqlstore.OpenPostgres(crm.AsSystem(context.Background()), dsn, r, sqlstore.WithSchema(schema))
 			require.NoError(t, err)
 			t.Cleanup(func() {
 				_, _ = d.DB().Exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE")
@@ -79,7 +79,7 @@ const holdOpen = 300 * time.Millisecond
 func TestPrimaryContactUnderConcurrentMove(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
-			ctx := context.Background()
+			ctx := crm.AsSystem(context.Background())
 			// The setter reads Ann in its transaction, then holds the
 			// transaction open until the mover has finished or holdOpen
 			// has passed.
@@ -198,7 +198,7 @@ func (t pausingTx) Lock(ctx context.Context, e *crm.Entity, id crm.ID) (crm.Reco
 func TestLookupTargetDeletedConcurrently(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
-			ctx := context.Background()
+			ctx := crm.AsSystem(context.Background())
 			store := b.store(t)
 			accounts, contacts := sales.NewAccounts(store), sales.NewContacts(store)
 			doomed, err := accounts.Create(ctx, sales.Account{Name: "Doomed"})
@@ -265,7 +265,7 @@ func TestLookupTargetDeletedConcurrently(t *testing.T) {
 
 func exists(t *testing.T, s *storage.Store, entity string, id crm.ID) bool {
 	t.Helper()
-	_, err := s.Get(context.Background(), entity, id)
+	_, err := s.Get(crm.AsSystem(context.Background()), entity, id)
 	if errors.Is(err, crm.ErrNotFound) {
 		return false
 	}
@@ -276,7 +276,7 @@ func exists(t *testing.T, s *storage.Store, entity string, id crm.ID) bool {
 func TestLookupRefusedWhileItsTargetIsBeingDeleted(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
-			ctx := context.Background()
+			ctx := crm.AsSystem(context.Background())
 			store := b.store(t)
 			accounts, contacts := sales.NewAccounts(store), sales.NewContacts(store)
 			doomed, err := accounts.Create(ctx, sales.Account{Name: "Doomed"})

@@ -27,7 +27,7 @@ func open() (*sales.Accounts, *sales.Contacts) {
 // Create an account, two contacts who work there, and make one of them the
 // primary contact.
 func ExampleAccounts_Create() {
-	ctx := context.Background()
+	ctx := crm.AsSystem(context.Background())
 	accounts, contacts := open()
 
 	acme, err := accounts.Create(ctx, sales.Account{
@@ -79,7 +79,7 @@ func ExampleAccounts_Create() {
 // Search contacts of accounts in one city, sorted by last name, a page at
 // a time.
 func ExampleContacts_Search() {
-	ctx := context.Background()
+	ctx := crm.AsSystem(context.Background())
 	accounts, contacts := open()
 	for _, a := range []struct{ name, city string }{{"Contoso", "Oslo"}, {"Fabrikam", "Paris"}, {"Northwind", "Oslo"}} {
 		acct, err := accounts.Create(ctx, sales.Account{Name: a.name, Address: sales.Address{City: a.city}})
@@ -124,7 +124,7 @@ func ExampleContacts_Search() {
 // Deactivate an account, see that it refuses a second deactivation and
 // edits, and activate it again.
 func ExampleAccounts_Deactivate() {
-	ctx := context.Background()
+	ctx := crm.AsSystem(context.Background())
 	accounts, _ := open()
 	acct, err := accounts.Create(ctx, sales.Account{Name: "Tailspin Toys"})
 	if err != nil {
@@ -167,7 +167,7 @@ func ExampleAccounts_Deactivate() {
 // update is refused with crm.ErrConflict instead of silently undoing the
 // first one's. It reads the contact again and redoes its change.
 func ExampleContacts_Update() {
-	ctx := context.Background()
+	ctx := crm.AsSystem(context.Background())
 	_, contacts := open()
 	c, err := contacts.Create(ctx, sales.Contact{FirstName: "Kim", LastName: "Abercrombie"})
 	if err != nil {
@@ -205,7 +205,7 @@ func ExampleContacts_Update() {
 // write comes through: the service, the typed table, or the store's
 // generic Update, which knows nothing of sales.
 func Example_rules() {
-	ctx := context.Background()
+	ctx := crm.AsSystem(context.Background())
 	accounts, contacts := open()
 	acme, _ := accounts.Create(ctx, sales.Account{Name: "Acme"})
 	globex, _ := accounts.Create(ctx, sales.Account{Name: "Globex"})

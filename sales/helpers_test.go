@@ -29,7 +29,7 @@ func newEnv(t *testing.T) *env {
 	require.NoError(t, sales.Register(reg))
 	clock := crm.NewManualClock(start)
 	st := memory.Open(reg, storage.WithClock(clock))
-	return &env{ctx: context.Background(), store: st, clock: clock,
+	return &env{ctx: crm.AsSystem(context.Background()), store: st, clock: clock,
 		accounts: sales.NewAccounts(st), contacts: sales.NewContacts(st)}
 }
 

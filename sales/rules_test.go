@@ -27,7 +27,7 @@ func eachStore(t *testing.T, test func(t *testing.T, e *env)) {
 	open := map[string]func(t *testing.T, reg *crm.Registry) storage.Driver{
 		"memory": func(*testing.T, *crm.Registry) storage.Driver { return memory.New() },
 		"sqlite": func(t *testing.T, reg *crm.Registry) storage.Driver {
-			d, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "crm.db"), reg)
+			d, err := sqlstore.OpenSQLite(crm.AsSystem(context.Background()), filepath.Join(t.TempDir(), "crm.db"), reg)
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = d.Close() })
 			return d
@@ -49,7 +49,7 @@ func eachStore(t *testing.T, test func(t *testing.T, e *env)) {
 				_, _ = db.Exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE")
 				_ = db.Close()
 			})
-			d, err := sqlstore.OpenPostgres(context.Background(), dsn, reg, sqlstore.WithSchema(schema))
+			d, err := sqlstore.OpenPostgres(crm.AsSystem(context.Background()), dsn, reg, sqlstore.WithSchema(schema))
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = d.Close() })
 			return d
@@ -61,7 +61,7 @@ func eachStore(t *testing.T, test func(t *testing.T, e *env)) {
 			require.NoError(t, sales.Register(reg))
 			clock := crm.NewManualClock(start)
 			st := storage.New(open[name](t, reg), reg, storage.WithClock(clock))
-			test(t, &env{ctx: context.Background(), store: st, clock: clock,
+			test(t, &env{ctx: crm.AsSystem(context.Background()), store: st, clock: clock,
 				accounts: sales.NewAccounts(st), contacts: sales.NewContacts(st)})
 		})
 	}

@@ -53,7 +53,7 @@ func opportunityRegistry() *crm.Registry {
 func ExampleStore_Execute() {
 	clock := crm.NewManualClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	store := memory.Open(opportunityRegistry(), storage.WithClock(clock))
-	ctx := context.Background()
+	ctx := crm.AsSystem(context.Background())
 
 	// A host's plug-in on the message: deals over a million need a
 	// second signature, and it says so before anything is written.
@@ -144,7 +144,7 @@ func Example_rules() {
 		return
 	}
 	store := memory.Open(reg)
-	ctx := context.Background()
+	ctx := crm.AsSystem(context.Background())
 
 	held, _ := store.Create(ctx, crm.Record{Entity: "account", Fields: crm.Fields{"name": "Globex", "creditonhold": true}})
 	_, err = store.Create(ctx, crm.Record{Entity: "contact", Fields: crm.Fields{"lastname": "Scorpio", "parentcustomerid": held.Ref()}})

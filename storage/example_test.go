@@ -43,7 +43,7 @@ func ExampleStore_Hook() {
 		return
 	}
 
-	ctx := context.Background()
+	ctx := crm.AsSystem(context.Background())
 	for _, name := range []string{"  Contoso ", "Fabrikam"} {
 		rec, err := store.Create(ctx, crm.Record{Entity: "account", Fields: crm.Fields{"name": name}})
 		if err != nil {

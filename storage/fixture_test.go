@@ -103,14 +103,14 @@ func (f fixture) createAccount(t *testing.T, ctx context.Context, fields crm.Fie
 
 func (f fixture) get(t *testing.T, ref crm.Ref) crm.Record {
 	t.Helper()
-	rec, err := f.store.Get(t.Context(), ref.Entity, ref.ID)
+	rec, err := f.store.Get(crm.AsSystem(t.Context()), ref.Entity, ref.ID)
 	require.NoError(t, err)
 	return rec
 }
 
 func (f fixture) count(t *testing.T, entity string) int64 {
 	t.Helper()
-	n, err := f.store.Count(t.Context(), crm.Query{Entity: entity})
+	n, err := f.store.Count(crm.AsSystem(t.Context()), crm.Query{Entity: entity})
 	require.NoError(t, err)
 	return n
 }

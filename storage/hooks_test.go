@@ -37,7 +37,7 @@ func TestHookStages(t *testing.T) {
 		tr := &trace{}
 		visible := func(ctx context.Context, stage string, id crm.ID) {
 			_, inTx := f.store.Get(ctx, "account", id)
-			_, outside := f.store.Get(context.Background(), "account", id)
+			_, outside := f.store.Get(crm.AsSystem(context.Background()), "account", id)
 			tr.add("%s: in tx %v, committed %v", stage, inTx == nil, outside == nil)
 		}
 		for _, stage := range []storage.Stage{storage.AfterCommit, storage.PostOperation, storage.PreOperation} {
@@ -46,7 +46,7 @@ func TestHookStages(t *testing.T) {
 				return nil
 			}))
 		}
-		f.createAccount(t, t.Context(), crm.Fields{"name": "Contoso"})
+		f.createAccount(t, crm.AsSystem(t.Context()), crm.Fields{"name": "Contoso"})
 		require.Equal(t, []string{
 			"pre-operation: in tx false, committed false",
 			"post-operation: in tx true, committed false",
@@ -62,8 +62,8 @@ func TestHookStages(t *testing.T) {
 				return nil
 			}))
 		}
-		rec := f.createAccount(t, t.Context(), crm.Fields{"name": "Contoso"})
-		_, err := f.store.Update(t.Context(), crm.Record{Entity: "account", Header: crm.Header{ID: rec.ID}, Fields: crm.Fields{"employees": 3}})
+		rec := f.createAccount(t, crm.AsSystem(t.Context()), crm.Fields{"name": "Contoso"})
+		_, err := f.store.Update(crm.AsSystem(t.Context()), crm.Record{Entity: "account", Header: crm.Header{ID: rec.ID}, Fields: crm.Fields{"employees": 3}})
 		require.NoError(t, err)
 		require.Equal(t, []string{"hook 0", "hook 1", "hook 2"}, tr.get())
 	})
@@ -78,7 +78,7 @@ func TestHookStages(t *testing.T) {
 			tr.add("account updated")
 			return nil
 		}))
-		f.createAccount(t, t.Context(), crm.Fields{"name": "Contoso"})
+		f.createAccount(t, crm.AsSystem(t.Context()), crm.Fields{"name": "Contoso"})
 		require.Empty(t, tr.get())
 	})
 	t.Run("after-commit hooks wait for the outermost commit", func(t *testing.T) {
@@ -88,7 +88,7 @@ func TestHookStages(t *testing.T) {
 			tr.add("after commit %s", ev.Target.Fields.String("name"))
 			return nil
 		}))
-		err := f.store.InTx(t.Context(), func(ctx context.Context) error {
+		err := f.store.InTx(crm.AsSystem(t.Context()), func(ctx context.Context) error {
 			err := f.store.InTx(ctx, func(ctx context.Context) error {
 				f.createAccount(t, ctx, crm.Fields{"name": "Inner"})
 				return nil
@@ -110,7 +110,7 @@ func TestHookStages(t *testing.T) {
 			return nil
 		}))
 		errBoom := errors.New("boom")
-		err := f.store.InTx(t.Context(), func(ctx context.Context) error {
+		err := f.store.InTx(crm.AsSystem(t.Context()), func(ctx context.Context) error {
 			f.createAccount(t, ctx, crm.Fields{"name": "Contoso"})
 			return errBoom
 		})
@@ -126,7 +126,7 @@ func TestHookStages(t *testing.T) {
 			tr.add("after commit")
 			return nil
 		}))
-		f.createAccount(t, t.Context(), crm.Fields{"name": "Contoso"})
+		f.createAccount(t, crm.AsSystem(t.Context()), crm.Fields{"name": "Contoso"})
 		require.Equal(t, []string{"after commit"}, tr.get())
 		require.Equal(t, 3, d.begins)
 	})
@@ -135,7 +135,7 @@ func TestHookStages(t *testing.T) {
 		require.NoError(t, f.store.Hook("account", storage.OpCreate, storage.AfterCommit, func(context.Context, *storage.Event) error {
 			return errors.New("mail server down")
 		}))
-		rec := f.createAccount(t, t.Context(), crm.Fields{"name": "Contoso"})
+		rec := f.createAccount(t, crm.AsSystem(t.Context()), crm.Fields{"name": "Contoso"})
 		require.Equal(t, []string{
 			"ERROR crmkit: after-commit hook failed entity=account op=create id=" + rec.ID.String() + " error=mail server down",
 		}, f.logs.lines())
@@ -147,7 +147,7 @@ func TestHookStages(t *testing.T) {
 			_, err := f.store.Create(ctx, crm.Record{Entity: "contact", Fields: crm.Fields{"lastname": "Owner", "parentcustomerid": ev.Target.ID}})
 			return err
 		}))
-		f.createAccount(t, t.Context(), crm.Fields{"name": "Contoso"})
+		f.createAccount(t, crm.AsSystem(t.Context()), crm.Fields{"name": "Contoso"})
 		require.Empty(t, f.logs.lines())
 		require.Equal(t, int64(1), f.count(t, "contact"))
 	})
@@ -155,7 +155,7 @@ func TestHookStages(t *testing.T) {
 		f := newFixture(t)
 		errNo := errors.New("no new accounts today")
 		require.NoError(t, f.store.Hook("account", storage.OpCreate, storage.PreOperation, func(context.Context, *storage.Event) error { return errNo }))
-		_, err := f.store.Create(t.Context(), crm.Record{Entity: "account", Fields: crm.Fields{"name": "Contoso"}})
+		_, err := f.store.Create(crm.AsSystem(t.Context()), crm.Record{Entity: "account", Fields: crm.Fields{"name": "Contoso"}})
 		require.ErrorIs(t, err, errNo)
 		require.Contains(t, err.Error(), "create account: pre-operation hook on create account: no new accounts today")
 		require.Zero(t, f.count(t, "account"))
@@ -164,7 +164,7 @@ func TestHookStages(t *testing.T) {
 		f := newFixture(t)
 		errNo := errors.New("audit unavailable")
 		require.NoError(t, f.store.Hook("account", storage.OpCreate, storage.PostOperation, func(context.Context, *storage.Event) error { return errNo }))
-		_, err := f.store.Create(t.Context(), crm.Record{Entity: "account", Fields: crm.Fields{"name": "Contoso"}})
+		_, err := f.store.Create(crm.AsSystem(t.Context()), crm.Record{Entity: "account", Fields: crm.Fields{"name": "Contoso"}})
 		require.ErrorIs(t, err, errNo)
 		require.Zero(t, f.count(t, "account"))
 	})
@@ -194,14 +194,14 @@ func TestPreOperationChanges(t *testing.T) {
 	t.Run("a valid change is stored in canonical form", func(t *testing.T) {
 		f := newFixture(t)
 		setOnCreate(t, f, func(ev *storage.Event) { ev.Target.Fields["employees"] = 7 })
-		rec := f.createAccount(t, t.Context(), crm.Fields{"name": "Contoso"})
+		rec := f.createAccount(t, crm.AsSystem(t.Context()), crm.Fields{"name": "Contoso"})
 		require.Equal(t, int64(7), rec.Fields["employees"])
 		require.Equal(t, int64(7), f.get(t, rec.Ref()).Fields["employees"])
 	})
 	t.Run("an invalid change fails the operation", func(t *testing.T) {
 		f := newFixture(t)
 		setOnCreate(t, f, func(ev *storage.Event) { ev.Target.Fields["name"] = "a name far longer than twenty characters" })
-		_, err := f.store.Create(t.Context(), crm.Record{Entity: "account", Fields: crm.Fields{"name": "Contoso"}})
+		_, err := f.store.Create(crm.AsSystem(t.Context()), crm.Record{Entity: "account", Fields: crm.Fields{"name": "Contoso"}})
 		require.ErrorIs(t, err, crm.ErrValidation)
 		require.Contains(t, err.Error(), "after pre-operation hooks")
 		require.Zero(t, f.count(t, "account"))
@@ -209,7 +209,7 @@ func TestPreOperationChanges(t *testing.T) {
 	t.Run("clearing a required field fails the operation", func(t *testing.T) {
 		f := newFixture(t)
 		setOnCreate(t, f, func(ev *storage.Event) { delete(ev.Target.Fields, "name") })
-		_, err := f.store.Create(t.Context(), crm.Record{Entity: "account", Fields: crm.Fields{"name": "Contoso"}})
+		_, err := f.store.Create(crm.AsSystem(t.Context()), crm.Record{Entity: "account", Fields: crm.Fields{"name": "Contoso"}})
 		var verr *crm.ValidationError
 		require.ErrorAs(t, err, &verr)
 		require.True(t, verr.Has("name"))
@@ -217,7 +217,7 @@ func TestPreOperationChanges(t *testing.T) {
 	t.Run("a lookup set to a missing record fails the operation", func(t *testing.T) {
 		f := newFixture(t)
 		setOnCreate(t, f, func(ev *storage.Event) { ev.Target.Fields["primarycontactid"] = crm.NewID() })
-		_, err := f.store.Create(t.Context(), crm.Record{Entity: "account", Fields: crm.Fields{"name": "Contoso"}})
+		_, err := f.store.Create(crm.AsSystem(t.Context()), crm.Record{Entity: "account", Fields: crm.Fields{"name": "Contoso"}})
 		var verr *crm.ValidationError
 		require.ErrorAs(t, err, &verr)
 		require.True(t, verr.Has("primarycontactid"))
@@ -225,12 +225,12 @@ func TestPreOperationChanges(t *testing.T) {
 	})
 	t.Run("an immutable field changed on update is refused", func(t *testing.T) {
 		f := newFixture(t)
-		rec := f.createAccount(t, t.Context(), crm.Fields{"name": "Contoso", "accountnumber": "A-1"})
+		rec := f.createAccount(t, crm.AsSystem(t.Context()), crm.Fields{"name": "Contoso", "accountnumber": "A-1"})
 		require.NoError(t, f.store.Hook("account", storage.OpUpdate, storage.PreOperation, func(_ context.Context, ev *storage.Event) error {
 			ev.Target.Fields["accountnumber"] = "A-2"
 			return nil
 		}))
-		_, err := f.store.Update(t.Context(), crm.Record{Entity: "account", Header: crm.Header{ID: rec.ID}, Fields: crm.Fields{"employees": 1}})
+		_, err := f.store.Update(crm.AsSystem(t.Context()), crm.Record{Entity: "account", Header: crm.Header{ID: rec.ID}, Fields: crm.Fields{"employees": 1}})
 		require.ErrorIs(t, err, crm.ErrValidation)
 		require.Contains(t, err.Error(), "accountnumber cannot be changed")
 		require.Equal(t, "A-1", f.get(t, rec.Ref()).Fields.String("accountnumber"))
@@ -242,7 +242,7 @@ func TestPreOperationChanges(t *testing.T) {
 			ev.Target.Fields["fullname"] = "forged"
 			return nil
 		}))
-		rec, err := f.store.Create(t.Context(), crm.Record{Entity: "contact", Fields: crm.Fields{"lastname": "Davolio"}})
+		rec, err := f.store.Create(crm.AsSystem(t.Context()), crm.Record{Entity: "contact", Fields: crm.Fields{"lastname": "Davolio"}})
 		require.NoError(t, err)
 		require.Equal(t, "Nancy Davolio", rec.Fields.String("fullname"))
 	})
@@ -258,7 +258,7 @@ func TestPreOperationChanges(t *testing.T) {
 			ev.Target.Status = 2
 			ev.Target.Entity = "contact"
 		})
-		rec, err := f.store.Create(t.Context(), crm.Record{Entity: "account", Header: crm.Header{ID: id}, Fields: crm.Fields{"name": "Contoso"}})
+		rec, err := f.store.Create(crm.AsSystem(t.Context()), crm.Record{Entity: "account", Header: crm.Header{ID: id}, Fields: crm.Fields{"name": "Contoso"}})
 		require.NoError(t, err)
 		require.Equal(t, "account", rec.Entity)
 		require.Equal(t, id, rec.ID)
@@ -306,7 +306,7 @@ func TestEventContents(t *testing.T) {
 		events = nil
 		return out
 	}
-	ctx := t.Context()
+	ctx := crm.AsSystem(t.Context())
 
 	rec := f.createAccount(t, ctx, crm.Fields{"name": "Contoso"})
 	t.Run("create: the new record, nothing before", func(t *testing.T) {
@@ -375,7 +375,7 @@ func TestEventContents(t *testing.T) {
 func TestHookDepth(t *testing.T) {
 	t.Run("a hook that triggers itself stops with ErrTooDeep and nothing is kept", func(t *testing.T) {
 		f := newFixture(t)
-		rec := f.createAccount(t, t.Context(), crm.Fields{"name": "Contoso", "touches": 0})
+		rec := f.createAccount(t, crm.AsSystem(t.Context()), crm.Fields{"name": "Contoso", "touches": 0})
 		var depths []int
 		require.NoError(t, f.store.Hook("account", storage.OpUpdate, storage.PostOperation, func(ctx context.Context, ev *storage.Event) error {
 			depths = append(depths, ev.Depth)
@@ -383,14 +383,14 @@ func TestHookDepth(t *testing.T) {
 				Fields: crm.Fields{"touches": ev.Target.Fields.Int("touches") + 1}})
 			return err
 		}))
-		_, err := f.store.Update(t.Context(), crm.Record{Entity: "account", Header: crm.Header{ID: rec.ID}, Fields: crm.Fields{"touches": 1}})
+		_, err := f.store.Update(crm.AsSystem(t.Context()), crm.Record{Entity: "account", Header: crm.Header{ID: rec.ID}, Fields: crm.Fields{"touches": 1}})
 		require.ErrorIs(t, err, storage.ErrTooDeep)
 		require.Equal(t, []int{1, 2, 3, 4, 5, 6, 7, 8}, depths, "the operation at depth 9 is refused")
 		require.Equal(t, rec, f.get(t, rec.Ref()), "every level is rolled back")
 	})
 	t.Run("hooks that stop on their own are not limited", func(t *testing.T) {
 		f := newFixture(t)
-		rec := f.createAccount(t, t.Context(), crm.Fields{"name": "Contoso", "touches": 0})
+		rec := f.createAccount(t, crm.AsSystem(t.Context()), crm.Fields{"name": "Contoso", "touches": 0})
 		require.NoError(t, f.store.Hook("account", storage.OpUpdate, storage.PostOperation, func(ctx context.Context, ev *storage.Event) error {
 			n := ev.Target.Fields.Int("touches")
 			if n >= storage.MaxDepth {
@@ -399,7 +399,7 @@ func TestHookDepth(t *testing.T) {
 			_, err := f.store.Update(ctx, crm.Record{Entity: "account", Header: crm.Header{ID: ev.Target.ID}, Fields: crm.Fields{"touches": n + 1}})
 			return err
 		}))
-		_, err := f.store.Update(t.Context(), crm.Record{Entity: "account", Header: crm.Header{ID: rec.ID}, Fields: crm.Fields{"touches": 1}})
+		_, err := f.store.Update(crm.AsSystem(t.Context()), crm.Record{Entity: "account", Header: crm.Header{ID: rec.ID}, Fields: crm.Fields{"touches": 1}})
 		require.NoError(t, err)
 		got := f.get(t, rec.Ref())
 		require.Equal(t, int64(storage.MaxDepth), got.Fields.Int("touches"))

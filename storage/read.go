@@ -15,11 +15,11 @@ func (s *Store) Get(ctx context.Context, entity string, id crm.ID) (crm.Record, 
 	if err != nil {
 		return crm.Record{}, fmt.Errorf("get %s %s: %w", entity, id, err)
 	}
-	r, err := s.reader(ctx)
+	rs, err := s.scope(ctx)
 	if err != nil {
 		return crm.Record{}, fmt.Errorf("get %s %s: %w", entity, id, err)
 	}
-	rec, err := r.Get(ctx, e, id)
+	rec, err := rs.r.Get(ctx, e, id)
 	if err != nil {
 		return crm.Record{}, fmt.Errorf("get %s %s: %w", entity, id, err)
 	}
@@ -38,7 +38,7 @@ func (s *Store) Lock(ctx context.Context, entity string, id crm.ID) (crm.Record,
 	}
 	e, err := s.entity(entity)
 	if err == nil {
-		err = ctx.Err()
+		_, err = s.scope(ctx)
 	}
 	if err != nil {
 		return crm.Record{}, fmt.Errorf("lock %s %s: %w", entity, id, err)
@@ -66,17 +66,17 @@ func (s *Store) Query(ctx context.Context, q crm.Query) (crm.Page, error) {
 	if limit == 0 {
 		limit = crm.DefaultPageSize
 	}
-	p, err := s.reg.PlanQuery(q, s.Now(ctx))
+	rs, err := s.scope(ctx)
+	if err != nil {
+		return crm.Page{}, fmt.Errorf("query %s: %w", q.Entity, err)
+	}
+	p, err := s.planQuery(rs, q)
 	if err != nil {
 		return crm.Page{}, fmt.Errorf("query %s: %w", q.Entity, err)
 	}
 	p.Limit = limit + 1 // one more tells whether another page follows
-	r, err := s.reader(ctx)
-	if err != nil {
-		return crm.Page{}, fmt.Errorf("query %s: %w", q.Entity, err)
-	}
 	page := crm.Page{Records: make([]crm.Record, 0, min(limit, 64))}
-	for rec, err := range r.Select(ctx, p) {
+	for rec, err := range rs.r.Select(ctx, p) {
 		if err != nil {
 			return crm.Page{}, fmt.Errorf("query %s: %w", q.Entity, err)
 		}
@@ -97,17 +97,17 @@ func (s *Store) Query(ctx context.Context, q crm.Query) (crm.Page, error) {
 // once. Stop early by breaking out of the loop. An error ends the sequence.
 func (s *Store) Iterate(ctx context.Context, q crm.Query) iter.Seq2[crm.Record, error] {
 	return func(yield func(crm.Record, error) bool) {
-		p, err := s.reg.PlanQuery(q, s.Now(ctx))
+		rs, err := s.scope(ctx)
 		if err != nil {
 			yield(crm.Record{}, fmt.Errorf("iterate %s: %w", q.Entity, err))
 			return
 		}
-		r, err := s.reader(ctx)
+		p, err := s.planQuery(rs, q)
 		if err != nil {
 			yield(crm.Record{}, fmt.Errorf("iterate %s: %w", q.Entity, err))
 			return
 		}
-		for rec, err := range r.Select(ctx, p) {
+		for rec, err := range rs.r.Select(ctx, p) {
 			if err == nil {
 				err = ctx.Err() // every store stops when the caller gives up
 			}
@@ -124,15 +124,15 @@ func (s *Store) Iterate(ctx context.Context, q crm.Query) iter.Seq2[crm.Record, 
 
 // Count returns how many records match q.Where.
 func (s *Store) Count(ctx context.Context, q crm.Query) (int64, error) {
-	p, err := s.reg.PlanQuery(crm.Query{Entity: q.Entity, Where: q.Where}, s.Now(ctx))
+	rs, err := s.scope(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("count %s: %w", q.Entity, err)
 	}
-	r, err := s.reader(ctx)
+	p, err := s.planQuery(rs, crm.Query{Entity: q.Entity, Where: q.Where})
 	if err != nil {
 		return 0, fmt.Errorf("count %s: %w", q.Entity, err)
 	}
-	n, err := r.Count(ctx, p)
+	n, err := rs.r.Count(ctx, p)
 	if err != nil {
 		return 0, fmt.Errorf("count %s: %w", q.Entity, err)
 	}
@@ -142,15 +142,15 @@ func (s *Store) Count(ctx context.Context, q crm.Query) (int64, error) {
 // Aggregate computes a's measures in the store, grouped by a's fields, and
 // returns one row per group ordered by the group keys.
 func (s *Store) Aggregate(ctx context.Context, a crm.Aggregation) ([]crm.AggregateRow, error) {
-	p, err := s.reg.PlanAggregate(a, s.Now(ctx))
+	rs, err := s.scope(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("aggregate %s: %w", a.Entity, err)
 	}
-	r, err := s.reader(ctx)
+	p, err := s.reg.PlanAggregateIn(a, rs.now, rs.sc.Loc())
 	if err != nil {
 		return nil, fmt.Errorf("aggregate %s: %w", a.Entity, err)
 	}
-	rows, err := r.Aggregate(ctx, p)
+	rows, err := rs.r.Aggregate(ctx, p)
 	if err != nil {
 		return nil, fmt.Errorf("aggregate %s: %w", a.Entity, err)
 	}

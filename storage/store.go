@@ -279,5 +279,39 @@ func (s *Store) reader(ctx context.Context) (Reader, error) {
 	return s.driver, nil
 }
 
+// readScope is what one read runs with: the reader (the transaction of
+// the context, or the driver) and the crm.Scope it reads in, with "now"
+// and the time zone that plan its relative date conditions.
+type readScope struct {
+	r   Reader
+	sc  crm.Scope
+	now time.Time
+}
+
+// scope resolves the crm.Scope of ctx once for a read. Every read (Get,
+// Lock, Query, Iterate, Count, Aggregate) goes through it: it is the one
+// seam where the access checks of the security model will go, turning
+// the caller, teams and business unit into a filter the store adds to its
+// own query, so that no read can forget it. A context with no scope reads
+// as it always has (UTC, no access filter) until then; writes refuse it
+// (crm.ErrNoCaller).
+func (s *Store) scope(ctx context.Context) (readScope, error) {
+	r, err := s.reader(ctx)
+	if err != nil {
+		return readScope{}, err
+	}
+	sc, _ := crm.ScopeFrom(ctx)
+	now := sc.Now
+	if now.IsZero() {
+		now = s.Now(ctx)
+	}
+	return readScope{r: r, sc: sc, now: crm.NormalizeTime(now)}, nil
+}
+
+// planQuery plans q for the read scope rs.
+func (s *Store) planQuery(rs readScope, q crm.Query) (*crm.Plan, error) {
+	return s.reg.PlanQueryIn(q, rs.now, rs.sc.Loc())
+}
+
 // entity returns the named entity's metadata.
 func (s *Store) entity(name string) (*crm.Entity, error) { return s.reg.Entity(name) }

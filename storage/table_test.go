@@ -47,7 +47,7 @@ var accountCodec = storage.Codec[account]{
 
 func TestTable(t *testing.T) {
 	f := newFixture(t)
-	ctx := t.Context()
+	ctx := crm.AsSystem(t.Context())
 	accounts := storage.NewTable(f.store, accountCodec)
 	require.Equal(t, "account", accounts.Entity())
 	require.Same(t, f.store, accounts.Store())

@@ -16,6 +16,9 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, st *txSt
 	if err := ctx.Err(); err != nil {
 		return err // a memory store would not notice; an SQL one would
 	}
+	if _, ok := crm.CallerFrom(ctx); !ok {
+		return crm.ErrNoCaller // crmkit never guesses who acts
+	}
 	c := callOf(ctx)
 	c.depth++
 	if c.depth > MaxDepth {
@@ -30,9 +33,12 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, st *txSt
 // stored. rec.Fields holds the field values; rec.ID may be set (else a new
 // UUIDv7 is used), rec.Owner may name a user or team (else the caller owns
 // it) and rec.Status may name a status reason of the lifecycle's initial
-// state. Every other header field is the store's.
+// state. Every other header field is the store's: created and modified by
+// are the caller of ctx's crm.Scope, the owning business unit its
+// BusinessUnit.
 //
-// Errors: crm.ErrValidation (a *crm.ValidationError naming every bad field,
+// Errors: crm.ErrNoCaller (matching crm.ErrPermissionDenied) when ctx names
+// no caller, as for every write; crm.ErrValidation (a *crm.ValidationError naming every bad field,
 // including lookups that point at no record), crm.ErrDuplicate for an ID in
 // use, crm.ErrNotFound for an unknown entity, and any hook's error.
 func (s *Store) Create(ctx context.Context, rec crm.Record) (crm.Record, error) {
@@ -216,9 +222,11 @@ func (c *creation) prepare(ctx context.Context, rec crm.Record, cl call) (*Event
 	if err != nil {
 		verr = asValidation(err)
 	}
-	caller := crm.Caller(ctx)
+	sc, _ := crm.ScopeFrom(ctx) // s.write refused a scope naming no caller
+	caller := sc.Caller
 	h := crm.Header{ID: rec.ID, Version: 1, Owner: rec.Owner,
-		CreatedOn: st.now, CreatedBy: caller, ModifiedOn: st.now, ModifiedBy: caller}
+		CreatedOn: st.now, CreatedBy: caller, ModifiedOn: st.now, ModifiedBy: caller,
+		BusinessUnit: sc.BusinessUnit}
 	if h.ID == crm.NilID {
 		h.ID = crm.NewID()
 	}
@@ -573,7 +581,9 @@ func applyChanges(target *crm.Record, changes crm.Fields) {
 }
 
 // Assign gives a record a new owner, a user or a team. version works as in
-// Update.
+// Update. The owning business unit stays the one the record was created
+// in: Dynamics moves it to the new owner's, but crmkit keeps no users or
+// teams to look that up in yet.
 func (s *Store) Assign(ctx context.Context, ref crm.Ref, version int64, owner crm.Ref) (crm.Record, error) {
 	req := crm.Record{Entity: ref.Entity, Header: crm.Header{ID: ref.ID, Version: version, Owner: owner}}
 	if _, _, err := s.preValidate(ctx, OpAssign, req, ""); err != nil {

@@ -12,7 +12,7 @@ import (
 
 func TestComputedFields(t *testing.T) {
 	f := newFixture(t)
-	ctx := t.Context()
+	ctx := crm.AsSystem(t.Context())
 	rec, err := f.store.Create(ctx, crm.Record{Entity: "contact", Fields: crm.Fields{"firstname": "Nancy", "lastname": "Davolio"}})
 	require.NoError(t, err)
 	require.Equal(t, "Nancy Davolio", rec.Fields.String("fullname"))
@@ -38,7 +38,7 @@ func TestComputedFields(t *testing.T) {
 
 func TestHierarchy(t *testing.T) {
 	f := newFixture(t)
-	ctx := t.Context()
+	ctx := crm.AsSystem(t.Context())
 	// top <- middle <- bottom <- leaf
 	top := f.createAccount(t, ctx, crm.Fields{"name": "Top"})
 	middle := f.createAccount(t, ctx, crm.Fields{"name": "Middle", "parentaccountid": top.ID})
@@ -95,7 +95,7 @@ func TestCreateMany(t *testing.T) {
 	t.Run("a record may point at one created before it in the same call", func(t *testing.T) {
 		f := newFixture(t)
 		parentID, accountID := crm.NewID(), crm.NewID()
-		out, err := f.store.CreateMany(t.Context(), []crm.Record{
+		out, err := f.store.CreateMany(crm.AsSystem(t.Context()), []crm.Record{
 			{Entity: "account", Header: crm.Header{ID: parentID}, Fields: crm.Fields{"name": "Parent"}},
 			{Entity: "account", Header: crm.Header{ID: accountID}, Fields: crm.Fields{"name": "Child", "parentaccountid": parentID}},
 			{Entity: "contact", Fields: crm.Fields{"lastname": "Davolio", "parentcustomerid": accountID}},
@@ -113,7 +113,7 @@ func TestCreateMany(t *testing.T) {
 	t.Run("a record cannot point at one created after it", func(t *testing.T) {
 		f := newFixture(t)
 		later := crm.NewID()
-		_, err := f.store.CreateMany(t.Context(), []crm.Record{
+		_, err := f.store.CreateMany(crm.AsSystem(t.Context()), []crm.Record{
 			{Entity: "contact", Fields: crm.Fields{"lastname": "Davolio", "parentcustomerid": later}},
 			{Entity: "account", Header: crm.Header{ID: later}, Fields: crm.Fields{"name": "Later"}},
 		})
@@ -123,7 +123,7 @@ func TestCreateMany(t *testing.T) {
 	})
 	t.Run("one bad record creates none and is named", func(t *testing.T) {
 		f := newFixture(t)
-		_, err := f.store.CreateMany(t.Context(), []crm.Record{
+		_, err := f.store.CreateMany(crm.AsSystem(t.Context()), []crm.Record{
 			{Entity: "account", Fields: crm.Fields{"name": "Good"}},
 			{Entity: "account", Fields: crm.Fields{"name": "Good too"}},
 			{Entity: "account", Fields: crm.Fields{}},
@@ -135,7 +135,7 @@ func TestCreateMany(t *testing.T) {
 	t.Run("an ID given twice is a duplicate", func(t *testing.T) {
 		f := newFixture(t)
 		id := crm.NewID()
-		_, err := f.store.CreateMany(t.Context(), []crm.Record{
+		_, err := f.store.CreateMany(crm.AsSystem(t.Context()), []crm.Record{
 			{Entity: "account", Header: crm.Header{ID: id}, Fields: crm.Fields{"name": "A"}},
 			{Entity: "account", Header: crm.Header{ID: id}, Fields: crm.Fields{"name": "B"}},
 		})
@@ -144,12 +144,12 @@ func TestCreateMany(t *testing.T) {
 	})
 	t.Run("an unknown entity is not found", func(t *testing.T) {
 		f := newFixture(t)
-		_, err := f.store.CreateMany(t.Context(), []crm.Record{{Entity: "nowhere"}})
+		_, err := f.store.CreateMany(crm.AsSystem(t.Context()), []crm.Record{{Entity: "nowhere"}})
 		require.ErrorIs(t, err, crm.ErrNotFound)
 	})
 	t.Run("nothing to create is nothing created", func(t *testing.T) {
 		f := newFixture(t)
-		out, err := f.store.CreateMany(t.Context(), nil)
+		out, err := f.store.CreateMany(crm.AsSystem(t.Context()), nil)
 		require.NoError(t, err)
 		require.Empty(t, out)
 	})
@@ -157,7 +157,7 @@ func TestCreateMany(t *testing.T) {
 
 func TestCreateHeader(t *testing.T) {
 	f := newFixture(t)
-	ctx := t.Context()
+	ctx := crm.AsSystem(t.Context())
 	t.Run("the caller may give the ID, owner and an initial status", func(t *testing.T) {
 		id, team := crm.NewID(), crm.Ref{Entity: crm.TeamEntity, ID: crm.NewID()}
 		rec, err := f.store.Create(ctx, crm.Record{Entity: "account", Header: crm.Header{ID: id, Owner: team, Status: 1}, Fields: crm.Fields{"name": "Contoso"}})
@@ -185,7 +185,7 @@ func TestCreateHeader(t *testing.T) {
 
 func TestImmutableFields(t *testing.T) {
 	f := newFixture(t)
-	ctx := t.Context()
+	ctx := crm.AsSystem(t.Context())
 	rec := f.createAccount(t, ctx, crm.Fields{"name": "Contoso", "accountnumber": "A-1"})
 	update := func(fields crm.Fields) error {
 		_, err := f.store.Update(ctx, crm.Record{Entity: "account", Header: crm.Header{ID: rec.ID}, Fields: fields})

@@ -43,6 +43,9 @@ type erp struct {
 }
 
 func run(ctx context.Context, out io.Writer) (err error) {
+	// The integration acts as the system user: every crmkit write names
+	// who acts, and a nightly ERP job is no person.
+	ctx = crm.AsSystem(ctx)
 	dir, err := os.MkdirTemp("", "crmkit-erp-")
 	if err != nil {
 		return err

@@ -70,7 +70,7 @@ func loadedStore(b *testing.B) (*storage.Store, []crm.ID) {
 		for _, r := range rows[start:min(start+batch, len(rows))] {
 			recs = append(recs, crm.Record{Entity: "contact", Fields: crm.Fields{"firstname": r.first, "lastname": r.last, "city": r.city}})
 		}
-		out, err := store.CreateMany(context.Background(), recs)
+		out, err := store.CreateMany(crm.AsSystem(context.Background()), recs)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -158,7 +158,7 @@ func (bl *baseline) query(city, prefix string, after *baseContact, limit int) []
 func BenchmarkCreate(b *testing.B) {
 	b.Run("memory", func(b *testing.B) {
 		store, _ := loadedStore(b)
-		ctx := context.Background()
+		ctx := crm.AsSystem(context.Background())
 		b.ReportAllocs()
 		for b.Loop() {
 			_, err := store.Create(ctx, crm.Record{Entity: "contact", Fields: crm.Fields{"firstname": "Ada", "lastname": "Lovelace", "city": "London"}})
@@ -179,7 +179,7 @@ func BenchmarkCreate(b *testing.B) {
 func BenchmarkGet(b *testing.B) {
 	b.Run("memory", func(b *testing.B) {
 		store, ids := loadedStore(b)
-		ctx := context.Background()
+		ctx := crm.AsSystem(context.Background())
 		b.ReportAllocs()
 		i := 0
 		for b.Loop() {
@@ -205,7 +205,7 @@ func BenchmarkGet(b *testing.B) {
 func BenchmarkUpdate(b *testing.B) {
 	b.Run("memory", func(b *testing.B) {
 		store, ids := loadedStore(b)
-		ctx := context.Background()
+		ctx := crm.AsSystem(context.Background())
 		b.ReportAllocs()
 		i := 0
 		for b.Loop() {
@@ -232,7 +232,7 @@ func BenchmarkUpdate(b *testing.B) {
 func BenchmarkQuery(b *testing.B) {
 	b.Run("memory", func(b *testing.B) {
 		store, _ := loadedStore(b)
-		ctx := context.Background()
+		ctx := crm.AsSystem(context.Background())
 		b.ReportAllocs()
 		for b.Loop() {
 			page, err := store.Query(ctx, benchQuery)
@@ -255,7 +255,7 @@ func BenchmarkQuery(b *testing.B) {
 func BenchmarkQueryNextPage(b *testing.B) {
 	b.Run("memory", func(b *testing.B) {
 		store, _ := loadedStore(b)
-		ctx := context.Background()
+		ctx := crm.AsSystem(context.Background())
 		first, err := store.Query(ctx, benchQuery)
 		if err != nil || !first.More {
 			b.Fatal(err)
@@ -288,7 +288,7 @@ func BenchmarkQueryNextPage(b *testing.B) {
 func BenchmarkQueryScan(b *testing.B) {
 	b.Run("memory", func(b *testing.B) {
 		store, _ := loadedStore(b)
-		ctx := context.Background()
+		ctx := crm.AsSystem(context.Background())
 		q := benchQuery
 		q.Where = crm.And(crm.BeginsWith("city", "City07"), crm.BeginsWith("lastname", "B"))
 		b.ReportAllocs()

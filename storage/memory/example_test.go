@@ -25,7 +25,7 @@ func Example() {
 		return
 	}
 	store := memory.Open(reg)
-	ctx := context.Background()
+	ctx := crm.AsSystem(context.Background())
 
 	for _, c := range [][2]string{{"Lovelace", "London"}, {"Curie", "Paris"}, {"Babbage", "London"}} {
 		_, err := store.Create(ctx, crm.Record{Entity: "contact", Fields: crm.Fields{"lastname": c[0], "city": c[1]}})

@@ -56,7 +56,7 @@ func FuzzWrite(f *testing.F) {
 		reg := storagetest.Schema()
 		clock := crm.NewManualClock(time.Date(2026, 3, 15, 12, 0, 0, 0, time.UTC))
 		store := storage.New(memory.New(), reg, storage.WithClock(clock), storage.WithRetries(0))
-		ctx := context.Background()
+		ctx := crm.AsSystem(context.Background())
 		fuzzHooks(t, store)
 		in := &fuzzInput{data: data}
 		var refs []crm.Ref // records created so far (some deleted since)
@@ -316,7 +316,7 @@ func fuzzDump(t *testing.T, s *storage.Store) string {
 	var b strings.Builder
 	for _, e := range s.Registry().Entities() {
 		var lines []string
-		for rec, err := range s.Iterate(context.Background(), crm.Query{Entity: e.Name}) {
+		for rec, err := range s.Iterate(crm.AsSystem(context.Background()), crm.Query{Entity: e.Name}) {
 			if err != nil {
 				t.Fatalf("dump %s: %v", e.Name, err)
 			}

@@ -16,7 +16,7 @@ import (
 // random creates, updates and deletes, committed and rolled back, and
 // inside a transaction that has not committed yet.
 func TestIndexFollowsWrites(t *testing.T) {
-	ctx := context.Background()
+	ctx := crm.AsSystem(context.Background())
 	store := storage.New(New(), storagetest.Schema())
 	r := rand.New(rand.NewPCG(3, 5))
 	cities := []any{"Paris", "paris", "PARIS", "Lyon", "lyon", nil}

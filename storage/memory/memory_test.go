@@ -19,7 +19,7 @@ func TestConformance(t *testing.T) {
 }
 
 func TestWriteTransactionsTakeTurns(t *testing.T) {
-	ctx := context.Background()
+	ctx := crm.AsSystem(context.Background())
 	d := memory.New()
 	first, err := d.Begin(ctx)
 	require.NoError(t, err)
@@ -84,9 +84,9 @@ func TestOpenServesTheRegistry(t *testing.T) {
 	reg := storagetest.Schema()
 	store := memory.Open(reg)
 	require.Same(t, reg, store.Registry())
-	rec, err := store.Create(context.Background(), crm.Record{Entity: "account", Fields: crm.Fields{"name": "Contoso"}})
+	rec, err := store.Create(crm.AsSystem(context.Background()), crm.Record{Entity: "account", Fields: crm.Fields{"name": "Contoso"}})
 	require.NoError(t, err)
-	got, err := store.Get(context.Background(), "account", rec.ID)
+	got, err := store.Get(crm.AsSystem(context.Background()), "account", rec.ID)
 	require.NoError(t, err)
 	require.Equal(t, rec, got)
 }

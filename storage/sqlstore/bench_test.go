@@ -101,7 +101,7 @@ func newBenchDB(b *testing.B, open benchOpen) *benchDB {
 	for i := range recs {
 		recs[i] = crm.Record{Entity: benchAccount, Fields: crm.Fields{"name": fmt.Sprintf("Account %03d", i)}}
 	}
-	out, err := s.CreateMany(context.Background(), recs)
+	out, err := s.CreateMany(crm.AsSystem(context.Background()), recs)
 	require.NoError(b, err)
 	for _, r := range out {
 		bd.accounts = append(bd.accounts, r.ID)
@@ -110,7 +110,7 @@ func newBenchDB(b *testing.B, open benchOpen) *benchDB {
 }
 
 func benchSuite(b *testing.B, open benchOpen) {
-	ctx := context.Background()
+	ctx := crm.AsSystem(context.Background())
 	b.Run("CreateInTx", func(b *testing.B) {
 		b.Run("impl=crmkit", func(b *testing.B) {
 			bd := newBenchDB(b, open)
@@ -538,7 +538,7 @@ func (bd *benchDB) hwCount(ctx context.Context) (int64, error) {
 // record, page and count.
 func (bd *benchDB) checkSameAnswers(b *testing.B, ids []crm.ID) {
 	b.Helper()
-	ctx := context.Background()
+	ctx := crm.AsSystem(context.Background())
 	rec, err := bd.store.Get(ctx, benchContact, ids[42])
 	require.NoError(b, err)
 	c, err := bd.hwGet(ctx, ids[42])

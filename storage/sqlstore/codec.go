@@ -267,6 +267,11 @@ func (d *Driver) appendColumn(args []any, c *column, rec *crm.Record) ([]any, er
 		return append(args, int64(rec.State)), nil
 	case crm.FieldStatus:
 		return append(args, int64(rec.Status)), nil
+	case crm.FieldBusinessUnit:
+		if rec.BusinessUnit == crm.NilID {
+			return append(args, nil), nil
+		}
+		return append(args, d.encodeID(rec.BusinessUnit)), nil
 	}
 	return d.encodeAppend(args, c, rec.Value(c.f.Name))
 }

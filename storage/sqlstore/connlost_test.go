@@ -21,7 +21,7 @@ import (
 func TestConnectionLost(t *testing.T) {
 	o := postgresOpener(t)
 	admin := o.raw(t) // skips without a DSN
-	ctx := context.Background()
+	ctx := crm.AsSystem(context.Background())
 	reg := testRegistry(t)
 	d := o.open(t, reg)
 	// One connection: the transaction's backend is the pool's only one,
@@ -114,7 +114,7 @@ func TestConnectionLost(t *testing.T) {
 // TestOpenPostgresUnavailable: a server that cannot be reached is
 // ErrUnavailable; a database that does not exist is not.
 func TestOpenPostgresUnavailable(t *testing.T) {
-	ctx := context.Background()
+	ctx := crm.AsSystem(context.Background())
 	_, err := sqlstore.OpenPostgres(ctx, "postgres://postgres@127.0.0.1:1/crmkit?sslmode=disable&connect_timeout=5", testRegistry(t))
 	require.ErrorIs(t, err, storage.ErrUnavailable)
 

@@ -20,7 +20,7 @@ func TestIterateAndWriteInCallerTransaction(t *testing.T) {
 			o.raw(t) // skips PostgreSQL without a DSN
 			reg := testRegistry(t)
 			d := o.open(t, reg)
-			ctx := context.Background()
+			ctx := crm.AsSystem(context.Background())
 			const n = 700
 			recs := make([]crm.Record, n)
 			for i := range recs {

@@ -79,7 +79,7 @@ func TestDifferential(t *testing.T) {
 func runDifferential(t *testing.T, seed uint64, queries int) {
 	t.Logf("seed %d: replay with %s=%d", seed, envDiffSeed, seed)
 
-	ctx := context.Background()
+	ctx := crm.AsSystem(context.Background())
 	reg := diffRegistry(t)
 	backends := openDiffBackends(t, reg)
 	g := &diffGen{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), seed: seed, reg: reg}
@@ -140,7 +140,7 @@ func openDiffBackends(t *testing.T, reg *crm.Registry) []diffBackend {
 // directory.
 func verifySQLite(t testing.TB, reg *crm.Registry, opts ...sqlstore.Option) *sqlstore.Driver {
 	t.Helper()
-	d, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "crmkit.db"), reg, opts...)
+	d, err := sqlstore.OpenSQLite(crm.AsSystem(context.Background()), filepath.Join(t.TempDir(), "crmkit.db"), reg, opts...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = d.Close() })
 	return d
@@ -171,7 +171,7 @@ func verifyPostgresSchema(t testing.TB, reg *crm.Registry) (*sqlstore.Driver, st
 	var b [6]byte
 	_, _ = cryptorand.Read(b[:])
 	schema := fmt.Sprintf("crmkit_t_%x", b)
-	ctx := context.Background()
+	ctx := crm.AsSystem(context.Background())
 	d, err := sqlstore.OpenPostgres(ctx, os.Getenv(envPostgresDSN), reg, sqlstore.WithSchema(schema))
 	require.NoError(t, err)
 	t.Cleanup(func() {

@@ -30,7 +30,7 @@ func Example() {
 		log.Fatal(err)
 	}
 
-	ctx := context.Background()
+	ctx := crm.AsSystem(context.Background())
 	driver, err := sqlstore.OpenSQLite(ctx, filepath.Join(dir, "crm.db"), reg)
 	if err != nil {
 		log.Fatal(err)

@@ -48,7 +48,7 @@ func FuzzQueryValues(f *testing.F) {
 		f.Add(s, fuzzSeeds[(i+7)%len(fuzzSeeds)])
 		f.Add(strings.ToUpper(s)+"tail", s)
 	}
-	ctx := context.Background()
+	ctx := crm.AsSystem(context.Background())
 	reg := fuzzRegistry(f)
 	clock := crm.NewManualClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	ref := storage.New(memory.New(), reg, storage.WithClock(clock))

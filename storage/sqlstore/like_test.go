@@ -30,7 +30,7 @@ func TestLongLikePatterns(t *testing.T) {
 		"other":       strings.Repeat("y", 60_005),
 		"no body yet": "",
 	}
-	ctx := context.Background()
+	ctx := crm.AsSystem(context.Background())
 	fill := func(s *storage.Store) {
 		for title, body := range bodies {
 			f := crm.Fields{"title": title}

@@ -29,7 +29,7 @@ func TestWidestBoundsRoundTrip(t *testing.T) {
 	for _, o := range dialects(t) {
 		t.Run(o.name, func(t *testing.T) {
 			o.raw(t) // skips PostgreSQL without a DSN
-			ctx := context.Background()
+			ctx := crm.AsSystem(context.Background())
 			s := storage.New(o.open(t, reg), reg)
 			for _, f := range values {
 				rec, err := s.Create(ctx, crm.Record{Entity: "gauge", Fields: f})

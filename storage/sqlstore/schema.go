@@ -405,11 +405,15 @@ func (d *Driver) fkTarget(c *column) *table {
 func (d *Driver) columnDef(c *column, name, typ string, added bool) string {
 	def := quote(name) + " " + typ
 	if c.f.System {
-		if name == crm.FieldID {
+		switch {
+		case name == crm.FieldID:
 			def += " NOT NULL PRIMARY KEY"
-		} else {
+		case c.f.Required:
 			def += " NOT NULL"
 		}
+		// A system field that may be null (the owning business unit)
+		// was added after the first release: an existing table grows
+		// it as a nullable column, its old rows holding null.
 	}
 	// SQLite cannot add a constraint to an existing table, but takes one
 	// on a new column; PostgreSQL gets its foreign keys once every table

@@ -18,7 +18,7 @@ import (
 // store, nulls, case, accents and both currencies included.
 func seed(t *testing.T, stores ...*storage.Store) (accounts, contacts []crm.ID) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := crm.AsSystem(context.Background())
 	r := rand.New(rand.NewPCG(1, 2))
 	names := []string{"acme", "ACME", "Acme Corp", "zeta", "Zeta", "émile", "Émile", "b%c", "b_c", `b\c`, "o'brien", "", "ab", "AB", "a", "Ä"}
 	curs := []crm.Currency{"USD", "EUR", "JPY"}
@@ -100,7 +100,7 @@ func newStores(t *testing.T, o opener) (mem, sqls *storage.Store) {
 func queryIDs(t *testing.T, s *storage.Store, q crm.Query) []crm.ID {
 	t.Helper()
 	var ids []crm.ID
-	for rec, err := range s.Iterate(context.Background(), q) {
+	for rec, err := range s.Iterate(crm.AsSystem(context.Background()), q) {
 		require.NoError(t, err)
 		ids = append(ids, rec.ID)
 	}
@@ -112,7 +112,7 @@ func pagedIDs(t *testing.T, s *storage.Store, q crm.Query, size int) []crm.ID {
 	var ids []crm.ID
 	q.Limit = size
 	for {
-		page, err := s.Query(context.Background(), q)
+		page, err := s.Query(crm.AsSystem(context.Background()), q)
 		require.NoError(t, err)
 		for _, r := range page.Records {
 			ids = append(ids, r.ID)
@@ -200,9 +200,9 @@ func TestQueriesMatchMemory(t *testing.T) {
 				want := queryIDs(t, mem, q)
 				require.Equal(t, want, queryIDs(t, sqls, q), "query %d: %+v", i, q)
 				require.Equal(t, want, pagedIDs(t, sqls, q, 7), "paged query %d: %+v", i, q)
-				nm, err := mem.Count(context.Background(), q)
+				nm, err := mem.Count(crm.AsSystem(context.Background()), q)
 				require.NoError(t, err)
-				ns, err := sqls.Count(context.Background(), q)
+				ns, err := sqls.Count(crm.AsSystem(context.Background()), q)
 				require.NoError(t, err)
 				require.Equal(t, nm, ns, "count %d", i)
 			}
@@ -216,7 +216,7 @@ func TestRecordsRoundTrip(t *testing.T) {
 			o.raw(t) // skips PostgreSQL without a DSN
 			mem, sqls := newStores(t, o)
 			accounts, contacts := seed(t, mem, sqls)
-			ctx := context.Background()
+			ctx := crm.AsSystem(context.Background())
 			for _, id := range accounts {
 				want, err := mem.Get(ctx, "account", id)
 				require.NoError(t, err)
@@ -265,7 +265,7 @@ func TestAggregatesMatchMemory(t *testing.T) {
 			o.raw(t) // skips PostgreSQL without a DSN
 			mem, sqls := newStores(t, o)
 			seed(t, mem, sqls)
-			ctx := context.Background()
+			ctx := crm.AsSystem(context.Background())
 			for i, a := range aggs {
 				want, err := mem.Aggregate(ctx, a)
 				require.NoError(t, err, "aggregation %d", i)

@@ -37,7 +37,7 @@ func TestDriverContract(t *testing.T) {
 			reg := testRegistry(t)
 			d := o.open(t, reg)
 			s := storage.New(d, reg)
-			ctx := context.Background()
+			ctx := crm.AsSystem(context.Background())
 			acc, err := s.Create(ctx, crm.Record{Entity: "account", Fields: crm.Fields{"name": "a"}})
 			require.NoError(t, err)
 			e, err := reg.Entity("account")
@@ -103,7 +103,7 @@ func TestCallerTransaction(t *testing.T) {
 			reg := testRegistry(t)
 			d := o.open(t, reg)
 			db := d.DB()
-			ctx := context.Background()
+			ctx := crm.AsSystem(context.Background())
 			_, err := db.ExecContext(ctx, "CREATE TABLE "+o.table+" (id integer PRIMARY KEY, note text)")
 			require.NoError(t, err)
 			count := func(name string) (host, crmRecs int64) {
@@ -161,7 +161,7 @@ func TestMigrations(t *testing.T) {
 	for _, o := range dialects(t) {
 		t.Run(o.name, func(t *testing.T) {
 			o.raw(t) // skips PostgreSQL without a DSN
-			ctx := context.Background()
+			ctx := crm.AsSystem(context.Background())
 			reg := testRegistry(t)
 
 			t.Run("running them twice changes nothing", func(t *testing.T) {
@@ -245,7 +245,7 @@ func TestIsolation(t *testing.T) {
 	for _, o := range dialects(t) {
 		t.Run(o.name, func(t *testing.T) {
 			o.raw(t) // skips PostgreSQL without a DSN
-			ctx := context.Background()
+			ctx := crm.AsSystem(context.Background())
 			reg := testRegistry(t)
 			a := storage.New(o.open(t, reg, sqlstore.WithTablePrefix("crm_")), reg)
 			b := storage.New(o.open(t, reg, sqlstore.WithTablePrefix("other_")), reg)
@@ -282,7 +282,7 @@ func TestInjection(t *testing.T) {
 	for _, o := range dialects(t) {
 		t.Run(o.name, func(t *testing.T) {
 			o.raw(t) // skips PostgreSQL without a DSN
-			ctx := context.Background()
+			ctx := crm.AsSystem(context.Background())
 			reg := testRegistry(t)
 			s := storage.New(o.open(t, reg), reg)
 			for _, v := range evil {
@@ -306,7 +306,7 @@ func TestInjection(t *testing.T) {
 
 // TestOpenMemory: ":memory:" is one private database behind one connection.
 func TestOpenMemory(t *testing.T) {
-	ctx := context.Background()
+	ctx := crm.AsSystem(context.Background())
 	reg := testRegistry(t)
 	d, err := sqlstore.OpenSQLite(ctx, ":memory:", reg)
 	require.NoError(t, err)
@@ -320,7 +320,7 @@ func TestOpenMemory(t *testing.T) {
 }
 
 func TestNewRefusesBadOptions(t *testing.T) {
-	ctx := context.Background()
+	ctx := crm.AsSystem(context.Background())
 	db, err := sql.Open("sqlite", ":memory:")
 	require.NoError(t, err)
 	defer db.Close()
@@ -354,9 +354,9 @@ func TestBulkInsertParameterLimits(t *testing.T) {
 				}
 				recs[i] = crm.Record{Entity: "wide", Fields: f}
 			}
-			_, err := s.CreateMany(context.Background(), recs)
+			_, err := s.CreateMany(crm.AsSystem(context.Background()), recs)
 			require.NoError(t, err)
-			n, err := s.Count(context.Background(), crm.Query{Entity: "wide", Where: crm.Eq("f119", "699")})
+			n, err := s.Count(crm.AsSystem(context.Background()), crm.Query{Entity: "wide", Where: crm.Eq("f119", "699")})
 			require.NoError(t, err)
 			require.EqualValues(t, 1, n)
 		})
@@ -364,7 +364,7 @@ func TestBulkInsertParameterLimits(t *testing.T) {
 }
 
 func TestOpenSQLiteURI(t *testing.T) {
-	ctx := context.Background()
+	ctx := crm.AsSystem(context.Background())
 	reg := testRegistry(t)
 	uri := "file:" + filepath.Join(t.TempDir(), "uri.db") + "?cache=private"
 	d, err := sqlstore.OpenSQLite(ctx, uri, reg)
@@ -388,7 +388,7 @@ func TestFailedInsertLeavesNothing(t *testing.T) {
 	for _, o := range dialects(t) {
 		t.Run(o.name, func(t *testing.T) {
 			o.raw(t) // skips PostgreSQL without a DSN
-			ctx := context.Background()
+			ctx := crm.AsSystem(context.Background())
 			reg := testRegistry(t)
 			s := storage.New(o.open(t, reg, sqlstore.WithBatchRows(3)), reg)
 			existing, err := s.Create(ctx, crm.Record{Entity: "account", Fields: crm.Fields{"name": "existing"}})

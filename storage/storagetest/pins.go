@@ -33,7 +33,7 @@ func testPins(t *testing.T, open Opener) {
 				}))
 			}
 		}
-		owner := crm.Ref{Entity: crm.UserEntity, ID: crm.NilID}
+		owner := crm.SystemUser // e.ctx acts as the system user, who owns what it creates
 		team := sales
 		_, err := e.store.Assign(e.ctx, tk.Ref(), 1, team)
 		require.NoError(t, err)

@@ -67,6 +67,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Pins", func(t *testing.T) { testPins(t, open) })
 	t.Run("BadInput", func(t *testing.T) { testBadInput(t, open) })
 	t.Run("Parity", func(t *testing.T) { testParity(t, open) })
+	t.Run("Scope", func(t *testing.T) { testScope(t, open) })
 }
 
 // now is the injected clock's starting time: Sunday 15 March 2026, noon UTC.
@@ -86,7 +87,7 @@ func testID(n int) crm.ID {
 }
 
 // env is one subtest's world: a fresh driver behind a Store, a manual clock
-// and a context naming no caller.
+// and a context in which the system user acts (crm.AsSystem).
 type env struct {
 	t      *testing.T
 	ctx    context.Context
@@ -142,7 +143,7 @@ func newEnvFor(t *testing.T, d storage.Driver, reg *crm.Registry) *env {
 	clock := crm.NewManualClock(now)
 	logs := &logBuffer{}
 	store := storage.New(d, reg, storage.WithClock(clock), storage.WithLogger(slog.New(slog.NewTextHandler(logs, nil))))
-	return &env{t: t, ctx: context.Background(), store: store, driver: d, clock: clock, reg: reg, log: logs}
+	return &env{t: t, ctx: crm.AsSystem(context.Background()), store: store, driver: d, clock: clock, reg: reg, log: logs}
 }
 
 // create stores rec and fails the test on error.
