@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -210,6 +211,64 @@ func TestMigrations(t *testing.T) {
 				require.NoError(t, err)
 				require.Equal(t, 2, o.open(t, grown, sqlstore.WithTablePrefix("up_")).SchemaVersion())
 				require.Equal(t, 2, o.open(t, old, sqlstore.WithTablePrefix("up_")).SchemaVersion(), "an older registry finds its tables")
+			})
+			t.Run("an upgrade adds the owning business unit to a database from before it", func(t *testing.T) {
+				reg := crm.NewRegistry()
+				require.NoError(t, reg.Register(&crm.Entity{Name: "lead", Fields: []crm.Field{{Name: "subject", Type: crm.TypeText}}}))
+				d := o.open(t, reg, sqlstore.WithTablePrefix("bu_"))
+				require.Equal(t, 1, d.SchemaVersion())
+				old, err := storage.New(d, reg).Create(ctx, crm.Record{Entity: "lead", Fields: crm.Fields{"subject": "old"}})
+				require.NoError(t, err)
+
+				// Take the database back to the release before the
+				// header had the column: no column, no index, and a
+				// recorded model without it.
+				db := o.raw(t)
+				qualify := func(name string) string {
+					if o.name == "sqlite" {
+						return `"` + name + `"`
+					}
+					return `"` + schemaOf(o) + `"."` + name + `"`
+				}
+				for _, q := range []string{
+					"DROP INDEX " + qualify("bu_lead_owningbusinessunit_idx"),
+					"ALTER TABLE " + qualify("bu_lead") + " DROP COLUMN owningbusinessunit",
+				} {
+					_, err := db.ExecContext(ctx, q)
+					require.NoError(t, err, q)
+				}
+				var raw string
+				require.NoError(t, db.QueryRowContext(ctx, "SELECT model FROM "+qualify("bu_crmkit_schema_version")+" WHERE version = 1").Scan(&raw))
+				var model map[string]map[string]string
+				require.NoError(t, json.Unmarshal([]byte(raw), &model))
+				require.Contains(t, model["bu_lead"], crm.FieldBusinessUnit)
+				delete(model["bu_lead"], crm.FieldBusinessUnit)
+				js, err := json.Marshal(model)
+				require.NoError(t, err)
+				ph := "?"
+				if o.name != "sqlite" {
+					ph = "$1"
+				}
+				_, err = db.ExecContext(ctx, "UPDATE "+qualify("bu_crmkit_schema_version")+" SET model = "+ph+" WHERE version = 1", string(js))
+				require.NoError(t, err)
+
+				d = o.open(t, reg, sqlstore.WithTablePrefix("bu_"))
+				require.Equal(t, 2, d.SchemaVersion(), "the upgrade is a new schema version")
+				s := storage.New(d, reg)
+				got, err := s.Get(ctx, "lead", old.ID)
+				require.NoError(t, err)
+				require.Equal(t, old, got, "an old row reads with no business unit")
+				require.Equal(t, crm.NilID, got.BusinessUnit)
+				unit := crm.NewID()
+				rec, err := s.Create(crm.WithScope(ctx, crm.Scope{Caller: crm.SystemUserID, BusinessUnit: unit}), crm.Record{Entity: "lead", Fields: crm.Fields{"subject": "new"}})
+				require.NoError(t, err)
+				got, err = s.Get(ctx, "lead", rec.ID)
+				require.NoError(t, err)
+				require.Equal(t, unit, got.BusinessUnit)
+				n, err := s.Count(ctx, crm.Query{Entity: "lead", Where: crm.Eq(crm.FieldBusinessUnit, unit)})
+				require.NoError(t, err)
+				require.EqualValues(t, 1, n, "the new column is queryable")
+				require.Equal(t, 2, o.open(t, reg, sqlstore.WithTablePrefix("bu_")).SchemaVersion())
 			})
 			t.Run("a changed field type is refused", func(t *testing.T) {
 				changed := crm.NewRegistry()
