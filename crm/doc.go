@@ -3,7 +3,7 @@
 //
 //   - Records: Record with its Header (UUIDv7 ID, version for optimistic
 //     concurrency, owner, created/modified on and by, state and status
-//     reason) and Fields.
+//     reason, owning business unit) and Fields.
 //   - Metadata: Entity and Field declare an entity once (types, lengths,
 //     ranges, options, lookups with their delete behaviour, lifecycle);
 //     a Registry holds them. Validation (CheckCreate, CheckUpdate) is
@@ -27,12 +27,28 @@
 //   - Queries: Query, Filter (Condition, Group, Related), Order, Cursor and
 //     Aggregation: one model for search, views, marketing lists, reports
 //     and workflow conditions. PlanQuery checks a query against metadata
-//     and lowers it for storage adapters; Plan.Match and Plan.Compare
-//     define what it means.
+//     (PlanQueryIn: in the caller's time zone) and lowers it for storage
+//     adapters; Plan.Match and Plan.Compare define what it means.
 //   - Errors callers test with errors.Is: ErrNotFound, ErrConflict,
-//     ErrInvalidTransition, ErrDuplicate, ErrValidation, ErrRestricted.
-//   - Who and when: WithCaller puts the acting user in a context; a Clock
-//     gives the time.
+//     ErrInvalidTransition, ErrDuplicate, ErrValidation, ErrRestricted,
+//     ErrPermissionDenied (ErrNoCaller matches it).
+//   - Who, where and when: a Scope is who acts (the caller, their teams
+//     and business unit) and in which time zone; WithScope puts it in a
+//     context, WithCaller and AsSystem are its short forms. The caller is
+//     always explicit: the system user is a named principal
+//     (SystemUserID), never what a missing caller becomes, and a store
+//     refuses a write whose context names no caller (ErrNoCaller). A
+//     Clock gives the time.
+//   - Time zones: times are stored as UTC instants. Relative date
+//     conditions (today, this-month, last-x-days, on...) count days in
+//     the caller's zone (Scope.Location, PlanQueryIn): "this month" for
+//     a caller in Auckland is not the same month as for one in Los
+//     Angeles on the last evening of March (UTC). Date-only fields hold
+//     calendar dates and are never converted; "today" on them is the
+//     caller's date. Aggregates grouped by day, month or year group in
+//     UTC on every store, whatever the caller's zone. Time zone rules
+//     come from the host (time.LoadLocation); a program that must not
+//     depend on the host's zoneinfo imports time/tzdata.
 //
 // The kernel does no I/O. Reading and writing records is package storage.
 package crm

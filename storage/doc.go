@@ -58,6 +58,22 @@
 // instead of committing half an operation. An AfterCommit hook cannot undo
 // the commit: its error or panic is logged and the other hooks still run.
 //
+// # Scope
+//
+// Every read and write runs in the crm.Scope of its context. A write needs
+// a caller (crm.WithCaller, crm.WithScope, or crm.AsSystem for imports and
+// jobs): without one it fails with crm.ErrNoCaller having written nothing.
+// The caller stamps created and modified by and owns new records by
+// default; the scope's business unit becomes the record's owning business
+// unit (Header.BusinessUnit), which update and assign keep. Every read
+// (Get, Lock, Query, Iterate, Count, Aggregate) resolves the scope once,
+// in one place of the Store, which is where the access checks of the
+// security model will filter what the caller may see; until then a read
+// needs no caller. Relative date conditions follow the scope's time zone
+// (crm.Registry.PlanQueryIn) and count from the store's "now" unless the
+// scope sets its own (Scope.Now, an "as of" for reads; writes are always
+// stamped by the store's clock).
+//
 // A record is known by its entity and ID (a crm.Ref), as in Dynamics,
 // where IDs are unique per table: an account and a contact may share an
 // ID, and every part of the write path (duplicate checks, lookups, delete

@@ -220,7 +220,6 @@ func (d *Driver) encodeAppend(args []any, c *column, v any) ([]any, error) {
 		if !ok {
 			return bad()
 		}
-		// A system lookup may hold the nil ID: the system user.
 		out[0] = d.encodeID(r.ID)
 		if c.extra != "" {
 			out[1] = r.Entity

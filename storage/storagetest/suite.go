@@ -222,6 +222,9 @@ func formatRecord(ent *crm.Entity, r crm.Record) string {
 	fmt.Fprintf(&b, "%s %s v%d owner=%s created=%s/%s modified=%s/%s state=%d/%d",
 		ent.Name, r.ID, r.Version, r.Owner, formatValue(r.CreatedOn), r.CreatedBy,
 		formatValue(r.ModifiedOn), r.ModifiedBy, r.State, r.Status)
+	if r.BusinessUnit != crm.NilID {
+		fmt.Fprintf(&b, " businessunit=%s", r.BusinessUnit)
+	}
 	for _, f := range ent.Fields {
 		if v := r.Fields[f.Name]; v != nil {
 			fmt.Fprintf(&b, " %s=%s", f.Name, formatValue(v))
