@@ -86,7 +86,7 @@ func TestOpenServesTheRegistry(t *testing.T) {
 	require.Same(t, reg, store.Registry())
 	rec, err := store.Create(crm.AsSystem(context.Background()), crm.Record{Entity: "account", Fields: crm.Fields{"name": "Contoso"}})
 	require.NoError(t, err)
-	got, err := store.Get(crm.AsSystem(context.Background()), "account", rec.ID)
+	got, err := store.Get(context.Background(), "account", rec.ID)
 	require.NoError(t, err)
 	require.Equal(t, rec, got)
 }

@@ -140,7 +140,7 @@ func openDiffBackends(t *testing.T, reg *crm.Registry) []diffBackend {
 // directory.
 func verifySQLite(t testing.TB, reg *crm.Registry, opts ...sqlstore.Option) *sqlstore.Driver {
 	t.Helper()
-	d, err := sqlstore.OpenSQLite(crm.AsSystem(context.Background()), filepath.Join(t.TempDir(), "crmkit.db"), reg, opts...)
+	d, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "crmkit.db"), reg, opts...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = d.Close() })
 	return d

@@ -45,7 +45,7 @@ func sqliteOpener(t *testing.T) opener {
 		table: "host_orders",
 		open: func(t *testing.T, reg *crm.Registry, opts ...sqlstore.Option) *sqlstore.Driver {
 			t.Helper()
-			d, err := sqlstore.OpenSQLite(crm.AsSystem(context.Background()), path, reg, opts...)
+			d, err := sqlstore.OpenSQLite(context.Background(), path, reg, opts...)
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = d.Close() })
 			return d
@@ -93,7 +93,7 @@ func postgresOpener(t *testing.T) opener {
 			t.Helper()
 			raw(t) // registers the schema's cleanup first, so it runs last
 			opts = append([]sqlstore.Option{sqlstore.WithSchema(schema)}, opts...)
-			d, err := sqlstore.OpenPostgres(crm.AsSystem(context.Background()), dsn, reg, opts...)
+			d, err := sqlstore.OpenPostgres(context.Background(), dsn, reg, opts...)
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = d.Close() })
 			return d

@@ -18,7 +18,7 @@ func TestParameterGuard(t *testing.T) {
 		{Name: "name", Type: crm.TypeText, Required: true},
 		{Name: "employees", Type: crm.TypeInteger},
 	}}))
-	ctx := crm.AsSystem(context.Background())
+	ctx := context.Background()
 	d, err := OpenSQLite(ctx, ":memory:", reg)
 	require.NoError(t, err)
 	defer d.Close()

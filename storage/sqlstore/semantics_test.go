@@ -100,7 +100,7 @@ func newStores(t *testing.T, o opener) (mem, sqls *storage.Store) {
 func queryIDs(t *testing.T, s *storage.Store, q crm.Query) []crm.ID {
 	t.Helper()
 	var ids []crm.ID
-	for rec, err := range s.Iterate(crm.AsSystem(context.Background()), q) {
+	for rec, err := range s.Iterate(context.Background(), q) {
 		require.NoError(t, err)
 		ids = append(ids, rec.ID)
 	}
@@ -112,7 +112,7 @@ func pagedIDs(t *testing.T, s *storage.Store, q crm.Query, size int) []crm.ID {
 	var ids []crm.ID
 	q.Limit = size
 	for {
-		page, err := s.Query(crm.AsSystem(context.Background()), q)
+		page, err := s.Query(context.Background(), q)
 		require.NoError(t, err)
 		for _, r := range page.Records {
 			ids = append(ids, r.ID)
@@ -200,9 +200,9 @@ func TestQueriesMatchMemory(t *testing.T) {
 				want := queryIDs(t, mem, q)
 				require.Equal(t, want, queryIDs(t, sqls, q), "query %d: %+v", i, q)
 				require.Equal(t, want, pagedIDs(t, sqls, q, 7), "paged query %d: %+v", i, q)
-				nm, err := mem.Count(crm.AsSystem(context.Background()), q)
+				nm, err := mem.Count(context.Background(), q)
 				require.NoError(t, err)
-				ns, err := sqls.Count(crm.AsSystem(context.Background()), q)
+				ns, err := sqls.Count(context.Background(), q)
 				require.NoError(t, err)
 				require.Equal(t, nm, ns, "count %d", i)
 			}

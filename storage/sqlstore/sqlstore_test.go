@@ -415,7 +415,7 @@ func TestBulkInsertParameterLimits(t *testing.T) {
 			}
 			_, err := s.CreateMany(crm.AsSystem(context.Background()), recs)
 			require.NoError(t, err)
-			n, err := s.Count(crm.AsSystem(context.Background()), crm.Query{Entity: "wide", Where: crm.Eq("f119", "699")})
+			n, err := s.Count(context.Background(), crm.Query{Entity: "wide", Where: crm.Eq("f119", "699")})
 			require.NoError(t, err)
 			require.EqualValues(t, 1, n)
 		})

@@ -173,6 +173,30 @@ func testScope(t *testing.T, open Opener) {
 		})
 	}
 
+	t.Run("aggregate date groups stay in UTC whatever the caller's zone", func(t *testing.T) {
+		e := newEnv(t, open)
+		seed(e)
+		byMonth := crm.Aggregation{Entity: account, GroupBy: []crm.GroupBy{{Alias: "month", Field: "lastcontactedon", Date: crm.ByMonth}},
+			Measures: []crm.Measure{{Alias: "n", Func: crm.AggCount}}}
+		want := []crm.AggregateRow{
+			{"month": time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), "n": int64(5)},
+			{"month": time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), "n": int64(1)},
+		}
+		for _, loc := range []*time.Location{auckland, la, nil} {
+			rows, err := e.store.Aggregate(in(e, loc), byMonth)
+			require.NoError(t, err)
+			require.Equal(t, want, rows, "%v", loc)
+		}
+		// Its condition does follow the zone: April in Auckland.
+		byMonth.Where = crm.Where("lastcontactedon", crm.OpThisMonth)
+		rows, err := e.store.Aggregate(in(e, auckland), byMonth)
+		require.NoError(t, err)
+		require.Equal(t, []crm.AggregateRow{
+			{"month": time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), "n": int64(1)},
+			{"month": time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), "n": int64(1)},
+		}, rows)
+	})
+
 	t.Run("a scope's now moves relative dates, not write timestamps", func(t *testing.T) {
 		e := newEnv(t, open)
 		seed(e)
