@@ -290,6 +290,9 @@ func (s *Store) preValidate(ctx context.Context, op Op, req crm.Record, transiti
 	if len(hooks) == 0 {
 		return req, false, nil
 	}
+	if _, ok := crm.CallerFrom(ctx); !ok {
+		return req, false, crm.ErrNoCaller // before any hook sees the request
+	}
 	e, err := s.entity(req.Entity)
 	if err != nil {
 		return req, false, nil // the operation reports it

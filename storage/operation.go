@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+
+	"github.com/crmkit/crmkit/crm"
 )
 
 // Execution is one run of a named operation (Store.Execute): what its
@@ -127,6 +129,8 @@ func (s *Store) HookMessage(message string, stage Stage, h MessageHook) error {
 // the database asks for a retry (each run starts from the inputs as the
 // PreValidation hooks left them), and a nested Execute joins the
 // transaction it runs in: its writes are the outer operation's writes too.
+// A context naming no caller is refused (crm.ErrNoCaller) before any hook
+// runs.
 func (s *Store) Execute(ctx context.Context, message string, inputs map[string]any,
 	fn func(ctx context.Context, x *Execution) error) error {
 	if message == "" {
@@ -134,6 +138,10 @@ func (s *Store) Execute(ctx context.Context, message string, inputs map[string]a
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%s: %w", message, err)
+	}
+	if _, ok := crm.CallerFrom(ctx); !ok {
+		// An operation writes: refuse it before any hook sees it.
+		return fmt.Errorf("%s: %w", message, crm.ErrNoCaller)
 	}
 	outer := callOf(ctx)
 	x := &Execution{Message: message, Inputs: maps.Clone(inputs), Outputs: map[string]any{},

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/storage"
 )
 
 // testScope pins crm.Scope on every store: a write names its caller, the
@@ -42,6 +43,22 @@ func testScope(t *testing.T, open Opener) {
 		require.EqualValues(t, 1, e.count(account))
 		_, err = e.store.Get(none, account, rec.ID)
 		require.NoError(t, err, "reads need no caller until access checks arrive")
+	})
+
+	t.Run("no hook or operation sees a write naming no caller", func(t *testing.T) {
+		e := newEnv(t, open)
+		ran := 0
+		hook := func(context.Context, *storage.Event) error { ran++; return nil }
+		for _, stage := range []storage.Stage{storage.PreValidation, storage.PreOperation} {
+			require.NoError(t, e.store.Hook(account, storage.OpCreate, stage, hook))
+		}
+		require.NoError(t, e.store.HookMessage("scope.test", storage.PreValidation, func(context.Context, *storage.Execution) error { ran++; return nil }))
+		_, err := e.store.Create(t.Context(), crm.Record{Entity: account, Fields: crm.Fields{"name": "Nobody's"}})
+		require.ErrorIs(t, err, crm.ErrNoCaller)
+		err = e.store.Execute(t.Context(), "scope.test", nil, func(context.Context, *storage.Execution) error { ran++; return nil })
+		require.ErrorIs(t, err, crm.ErrNoCaller)
+		require.Zero(t, ran)
+		require.Zero(t, e.count(account))
 	})
 
 	t.Run("the system user is a named caller, never no owner", func(t *testing.T) {
