@@ -248,7 +248,10 @@ func (a AggFunc) String() string {
 // (half away from zero).
 const AvgPlaces = 10
 
-// DateGrouping groups a time field by a calendar unit (UTC).
+// DateGrouping groups a time field by a calendar unit of UTC, on every
+// store and whatever the caller's time zone (Scope.Location): Dynamics
+// groups date-and-time fields in the user's zone, which would need the
+// zone's rules row by row in SQL; crmkit does not do that yet.
 type DateGrouping int
 
 // Date groupings. The group key is the first instant of the unit.
