@@ -9,6 +9,7 @@
 //	if err := sales.Register(reg); err != nil { ... }
 //	st := memory.Open(reg)
 //	accounts, contacts := sales.NewAccounts(st), sales.NewContacts(st)
+//	ctx := crm.WithCaller(context.Background(), userID) // every write names who acts
 //	acme, err := accounts.Create(ctx, sales.Account{Name: "Acme"})
 //
 // The services create, read, update (with optimistic concurrency: an update
