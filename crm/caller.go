@@ -110,7 +110,7 @@ func AsSystem(ctx context.Context) context.Context { return WithCaller(ctx, Syst
 
 // CallerFrom returns the user acting in ctx, and false when ctx names none.
 func CallerFrom(ctx context.Context) (ID, bool) {
-	s, _ := ScopeFrom(ctx)
+	s, _ := ctx.Value(scopeKey{}).(Scope) // no copy of the teams
 	return s.Caller, s.Caller != NilID
 }
 
