@@ -164,17 +164,23 @@ func testIntegrity(t *testing.T, open Opener) {
 	})
 
 	t.Run("a delete whose cascades reach one record twice deletes it once", func(t *testing.T) {
-		e := newEnv(t, open)
+		// A note belongs to an account and may hang under another note,
+		// both cascading: deleting the account lists both notes as its
+		// children, and deleting the first removes the second on the way.
+		e := newEnvChanged(t, open, func(reg *crm.Registry) {
+			require.NoError(t, reg.Register(&crm.Entity{Name: "note", PrimaryName: "title", Fields: []crm.Field{
+				{Name: "title", Type: crm.TypeText, MaxLength: 100},
+				{Name: "accountid", Type: crm.TypeLookup, Targets: []string{account}, OnDelete: crm.DeleteCascade},
+				{Name: "parentnoteid", Type: crm.TypeLookup, Targets: []string{"note"}, OnDelete: crm.DeleteCascade},
+			}}))
+		})
 		acc := e.create(account, crm.Fields{"name": "Root"})
-		c := e.create(contact, crm.Fields{"lastname": "Child", "parentcustomerid": acc.Ref()})
-		// The task regards the account and is reached again through the
-		// contact it would cascade from if it regarded it: two paths to
-		// one contact's tasks.
-		e.create(task, crm.Fields{"subject": "About the account", "regardingobjectid": acc.Ref()})
-		e.create(task, crm.Fields{"subject": "About the contact", "regardingobjectid": c.Ref()})
+		first := e.create("note", crm.Fields{"title": "First", "accountid": acc.Ref()})
+		e.create("note", crm.Fields{"title": "Second", "accountid": acc.Ref(), "parentnoteid": first.Ref()})
+		other := e.create("note", crm.Fields{"title": "Elsewhere"})
 		require.NoError(t, e.store.Delete(e.ctx, acc.Ref(), 0))
-		require.Zero(t, e.count(contact))
-		require.Zero(t, e.count(task))
+		require.Equal(t, []string{"Elsewhere"}, names(e.all(crm.Query{Entity: "note"}), "title"))
+		require.True(t, e.exists("note", other.ID))
 	})
 
 	t.Run("a transaction whose context is cancelled before it returns is not committed", func(t *testing.T) {
