@@ -214,9 +214,13 @@ type Query struct {
 // repeated when rows are added between pages. It is opaque.
 type Cursor string
 
-// Page is one page of a query's results.
-type Page struct {
-	Records []Record
+// Page is one page of a query's results, as records (storage.Store.Query).
+type Page = PageOf[Record]
+
+// PageOf is one page of a query's results, as records (Page) or as the Go
+// values of a typed table (storage.Table.Query): one shape for both.
+type PageOf[T any] struct {
+	Records []T
 	// Next continues the query after this page; empty when More is false.
 	Next Cursor
 	More bool

@@ -107,7 +107,7 @@ func ExampleContacts_Search() {
 			return
 		}
 		fmt.Printf("page %d:", n)
-		for _, c := range page.Items {
+		for _, c := range page.Records {
 			fmt.Printf(" %s;", c.FullName)
 		}
 		fmt.Println()

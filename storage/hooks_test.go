@@ -348,7 +348,7 @@ func TestEventContents(t *testing.T) {
 	})
 
 	team := crm.Ref{Entity: crm.TeamEntity, ID: crm.NewID()}
-	assigned, err := f.store.Assign(ctx, rec.Ref(), 0, team)
+	assigned, err := f.store.Assign(ctx, rec.Ref(), storage.AnyVersion, team)
 	require.NoError(t, err)
 	t.Run("assign: the new owner", func(t *testing.T) {
 		for _, ev := range take() {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/storage"
 	"github.com/stretchr/testify/require"
 )
 
@@ -360,16 +361,18 @@ func badCases() []badCase {
 			return e.store.Update(e.ctx, crm.Record{Entity: task, Header: crm.Header{ID: f.done.ID}, Fields: crm.Fields{"subject": "Reworded"}})
 		}, want: crm.ErrInvalidTransition},
 		{name: "delete the nil ID", run: func(e *env, f *badFixture) (any, error) {
-			return nil, e.store.Delete(e.ctx, crm.Ref{Entity: account}, 0)
+			return nil, e.store.Delete(e.ctx, crm.Ref{Entity: account}, storage.AnyVersion)
 		}, want: nf},
 		{name: "delete an ID of another entity", run: func(e *env, f *badFixture) (any, error) {
-			return nil, e.store.Delete(e.ctx, crm.Ref{Entity: contact, ID: f.acc.ID}, 0)
+			return nil, e.store.Delete(e.ctx, crm.Ref{Entity: contact, ID: f.acc.ID}, storage.AnyVersion)
 		}, want: nf},
 		{name: "delete of an unknown entity", run: func(e *env, f *badFixture) (any, error) {
-			return nil, e.store.Delete(e.ctx, crm.Ref{Entity: "nosuchentity", ID: f.acc.ID}, 0)
+			return nil, e.store.Delete(e.ctx, crm.Ref{Entity: "nosuchentity", ID: f.acc.ID}, storage.AnyVersion)
 		}, want: nf},
 		{name: "delete at a stale version", run: func(e *env, f *badFixture) (any, error) { return nil, e.store.Delete(e.ctx, f.other.Ref(), 99) }, want: crm.ErrConflict},
-		{name: "delete restricted by an order", run: func(e *env, f *badFixture) (any, error) { return nil, e.store.Delete(e.ctx, f.acc.Ref(), 0) }, want: crm.ErrRestricted},
+		{name: "delete restricted by an order", run: func(e *env, f *badFixture) (any, error) {
+			return nil, e.store.Delete(e.ctx, f.acc.Ref(), storage.AnyVersion)
+		}, want: crm.ErrRestricted},
 		{name: "unknown lifecycle event", run: func(e *env, f *badFixture) (any, error) { return e.store.SetState(e.ctx, f.tsk.Ref(), 0, "explode", 0) }, want: crm.ErrInvalidTransition},
 		{name: "event not allowed from the state", run: func(e *env, f *badFixture) (any, error) { return e.store.SetState(e.ctx, f.done.Ref(), 0, "cancel", 0) }, want: crm.ErrInvalidTransition},
 		{name: "event with a status of another state", run: func(e *env, f *badFixture) (any, error) {
@@ -385,10 +388,10 @@ func badCases() []badCase {
 			return e.store.SetState(e.ctx, f.tsk.Ref(), 42, "complete", 0)
 		}, want: crm.ErrConflict},
 		{name: "event on the nil ID", run: func(e *env, f *badFixture) (any, error) {
-			return e.store.SetState(e.ctx, crm.Ref{Entity: task}, 0, "complete", 0)
+			return e.store.SetState(e.ctx, crm.Ref{Entity: task}, storage.AnyVersion, "complete", 0)
 		}, want: nf},
 		{name: "event on an ID of another entity", run: func(e *env, f *badFixture) (any, error) {
-			return e.store.SetState(e.ctx, crm.Ref{Entity: task, ID: f.acc.ID}, 0, "complete", 0)
+			return e.store.SetState(e.ctx, crm.Ref{Entity: task, ID: f.acc.ID}, storage.AnyVersion, "complete", 0)
 		}, want: nf},
 		{name: "assign to no one", run: func(e *env, f *badFixture) (any, error) { return e.store.Assign(e.ctx, f.acc.Ref(), 0, crm.Ref{}) }, want: inv, field: crm.FieldOwner},
 		{name: "assign to an account", run: func(e *env, f *badFixture) (any, error) { return e.store.Assign(e.ctx, f.acc.Ref(), 0, f.other.Ref()) }, want: inv, field: crm.FieldOwner},
