@@ -33,7 +33,7 @@ const (
 	CustomerTypeOther      CustomerType = 12
 )
 
-var customerTypes = optionSet[CustomerType]{name: "customer type", options: []crm.Option{
+var customerTypes = newOptionSet[CustomerType]("customer type", AccountCustomerType, []crm.Option{
 	{Value: 1, Label: "Competitor"},
 	{Value: 2, Label: "Consultant"},
 	{Value: 3, Label: "Customer"},
@@ -46,10 +46,10 @@ var customerTypes = optionSet[CustomerType]{name: "customer type", options: []cr
 	{Value: 10, Label: "Supplier"},
 	{Value: 11, Label: "Vendor"},
 	{Value: 12, Label: "Other"},
-}}
+})
 
 // ParseCustomerType returns the customer type with the given label (any
-// case) or number; "" is no value. Other text fails with crm.ErrNotFound.
+// case) or number; "" is no value. Other text fails with crm.ErrValidation.
 func ParseCustomerType(s string) (CustomerType, error) { return customerTypes.parse(s) }
 
 // String returns the label: "" for no value, the number for an unknown value.
@@ -106,7 +106,7 @@ const (
 	IndustryWholesale                Industry = 33
 )
 
-var industries = optionSet[Industry]{name: "industry", options: []crm.Option{
+var industries = newOptionSet[Industry]("industry", AccountIndustry, []crm.Option{
 	{Value: 1, Label: "Accounting"},
 	{Value: 2, Label: "Agriculture and Non-petrol Natural Resource Extraction"},
 	{Value: 3, Label: "Broadcasting Printing and Publishing"},
@@ -140,10 +140,10 @@ var industries = optionSet[Industry]{name: "industry", options: []crm.Option{
 	{Value: 31, Label: "Utility Creation and Distribution"},
 	{Value: 32, Label: "Vehicle Retail"},
 	{Value: 33, Label: "Wholesale"},
-}}
+})
 
 // ParseIndustry returns the industry with the given label (any case) or
-// number; "" is no value. Other text fails with crm.ErrNotFound.
+// number; "" is no value. Other text fails with crm.ErrValidation.
 func ParseIndustry(s string) (Industry, error) { return industries.parse(s) }
 
 // String returns the label: "" for no value, the number for an unknown value.
@@ -170,15 +170,15 @@ const (
 	OwnershipOther      Ownership = 4
 )
 
-var ownerships = optionSet[Ownership]{name: "ownership", options: []crm.Option{
+var ownerships = newOptionSet[Ownership]("ownership", AccountOwnership, []crm.Option{
 	{Value: 1, Label: "Public"},
 	{Value: 2, Label: "Private"},
 	{Value: 3, Label: "Subsidiary"},
 	{Value: 4, Label: "Other"},
-}}
+})
 
 // ParseOwnership returns the ownership with the given label (any case) or
-// number; "" is no value. Other text fails with crm.ErrNotFound.
+// number; "" is no value. Other text fails with crm.ErrValidation.
 func ParseOwnership(s string) (Ownership, error) { return ownerships.parse(s) }
 
 // String returns the label: "" for no value, the number for an unknown value.
@@ -203,10 +203,10 @@ const (
 	AccountStateInactive AccountState = 1
 )
 
-var accountStates = optionSet[AccountState]{name: "account state", required: true, options: stateOptions(AccountLifecycle())}
+var accountStates = stateSet[AccountState]("account state", AccountLifecycle())
 
 // ParseAccountState returns the account state with the given label (any
-// case) or number. Other text, "" included, fails with crm.ErrNotFound.
+// case) or number. Other text, "" included, fails with crm.ErrValidation.
 func ParseAccountState(s string) (AccountState, error) { return accountStates.parse(s) }
 
 // String returns the label, or the number for an unknown value.
@@ -231,11 +231,11 @@ const (
 	AccountStatusInactive AccountStatus = 2
 )
 
-var accountStatuses = optionSet[AccountStatus]{name: "account status reason", options: statusOptions(AccountLifecycle())}
+var accountStatuses = newOptionSet[AccountStatus]("account status reason", crm.FieldStatus, statusOptions(AccountLifecycle()))
 
 // ParseAccountStatus returns the account status reason with the given
 // label (any case) or number; "" is none. Other text fails with
-// crm.ErrNotFound.
+// crm.ErrValidation.
 func ParseAccountStatus(s string) (AccountStatus, error) { return accountStatuses.parse(s) }
 
 // String returns the label: "" for none, the number for an unknown value.
@@ -260,10 +260,10 @@ const (
 	ContactStateInactive ContactState = 1
 )
 
-var contactStates = optionSet[ContactState]{name: "contact state", required: true, options: stateOptions(ContactLifecycle())}
+var contactStates = stateSet[ContactState]("contact state", ContactLifecycle())
 
 // ParseContactState returns the contact state with the given label (any
-// case) or number. Other text, "" included, fails with crm.ErrNotFound.
+// case) or number. Other text, "" included, fails with crm.ErrValidation.
 func ParseContactState(s string) (ContactState, error) { return contactStates.parse(s) }
 
 // String returns the label, or the number for an unknown value.
@@ -288,11 +288,11 @@ const (
 	ContactStatusInactive ContactStatus = 2
 )
 
-var contactStatuses = optionSet[ContactStatus]{name: "contact status reason", options: statusOptions(ContactLifecycle())}
+var contactStatuses = newOptionSet[ContactStatus]("contact status reason", crm.FieldStatus, statusOptions(ContactLifecycle()))
 
 // ParseContactStatus returns the contact status reason with the given
 // label (any case) or number; "" is none. Other text fails with
-// crm.ErrNotFound.
+// crm.ErrValidation.
 func ParseContactStatus(s string) (ContactStatus, error) { return contactStatuses.parse(s) }
 
 // String returns the label: "" for none, the number for an unknown value.
