@@ -387,6 +387,20 @@ func cloneEntity(src *Entity) *Entity {
 	return &e
 }
 
+// lifecycleOptions gives the entity its own state and status reason
+// fields, whose options are its lifecycle's, so that their labels read
+// from metadata as a choice field's do (Field.OptionLabel).
+func (e *Entity) lifecycleOptions() {
+	state, status := *e.index[FieldState], *e.index[FieldStatus]
+	for _, st := range e.Lifecycle.States {
+		state.Options = append(state.Options, Option{Value: int32(st.Code), Label: st.Name})
+	}
+	for _, st := range e.Lifecycle.Statuses {
+		status.Options = append(status.Options, Option{Value: int32(st.Code), Label: st.Name})
+	}
+	e.index[FieldState], e.index[FieldStatus] = &state, &status
+}
+
 // prepare checks the entity's declaration and builds its field index.
 func (e *Entity) prepare() error {
 	if !ValidName(e.Name) {
@@ -424,6 +438,7 @@ func (e *Entity) prepare() error {
 		if err := e.Lifecycle.prepare(); err != nil {
 			return fmt.Errorf("lifecycle: %w", err)
 		}
+		e.lifecycleOptions()
 	}
 	for i := range e.Rules {
 		if err := e.checkRule(&e.Rules[i]); err != nil {
