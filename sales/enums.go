@@ -2,12 +2,17 @@ package sales
 
 import "github.com/crmkit/crmkit/crm"
 
+//go:generate go run ./internal/enumgen
+
 // The typed option sets, states and status reasons of accounts and
 // contacts. Each is an int32 whose value is Dynamics' published number,
 // which never changes once published: new values go at the end. Each type
 // offers String, MarshalText and UnmarshalText (the label), Parse (a label
-// in any case, or a number) and Valid, all read from one table per type;
-// the metadata's choice options and lifecycles are that same table.
+// in any case, or a number) and Valid, all read from one table per type,
+// its option set: the metadata's choice field is built from those options
+// (a state's and a status reason's are the lifecycle's). The methods are
+// generated (enums_gen.go): declare the type, its constants and its
+// option set here and run go generate.
 //
 // A conversion such as Industry(99) makes a value no table knows. Valid
 // reports it, String prints its number, and the store refuses to write it:
@@ -47,22 +52,6 @@ var customerTypes = newOptionSet[CustomerType]("customer type", AccountCustomerT
 	{Value: 11, Label: "Vendor"},
 	{Value: 12, Label: "Other"},
 })
-
-// ParseCustomerType returns the customer type with the given label (any
-// case) or number; "" is no value. Other text fails with crm.ErrValidation.
-func ParseCustomerType(s string) (CustomerType, error) { return customerTypes.parse(s) }
-
-// String returns the label: "" for no value, the number for an unknown value.
-func (x CustomerType) String() string { return customerTypes.label(x) }
-
-// Valid reports whether x is a published value; no value (0) is not one.
-func (x CustomerType) Valid() bool { return customerTypes.valid(x) }
-
-// MarshalText encodes x as its label.
-func (x CustomerType) MarshalText() ([]byte, error) { return customerTypes.marshal(x) }
-
-// UnmarshalText decodes a label or a number, as ParseCustomerType.
-func (x *CustomerType) UnmarshalText(b []byte) error { return customerTypes.unmarshal(x, b) }
 
 // Industry is an account's industry (industrycode).
 // The zero value is no value (null).
@@ -142,22 +131,6 @@ var industries = newOptionSet[Industry]("industry", AccountIndustry, []crm.Optio
 	{Value: 33, Label: "Wholesale"},
 })
 
-// ParseIndustry returns the industry with the given label (any case) or
-// number; "" is no value. Other text fails with crm.ErrValidation.
-func ParseIndustry(s string) (Industry, error) { return industries.parse(s) }
-
-// String returns the label: "" for no value, the number for an unknown value.
-func (x Industry) String() string { return industries.label(x) }
-
-// Valid reports whether x is a published value; no value (0) is not one.
-func (x Industry) Valid() bool { return industries.valid(x) }
-
-// MarshalText encodes x as its label.
-func (x Industry) MarshalText() ([]byte, error) { return industries.marshal(x) }
-
-// UnmarshalText decodes a label or a number, as ParseIndustry.
-func (x *Industry) UnmarshalText(b []byte) error { return industries.unmarshal(x, b) }
-
 // Ownership is an account's ownership (ownershipcode).
 // The zero value is no value (null).
 type Ownership int32
@@ -177,22 +150,6 @@ var ownerships = newOptionSet[Ownership]("ownership", AccountOwnership, []crm.Op
 	{Value: 4, Label: "Other"},
 })
 
-// ParseOwnership returns the ownership with the given label (any case) or
-// number; "" is no value. Other text fails with crm.ErrValidation.
-func ParseOwnership(s string) (Ownership, error) { return ownerships.parse(s) }
-
-// String returns the label: "" for no value, the number for an unknown value.
-func (x Ownership) String() string { return ownerships.label(x) }
-
-// Valid reports whether x is a published value; no value (0) is not one.
-func (x Ownership) Valid() bool { return ownerships.valid(x) }
-
-// MarshalText encodes x as its label.
-func (x Ownership) MarshalText() ([]byte, error) { return ownerships.marshal(x) }
-
-// UnmarshalText decodes a label or a number, as ParseOwnership.
-func (x *Ownership) UnmarshalText(b []byte) error { return ownerships.unmarshal(x, b) }
-
 // AccountState is an account's state (statecode). A state is never null:
 // the zero value is AccountStateActive, the state every account starts in.
 type AccountState int32
@@ -204,22 +161,6 @@ const (
 )
 
 var accountStates = stateSet[AccountState]("account state", AccountLifecycle())
-
-// ParseAccountState returns the account state with the given label (any
-// case) or number. Other text, "" included, fails with crm.ErrValidation.
-func ParseAccountState(s string) (AccountState, error) { return accountStates.parse(s) }
-
-// String returns the label, or the number for an unknown value.
-func (x AccountState) String() string { return accountStates.label(x) }
-
-// Valid reports whether x is a published value.
-func (x AccountState) Valid() bool { return accountStates.valid(x) }
-
-// MarshalText encodes x as its label.
-func (x AccountState) MarshalText() ([]byte, error) { return accountStates.marshal(x) }
-
-// UnmarshalText decodes a label or a number, as ParseAccountState.
-func (x *AccountState) UnmarshalText(b []byte) error { return accountStates.unmarshal(x, b) }
 
 // AccountStatus is an account's status reason (statuscode). The zero value
 // is none: every stored account has a status reason.
@@ -233,23 +174,6 @@ const (
 
 var accountStatuses = newOptionSet[AccountStatus]("account status reason", crm.FieldStatus, statusOptions(AccountLifecycle()))
 
-// ParseAccountStatus returns the account status reason with the given
-// label (any case) or number; "" is none. Other text fails with
-// crm.ErrValidation.
-func ParseAccountStatus(s string) (AccountStatus, error) { return accountStatuses.parse(s) }
-
-// String returns the label: "" for none, the number for an unknown value.
-func (x AccountStatus) String() string { return accountStatuses.label(x) }
-
-// Valid reports whether x is a published value; none (0) is not one.
-func (x AccountStatus) Valid() bool { return accountStatuses.valid(x) }
-
-// MarshalText encodes x as its label.
-func (x AccountStatus) MarshalText() ([]byte, error) { return accountStatuses.marshal(x) }
-
-// UnmarshalText decodes a label or a number, as ParseAccountStatus.
-func (x *AccountStatus) UnmarshalText(b []byte) error { return accountStatuses.unmarshal(x, b) }
-
 // ContactState is a contact's state (statecode). A state is never null:
 // the zero value is ContactStateActive, the state every contact starts in.
 type ContactState int32
@@ -262,22 +186,6 @@ const (
 
 var contactStates = stateSet[ContactState]("contact state", ContactLifecycle())
 
-// ParseContactState returns the contact state with the given label (any
-// case) or number. Other text, "" included, fails with crm.ErrValidation.
-func ParseContactState(s string) (ContactState, error) { return contactStates.parse(s) }
-
-// String returns the label, or the number for an unknown value.
-func (x ContactState) String() string { return contactStates.label(x) }
-
-// Valid reports whether x is a published value.
-func (x ContactState) Valid() bool { return contactStates.valid(x) }
-
-// MarshalText encodes x as its label.
-func (x ContactState) MarshalText() ([]byte, error) { return contactStates.marshal(x) }
-
-// UnmarshalText decodes a label or a number, as ParseContactState.
-func (x *ContactState) UnmarshalText(b []byte) error { return contactStates.unmarshal(x, b) }
-
 // ContactStatus is a contact's status reason (statuscode). The zero value
 // is none: every stored contact has a status reason.
 type ContactStatus int32
@@ -289,20 +197,3 @@ const (
 )
 
 var contactStatuses = newOptionSet[ContactStatus]("contact status reason", crm.FieldStatus, statusOptions(ContactLifecycle()))
-
-// ParseContactStatus returns the contact status reason with the given
-// label (any case) or number; "" is none. Other text fails with
-// crm.ErrValidation.
-func ParseContactStatus(s string) (ContactStatus, error) { return contactStatuses.parse(s) }
-
-// String returns the label: "" for none, the number for an unknown value.
-func (x ContactStatus) String() string { return contactStatuses.label(x) }
-
-// Valid reports whether x is a published value; none (0) is not one.
-func (x ContactStatus) Valid() bool { return contactStatuses.valid(x) }
-
-// MarshalText encodes x as its label.
-func (x ContactStatus) MarshalText() ([]byte, error) { return contactStatuses.marshal(x) }
-
-// UnmarshalText decodes a label or a number, as ParseContactStatus.
-func (x *ContactStatus) UnmarshalText(b []byte) error { return contactStatuses.unmarshal(x, b) }
