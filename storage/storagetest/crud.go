@@ -171,7 +171,7 @@ func testCRUD(t *testing.T, open Opener) {
 		e := newEnv(t, open)
 		_, err := e.store.Update(e.ctx, crm.Record{Entity: account, Header: crm.Header{ID: testID(1)}, Fields: crm.Fields{"city": "X"}})
 		require.ErrorIs(t, err, crm.ErrNotFound)
-		require.ErrorIs(t, e.store.Delete(e.ctx, crm.Ref{Entity: account, ID: testID(1)}, 0), crm.ErrNotFound)
+		require.ErrorIs(t, e.store.Delete(e.ctx, crm.Ref{Entity: account, ID: testID(1)}, storage.AnyVersion), crm.ErrNotFound)
 	})
 
 	t.Run("create with an existing ID is ErrDuplicate", func(t *testing.T) {
