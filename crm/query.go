@@ -341,7 +341,8 @@ func (r AggregateRow) Time(alias string) time.Time { t, _ := r[alias].(time.Time
 // false when there is none.
 func (r AggregateRow) Choice(alias string) (int32, bool) { c, ok := r[alias].(int32); return c, ok }
 
-// Ref returns a lookup value, or the zero Ref.
+// Ref returns a lookup value, or the zero Ref; storage.Store.Names gives
+// the display names of such keys.
 func (r AggregateRow) Ref(alias string) Ref { ref, _ := r[alias].(Ref); return ref }
 
 // ChoiceLabel returns the label of the choice value at alias from f, the

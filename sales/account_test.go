@@ -467,6 +467,25 @@ func TestServiceSurface(t *testing.T) {
 		_, err = e.accounts.Count(e.ctx, crm.Query{Entity: sales.ContactEntity})
 		require.ErrorIs(t, err, crm.ErrValidation)
 	})
+	t.Run("lookup group keys read as names", func(t *testing.T) {
+		fabrikam, err := e.accounts.Search(e.ctx, crm.Query{Where: crm.Eq(sales.AccountName, "Fabrikam")})
+		require.NoError(t, err)
+		acct := fabrikam.Records[0]
+		e.contact(t, sales.Contact{LastName: "Diaz", ParentCustomer: acct.Ref()})
+		e.contact(t, sales.Contact{LastName: "Ito", ParentCustomer: acct.Ref()})
+		rows, err := e.store.Aggregate(e.ctx, crm.Aggregation{Entity: sales.ContactEntity,
+			Where:    crm.NotNull(sales.ContactParentCustomer),
+			GroupBy:  []crm.GroupBy{{Alias: "customer", Field: sales.ContactParentCustomer}},
+			Measures: []crm.Measure{{Alias: "n", Func: crm.AggCount}}})
+		require.NoError(t, err)
+		require.Len(t, rows, 1)
+		ref := rows[0].Ref("customer")
+		require.Equal(t, acct.Ref(), ref)
+		names, err := e.store.Names(e.ctx, ref, ref, crm.Ref{}, sales.ContactRef(crm.NewID()))
+		require.NoError(t, err)
+		require.Equal(t, map[crm.Ref]string{acct.Ref(): "Fabrikam"}, names, "a missing record and the zero Ref are left out")
+		require.Equal(t, int64(2), rows[0].Int("n"))
+	})
 	t.Run("assign gives a record a new owner", func(t *testing.T) {
 		c := e.contact(t, sales.Contact{LastName: "Okafor"})
 		team := crm.Ref{Entity: crm.TeamEntity, ID: crm.NewID()}
