@@ -2,10 +2,10 @@
 //
 // Store is what applications and domain packages use: access to any
 // registered entity (Get, Create, CreateMany, Update, Delete, SetState,
-// ChangeState, Assign, Query, Count, Iterate, Aggregate, Names), and Table for
-// Go types with the same methods but Aggregate, in T (a page of T is a
-// crm.PageOf[T], as a page of records is a crm.Page),
-// transactions that nest (InTx), named operations (Execute), and hooks at
+// ChangeState, Assign, Query, Count, Iterate, Aggregate, Names), Table for
+// Go types with the same record methods and arguments in T (a page of T is
+// a crm.PageOf[T], as a page of records is a crm.Page), transactions that
+// nest (InTx), named operations (Execute), and hooks at
 // every stage of every write (Hook, HookFields, HookMessage). Every write
 // goes through one pipeline, Dynamics' event pipeline:
 //
