@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/shopspring/decimal"
 )
@@ -157,6 +159,33 @@ func (f *Field) Option(v int32) (Option, bool) {
 		}
 	}
 	return Option{}, false
+}
+
+// OptionLabel returns the label of the field's option with value v, and
+// false when v is not one of its options.
+func (f *Field) OptionLabel(v int32) (string, bool) {
+	o, ok := f.Option(v)
+	return o.Label, ok
+}
+
+// OptionValue returns the value of the field's option whose label is text,
+// in any case and with surrounding space ignored, or whose published number
+// text is. Any other text fails with a *ValidationError naming the field
+// (errors.Is ErrValidation); its Entity is empty, for the caller to fill
+// in where it knows it.
+func (f *Field) OptionValue(text string) (int32, error) {
+	t := strings.TrimSpace(text)
+	for _, o := range f.Options {
+		if strings.EqualFold(o.Label, t) {
+			return o.Value, nil
+		}
+	}
+	if n, err := strconv.ParseInt(t, 10, 32); err == nil {
+		if _, ok := f.Option(int32(n)); ok {
+			return int32(n), nil
+		}
+	}
+	return 0, &ValidationError{Fields: []FieldError{{Field: f.Name, Reason: fmt.Sprintf("has no option %q", text)}}}
 }
 
 // Targets the lookup field may point at.
@@ -358,6 +387,20 @@ func cloneEntity(src *Entity) *Entity {
 	return &e
 }
 
+// lifecycleOptions gives the entity its own state and status reason
+// fields, whose options are its lifecycle's, so that their labels read
+// from metadata as a choice field's do (Field.OptionLabel).
+func (e *Entity) lifecycleOptions() {
+	state, status := *e.index[FieldState], *e.index[FieldStatus]
+	for _, st := range e.Lifecycle.States {
+		state.Options = append(state.Options, Option{Value: int32(st.Code), Label: st.Name})
+	}
+	for _, st := range e.Lifecycle.Statuses {
+		status.Options = append(status.Options, Option{Value: int32(st.Code), Label: st.Name})
+	}
+	e.index[FieldState], e.index[FieldStatus] = &state, &status
+}
+
 // prepare checks the entity's declaration and builds its field index.
 func (e *Entity) prepare() error {
 	if !ValidName(e.Name) {
@@ -395,6 +438,7 @@ func (e *Entity) prepare() error {
 		if err := e.Lifecycle.prepare(); err != nil {
 			return fmt.Errorf("lifecycle: %w", err)
 		}
+		e.lifecycleOptions()
 	}
 	for i := range e.Rules {
 		if err := e.checkRule(&e.Rules[i]); err != nil {

@@ -73,7 +73,7 @@ func TestPrimaryContactUnderConcurrentMove(t *testing.T) {
 				<-checked
 				moved <- move()
 			}()
-			_, setErr := accounts.SetPrimaryContact(context.WithValue(ctx, setterKey{}, true), acme.ID, 0, ann.ID)
+			_, setErr := accounts.SetPrimaryContact(context.WithValue(ctx, setterKey{}, true), acme.ID, storage.AnyVersion, ann.ID)
 			var moveErr error
 			select {
 			case moveErr = <-moved:
@@ -156,7 +156,7 @@ func TestLookupTargetDeletedConcurrently(t *testing.T) {
 			deleted := make(chan error, 1)
 			go func() {
 				<-linked
-				deleted <- store.Delete(ctx, doomed.Ref(), 0)
+				deleted <- store.Delete(ctx, doomed.Ref(), storage.AnyVersion)
 			}()
 			linkErr := store.InTx(ctx, func(ctx context.Context) error {
 				_, err := store.Update(ctx, crm.Record{Entity: sales.ContactEntity, Header: crm.Header{ID: ann.ID},
@@ -246,7 +246,7 @@ func TestLookupRefusedWhileItsTargetIsBeingDeleted(t *testing.T) {
 					Fields: crm.Fields{sales.ContactParentCustomer: doomed.Ref()}})
 				linked <- err
 			}()
-			deleteErr := store.Delete(ctx, doomed.Ref(), 0)
+			deleteErr := store.Delete(ctx, doomed.Ref(), storage.AnyVersion)
 			var linkErr error
 			select {
 			case linkErr = <-linked:

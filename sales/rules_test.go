@@ -213,7 +213,7 @@ func TestRulesHoldThroughEveryDoor(t *testing.T) {
 		})
 
 		t.Run("the rules let the right writes through", func(t *testing.T) {
-			got, err := e.accounts.SetPrimaryContact(e.ctx, acme.ID, 0, ann.ID)
+			got, err := e.accounts.SetPrimaryContact(e.ctx, acme.ID, storage.AnyVersion, ann.ID)
 			require.NoError(t, err)
 			require.Equal(t, ann.Ref(), got.PrimaryContact)
 			// A bulk create may build a contact hierarchy, and a rule
@@ -264,7 +264,7 @@ func TestRulesHoldUnderConcurrentWriters(t *testing.T) {
 				moved <- err
 			}()
 			err := e.store.InTx(e.ctx, func(ctx context.Context) error {
-				if _, err := e.accounts.SetPrimaryContact(ctx, acme.ID, 0, ann.ID); err != nil {
+				if _, err := e.accounts.SetPrimaryContact(ctx, acme.ID, storage.AnyVersion, ann.ID); err != nil {
 					return err
 				}
 				close(checked)

@@ -1,9 +1,11 @@
 // Package storage is crmkit's storage contract and its write path.
 //
-// Store is what applications and domain packages use: typed access to any
-// registered entity (Get, Create, Update, Delete, SetState, ChangeState,
-// Assign, Query, Count, Iterate, Aggregate, and Table for Go types),
-// transactions that nest (InTx), named operations (Execute), and hooks at
+// Store is what applications and domain packages use: access to any
+// registered entity (Get, Create, CreateMany, Update, Delete, SetState,
+// ChangeState, Assign, Query, Count, Iterate, Aggregate, Names), Table for
+// Go types with the same record methods and arguments in T (a page of T is
+// a crm.PageOf[T], as a page of records is a crm.Page), transactions that
+// nest (InTx), named operations (Execute), and hooks at
 // every stage of every write (Hook, HookFields, HookMessage). Every write
 // goes through one pipeline, Dynamics' event pipeline:
 //
@@ -14,7 +16,8 @@
 //     points at a record that exists;
 //  3. PreOperation hooks, inside the transaction;
 //  4. the entity's rules (crm.Rule), on the record as the hooks leave it;
-//  5. the write, with the record's version checked (optimistic concurrency);
+//  5. the write, with the record's version checked (optimistic concurrency,
+//     see AnyVersion);
 //  6. PostOperation hooks, inside the same transaction;
 //  7. commit, then AfterCommit hooks.
 //

@@ -125,7 +125,7 @@ func testIntegrity(t *testing.T, open Opener) {
 		require.Equal(t, []string{"Child of account K", "Child of contact K"},
 			sorted(names(e.all(crm.Query{Entity: contact, Where: crm.In("parentcustomerid", acc.Ref(), con.Ref())}), "lastname")))
 
-		require.NoError(t, e.store.Delete(e.ctx, acc.Ref(), 0))
+		require.NoError(t, e.store.Delete(e.ctx, acc.Ref(), storage.AnyVersion))
 		require.False(t, e.exists(contact, ofAccount.ID), "the account's child was left pointing at nothing")
 		require.True(t, e.exists(contact, ofContact.ID), "the contact's child went with the account")
 		require.True(t, e.exists(contact, con.ID))
@@ -151,7 +151,7 @@ func testIntegrity(t *testing.T, open Opener) {
 		e.create(salesorder, crm.Fields{"name": "Order", "customerid": e.create(account, crm.Fields{"name": "Buyer"}).Ref(), "contactid": child.Ref()})
 
 		err := e.store.InTx(e.ctx, func(ctx context.Context) error {
-			err := e.store.Delete(ctx, acc.Ref(), 0)
+			err := e.store.Delete(ctx, acc.Ref(), storage.AnyVersion)
 			if !errors.Is(err, crm.ErrRestricted) {
 				return err
 			}
@@ -178,7 +178,7 @@ func testIntegrity(t *testing.T, open Opener) {
 		first := e.create("note", crm.Fields{"title": "First", "accountid": acc.Ref()})
 		e.create("note", crm.Fields{"title": "Second", "accountid": acc.Ref(), "parentnoteid": first.Ref()})
 		other := e.create("note", crm.Fields{"title": "Elsewhere"})
-		require.NoError(t, e.store.Delete(e.ctx, acc.Ref(), 0))
+		require.NoError(t, e.store.Delete(e.ctx, acc.Ref(), storage.AnyVersion))
 		require.Equal(t, []string{"Elsewhere"}, names(e.all(crm.Query{Entity: "note"}), "title"))
 		require.True(t, e.exists("note", other.ID))
 	})
@@ -232,8 +232,8 @@ func testCancelled(t *testing.T, open Opener) {
 			_, err := e.store.Update(ctx, crm.Record{Entity: account, Header: crm.Header{ID: acc.ID}, Fields: crm.Fields{"city": "X"}})
 			return err
 		},
-		"delete": func() error { return e.store.Delete(ctx, acc.Ref(), 0) },
-		"assign": func() error { _, err := e.store.Assign(ctx, acc.Ref(), 0, sales); return err },
+		"delete": func() error { return e.store.Delete(ctx, acc.Ref(), storage.AnyVersion) },
+		"assign": func() error { _, err := e.store.Assign(ctx, acc.Ref(), storage.AnyVersion, sales); return err },
 	}
 	for name, call := range calls {
 		require.ErrorIs(t, call(), context.Canceled, name)

@@ -16,6 +16,10 @@
 // contract that the Store's own checks hide (version checks, copies,
 // rollback). The data is deterministic and small, so the suite is quick on
 // any adapter.
+//
+// CheckCodec is for domain packages: it checks that a typed record's
+// storage.Codec carries every field its entity declares, so typed records
+// cannot drift from their metadata.
 package storagetest
 
 import (
