@@ -1,10 +1,12 @@
 package storagetest
 
 import (
+	"context"
 	"errors"
 	"testing"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/storage"
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 )
@@ -172,5 +174,27 @@ func testCurrency(t *testing.T, open Opener) {
 		got = e.get("deal", b.ID)
 		require.True(t, got.Fields[crm.FieldExchangeRate].(decimal.Decimal).Equal(dec("0.8")))
 		require.True(t, got.Fields["amount_base"].(crm.Money).Equal(money("1250 USD")))
+	})
+
+	t.Run("a currency created in the same call prices the records after it", func(t *testing.T) {
+		e := setup(t)
+		out, err := e.store.CreateMany(e.ctx, []crm.Record{
+			{Entity: crm.CurrencyEntity, Fields: crm.Fields{crm.FieldISOCurrencyCode: "GBP", crm.FieldExchangeRate: dec("0.75")}},
+			{Entity: "deal", Fields: crm.Fields{"amount": money("3.00 GBP")}},
+		})
+		require.NoError(t, err)
+		require.True(t, e.get("deal", out[1].ID).Fields["amount_base"].(crm.Money).Equal(money("4 USD")))
+	})
+
+	t.Run("pricing follows what PreOperation hooks leave", func(t *testing.T) {
+		e := setup(t)
+		require.NoError(t, e.store.Hook("deal", storage.OpCreate, storage.PreOperation, func(ctx context.Context, ev *storage.Event) error {
+			ev.Target.Fields["amount"] = money("8.50 EUR")
+			return nil
+		}))
+		rec := e.create("deal", crm.Fields{"amount": money("1 USD")})
+		got := e.get("deal", rec.ID)
+		require.True(t, got.Fields[crm.FieldExchangeRate].(decimal.Decimal).Equal(dec("0.85")))
+		require.True(t, got.Fields["amount_base"].(crm.Money).Equal(money("10 USD")))
 	})
 }
