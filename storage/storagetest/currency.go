@@ -134,6 +134,13 @@ func testCurrency(t *testing.T, open Opener) {
 		total, ok := rows[0]["total"].(crm.Money)
 		require.True(t, ok, "%T", rows[0]["total"])
 		require.True(t, total.Equal(money("1427.1324 USD")), "%v", total)
+		e.create("deal", crm.Fields{"priceperunit": money("0.0125 USD")})
+		e.create("deal", crm.Fields{"priceperunit": money("0.01 USD")})
+		rows, err = e.store.Aggregate(e.ctx, crm.Aggregation{Entity: "deal",
+			Measures: []crm.Measure{{Alias: "avg", Func: crm.AggAvg, Field: "priceperunit"}, {Alias: "sum", Func: crm.AggSum, Field: "priceperunit"}}})
+		require.NoError(t, err)
+		require.True(t, rows[0]["avg"].(crm.Money).Equal(money("0.0113 USD")), "average at pricing precision, half away from zero: %v", rows[0]["avg"])
+		require.True(t, rows[0]["sum"].(crm.Money).Equal(money("0.0225 USD")), "%v", rows[0]["sum"])
 		page, err := e.store.Query(e.ctx, crm.Query{Entity: "deal", Where: crm.Where("amount_base", crm.OpGt, money("250 USD")),
 			OrderBy: []crm.Order{crm.Desc("amount_base")}})
 		require.NoError(t, err)
