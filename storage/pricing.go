@@ -16,12 +16,12 @@ import (
 // on any other change it keeps the record's rate and base amounts as they
 // were, so that a new rate never changes a stored amount silently. It also
 // checks the currency records themselves. Entities without money fields
-// pay one length check.
+// pay a length check and a name comparison.
 func (c *creation) price(ctx context.Context, e *crm.Entity, target, before *crm.Record) error {
-	if e.Name == crm.CurrencyEntity {
-		return c.checkCurrency(ctx, e, target, before)
-	}
 	if !e.Priced() {
+		if e.Name == crm.CurrencyEntity && c.store.reg.BaseCurrency() != "" {
+			return c.checkCurrency(ctx, e, target, before)
+		}
 		return nil
 	}
 	if before != nil && !moneyTouched(e, target, before) {
