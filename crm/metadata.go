@@ -109,9 +109,14 @@ type Field struct {
 	// Basic Multilingual Plane (most emoji) counts two and text that fits
 	// here fits there. 0 means DefaultTextLength.
 	MaxLength int
-	// Precision is the number of decimal places of a decimal field (0..10);
-	// money fields take theirs from the currency.
+	// Precision is the number of decimal places of a decimal field (0..10),
+	// or of a money field whose MoneyPrecision is PrecisionField (0..4).
 	Precision int32
+	// MoneyPrecision says where a money field's number of decimal places
+	// comes from: its currency (the zero value), the organization's
+	// pricing precision or the field's Precision. An amount with more
+	// places is refused, never rounded away.
+	MoneyPrecision PrecisionSource
 	// Min and Max bound integer and decimal values. Nil means Dynamics'
 	// defaults: the int32 range for integers, ±100,000,000,000 for decimals
 	// and ±922,337,203,685,477 for money. A money bound cannot go beyond
@@ -140,6 +145,9 @@ type Field struct {
 	DateOnly bool
 	// System fields are kept by the platform and never set by callers.
 	System bool
+
+	org      *organization // a registered money field's organization settings
+	platform bool          // declared by crmkit itself: exchange rates keep 12 places
 }
 
 // MaxLen returns the field's effective maximum text length, in UTF-16 code
@@ -239,6 +247,7 @@ type Entity struct {
 
 	index   map[string]*Field // system and declared fields by name
 	lookups []*Field          // declared lookup fields
+	money   []*Field          // declared money fields, when multi-currency is on
 }
 
 // Field returns the named field, system fields included.
@@ -294,11 +303,14 @@ type Registry struct {
 	entities map[string]*Entity
 	order    []string
 	inbound  map[string][]Relationship
+	org      *organization
 }
 
-// NewRegistry returns an empty registry.
+// NewRegistry returns an empty registry, with pricing precision
+// DefaultPricingPrecision and no base currency.
 func NewRegistry() *Registry {
-	return &Registry{entities: map[string]*Entity{}, inbound: map[string][]Relationship{}}
+	return &Registry{entities: map[string]*Entity{}, inbound: map[string][]Relationship{},
+		org: &organization{pricing: DefaultPricingPrecision}}
 }
 
 // Register checks and adds entities. Entities registered in one call may
@@ -309,7 +321,11 @@ func (r *Registry) Register(entities ...*Entity) error {
 	var prepared []*Entity
 	for _, src := range entities {
 		e := cloneEntity(src)
-		if err := e.prepare(); err != nil {
+		err := e.addPricing(r.org)
+		if err == nil {
+			err = e.prepare()
+		}
+		if err != nil {
 			return fmt.Errorf("register entity %q: %w", src.Name, err)
 		}
 		if _, dup := r.entities[e.Name]; dup {
@@ -424,6 +440,11 @@ func (e *Entity) prepare() error {
 		e.index[f.Name] = f
 	}
 	e.lookups = e.findLookups()
+	for i := range e.Fields {
+		if f := &e.Fields[i]; f.Type == TypeMoney && !f.platform && f.org != nil && f.org.base != "" && e.Name != CurrencyEntity {
+			e.money = append(e.money, f)
+		}
+	}
 	for _, f := range e.lookups {
 		if f.Hierarchical && f.Targets[0] != e.Name {
 			return fmt.Errorf("hierarchical lookup %q must target %q itself", f.Name, e.Name)
@@ -464,10 +485,27 @@ func (f *Field) check() error {
 			return fmt.Errorf("max length %d outside 0..%d", f.MaxLength, MaxTextLength)
 		}
 	case TypeDecimal:
-		if f.Precision < 0 || f.Precision > MaxDecimalPlaces {
-			return fmt.Errorf("precision %d outside 0..%d", f.Precision, MaxDecimalPlaces)
+		places := int32(MaxDecimalPlaces)
+		if f.platform {
+			places = ExchangeRatePlaces
 		}
-	case TypeInteger, TypeMoney, TypeBool, TypeTime:
+		if f.Precision < 0 || f.Precision > places {
+			return fmt.Errorf("precision %d outside 0..%d", f.Precision, places)
+		}
+	case TypeMoney:
+		switch f.MoneyPrecision {
+		case PrecisionCurrency, PrecisionPricing:
+			if f.Precision != 0 {
+				return fmt.Errorf("precision %d is set but the money precision source is %s: use PrecisionField", f.Precision, f.MoneyPrecision)
+			}
+		case PrecisionField:
+			if f.Precision < 0 || f.Precision > MaxMoneyPlaces {
+				return fmt.Errorf("money precision %d outside 0..%d", f.Precision, MaxMoneyPlaces)
+			}
+		default:
+			return fmt.Errorf("unknown money precision source %d", f.MoneyPrecision)
+		}
+	case TypeInteger, TypeBool, TypeTime:
 	case TypeChoice:
 		if len(f.Options) == 0 {
 			return fmt.Errorf("a choice needs options")

@@ -254,8 +254,10 @@ func (a AggFunc) String() string {
 	return fmt.Sprintf("AggFunc(%d)", int(a))
 }
 
-// AvgPlaces is the number of decimal places an average is rounded to
-// (half away from zero).
+// AvgPlaces is the number of decimal places an average of integers or
+// decimals is rounded to (half away from zero). A money average is rounded
+// the same way to its field's places (Field.MoneyPlaces): the currency's,
+// the pricing precision or the field's own.
 const AvgPlaces = 10
 
 // DateGrouping groups a time field by a calendar unit (UTC).

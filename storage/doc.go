@@ -42,6 +42,30 @@
 // transaction may handle the *crm.ValidationError and go on. Hooks, by
 // contrast, belong to one Store: they are a host's plug-ins.
 //
+// # Money in several currencies
+//
+// When the registry has a base currency (crm.Registry.SetBaseCurrency),
+// the write path, not the adapters, keeps every record with money fields
+// priced. After the PreOperation hooks, on create and on any change that
+// touches a money field or the state, it
+//
+//   - refuses a record whose money fields are in different currencies
+//     (a *crm.ValidationError naming the field that differs);
+//   - captures the record's exchange rate (crm.FieldExchangeRate): 1 for
+//     the base currency, else the rate of the currency's
+//     crm.CurrencyEntity record read in the write's transaction; a
+//     currency without one is refused, naming the money field;
+//   - sets each "<field>_base" to amount / rate, rounded half away from
+//     zero to crm.BasePlaces (crm.ToBase).
+//
+// Any other change (a plain field, an assignment) keeps the record's rate
+// and base amounts as they were: changing a currency's rate never changes
+// a stored amount silently. The currency record's own versions are the
+// history of its rate; each record keeps the rate it was priced at.
+// Currency records are checked too: a known ISO 4217 code in upper case,
+// one record per code, and the base currency at rate 1. Entities without
+// money fields pay nothing for any of it.
+//
 // # Named operations
 //
 // A domain operation (qualify a lead, win an opportunity, convert a quote,

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/crmkit/crmkit/crm"
 )
 
@@ -137,6 +139,8 @@ type creation struct {
 	store   *Store
 	st      *txState
 	pending map[crm.Ref]*crm.Record // records of this call prepared so far
+	// rates are the exchange rates of the currency records of this call.
+	rates map[crm.Currency]decimal.Decimal
 }
 
 // checkRules runs the rules of ev's entity on the record ev writes, after
@@ -256,6 +260,9 @@ func (c *creation) prepare(ctx context.Context, rec crm.Record, cl call) (*Event
 	}
 	ev := &Event{Op: OpCreate, Entity: e, Target: &target, Depth: cl.depth, Message: cl.exec.name(), exec: cl.exec}
 	if err := s.before(ctx, st, ev, func() error { return c.checkRefs(ctx, e, &target, nil) }); err != nil {
+		return nil, err
+	}
+	if err := c.price(ctx, e, &target, nil); err != nil {
 		return nil, err
 	}
 	c.pending[crm.Ref{Entity: e.Name, ID: h.ID}] = ev.Target
@@ -648,6 +655,9 @@ func (s *Store) change(ctx context.Context, st *txState, cl call, op Op, entity 
 	}
 	ev := &Event{Op: op, Entity: e, Target: &target, Before: &before, Transition: transition, Depth: cl.depth, Message: cl.exec.name(), exec: cl.exec}
 	if err := s.before(ctx, st, ev, func() error { return c.checkRefs(ctx, e, &target, &before) }); err != nil {
+		return crm.Record{}, err
+	}
+	if err := c.price(ctx, e, &target, &before); err != nil {
 		return crm.Record{}, err
 	}
 	if err := c.checkRules(ctx, ev); err != nil {

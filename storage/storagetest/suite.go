@@ -71,6 +71,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Pins", func(t *testing.T) { testPins(t, open) })
 	t.Run("BadInput", func(t *testing.T) { testBadInput(t, open) })
 	t.Run("Parity", func(t *testing.T) { testParity(t, open) })
+	t.Run("Currency", func(t *testing.T) { testCurrency(t, open) })
 }
 
 // now is the injected clock's starting time: Sunday 15 March 2026, noon UTC.
