@@ -297,7 +297,7 @@ func (p *AggregatePlan) Finish(rows []AggregateRow) []AggregateRow {
 			}
 		}
 		for _, avg := range p.avgs {
-			row[avg.alias] = average(row[avg.sum], row[avg.count].(int64))
+			row[avg.alias] = average(avg.field, row[avg.sum], row[avg.count].(int64))
 			delete(row, avg.sum)
 			delete(row, avg.count)
 		}
@@ -322,12 +322,12 @@ func canonicalNumber(f *Field, v any) any {
 			return x.Round(f.Precision)
 		}
 	case Money:
-		return Money{Amount: x.Amount.Round(x.Currency.Precision()), Currency: x.Currency}
+		return Money{Amount: x.Amount.Round(f.MoneyPlaces(x.Currency)), Currency: x.Currency}
 	}
 	return v
 }
 
-func average(sum any, count int64) any {
+func average(f *Field, sum any, count int64) any {
 	if sum == nil || count == 0 {
 		return nil
 	}
@@ -338,7 +338,7 @@ func average(sum any, count int64) any {
 	case decimal.Decimal:
 		return DivRound(s, n, AvgPlaces)
 	case Money:
-		return Money{Amount: DivRound(s.Amount, n, s.Currency.Precision()), Currency: s.Currency}
+		return Money{Amount: DivRound(s.Amount, n, f.MoneyPlaces(s.Currency)), Currency: s.Currency}
 	}
 	return nil
 }

@@ -244,3 +244,68 @@ func TestPlanAggregateRefuses(t *testing.T) {
 		require.Equal(t, "AggFunc(0)", crm.AggFunc(0).String())
 	})
 }
+
+func TestAggregateRowAccessors(t *testing.T) {
+	reg := testRegistry(t)
+	rows, err := aggregate(t, reg, crm.Aggregation{
+		GroupBy: []crm.GroupBy{{Field: "industry"}, {Alias: "state", Field: crm.FieldState}},
+		Measures: []crm.Measure{
+			{Alias: "n", Func: crm.AggCount},
+			{Alias: "employees", Func: crm.AggSum, Field: "employees"},
+			{Alias: "avg_employees", Func: crm.AggAvg, Field: "employees"},
+			{Alias: "revenue", Func: crm.AggSum, Field: "revenue"},
+			{Alias: "first", Func: crm.AggMin, Field: crm.FieldCreatedOn},
+		},
+	},
+		crm.Record{Entity: "account", Header: crm.Header{ID: crm.NewID(), CreatedOn: date(2024, 1, 2)},
+			Fields: crm.Fields{"industry": int32(2), "employees": int64(3), "revenue": crm.MustMoney("10.00 USD")}},
+		crm.Record{Entity: "account", Header: crm.Header{ID: crm.NewID(), CreatedOn: date(2024, 1, 1)},
+			Fields: crm.Fields{"industry": int32(2), "employees": int64(4), "revenue": crm.MustMoney("2.50 USD")}},
+		acct(crm.Fields{}),
+	)
+	require.NoError(t, err)
+	require.Len(t, rows, 2)
+	account, err := reg.Entity("account")
+	require.NoError(t, err)
+	industry, _ := account.Field("industry")
+	state, _ := account.Field(crm.FieldState)
+
+	t.Run("values read in their Go types", func(t *testing.T) {
+		r := rows[1]
+		require.Equal(t, int64(2), r.Int("n"))
+		require.Equal(t, int64(7), r.Int("employees"))
+		avg, ok := r.Decimal("avg_employees")
+		require.True(t, ok)
+		require.True(t, dec("3.5").Equal(avg))
+		sum, ok := r.Decimal("employees")
+		require.True(t, ok, "an integer reads as a decimal too")
+		require.True(t, dec("7").Equal(sum))
+		m, ok := r.Money("revenue")
+		require.True(t, ok)
+		require.Equal(t, crm.MustMoney("12.50 USD"), m)
+		require.Equal(t, date(2024, 1, 1), r.Time("first"))
+		c, ok := r.Choice("industry")
+		require.True(t, ok)
+		require.Equal(t, int32(2), c)
+	})
+	t.Run("choice group keys read as their labels from metadata", func(t *testing.T) {
+		require.Equal(t, "Retail", rows[1].ChoiceLabel("industry", industry))
+		require.Equal(t, "Active", rows[1].ChoiceLabel("state", state), "a state's label is its lifecycle's")
+		require.Equal(t, "", rows[0].ChoiceLabel("industry", industry), "the null group has no label")
+		require.Equal(t, "7", crm.AggregateRow{"industry": int32(7)}.ChoiceLabel("industry", industry))
+	})
+	t.Run("absent, null and mistyped values are zero and false", func(t *testing.T) {
+		r := rows[0]
+		_, ok := r.Choice("industry")
+		require.False(t, ok, "the null group")
+		_, ok = r.Money("revenue")
+		require.False(t, ok, "a sum over no values")
+		_, ok = r.Decimal("nosuch")
+		require.False(t, ok)
+		require.Zero(t, r.Int("nosuch"))
+		require.Zero(t, r.String("n"))
+		require.True(t, r.Time("nosuch").IsZero())
+		require.True(t, r.Ref("nosuch").IsZero())
+		require.False(t, r.Bool("nosuch"))
+	})
+}

@@ -23,7 +23,28 @@
 //   - Lifecycles: Lifecycle tables of states, status reasons and events,
 //     run with looplab/fsm; a refused event is a *TransitionError.
 //   - Money: Money and Currency on shopspring/decimal, with one rounding
-//     rule (half away from zero) and no silent currency mixing.
+//     rule (half away from zero) and no silent currency mixing. A money
+//     field keeps as many places as its precision source says
+//     (Field.MoneyPrecision, Dynamics' PrecisionSource): its currency's
+//     (the default: 2 for USD), the organization's pricing precision
+//     (Registry.SetPricingPrecision, 0..4, default 2: unit prices, costs,
+//     price list amounts) or its own (Field.Precision, 0..4). An amount
+//     with more places is refused, never rounded away; every store keeps
+//     MaxMoneyPlaces, so any source fits.
+//   - Multi-currency: organization settings live on the Registry, set
+//     while it is built. Registry.SetBaseCurrency (once, before entities
+//     with money are registered; off by default) registers CurrencyEntity,
+//     whose records hold each transaction currency's exchange rate (units
+//     of it for one base unit, 12 places, 1e-12..1e11), and gives every
+//     entity with money fields a computed FieldExchangeRate and a computed
+//     "<field>_base" money field per money field: amount / rate in the
+//     base currency, to BasePlaces (ToBase). The storage write path sets
+//     them on create and whenever a money field or the state changes,
+//     capturing the currency record's rate at that moment; the money
+//     fields of one record share its currency. Base fields are queried,
+//     sorted and aggregated like any other: totals across currencies are
+//     sums of base amounts. Without a base currency, records carry no
+//     rate and no base amounts, as before.
 //   - Queries: Query, Filter (Condition, Group, Related), Order, Cursor and
 //     Aggregation: one model for search, views, marketing lists, reports
 //     and workflow conditions. PlanQuery checks a query against metadata

@@ -54,6 +54,9 @@ func (e *ValidationError) Error() string {
 	for i, f := range e.Fields {
 		parts[i] = f.String()
 	}
+	if e.Entity == "" {
+		return fmt.Sprintf("%s: %s", ErrValidation, strings.Join(parts, "; "))
+	}
 	return fmt.Sprintf("%s: invalid %s: %s", ErrValidation, e.Entity, strings.Join(parts, "; "))
 }
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/shopspring/decimal"
 )
@@ -107,9 +109,14 @@ type Field struct {
 	// Basic Multilingual Plane (most emoji) counts two and text that fits
 	// here fits there. 0 means DefaultTextLength.
 	MaxLength int
-	// Precision is the number of decimal places of a decimal field (0..10);
-	// money fields take theirs from the currency.
+	// Precision is the number of decimal places of a decimal field (0..10),
+	// or of a money field whose MoneyPrecision is PrecisionField (0..4).
 	Precision int32
+	// MoneyPrecision says where a money field's number of decimal places
+	// comes from: its currency (the zero value), the organization's
+	// pricing precision or the field's Precision. An amount with more
+	// places is refused, never rounded away.
+	MoneyPrecision PrecisionSource
 	// Min and Max bound integer and decimal values. Nil means Dynamics'
 	// defaults: the int32 range for integers, ±100,000,000,000 for decimals
 	// and ±922,337,203,685,477 for money. A money bound cannot go beyond
@@ -138,6 +145,9 @@ type Field struct {
 	DateOnly bool
 	// System fields are kept by the platform and never set by callers.
 	System bool
+
+	org      *organization // a registered money field's organization settings
+	platform bool          // declared by crmkit itself: exchange rates keep 12 places
 }
 
 // MaxLen returns the field's effective maximum text length, in UTF-16 code
@@ -157,6 +167,33 @@ func (f *Field) Option(v int32) (Option, bool) {
 		}
 	}
 	return Option{}, false
+}
+
+// OptionLabel returns the label of the field's option with value v, and
+// false when v is not one of its options.
+func (f *Field) OptionLabel(v int32) (string, bool) {
+	o, ok := f.Option(v)
+	return o.Label, ok
+}
+
+// OptionValue returns the value of the field's option whose label is text,
+// in any case and with surrounding space ignored, or whose published number
+// text is. Any other text fails with a *ValidationError naming the field
+// (errors.Is ErrValidation); its Entity is empty, for the caller to fill
+// in where it knows it.
+func (f *Field) OptionValue(text string) (int32, error) {
+	t := strings.TrimSpace(text)
+	for _, o := range f.Options {
+		if strings.EqualFold(o.Label, t) {
+			return o.Value, nil
+		}
+	}
+	if n, err := strconv.ParseInt(t, 10, 32); err == nil {
+		if _, ok := f.Option(int32(n)); ok {
+			return int32(n), nil
+		}
+	}
+	return 0, &ValidationError{Fields: []FieldError{{Field: f.Name, Reason: fmt.Sprintf("has no option %q", text)}}}
 }
 
 // Targets the lookup field may point at.
@@ -216,6 +253,7 @@ type Entity struct {
 
 	index   map[string]*Field // system and declared fields by name
 	lookups []*Field          // declared lookup fields
+	money   []*Field          // declared money fields, when multi-currency is on
 }
 
 // Field returns the named field, system fields included.
@@ -271,11 +309,14 @@ type Registry struct {
 	entities map[string]*Entity
 	order    []string
 	inbound  map[string][]Relationship
+	org      *organization
 }
 
-// NewRegistry returns an empty registry.
+// NewRegistry returns an empty registry, with pricing precision
+// DefaultPricingPrecision and no base currency.
 func NewRegistry() *Registry {
-	return &Registry{entities: map[string]*Entity{}, inbound: map[string][]Relationship{}}
+	return &Registry{entities: map[string]*Entity{}, inbound: map[string][]Relationship{},
+		org: &organization{pricing: DefaultPricingPrecision}}
 }
 
 // Register checks and adds entities. Entities registered in one call may
@@ -286,7 +327,11 @@ func (r *Registry) Register(entities ...*Entity) error {
 	var prepared []*Entity
 	for _, src := range entities {
 		e := cloneEntity(src)
-		if err := e.prepare(); err != nil {
+		err := e.addPricing(r.org)
+		if err == nil {
+			err = e.prepare()
+		}
+		if err != nil {
 			return fmt.Errorf("register entity %q: %w", src.Name, err)
 		}
 		if _, dup := r.entities[e.Name]; dup {
@@ -364,6 +409,20 @@ func cloneEntity(src *Entity) *Entity {
 	return &e
 }
 
+// lifecycleOptions gives the entity its own state and status reason
+// fields, whose options are its lifecycle's, so that their labels read
+// from metadata as a choice field's do (Field.OptionLabel).
+func (e *Entity) lifecycleOptions() {
+	state, status := *e.index[FieldState], *e.index[FieldStatus]
+	for _, st := range e.Lifecycle.States {
+		state.Options = append(state.Options, Option{Value: int32(st.Code), Label: st.Name})
+	}
+	for _, st := range e.Lifecycle.Statuses {
+		status.Options = append(status.Options, Option{Value: int32(st.Code), Label: st.Name})
+	}
+	e.index[FieldState], e.index[FieldStatus] = &state, &status
+}
+
 // prepare checks the entity's declaration and builds its field index.
 func (e *Entity) prepare() error {
 	if !ValidName(e.Name) {
@@ -387,6 +446,11 @@ func (e *Entity) prepare() error {
 		e.index[f.Name] = f
 	}
 	e.lookups = e.findLookups()
+	for i := range e.Fields {
+		if f := &e.Fields[i]; f.Type == TypeMoney && !f.platform && f.org != nil && f.org.base != "" && e.Name != CurrencyEntity {
+			e.money = append(e.money, f)
+		}
+	}
 	for _, f := range e.lookups {
 		if f.Hierarchical && f.Targets[0] != e.Name {
 			return fmt.Errorf("hierarchical lookup %q must target %q itself", f.Name, e.Name)
@@ -401,6 +465,7 @@ func (e *Entity) prepare() error {
 		if err := e.Lifecycle.prepare(); err != nil {
 			return fmt.Errorf("lifecycle: %w", err)
 		}
+		e.lifecycleOptions()
 	}
 	for i := range e.Rules {
 		if err := e.checkRule(&e.Rules[i]); err != nil {
@@ -426,10 +491,27 @@ func (f *Field) check() error {
 			return fmt.Errorf("max length %d outside 0..%d", f.MaxLength, MaxTextLength)
 		}
 	case TypeDecimal:
-		if f.Precision < 0 || f.Precision > MaxDecimalPlaces {
-			return fmt.Errorf("precision %d outside 0..%d", f.Precision, MaxDecimalPlaces)
+		places := int32(MaxDecimalPlaces)
+		if f.platform {
+			places = ExchangeRatePlaces
 		}
-	case TypeInteger, TypeMoney, TypeBool, TypeTime:
+		if f.Precision < 0 || f.Precision > places {
+			return fmt.Errorf("precision %d outside 0..%d", f.Precision, places)
+		}
+	case TypeMoney:
+		switch f.MoneyPrecision {
+		case PrecisionCurrency, PrecisionPricing:
+			if f.Precision != 0 {
+				return fmt.Errorf("precision %d is set but the money precision source is %s: use PrecisionField", f.Precision, f.MoneyPrecision)
+			}
+		case PrecisionField:
+			if f.Precision < 0 || f.Precision > MaxMoneyPlaces {
+				return fmt.Errorf("money precision %d outside 0..%d", f.Precision, MaxMoneyPlaces)
+			}
+		default:
+			return fmt.Errorf("unknown money precision source %d", f.MoneyPrecision)
+		}
+	case TypeInteger, TypeBool, TypeTime:
 	case TypeChoice:
 		if len(f.Options) == 0 {
 			return fmt.Errorf("a choice needs options")

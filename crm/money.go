@@ -95,9 +95,16 @@ func MustMoney(s string) Money {
 	return m
 }
 
-// String formats m as "12.34 USD", with the currency's number of decimals.
+// String formats m as "12.34 USD", with the currency's number of decimals,
+// or more, up to MaxMoneyPlaces, when the amount has them (a unit price
+// kept at the pricing precision shows as "0.0125 USD"). Places beyond
+// MaxMoneyPlaces, which only arithmetic makes, are rounded for display.
 func (m Money) String() string {
-	return m.Amount.StringFixed(m.Currency.Precision()) + " " + string(m.Currency)
+	places := m.Currency.Precision()
+	if -m.Amount.Exponent() > places {
+		places = max(places, min(decimalPlaces(m.Amount), MaxMoneyPlaces))
+	}
+	return m.Amount.StringFixed(places) + " " + string(m.Currency)
 }
 
 // MarshalText encodes m as its String form.

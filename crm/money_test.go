@@ -119,6 +119,13 @@ func TestMoneyText(t *testing.T) {
 		require.Equal(t, "12.30 USD", crm.MustMoney("12.3 USD").String())
 		require.Equal(t, "1200 JPY", crm.MustMoney("1200 JPY").String())
 		require.Equal(t, "1.500 BHD", crm.MustMoney("1.5 BHD").String())
+		require.Equal(t, "12.30 USD", crm.MustMoney("12.3000 USD").String())
+	})
+	t.Run("string shows the places a priced amount keeps, up to 4", func(t *testing.T) {
+		require.Equal(t, "0.0125 USD", crm.MustMoney("0.0125 USD").String())
+		require.Equal(t, "10.505 USD", crm.MustMoney("10.505 USD").String())
+		require.Equal(t, "0.0001 USD", crm.MustMoney("0.00005 USD").String())
+		require.Equal(t, "1 JPY", crm.MustMoney("1.0 JPY").String())
 	})
 	t.Run("marshal text keeps every digit", func(t *testing.T) {
 		m := crm.MustMoney("12.345 USD")
@@ -251,10 +258,12 @@ func FuzzMoneyText(f *testing.F) {
 		var back crm.Money
 		require.NoError(t, back.UnmarshalText(b), "%q marshals to %q", s, b)
 		require.True(t, back.Equal(m), "%q round trips through %q", s, b)
-		// String rounds for display but parses back to the rounded amount.
+		// String rounds beyond MaxMoneyPlaces for display and parses
+		// back to the rounded amount.
 		shown, err := crm.ParseMoney(m.String())
 		require.NoError(t, err)
-		require.True(t, shown.Equal(m.Round()), "%q shows as %q", s, m.String())
+		require.True(t, shown.Equal(crm.Money{Amount: crm.RoundHalfAwayFromZero(m.Amount, crm.MaxMoneyPlaces), Currency: m.Currency}) ||
+			shown.Equal(m.Round()), "%q shows as %q", s, m.String())
 	})
 }
 

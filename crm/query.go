@@ -1,6 +1,12 @@
 package crm
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
 
 // Operator is a condition operator. The names are FetchXML's.
 type Operator int
@@ -214,9 +220,13 @@ type Query struct {
 // repeated when rows are added between pages. It is opaque.
 type Cursor string
 
-// Page is one page of a query's results.
-type Page struct {
-	Records []Record
+// Page is one page of a query's results, as records (storage.Store.Query).
+type Page = PageOf[Record]
+
+// PageOf is one page of a query's results, as records (Page) or as the Go
+// values of a typed table (storage.Table.Query): one shape for both.
+type PageOf[T any] struct {
+	Records []T
 	// Next continues the query after this page; empty when More is false.
 	Next Cursor
 	More bool
@@ -244,8 +254,10 @@ func (a AggFunc) String() string {
 	return fmt.Sprintf("AggFunc(%d)", int(a))
 }
 
-// AvgPlaces is the number of decimal places an average is rounded to
-// (half away from zero).
+// AvgPlaces is the number of decimal places an average of integers or
+// decimals is rounded to (half away from zero). A money average is rounded
+// the same way to its field's places (Field.MoneyPlaces): the currency's,
+// the pricing precision or the field's own.
 const AvgPlaces = 10
 
 // DateGrouping groups a time field by a calendar unit of UTC, on every
@@ -287,5 +299,68 @@ type Aggregation struct {
 }
 
 // AggregateRow is one group: its keys and measures by alias. A sum, min, max
-// or average over no values is nil.
+// or average over no values is nil, and so is the key of the group of
+// records where the field is null.
+//
+// The accessors read a value by alias in its Go type, so callers need not
+// type-assert: a count or a sum of a whole-number field is an int64 (Int),
+// a sum, min or max of a decimal field and every average of a number is a
+// decimal.Decimal (Decimal), of a money field a Money (Money); group keys
+// are the field's own type (String, Bool, Time, Choice, Ref). An accessor
+// returns the zero value (and false, where it returns a bool) when the
+// alias is absent, nil, or of another type.
 type AggregateRow map[string]any
+
+// Int returns an integer value (a count, a sum of a whole-number field),
+// or 0.
+func (r AggregateRow) Int(alias string) int64 { n, _ := r[alias].(int64); return n }
+
+// Decimal returns a decimal value, an integer one as a decimal, or the
+// Amount of a money one; false when there is none.
+func (r AggregateRow) Decimal(alias string) (decimal.Decimal, bool) {
+	switch v := r[alias].(type) {
+	case decimal.Decimal:
+		return v, true
+	case int64:
+		return decimal.NewFromInt(v), true
+	case Money:
+		return v.Amount, true
+	}
+	return decimal.Decimal{}, false
+}
+
+// Money returns a money value, and false when there is none.
+func (r AggregateRow) Money(alias string) (Money, bool) { m, ok := r[alias].(Money); return m, ok }
+
+// String returns a text value, or "".
+func (r AggregateRow) String(alias string) string { s, _ := r[alias].(string); return s }
+
+// Bool returns a yes/no value, or false.
+func (r AggregateRow) Bool(alias string) bool { b, _ := r[alias].(bool); return b }
+
+// Time returns a time value (a date group's first instant, a min or max of
+// a time field), or the zero time.
+func (r AggregateRow) Time(alias string) time.Time { t, _ := r[alias].(time.Time); return t }
+
+// Choice returns a choice value (an option, a state, a status reason), and
+// false when there is none.
+func (r AggregateRow) Choice(alias string) (int32, bool) { c, ok := r[alias].(int32); return c, ok }
+
+// Ref returns a lookup value, or the zero Ref; storage.Store.Names gives
+// the display names of such keys.
+func (r AggregateRow) Ref(alias string) Ref { ref, _ := r[alias].(Ref); return ref }
+
+// ChoiceLabel returns the label of the choice value at alias from f, the
+// choice field it groups (Entity.Field, or the state and status reason of
+// Entity.Lifecycle as options): "" when there is none, the number when f
+// has no such option.
+func (r AggregateRow) ChoiceLabel(alias string, f *Field) string {
+	v, ok := r.Choice(alias)
+	if !ok {
+		return ""
+	}
+	if l, ok := f.OptionLabel(v); ok {
+		return l
+	}
+	return strconv.Itoa(int(v))
+}

@@ -305,7 +305,7 @@ func (f *Field) Coerce(v any) (any, string) {
 		if !m.Currency.Valid() {
 			return nil, fmt.Sprintf("currency %q is not known", m.Currency)
 		}
-		p := m.Currency.Precision()
+		p := f.MoneyPlaces(m.Currency)
 		if m.Amount.Exponent() == -p {
 			return v, ""
 		}
@@ -314,6 +314,12 @@ func (f *Field) Coerce(v any) (any, string) {
 			return nil, outOfReach
 		}
 		if places := decimalPlaces(amount); places > p {
+			switch f.MoneyPrecision {
+			case PrecisionPricing:
+				return nil, fmt.Sprintf("has %d decimal places, more than the pricing precision %d", places, p)
+			case PrecisionField:
+				return nil, fmt.Sprintf("has %d decimal places, more than the %d allowed", places, p)
+			}
 			return nil, fmt.Sprintf("has %d decimal places, more than %s's %d", places, m.Currency, p)
 		}
 		return Money{Amount: amount.Round(p), Currency: m.Currency}, ""

@@ -3,6 +3,8 @@ package sales
 import (
 	"errors"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage"
 )
@@ -27,6 +29,14 @@ type Account struct {
 	CreditLimit       *crm.Money
 	CreditOnHold      bool
 	Description       string
+
+	// Kept by the write path when the registry has a base currency, nil
+	// otherwise; never written from here. ExchangeRate is the rate of
+	// the account's currency captured when its money was last set;
+	// RevenueBase and CreditLimitBase are its money in the base currency.
+	ExchangeRate    *decimal.Decimal
+	RevenueBase     *crm.Money
+	CreditLimitBase *crm.Money
 }
 
 // AccountState returns the account's state.
@@ -89,6 +99,9 @@ func decodeAccount(rec crm.Record) (Account, error) {
 		CreditLimit:       optionalField[crm.Money](f, AccountCreditLimit),
 		CreditOnHold:      f.Bool(AccountCreditOnHold),
 		Description:       f.String(AccountDescription),
+		ExchangeRate:      optionalField[decimal.Decimal](f, AccountExchangeRate),
+		RevenueBase:       optionalField[crm.Money](f, AccountRevenueBase),
+		CreditLimitBase:   optionalField[crm.Money](f, AccountCreditLimitBase),
 	}
 	var errs [3]error
 	a.CustomerType, errs[0] = customerTypes.decode(f, AccountCustomerType)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/sales"
+	"github.com/crmkit/crmkit/storage"
 	"github.com/stretchr/testify/require"
 )
 
@@ -96,7 +97,7 @@ func TestAccountValidation(t *testing.T) {
 	e := newEnv(t)
 	count := func() int64 {
 		t.Helper()
-		n, err := e.accounts.Table().Count(e.ctx, nil)
+		n, err := e.accounts.Count(e.ctx, crm.Query{})
 		require.NoError(t, err)
 		return n
 	}
@@ -212,7 +213,7 @@ func TestAccountLifecycle(t *testing.T) {
 	})
 
 	t.Run("deactivate twice is an invalid transition", func(t *testing.T) {
-		_, err := e.accounts.Deactivate(e.ctx, a.ID, 0)
+		_, err := e.accounts.Deactivate(e.ctx, a.ID, storage.AnyVersion)
 		require.ErrorIs(t, err, crm.ErrInvalidTransition)
 		var terr *crm.TransitionError
 		require.ErrorAs(t, err, &terr)
@@ -232,7 +233,7 @@ func TestAccountLifecycle(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, sales.AccountStateActive, active.AccountState())
 		require.Equal(t, sales.AccountStatusActive, active.AccountStatus())
-		_, err = e.accounts.Activate(e.ctx, a.ID, 0)
+		_, err = e.accounts.Activate(e.ctx, a.ID, storage.AnyVersion)
 		require.ErrorIs(t, err, crm.ErrInvalidTransition)
 	})
 
@@ -266,12 +267,12 @@ func TestAccountSearch(t *testing.T) {
 		q := crm.Query{Where: crm.Eq(sales.AccountCity, "OSLO"), OrderBy: []crm.Order{crm.Desc(sales.AccountName)}, Limit: 2}
 		page, err := e.accounts.Search(e.ctx, q)
 		require.NoError(t, err)
-		require.Equal(t, []string{"Datum Corporation", "Coho Winery"}, accountNames(page.Items))
+		require.Equal(t, []string{"Datum Corporation", "Coho Winery"}, accountNames(page.Records))
 		require.True(t, page.More)
 		q.After = page.Next
 		page, err = e.accounts.Search(e.ctx, q)
 		require.NoError(t, err)
-		require.Equal(t, []string{"Alpine Ski House"}, accountNames(page.Items))
+		require.Equal(t, []string{"Alpine Ski House"}, accountNames(page.Records))
 		require.False(t, page.More)
 	})
 
@@ -280,18 +281,18 @@ func TestAccountSearch(t *testing.T) {
 			Where:   crm.In(sales.AccountIndustry, sales.IndustryTransportation, sales.IndustryWholesale),
 			OrderBy: []crm.Order{crm.Asc(sales.AccountName)}})
 		require.NoError(t, err)
-		require.Equal(t, []string{"Blue Yonder Airlines", "Coho Winery"}, accountNames(page.Items))
+		require.Equal(t, []string{"Blue Yonder Airlines", "Coho Winery"}, accountNames(page.Records))
 	})
 
 	t.Run("inactive accounts by state", func(t *testing.T) {
 		page, err := e.accounts.Search(e.ctx, crm.Query{Where: crm.BeginsWith(sales.AccountName, "fourth")})
 		require.NoError(t, err)
-		require.Len(t, page.Items, 1)
-		_, err = e.accounts.Deactivate(e.ctx, page.Items[0].ID, 0)
+		require.Len(t, page.Records, 1)
+		_, err = e.accounts.Deactivate(e.ctx, page.Records[0].ID, storage.AnyVersion)
 		require.NoError(t, err)
 		page, err = e.accounts.Search(e.ctx, crm.Query{Where: crm.Eq(crm.FieldState, sales.AccountStateInactive)})
 		require.NoError(t, err)
-		require.Equal(t, []string{"Fourth Coffee"}, accountNames(page.Items))
+		require.Equal(t, []string{"Fourth Coffee"}, accountNames(page.Records))
 	})
 
 	t.Run("an unknown field is a validation error", func(t *testing.T) {
@@ -352,7 +353,7 @@ func TestAccountDelete(t *testing.T) {
 	})
 
 	t.Run("deleting a primary contact removes the link", func(t *testing.T) {
-		require.NoError(t, e.contacts.Delete(e.ctx, other.ID, 0))
+		require.NoError(t, e.contacts.Delete(e.ctx, other.ID, storage.AnyVersion))
 		got, err := e.accounts.Get(e.ctx, parent.ID)
 		require.NoError(t, err)
 		require.True(t, got.PrimaryContact.IsZero())
@@ -431,7 +432,7 @@ func TestDeleteReachesInactiveRecords(t *testing.T) {
 	require.NoError(t, err)
 
 	t.Run("an inactive sub-account loses its parent", func(t *testing.T) {
-		require.NoError(t, e.accounts.Delete(e.ctx, parent.ID, 0))
+		require.NoError(t, e.accounts.Delete(e.ctx, parent.ID, storage.AnyVersion))
 		got, err := e.accounts.Get(e.ctx, sub.ID)
 		require.NoError(t, err)
 		require.True(t, got.ParentAccount.IsZero())
@@ -439,9 +440,59 @@ func TestDeleteReachesInactiveRecords(t *testing.T) {
 	})
 
 	t.Run("an inactive account loses its deleted primary contact", func(t *testing.T) {
-		require.NoError(t, e.contacts.Delete(e.ctx, c.ID, 0))
+		require.NoError(t, e.contacts.Delete(e.ctx, c.ID, storage.AnyVersion))
 		got, err := e.accounts.Get(e.ctx, sub.ID)
 		require.NoError(t, err)
 		require.True(t, got.PrimaryContact.IsZero())
+	})
+}
+
+func TestServiceSurface(t *testing.T) {
+	e := newEnv(t)
+
+	t.Run("create many accounts in one call, a child after its parent", func(t *testing.T) {
+		parentID := crm.NewID()
+		got, err := e.accounts.CreateMany(e.ctx, []sales.Account{
+			{Header: crm.Header{ID: parentID}, Name: "Fabrikam"},
+			{Name: "Fabrikam East", ParentAccount: sales.AccountRef(parentID)},
+		})
+		require.NoError(t, err)
+		require.Len(t, got, 2)
+		require.Equal(t, parentID, got[1].ParentAccount.ID)
+	})
+	t.Run("count takes a query, as the store's does", func(t *testing.T) {
+		n, err := e.accounts.Count(e.ctx, crm.Query{Where: crm.BeginsWith(sales.AccountName, "Fabrikam")})
+		require.NoError(t, err)
+		require.Equal(t, int64(2), n)
+		_, err = e.accounts.Count(e.ctx, crm.Query{Entity: sales.ContactEntity})
+		require.ErrorIs(t, err, crm.ErrValidation)
+	})
+	t.Run("lookup group keys read as names", func(t *testing.T) {
+		fabrikam, err := e.accounts.Search(e.ctx, crm.Query{Where: crm.Eq(sales.AccountName, "Fabrikam")})
+		require.NoError(t, err)
+		acct := fabrikam.Records[0]
+		e.contact(t, sales.Contact{LastName: "Diaz", ParentCustomer: acct.Ref()})
+		e.contact(t, sales.Contact{LastName: "Ito", ParentCustomer: acct.Ref()})
+		rows, err := e.store.Aggregate(e.ctx, crm.Aggregation{Entity: sales.ContactEntity,
+			Where:    crm.NotNull(sales.ContactParentCustomer),
+			GroupBy:  []crm.GroupBy{{Alias: "customer", Field: sales.ContactParentCustomer}},
+			Measures: []crm.Measure{{Alias: "n", Func: crm.AggCount}}})
+		require.NoError(t, err)
+		require.Len(t, rows, 1)
+		ref := rows[0].Ref("customer")
+		require.Equal(t, acct.Ref(), ref)
+		names, err := e.store.Names(e.ctx, ref, ref, crm.Ref{}, sales.ContactRef(crm.NewID()))
+		require.NoError(t, err)
+		require.Equal(t, map[crm.Ref]string{acct.Ref(): "Fabrikam"}, names, "a missing record and the zero Ref are left out")
+		require.Equal(t, int64(2), rows[0].Int("n"))
+	})
+	t.Run("assign gives a record a new owner", func(t *testing.T) {
+		c := e.contact(t, sales.Contact{LastName: "Okafor"})
+		team := crm.Ref{Entity: crm.TeamEntity, ID: crm.NewID()}
+		got, err := e.contacts.Assign(e.ctx, c.ID, c.Version, team)
+		require.NoError(t, err)
+		require.Equal(t, team, got.Owner)
+		_, err = e.contacts.Assign(e.ctx, c.ID, c.Version, team) // stale
+		require.ErrorIs(t, err, crm.ErrConflict)
 	})
 }

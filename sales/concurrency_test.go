@@ -2,11 +2,7 @@ package sales_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -14,62 +10,8 @@ import (
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/sales"
 	"github.com/crmkit/crmkit/storage"
-	"github.com/crmkit/crmkit/storage/memory"
-	"github.com/crmkit/crmkit/storage/sqlstore"
 	"github.com/stretchr/testify/require"
 )
-
-// backend opens a new, empty driver serving the sales entities.
-type backend struct {
-	name string
-	open func(t *testing.T, reg *crm.Registry) storage.Driver
-}
-
-// open returns a registry of the sales entities and a store over b's
-// driver, wrapped by wrap if given.
-func (b backend) store(t *testing.T, wrap ...func(storage.Driver) storage.Driver) *storage.Store {
-	t.Helper()
-	reg := crm.NewRegistry()
-	require.NoError(t, sales.Register(reg))
-	d := b.open(t, reg)
-	for _, w := range wrap {
-		d = w(d)
-	}
-	return storage.New(d, reg)
-}
-
-// backends are memory, SQLite and, when CRMKIT_POSTGRES_DSN is set,
-// PostgreSQL (required when CRMKIT_REQUIRE_POSTGRES=1).
-func backends() []backend {
-	return []backend{
-		{"memory", func(t *testing.T, r *crm.Registry) storage.Driver { return memory.New() }},
-		{"sqlite", func(t *testing.T, r *crm.Registry) storage.Driver {
-			d, err := sqlstore.OpenSQLite(crm.AsSystem(context.Background()), filepath.Join(t.TempDir(), "sales.db"), r)
-			require.NoError(t, err)
-			t.Cleanup(func() { _ = d.Close() })
-			return d
-		}},
-		{"postgres", func(t *testing.T, r *crm.Registry) storage.Driver {
-			dsn := os.Getenv("CRMKIT_POSTGRES_DSN")
-			if dsn == "" {
-				if os.Getenv("CRMKIT_REQUIRE_POSTGRES") == "1" {
-					t.Fatal("CRMKIT_REQUIRE_POSTGRES=1 but CRMKIT_POSTGRES_DSN is not set")
-				}
-				t.Skip("CRMKIT_POSTGRES_DSN is not set")
-			}
-			b := make([]byte, 6)
-			_, _ = rand.Read(b)
-			schema := "crmkit_sales_" + hex.EncodeToString(b)
-			d, err := sqlstore.OpenPostgres(crm.AsSystem(context.Background()), dsn, r, sqlstore.WithSchema(schema))
-			require.NoError(t, err)
-			t.Cleanup(func() {
-				_, _ = d.DB().Exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE")
-				_ = d.Close()
-			})
-			return d
-		}},
-	}
-}
 
 // holdOpen is how long a transaction that reached its critical point
 // waits for a concurrent one before it goes on: long enough for the other
@@ -131,7 +73,7 @@ func TestPrimaryContactUnderConcurrentMove(t *testing.T) {
 				<-checked
 				moved <- move()
 			}()
-			_, setErr := accounts.SetPrimaryContact(context.WithValue(ctx, setterKey{}, true), acme.ID, 0, ann.ID)
+			_, setErr := accounts.SetPrimaryContact(context.WithValue(ctx, setterKey{}, true), acme.ID, storage.AnyVersion, ann.ID)
 			var moveErr error
 			select {
 			case moveErr = <-moved:
@@ -199,7 +141,7 @@ func TestLookupTargetDeletedConcurrently(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			ctx := crm.AsSystem(context.Background())
-			store := b.store(t)
+			store := b.store(t, nil)
 			accounts, contacts := sales.NewAccounts(store), sales.NewContacts(store)
 			doomed, err := accounts.Create(ctx, sales.Account{Name: "Doomed"})
 			require.NoError(t, err)
@@ -214,7 +156,7 @@ func TestLookupTargetDeletedConcurrently(t *testing.T) {
 			deleted := make(chan error, 1)
 			go func() {
 				<-linked
-				deleted <- store.Delete(ctx, doomed.Ref(), 0)
+				deleted <- store.Delete(ctx, doomed.Ref(), storage.AnyVersion)
 			}()
 			linkErr := store.InTx(ctx, func(ctx context.Context) error {
 				_, err := store.Update(ctx, crm.Record{Entity: sales.ContactEntity, Header: crm.Header{ID: ann.ID},
@@ -277,7 +219,7 @@ func TestLookupRefusedWhileItsTargetIsBeingDeleted(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			ctx := crm.AsSystem(context.Background())
-			store := b.store(t)
+			store := b.store(t, nil)
 			accounts, contacts := sales.NewAccounts(store), sales.NewContacts(store)
 			doomed, err := accounts.Create(ctx, sales.Account{Name: "Doomed"})
 			require.NoError(t, err)
@@ -304,7 +246,7 @@ func TestLookupRefusedWhileItsTargetIsBeingDeleted(t *testing.T) {
 					Fields: crm.Fields{sales.ContactParentCustomer: doomed.Ref()}})
 				linked <- err
 			}()
-			deleteErr := store.Delete(ctx, doomed.Ref(), 0)
+			deleteErr := store.Delete(ctx, doomed.Ref(), storage.AnyVersion)
 			var linkErr error
 			select {
 			case linkErr = <-linked:

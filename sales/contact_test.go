@@ -10,6 +10,7 @@ import (
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/sales"
+	"github.com/crmkit/crmkit/storage"
 	"github.com/stretchr/testify/require"
 )
 
@@ -73,7 +74,7 @@ func TestContactCreateGetUpdate(t *testing.T) {
 		page, err := e.contacts.Search(e.ctx, crm.Query{
 			Where: crm.Through(sales.ContactParentCustomer, sales.AccountEntity, crm.Eq(sales.AccountName, "acme"))})
 		require.NoError(t, err)
-		require.Equal(t, []string{"Augusta Ada Lovelace"}, contactNames(page.Items))
+		require.Equal(t, []string{"Augusta Ada Lovelace"}, contactNames(page.Records))
 	})
 }
 
@@ -81,7 +82,7 @@ func TestContactValidation(t *testing.T) {
 	e := newEnv(t)
 	count := func() int64 {
 		t.Helper()
-		n, err := e.contacts.Table().Count(e.ctx, nil)
+		n, err := e.contacts.Count(e.ctx, crm.Query{})
 		require.NoError(t, err)
 		return n
 	}
@@ -122,7 +123,7 @@ func TestContactLifecycle(t *testing.T) {
 	require.Equal(t, sales.ContactStateInactive, off.ContactState())
 	require.Equal(t, sales.ContactStatusInactive, off.ContactStatus())
 
-	_, err = e.contacts.Deactivate(e.ctx, c.ID, 0)
+	_, err = e.contacts.Deactivate(e.ctx, c.ID, storage.AnyVersion)
 	require.ErrorIs(t, err, crm.ErrInvalidTransition, "deactivate twice")
 
 	u := off

@@ -72,7 +72,10 @@
 //     ContactStatus) are typed int32 constants whose number is Dynamics'
 //     published value, which never changes. An option set's zero value is
 //     null; a state's is Active. They print and marshal as their labels
-//     and parse from a label or a number (ParseIndustry, ...). A value
+//     and parse from a label or a number (ParseIndustry, ...); other text
+//     fails with a *crm.ValidationError naming the field. Their labels are
+//     the options of the entity's choice field, which a caller without the
+//     Go type reads from metadata (crm.Field.OptionLabel, OptionValue). A value
 //     converted from a number no constant names is not Valid, and the
 //     store refuses to write it. A query compares the number:
 //     crm.Eq(sales.AccountIndustry, sales.IndustryUtility).

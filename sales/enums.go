@@ -2,12 +2,17 @@ package sales
 
 import "github.com/crmkit/crmkit/crm"
 
+//go:generate go run ./internal/enumgen
+
 // The typed option sets, states and status reasons of accounts and
 // contacts. Each is an int32 whose value is Dynamics' published number,
 // which never changes once published: new values go at the end. Each type
 // offers String, MarshalText and UnmarshalText (the label), Parse (a label
-// in any case, or a number) and Valid, all read from one table per type;
-// the metadata's choice options and lifecycles are that same table.
+// in any case, or a number) and Valid, all read from one table per type,
+// its option set: the metadata's choice field is built from those options
+// (a state's and a status reason's are the lifecycle's). The methods are
+// generated (enums_gen.go): declare the type, its constants and its
+// option set here and run go generate.
 //
 // A conversion such as Industry(99) makes a value no table knows. Valid
 // reports it, String prints its number, and the store refuses to write it:
@@ -33,7 +38,7 @@ const (
 	CustomerTypeOther      CustomerType = 12
 )
 
-var customerTypes = optionSet[CustomerType]{name: "customer type", options: []crm.Option{
+var customerTypes = newOptionSet[CustomerType]("customer type", AccountCustomerType, []crm.Option{
 	{Value: 1, Label: "Competitor"},
 	{Value: 2, Label: "Consultant"},
 	{Value: 3, Label: "Customer"},
@@ -46,23 +51,7 @@ var customerTypes = optionSet[CustomerType]{name: "customer type", options: []cr
 	{Value: 10, Label: "Supplier"},
 	{Value: 11, Label: "Vendor"},
 	{Value: 12, Label: "Other"},
-}}
-
-// ParseCustomerType returns the customer type with the given label (any
-// case) or number; "" is no value. Other text fails with crm.ErrNotFound.
-func ParseCustomerType(s string) (CustomerType, error) { return customerTypes.parse(s) }
-
-// String returns the label: "" for no value, the number for an unknown value.
-func (x CustomerType) String() string { return customerTypes.label(x) }
-
-// Valid reports whether x is a published value; no value (0) is not one.
-func (x CustomerType) Valid() bool { return customerTypes.valid(x) }
-
-// MarshalText encodes x as its label.
-func (x CustomerType) MarshalText() ([]byte, error) { return customerTypes.marshal(x) }
-
-// UnmarshalText decodes a label or a number, as ParseCustomerType.
-func (x *CustomerType) UnmarshalText(b []byte) error { return customerTypes.unmarshal(x, b) }
+})
 
 // Industry is an account's industry (industrycode).
 // The zero value is no value (null).
@@ -106,7 +95,7 @@ const (
 	IndustryWholesale                Industry = 33
 )
 
-var industries = optionSet[Industry]{name: "industry", options: []crm.Option{
+var industries = newOptionSet[Industry]("industry", AccountIndustry, []crm.Option{
 	{Value: 1, Label: "Accounting"},
 	{Value: 2, Label: "Agriculture and Non-petrol Natural Resource Extraction"},
 	{Value: 3, Label: "Broadcasting Printing and Publishing"},
@@ -140,23 +129,7 @@ var industries = optionSet[Industry]{name: "industry", options: []crm.Option{
 	{Value: 31, Label: "Utility Creation and Distribution"},
 	{Value: 32, Label: "Vehicle Retail"},
 	{Value: 33, Label: "Wholesale"},
-}}
-
-// ParseIndustry returns the industry with the given label (any case) or
-// number; "" is no value. Other text fails with crm.ErrNotFound.
-func ParseIndustry(s string) (Industry, error) { return industries.parse(s) }
-
-// String returns the label: "" for no value, the number for an unknown value.
-func (x Industry) String() string { return industries.label(x) }
-
-// Valid reports whether x is a published value; no value (0) is not one.
-func (x Industry) Valid() bool { return industries.valid(x) }
-
-// MarshalText encodes x as its label.
-func (x Industry) MarshalText() ([]byte, error) { return industries.marshal(x) }
-
-// UnmarshalText decodes a label or a number, as ParseIndustry.
-func (x *Industry) UnmarshalText(b []byte) error { return industries.unmarshal(x, b) }
+})
 
 // Ownership is an account's ownership (ownershipcode).
 // The zero value is no value (null).
@@ -170,28 +143,12 @@ const (
 	OwnershipOther      Ownership = 4
 )
 
-var ownerships = optionSet[Ownership]{name: "ownership", options: []crm.Option{
+var ownerships = newOptionSet[Ownership]("ownership", AccountOwnership, []crm.Option{
 	{Value: 1, Label: "Public"},
 	{Value: 2, Label: "Private"},
 	{Value: 3, Label: "Subsidiary"},
 	{Value: 4, Label: "Other"},
-}}
-
-// ParseOwnership returns the ownership with the given label (any case) or
-// number; "" is no value. Other text fails with crm.ErrNotFound.
-func ParseOwnership(s string) (Ownership, error) { return ownerships.parse(s) }
-
-// String returns the label: "" for no value, the number for an unknown value.
-func (x Ownership) String() string { return ownerships.label(x) }
-
-// Valid reports whether x is a published value; no value (0) is not one.
-func (x Ownership) Valid() bool { return ownerships.valid(x) }
-
-// MarshalText encodes x as its label.
-func (x Ownership) MarshalText() ([]byte, error) { return ownerships.marshal(x) }
-
-// UnmarshalText decodes a label or a number, as ParseOwnership.
-func (x *Ownership) UnmarshalText(b []byte) error { return ownerships.unmarshal(x, b) }
+})
 
 // AccountState is an account's state (statecode). A state is never null:
 // the zero value is AccountStateActive, the state every account starts in.
@@ -203,23 +160,7 @@ const (
 	AccountStateInactive AccountState = 1
 )
 
-var accountStates = optionSet[AccountState]{name: "account state", required: true, options: stateOptions(AccountLifecycle())}
-
-// ParseAccountState returns the account state with the given label (any
-// case) or number. Other text, "" included, fails with crm.ErrNotFound.
-func ParseAccountState(s string) (AccountState, error) { return accountStates.parse(s) }
-
-// String returns the label, or the number for an unknown value.
-func (x AccountState) String() string { return accountStates.label(x) }
-
-// Valid reports whether x is a published value.
-func (x AccountState) Valid() bool { return accountStates.valid(x) }
-
-// MarshalText encodes x as its label.
-func (x AccountState) MarshalText() ([]byte, error) { return accountStates.marshal(x) }
-
-// UnmarshalText decodes a label or a number, as ParseAccountState.
-func (x *AccountState) UnmarshalText(b []byte) error { return accountStates.unmarshal(x, b) }
+var accountStates = stateSet[AccountState]("account state", AccountLifecycle())
 
 // AccountStatus is an account's status reason (statuscode). The zero value
 // is none: every stored account has a status reason.
@@ -231,24 +172,7 @@ const (
 	AccountStatusInactive AccountStatus = 2
 )
 
-var accountStatuses = optionSet[AccountStatus]{name: "account status reason", options: statusOptions(AccountLifecycle())}
-
-// ParseAccountStatus returns the account status reason with the given
-// label (any case) or number; "" is none. Other text fails with
-// crm.ErrNotFound.
-func ParseAccountStatus(s string) (AccountStatus, error) { return accountStatuses.parse(s) }
-
-// String returns the label: "" for none, the number for an unknown value.
-func (x AccountStatus) String() string { return accountStatuses.label(x) }
-
-// Valid reports whether x is a published value; none (0) is not one.
-func (x AccountStatus) Valid() bool { return accountStatuses.valid(x) }
-
-// MarshalText encodes x as its label.
-func (x AccountStatus) MarshalText() ([]byte, error) { return accountStatuses.marshal(x) }
-
-// UnmarshalText decodes a label or a number, as ParseAccountStatus.
-func (x *AccountStatus) UnmarshalText(b []byte) error { return accountStatuses.unmarshal(x, b) }
+var accountStatuses = newOptionSet[AccountStatus]("account status reason", crm.FieldStatus, statusOptions(AccountLifecycle()))
 
 // ContactState is a contact's state (statecode). A state is never null:
 // the zero value is ContactStateActive, the state every contact starts in.
@@ -260,23 +184,7 @@ const (
 	ContactStateInactive ContactState = 1
 )
 
-var contactStates = optionSet[ContactState]{name: "contact state", required: true, options: stateOptions(ContactLifecycle())}
-
-// ParseContactState returns the contact state with the given label (any
-// case) or number. Other text, "" included, fails with crm.ErrNotFound.
-func ParseContactState(s string) (ContactState, error) { return contactStates.parse(s) }
-
-// String returns the label, or the number for an unknown value.
-func (x ContactState) String() string { return contactStates.label(x) }
-
-// Valid reports whether x is a published value.
-func (x ContactState) Valid() bool { return contactStates.valid(x) }
-
-// MarshalText encodes x as its label.
-func (x ContactState) MarshalText() ([]byte, error) { return contactStates.marshal(x) }
-
-// UnmarshalText decodes a label or a number, as ParseContactState.
-func (x *ContactState) UnmarshalText(b []byte) error { return contactStates.unmarshal(x, b) }
+var contactStates = stateSet[ContactState]("contact state", ContactLifecycle())
 
 // ContactStatus is a contact's status reason (statuscode). The zero value
 // is none: every stored contact has a status reason.
@@ -288,21 +196,4 @@ const (
 	ContactStatusInactive ContactStatus = 2
 )
 
-var contactStatuses = optionSet[ContactStatus]{name: "contact status reason", options: statusOptions(ContactLifecycle())}
-
-// ParseContactStatus returns the contact status reason with the given
-// label (any case) or number; "" is none. Other text fails with
-// crm.ErrNotFound.
-func ParseContactStatus(s string) (ContactStatus, error) { return contactStatuses.parse(s) }
-
-// String returns the label: "" for none, the number for an unknown value.
-func (x ContactStatus) String() string { return contactStatuses.label(x) }
-
-// Valid reports whether x is a published value; none (0) is not one.
-func (x ContactStatus) Valid() bool { return contactStatuses.valid(x) }
-
-// MarshalText encodes x as its label.
-func (x ContactStatus) MarshalText() ([]byte, error) { return contactStatuses.marshal(x) }
-
-// UnmarshalText decodes a label or a number, as ParseContactStatus.
-func (x *ContactStatus) UnmarshalText(b []byte) error { return contactStatuses.unmarshal(x, b) }
+var contactStatuses = newOptionSet[ContactStatus]("contact status reason", crm.FieldStatus, statusOptions(ContactLifecycle()))

@@ -3,6 +3,7 @@ package sales_test
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/crmkit/crmkit/crm"
@@ -54,9 +55,9 @@ func roundTrip[T enum](t *testing.T, options []crm.Option, parse func(string) (T
 	require.False(t, T(99_999).Valid())
 	require.Equal(t, "99999", T(99_999).String(), "an unknown value prints as its number")
 	_, err := parse("99999")
-	require.ErrorIs(t, err, crm.ErrNotFound)
+	require.ErrorIs(t, err, crm.ErrValidation)
 	_, err = parse("no such label")
-	require.ErrorIs(t, err, crm.ErrNotFound)
+	require.ErrorIs(t, err, crm.ErrValidation)
 }
 
 // requireNumbered checks that constants, in declaration order, are the
@@ -174,9 +175,9 @@ func TestEnumsRoundTrip(t *testing.T) {
 		var contact sales.ContactState
 		require.Equal(t, sales.ContactStateActive, contact)
 		_, err := sales.ParseAccountState("")
-		require.ErrorIs(t, err, crm.ErrNotFound, "a state is never null")
+		require.ErrorIs(t, err, crm.ErrValidation, "a state is never null")
 		_, err = sales.ParseContactState("")
-		require.ErrorIs(t, err, crm.ErrNotFound, "a state is never null")
+		require.ErrorIs(t, err, crm.ErrValidation, "a state is never null")
 	})
 	t.Run("labels parse in any case and marshal as JSON text", func(t *testing.T) {
 		v, err := sales.ParseIndustry("doctor's offices and clinics")
@@ -247,5 +248,44 @@ func TestRegister(t *testing.T) {
 		a := sales.AccountMetadata()
 		a.Fields[0].MaxLength = 1
 		require.Equal(t, 160, sales.AccountMetadata().Fields[0].MaxLength)
+	})
+}
+
+func TestOptionLabelsFromMetadata(t *testing.T) {
+	reg := crm.NewRegistry()
+	require.NoError(t, sales.Register(reg))
+	accounts, err := reg.Entity(sales.AccountEntity)
+	require.NoError(t, err)
+	industry, ok := accounts.Field(sales.AccountIndustry)
+	require.True(t, ok)
+
+	t.Run("the typed enum and the metadata read one option list", func(t *testing.T) {
+		for _, o := range industry.Options {
+			label, ok := industry.OptionLabel(o.Value)
+			require.True(t, ok)
+			require.Equal(t, sales.Industry(o.Value).String(), label)
+			v, err := industry.OptionValue(strings.ToUpper(label))
+			require.NoError(t, err)
+			require.Equal(t, o.Value, v)
+		}
+		label, ok := industry.OptionLabel(int32(sales.IndustryAccounting))
+		require.True(t, ok)
+		require.Equal(t, "Accounting", label)
+		_, ok = industry.OptionLabel(99)
+		require.False(t, ok)
+	})
+	t.Run("an unknown label is a validation error naming the field", func(t *testing.T) {
+		_, err := industry.OptionValue("Alchemy")
+		var verr *crm.ValidationError
+		require.ErrorAs(t, err, &verr)
+		require.True(t, verr.Has(sales.AccountIndustry))
+
+		_, err = sales.ParseIndustry("Alchemy")
+		require.ErrorAs(t, err, &verr)
+		require.True(t, verr.Has(sales.AccountIndustry))
+		require.NotErrorIs(t, err, crm.ErrNotFound)
+
+		var x sales.Ownership
+		require.ErrorIs(t, x.UnmarshalText([]byte("Alchemy")), crm.ErrValidation)
 	})
 }

@@ -107,7 +107,7 @@ func ExampleContacts_Search() {
 			return
 		}
 		fmt.Printf("page %d:", n)
-		for _, c := range page.Items {
+		for _, c := range page.Records {
 			fmt.Printf(" %s;", c.FullName)
 		}
 		fmt.Println()
@@ -240,4 +240,43 @@ func Example_rules() {
 	// table: refused: [primarycontactid is Hank Scorpio, who is not a contact of this account]
 	// store: refused: [primarycontactid is Hank Scorpio, who is not a contact of this account]
 	// store: refused: [parentcustomerid cannot be the contact itself]
+}
+
+// Import accounts in one call, then total revenue by industry in the
+// store: the row accessors read each value in its Go type, and the
+// industry's label comes from the metadata.
+func ExampleAccounts_CreateMany_revenueByIndustry() {
+	ctx := crm.AsSystem(context.Background())
+	accounts, _ := open()
+	_, err := accounts.CreateMany(ctx, []sales.Account{
+		{Name: "Fourth Coffee", Industry: sales.IndustryEatingAndDrinking, Revenue: sales.Ptr(crm.MustMoney("120000.00 USD"))},
+		{Name: "Wingtip Toys", Industry: sales.IndustryDurableManufacturing, Revenue: sales.Ptr(crm.MustMoney("800000.00 USD"))},
+		{Name: "Coho Winery", Industry: sales.IndustryEatingAndDrinking, Revenue: sales.Ptr(crm.MustMoney("30000.50 USD"))},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	store := accounts.Table().Store()
+	rows, err := store.Aggregate(ctx, crm.Aggregation{
+		Entity:  sales.AccountEntity,
+		GroupBy: []crm.GroupBy{{Field: sales.AccountIndustry}},
+		Measures: []crm.Measure{
+			{Alias: "accounts", Func: crm.AggCount},
+			{Alias: "revenue", Func: crm.AggSum, Field: sales.AccountRevenue},
+		},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	account, _ := store.Registry().Entity(sales.AccountEntity)
+	industry, _ := account.Field(sales.AccountIndustry)
+	for _, row := range rows {
+		revenue, _ := row.Money("revenue")
+		fmt.Printf("%s: %d, %s\n", row.ChoiceLabel(sales.AccountIndustry, industry), row.Int("accounts"), revenue)
+	}
+	// Output:
+	// Durable Manufacturing: 1, 800000.00 USD
+	// Eating and Drinking Places: 2, 150000.50 USD
 }

@@ -2,6 +2,10 @@ package sales_test
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -9,6 +13,7 @@ import (
 	"github.com/crmkit/crmkit/sales"
 	"github.com/crmkit/crmkit/storage"
 	"github.com/crmkit/crmkit/storage/memory"
+	"github.com/crmkit/crmkit/storage/sqlstore"
 	"github.com/stretchr/testify/require"
 )
 
@@ -54,4 +59,56 @@ func requireInvalid(t *testing.T, err error, field string) {
 	var verr *crm.ValidationError
 	require.ErrorAs(t, err, &verr)
 	require.True(t, verr.Has(field), "validation error %v does not name %s", err, field)
+}
+
+// backend opens a new, empty driver serving the sales entities.
+type backend struct {
+	name string
+	open func(t *testing.T, reg *crm.Registry) storage.Driver
+}
+
+// store returns a store of the sales entities over a new driver of b's,
+// wrapped by wrap if it is not nil.
+func (b backend) store(t *testing.T, wrap func(storage.Driver) storage.Driver, opts ...storage.Option) *storage.Store {
+	t.Helper()
+	reg := crm.NewRegistry()
+	require.NoError(t, sales.Register(reg))
+	d := b.open(t, reg)
+	if wrap != nil {
+		d = wrap(d)
+	}
+	return storage.New(d, reg, opts...)
+}
+
+// backends are memory, SQLite and, when CRMKIT_POSTGRES_DSN is set,
+// PostgreSQL (required when CRMKIT_REQUIRE_POSTGRES=1).
+func backends() []backend {
+	return []backend{
+		{"memory", func(t *testing.T, r *crm.Registry) storage.Driver { return memory.New() }},
+		{"sqlite", func(t *testing.T, r *crm.Registry) storage.Driver {
+			d, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "sales.db"), r)
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = d.Close() })
+			return d
+		}},
+		{"postgres", func(t *testing.T, r *crm.Registry) storage.Driver {
+			dsn := os.Getenv("CRMKIT_POSTGRES_DSN")
+			if dsn == "" {
+				if os.Getenv("CRMKIT_REQUIRE_POSTGRES") == "1" {
+					t.Fatal("CRMKIT_REQUIRE_POSTGRES=1 but CRMKIT_POSTGRES_DSN is not set")
+				}
+				t.Skip("CRMKIT_POSTGRES_DSN is not set")
+			}
+			b := make([]byte, 6)
+			_, _ = rand.Read(b)
+			schema := "crmkit_sales_" + hex.EncodeToString(b)
+			d, err := sqlstore.OpenPostgres(context.Background(), dsn, r, sqlstore.WithSchema(schema))
+			require.NoError(t, err)
+			t.Cleanup(func() {
+				_, _ = d.DB().Exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE")
+				_ = d.Close()
+			})
+			return d
+		}},
+	}
 }

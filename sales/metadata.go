@@ -38,6 +38,12 @@ const (
 	AccountCreditLimit       = "creditlimit"
 	AccountCreditOnHold      = "creditonhold"
 	AccountDescription       = "description"
+	// The fields a registry with a base currency adds (see
+	// crm.Registry.SetBaseCurrency): the account's exchange rate and its
+	// money in the base currency. The write path keeps them.
+	AccountExchangeRate    = crm.FieldExchangeRate
+	AccountRevenueBase     = AccountRevenue + crm.BaseSuffix
+	AccountCreditLimitBase = AccountCreditLimit + crm.BaseSuffix
 )
 
 // Logical field names of contact, for queries and sorting.

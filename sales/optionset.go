@@ -9,34 +9,30 @@ import (
 	"github.com/crmkit/crmkit/crm"
 )
 
-// optionSet is the table behind one typed enum T: its published values and
-// labels. Every method of the enum types delegates here, and the
-// metadata's choice options are built from the same table, so the Go type
-// and the validation can never disagree.
+// optionSet is the table behind one typed enum T: the metadata field that
+// holds its published values and labels. Every method of the enum types
+// delegates here, and the entity's choice field is built from the same
+// options, so the Go type and the validation can never disagree.
 type optionSet[T ~int32] struct {
-	name     string // for errors: "industry"
-	options  []crm.Option
-	required bool // the zero value is a value (a state), not null
+	name     string    // for errors: "industry"
+	field    crm.Field // Name and Options, as in the entity's metadata
+	required bool      // the zero value is a value (a state), not null
 }
 
-func (s *optionSet[T]) option(v T) (crm.Option, bool) {
-	i := slices.IndexFunc(s.options, func(o crm.Option) bool { return o.Value == int32(v) })
-	if i < 0 {
-		return crm.Option{}, false
-	}
-	return s.options[i], true
+func newOptionSet[T ~int32](name, field string, options []crm.Option) optionSet[T] {
+	return optionSet[T]{name: name, field: crm.Field{Name: field, Type: crm.TypeChoice, Options: options}}
 }
 
 func (s *optionSet[T]) valid(v T) bool {
-	_, ok := s.option(v)
+	_, ok := s.field.Option(int32(v))
 	return ok
 }
 
 // label returns v's label, "" for no value (0) and the number for a value
 // the table does not know, so that a forged value still prints as itself.
 func (s *optionSet[T]) label(v T) string {
-	if o, ok := s.option(v); ok {
-		return o.Label
+	if l, ok := s.field.OptionLabel(int32(v)); ok {
+		return l
 	}
 	if v == 0 && !s.required {
 		return ""
@@ -45,21 +41,17 @@ func (s *optionSet[T]) label(v T) string {
 }
 
 // parse accepts a label in any case, or a published number. The empty
-// string is no value, unless the zero value is itself a value.
+// string is no value, unless the zero value is itself a value. Other text
+// fails with a *crm.ValidationError naming the field.
 func (s *optionSet[T]) parse(text string) (T, error) {
-	t := strings.TrimSpace(text)
-	if t == "" && !s.required {
+	if strings.TrimSpace(text) == "" && !s.required {
 		return 0, nil
 	}
-	for _, o := range s.options {
-		if strings.EqualFold(o.Label, t) {
-			return T(o.Value), nil
-		}
+	v, err := s.field.OptionValue(text)
+	if err != nil {
+		return 0, fmt.Errorf("parse %s: %w", s.name, err)
 	}
-	if n, err := strconv.ParseInt(t, 10, 32); err == nil && s.valid(T(n)) {
-		return T(n), nil
-	}
-	return 0, fmt.Errorf("parse %s %q: %w", s.name, text, crm.ErrNotFound)
+	return T(v), nil
 }
 
 func (s *optionSet[T]) marshal(v T) ([]byte, error) { return []byte(s.label(v)), nil }
@@ -88,7 +80,15 @@ func (s *optionSet[T]) decode(f crm.Fields, name string) (T, error) {
 }
 
 // choices returns the options for a choice field's metadata.
-func (s *optionSet[T]) choices() []crm.Option { return slices.Clone(s.options) }
+func (s *optionSet[T]) choices() []crm.Option { return slices.Clone(s.field.Options) }
+
+// stateSet returns the option set of a state enum: a lifecycle's states,
+// where the zero value is a state, not null.
+func stateSet[T ~int32](name string, lc *crm.Lifecycle) optionSet[T] {
+	s := newOptionSet[T](name, crm.FieldState, stateOptions(lc))
+	s.required = true
+	return s
+}
 
 // stateOptions returns a lifecycle's states as the table of a state enum,
 // so the Go type and the lifecycle the store enforces cannot disagree.

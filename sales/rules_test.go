@@ -2,11 +2,6 @@ package sales_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -14,53 +9,17 @@ import (
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/sales"
 	"github.com/crmkit/crmkit/storage"
-	"github.com/crmkit/crmkit/storage/memory"
-	"github.com/crmkit/crmkit/storage/sqlstore"
 	"github.com/stretchr/testify/require"
 )
 
-// eachStore runs test on a fresh store of every kind: memory, SQLite and,
-// when CRMKIT_POSTGRES_DSN is set, PostgreSQL (in a schema of its own).
-// The rules belong to the registry, so they must hold on every one.
+// eachStore runs test on a fresh store of every kind (backends). The
+// rules belong to the registry, so they must hold on every one.
 func eachStore(t *testing.T, test func(t *testing.T, e *env)) {
 	t.Helper()
-	open := map[string]func(t *testing.T, reg *crm.Registry) storage.Driver{
-		"memory": func(*testing.T, *crm.Registry) storage.Driver { return memory.New() },
-		"sqlite": func(t *testing.T, reg *crm.Registry) storage.Driver {
-			d, err := sqlstore.OpenSQLite(crm.AsSystem(context.Background()), filepath.Join(t.TempDir(), "crm.db"), reg)
-			require.NoError(t, err)
-			t.Cleanup(func() { _ = d.Close() })
-			return d
-		},
-		"postgres": func(t *testing.T, reg *crm.Registry) storage.Driver {
-			dsn := os.Getenv("CRMKIT_POSTGRES_DSN")
-			if dsn == "" {
-				if os.Getenv("CRMKIT_REQUIRE_POSTGRES") == "1" {
-					t.Fatal("CRMKIT_REQUIRE_POSTGRES=1 but CRMKIT_POSTGRES_DSN is not set")
-				}
-				t.Skip("set CRMKIT_POSTGRES_DSN=postgres://... to run on PostgreSQL")
-			}
-			b := make([]byte, 6)
-			_, _ = rand.Read(b)
-			schema := "crmkit_sales_" + hex.EncodeToString(b)
-			db, err := sql.Open("pgx", dsn)
-			require.NoError(t, err)
-			t.Cleanup(func() {
-				_, _ = db.Exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE")
-				_ = db.Close()
-			})
-			d, err := sqlstore.OpenPostgres(crm.AsSystem(context.Background()), dsn, reg, sqlstore.WithSchema(schema))
-			require.NoError(t, err)
-			t.Cleanup(func() { _ = d.Close() })
-			return d
-		},
-	}
-	for _, name := range []string{"memory", "sqlite", "postgres"} {
-		t.Run(name, func(t *testing.T) {
-			reg := crm.NewRegistry()
-			require.NoError(t, sales.Register(reg))
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
 			clock := crm.NewManualClock(start)
-			st := storage.New(open[name](t, reg), reg, storage.WithClock(clock))
+			st := b.store(t, nil, storage.WithClock(clock))
 			test(t, &env{ctx: crm.AsSystem(context.Background()), store: st, clock: clock,
 				accounts: sales.NewAccounts(st), contacts: sales.NewContacts(st)})
 		})
@@ -254,7 +213,7 @@ func TestRulesHoldThroughEveryDoor(t *testing.T) {
 		})
 
 		t.Run("the rules let the right writes through", func(t *testing.T) {
-			got, err := e.accounts.SetPrimaryContact(e.ctx, acme.ID, 0, ann.ID)
+			got, err := e.accounts.SetPrimaryContact(e.ctx, acme.ID, storage.AnyVersion, ann.ID)
 			require.NoError(t, err)
 			require.Equal(t, ann.Ref(), got.PrimaryContact)
 			// A bulk create may build a contact hierarchy, and a rule
@@ -305,7 +264,7 @@ func TestRulesHoldUnderConcurrentWriters(t *testing.T) {
 				moved <- err
 			}()
 			err := e.store.InTx(e.ctx, func(ctx context.Context) error {
-				if _, err := e.accounts.SetPrimaryContact(ctx, acme.ID, 0, ann.ID); err != nil {
+				if _, err := e.accounts.SetPrimaryContact(ctx, acme.ID, storage.AnyVersion, ann.ID); err != nil {
 					return err
 				}
 				close(checked)

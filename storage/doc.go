@@ -1,9 +1,11 @@
 // Package storage is crmkit's storage contract and its write path.
 //
-// Store is what applications and domain packages use: typed access to any
-// registered entity (Get, Create, Update, Delete, SetState, ChangeState,
-// Assign, Query, Count, Iterate, Aggregate, and Table for Go types),
-// transactions that nest (InTx), named operations (Execute), and hooks at
+// Store is what applications and domain packages use: access to any
+// registered entity (Get, Create, CreateMany, Update, Delete, SetState,
+// ChangeState, Assign, Query, Count, Iterate, Aggregate, Names), Table for
+// Go types with the same record methods and arguments in T (a page of T is
+// a crm.PageOf[T], as a page of records is a crm.Page), transactions that
+// nest (InTx), named operations (Execute), and hooks at
 // every stage of every write (Hook, HookFields, HookMessage). Every write
 // goes through one pipeline, Dynamics' event pipeline:
 //
@@ -14,7 +16,8 @@
 //     points at a record that exists;
 //  3. PreOperation hooks, inside the transaction;
 //  4. the entity's rules (crm.Rule), on the record as the hooks leave it;
-//  5. the write, with the record's version checked (optimistic concurrency);
+//  5. the write, with the record's version checked (optimistic concurrency,
+//     see AnyVersion);
 //  6. PostOperation hooks, inside the same transaction;
 //  7. commit, then AfterCommit hooks.
 //
@@ -38,6 +41,30 @@
 // Rules run before the write, so a refused write has written nothing and a
 // transaction may handle the *crm.ValidationError and go on. Hooks, by
 // contrast, belong to one Store: they are a host's plug-ins.
+//
+// # Money in several currencies
+//
+// When the registry has a base currency (crm.Registry.SetBaseCurrency),
+// the write path, not the adapters, keeps every record with money fields
+// priced. After the PreOperation hooks, on create and on any change that
+// touches a money field or the state, it
+//
+//   - refuses a record whose money fields are in different currencies
+//     (a *crm.ValidationError naming the field that differs);
+//   - captures the record's exchange rate (crm.FieldExchangeRate): 1 for
+//     the base currency, else the rate of the currency's
+//     crm.CurrencyEntity record read in the write's transaction; a
+//     currency without one is refused, naming the money field;
+//   - sets each "<field>_base" to amount / rate, rounded half away from
+//     zero to crm.BasePlaces (crm.ToBase).
+//
+// Any other change (a plain field, an assignment) keeps the record's rate
+// and base amounts as they were: changing a currency's rate never changes
+// a stored amount silently. The currency record's own versions are the
+// history of its rate; each record keeps the rate it was priced at.
+// Currency records are checked too: a known ISO 4217 code in upper case,
+// one record per code, and the base currency at rate 1. Entities without
+// money fields pay nothing for any of it.
 //
 // # Named operations
 //

@@ -335,7 +335,7 @@ func TestEventContents(t *testing.T) {
 		}
 	})
 
-	set, err := f.store.SetState(ctx, rec.Ref(), 0, "deactivate", 0)
+	set, err := f.store.SetState(ctx, rec.Ref(), storage.AnyVersion, "deactivate", 0)
 	require.NoError(t, err)
 	t.Run("set state: the event's name and the new state", func(t *testing.T) {
 		for _, ev := range take() {
@@ -348,7 +348,7 @@ func TestEventContents(t *testing.T) {
 	})
 
 	team := crm.Ref{Entity: crm.TeamEntity, ID: crm.NewID()}
-	assigned, err := f.store.Assign(ctx, rec.Ref(), 0, team)
+	assigned, err := f.store.Assign(ctx, rec.Ref(), storage.AnyVersion, team)
 	require.NoError(t, err)
 	t.Run("assign: the new owner", func(t *testing.T) {
 		for _, ev := range take() {
@@ -359,7 +359,7 @@ func TestEventContents(t *testing.T) {
 		}
 	})
 
-	require.NoError(t, f.store.Delete(ctx, rec.Ref(), 0))
+	require.NoError(t, f.store.Delete(ctx, rec.Ref(), storage.AnyVersion))
 	t.Run("delete: the record being deleted, before and target alike", func(t *testing.T) {
 		evs := take()
 		require.Len(t, evs, 3)

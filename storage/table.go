@@ -73,14 +73,50 @@ func (t *Table[T]) Create(ctx context.Context, v T) (T, error) {
 }
 
 // Update writes every field of v over the stored record (see
-// Store.Update): v's version must still be the stored one.
+// Store.Update). v's version must be the version v was read at: if the
+// record changed since, Update fails with crm.ErrConflict and changes
+// nothing. Because every field is written, AnyVersion is refused with a
+// *crm.ValidationError on the version (see AnyVersion).
 func (t *Table[T]) Update(ctx context.Context, v T) (T, error) {
 	rec := t.codec.Encode(v)
 	rec.Entity = t.codec.Entity
+	if rec.Version == AnyVersion {
+		var zero T
+		e := t.codec.Entity
+		return zero, fmt.Errorf("update %s %s: %w", e, rec.ID,
+			crm.Invalid(e, crm.FieldVersion, fmt.Sprintf("is required: update the %s as it was read", e)))
+	}
 	return t.decode(t.store.Update(ctx, rec))
 }
 
-// Delete removes the record (see Store.Delete).
+// CreateMany stores vs as new records in one transaction (see
+// Store.CreateMany) and returns them as stored.
+func (t *Table[T]) CreateMany(ctx context.Context, vs []T) ([]T, error) {
+	recs := make([]crm.Record, len(vs))
+	for i, v := range vs {
+		recs[i] = t.codec.Encode(v)
+		recs[i].Entity = t.codec.Entity
+	}
+	out, err := t.store.CreateMany(ctx, recs)
+	if err != nil {
+		return nil, err
+	}
+	return t.decodeAll(out)
+}
+
+func (t *Table[T]) decodeAll(recs []crm.Record) ([]T, error) {
+	out := make([]T, len(recs))
+	for i, rec := range recs {
+		var err error
+		if out[i], err = t.decode(rec, nil); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Delete removes the record (see Store.Delete); version works as in
+// Store.Update.
 func (t *Table[T]) Delete(ctx context.Context, id crm.ID, version int64) error {
 	return t.store.Delete(ctx, t.Ref(id), version)
 }
@@ -96,31 +132,29 @@ func (t *Table[T]) ChangeState(ctx context.Context, id crm.ID, ch StateChange) (
 	return t.decode(t.store.ChangeState(ctx, t.Ref(id), ch))
 }
 
-// Page is one page of typed query results.
-type Page[T any] struct {
-	Items []T
-	Next  crm.Cursor // continues the query; empty when More is false
-	More  bool
+// Assign gives the record a new owner, a user or a team (see
+// Store.Assign).
+func (t *Table[T]) Assign(ctx context.Context, id crm.ID, version int64, owner crm.Ref) (T, error) {
+	return t.decode(t.store.Assign(ctx, t.Ref(id), version, owner))
 }
 
 // Query returns one page of the records matching q (see Store.Query);
 // q.Entity may be left empty.
-func (t *Table[T]) Query(ctx context.Context, q crm.Query) (Page[T], error) {
+func (t *Table[T]) Query(ctx context.Context, q crm.Query) (crm.PageOf[T], error) {
 	q.Entity = t.codec.Entity
 	p, err := t.store.Query(ctx, q)
 	if err != nil {
-		return Page[T]{}, err
+		return crm.PageOf[T]{}, err
 	}
-	out := Page[T]{Items: make([]T, len(p.Records)), Next: p.Next, More: p.More}
-	for i, rec := range p.Records {
-		if out.Items[i], err = t.decode(rec, nil); err != nil {
-			return Page[T]{}, err
-		}
+	items, err := t.decodeAll(p.Records)
+	if err != nil {
+		return crm.PageOf[T]{}, err
 	}
-	return out, nil
+	return crm.PageOf[T]{Records: items, Next: p.Next, More: p.More}, nil
 }
 
-// Iterate yields every record matching q (see Store.Iterate).
+// Iterate yields every record matching q (see Store.Iterate); q.Entity
+// may be left empty.
 func (t *Table[T]) Iterate(ctx context.Context, q crm.Query) iter.Seq2[T, error] {
 	q.Entity = t.codec.Entity
 	return func(yield func(T, error) bool) {
@@ -133,7 +167,9 @@ func (t *Table[T]) Iterate(ctx context.Context, q crm.Query) iter.Seq2[T, error]
 	}
 }
 
-// Count returns how many records match where.
-func (t *Table[T]) Count(ctx context.Context, where crm.Filter) (int64, error) {
-	return t.store.Count(ctx, crm.Query{Entity: t.codec.Entity, Where: where})
+// Count returns how many records match q (see Store.Count); q.Entity may
+// be left empty.
+func (t *Table[T]) Count(ctx context.Context, q crm.Query) (int64, error) {
+	q.Entity = t.codec.Entity
+	return t.store.Count(ctx, q)
 }

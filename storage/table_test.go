@@ -95,17 +95,17 @@ func TestTable(t *testing.T) {
 	t.Run("query, iterate and count decode records", func(t *testing.T) {
 		page, err := accounts.Query(ctx, crm.Query{Where: crm.NotNull("parentaccountid")})
 		require.NoError(t, err)
-		require.Len(t, page.Items, 1)
+		require.Len(t, page.Records, 1)
 		require.False(t, page.More)
-		require.Equal(t, created.ID, page.Items[0].ID)
+		require.Equal(t, created.ID, page.Records[0].ID)
 
 		page, err = accounts.Query(ctx, crm.Query{OrderBy: []crm.Order{crm.Asc("name")}, Limit: 1})
 		require.NoError(t, err)
 		require.True(t, page.More)
-		require.Equal(t, "Contoso Ltd", page.Items[0].Name)
+		require.Equal(t, "Contoso Ltd", page.Records[0].Name)
 		page, err = accounts.Query(ctx, crm.Query{OrderBy: []crm.Order{crm.Asc("name")}, Limit: 1, After: page.Next})
 		require.NoError(t, err)
-		require.Equal(t, "Parent", page.Items[0].Name)
+		require.Equal(t, "Parent", page.Records[0].Name)
 
 		var names []string
 		for a, err := range accounts.Iterate(ctx, crm.Query{OrderBy: []crm.Order{crm.Desc("name")}}) {
@@ -114,9 +114,41 @@ func TestTable(t *testing.T) {
 		}
 		require.Equal(t, []string{"Parent", "Contoso Ltd"}, names)
 
-		n, err := accounts.Count(ctx, crm.Eq("name", "parent"))
+		n, err := accounts.Count(ctx, crm.Query{Where: crm.Eq("name", "parent")})
 		require.NoError(t, err)
 		require.Equal(t, int64(1), n)
+	})
+	t.Run("update refuses AnyVersion: it writes every field", func(t *testing.T) {
+		cur, err := accounts.Get(ctx, created.ID)
+		require.NoError(t, err)
+		cur.Version = storage.AnyVersion
+		cur.Name = "Blind"
+		_, err = accounts.Update(ctx, cur)
+		var verr *crm.ValidationError
+		require.ErrorAs(t, err, &verr)
+		require.Equal(t, crm.FieldVersion, verr.Fields[0].Field)
+	})
+	t.Run("create many in one call, all or nothing", func(t *testing.T) {
+		got, err := accounts.CreateMany(ctx, []account{{Name: "One"}, {Name: "Two"}})
+		require.NoError(t, err)
+		require.Len(t, got, 2)
+		require.Equal(t, "Two", got[1].Name)
+		require.Equal(t, int64(1), got[1].Version)
+
+		_, err = accounts.CreateMany(ctx, []account{{Name: "Three"}, {Name: ""}})
+		require.ErrorIs(t, err, crm.ErrValidation)
+		n, err := accounts.Count(ctx, crm.Query{Where: crm.Eq("name", "Three")})
+		require.NoError(t, err)
+		require.Zero(t, n)
+	})
+	t.Run("assign changes the owner", func(t *testing.T) {
+		cur, err := accounts.Get(ctx, created.ID)
+		require.NoError(t, err)
+		team := crm.Ref{Entity: crm.TeamEntity, ID: crm.NewID()}
+		got, err := accounts.Assign(ctx, cur.ID, cur.Version, team)
+		require.NoError(t, err)
+		require.Equal(t, team, got.Owner)
+		require.Equal(t, cur.Version+1, got.Version)
 	})
 	t.Run("set state and delete", func(t *testing.T) {
 		cur, err := accounts.Get(ctx, created.ID)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/crmkit/crmkit/crm"
 )
 
@@ -143,6 +145,8 @@ type creation struct {
 	store   *Store
 	st      *txState
 	pending map[crm.Ref]*crm.Record // records of this call prepared so far
+	// rates are the exchange rates of the currency records of this call.
+	rates map[crm.Currency]decimal.Decimal
 }
 
 // checkRules runs the rules of ev's entity on the record ev writes, after
@@ -264,6 +268,9 @@ func (c *creation) prepare(ctx context.Context, rec crm.Record, cl call) (*Event
 	}
 	ev := &Event{Op: OpCreate, Entity: e, Target: &target, Depth: cl.depth, Message: cl.exec.name(), exec: cl.exec}
 	if err := s.before(ctx, st, ev, func() error { return c.checkRefs(ctx, e, &target, nil) }); err != nil {
+		return nil, err
+	}
+	if err := c.price(ctx, e, &target, nil); err != nil {
 		return nil, err
 	}
 	c.pending[crm.Ref{Entity: e.Name, ID: h.ID}] = ev.Target
@@ -414,10 +421,24 @@ func (s *Store) after(ctx context.Context, st *txState, ev *Event) error {
 	return s.runHooks(ctx, st, AfterCommit, ev)
 }
 
+// AnyVersion, as the version of a write, skips the optimistic concurrency
+// check: the write applies to the record whatever its stored version.
+//
+// Every write that changes an existing record takes the version the caller
+// read it at (rec.Version for Update, the version argument of SetState,
+// Assign and Delete, StateChange.Version): if the record changed since, the
+// write fails with crm.ErrConflict and changes nothing. AnyVersion opts out,
+// which suits a write of a few named fields (Update with some fields, a
+// state change, an assignment) whose outcome does not depend on the rest of
+// the record. A whole-record write (Table.Update, the domain services'
+// Update) refuses AnyVersion with crm.ErrValidation: it writes every field,
+// so skipping the check would silently undo other writers' changes.
+const AnyVersion int64 = 0
+
 // Update changes the fields in rec.Fields of the record rec.Entity/rec.ID
-// (a nil value clears a field) and returns the record as stored. If
-// rec.Version is not zero it must be the stored version, or the update
-// fails with crm.ErrConflict and changes nothing. An update never changes
+// (a nil value clears a field) and returns the record as stored.
+// rec.Version must be the stored version, or the update fails with
+// crm.ErrConflict and changes nothing; AnyVersion skips the check. An update never changes
 // the state, status reason or owner: SetState and Assign do. A record in a
 // read-only state refuses updates with crm.ErrInvalidTransition.
 func (s *Store) Update(ctx context.Context, rec crm.Record) (crm.Record, error) {
@@ -506,7 +527,8 @@ func (s *Store) SetState(ctx context.Context, ref crm.Ref, version int64, event 
 type StateChange struct {
 	Event  string         // the lifecycle event
 	Status crm.StatusCode // the status reason of the new state; 0: its default
-	// Version, if not zero, must be the stored version, as in Update.
+	// Version must be the stored version, as in Update; AnyVersion skips
+	// the check.
 	Version int64
 	// Fields are changes written with the state change, as Update takes
 	// them (a nil value clears a field). They are allowed whatever the
@@ -621,7 +643,7 @@ func (s *Store) change(ctx context.Context, st *txState, cl call, op Op, entity 
 	if err != nil {
 		return crm.Record{}, err
 	}
-	if version != 0 && before.Version != version {
+	if version != AnyVersion && before.Version != version {
 		return crm.Record{}, fmt.Errorf("%w: version %d was asked for, the stored version is %d", crm.ErrConflict, version, before.Version)
 	}
 	target := before.Clone()
@@ -643,6 +665,9 @@ func (s *Store) change(ctx context.Context, st *txState, cl call, op Op, entity 
 	}
 	ev := &Event{Op: op, Entity: e, Target: &target, Before: &before, Transition: transition, Depth: cl.depth, Message: cl.exec.name(), exec: cl.exec}
 	if err := s.before(ctx, st, ev, func() error { return c.checkRefs(ctx, e, &target, &before) }); err != nil {
+		return crm.Record{}, err
+	}
+	if err := c.price(ctx, e, &target, &before); err != nil {
 		return crm.Record{}, err
 	}
 	if err := c.checkRules(ctx, ev); err != nil {
@@ -679,7 +704,7 @@ func (s *Store) Delete(ctx context.Context, ref crm.Ref, version int64) error {
 		c := &cascade{store: s, st: st, call: cl, gone: map[crm.Ref]bool{}}
 		if s.mayRestrict(e.Name) {
 			dry := &cascade{store: s, st: st, call: cl, gone: map[crm.Ref]bool{}, dryRun: true}
-			if err := dry.delete(ctx, e, ref.ID, 0); err != nil {
+			if err := dry.delete(ctx, e, ref.ID, AnyVersion); err != nil {
 				return err
 			}
 		}
@@ -738,7 +763,7 @@ func (c *cascade) delete(ctx context.Context, e *crm.Entity, id crm.ID, version 
 		if before, err = st.tx.Lock(ctx, e, id); err != nil {
 			return err
 		}
-		if version != 0 && before.Version != version {
+		if version != AnyVersion && before.Version != version {
 			return fmt.Errorf("%w: version %d was asked for, the stored version is %d", crm.ErrConflict, version, before.Version)
 		}
 		if st.deleting == nil {
@@ -814,11 +839,11 @@ func (c *cascade) applyDeleteBehavior(ctx context.Context, rel crm.Relationship,
 		case crm.DeleteRestrict:
 			return fmt.Errorf("%w: %s %s refers to it through %s", crm.ErrRestricted, rel.From, id, rel.Field)
 		case crm.DeleteCascade:
-			if err := c.delete(ctx, from, id, 0); err != nil {
+			if err := c.delete(ctx, from, id, AnyVersion); err != nil {
 				return fmt.Errorf("cascade to %s %s: %w", rel.From, id, err)
 			}
 		case crm.DeleteRemoveLink:
-			_, err := s.change(ctx, st, c.call, OpUpdate, rel.From, id, 0, "",
+			_, err := s.change(ctx, st, c.call, OpUpdate, rel.From, id, AnyVersion, "",
 				func(_ *crm.Entity, _, target *crm.Record) error {
 					if r, _ := target.Fields[rel.Field].(crm.Ref); r == ref {
 						delete(target.Fields, rel.Field)

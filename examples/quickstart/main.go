@@ -226,7 +226,7 @@ func (s *story) addContacts() error {
 			return err
 		}
 		if c.JobTitle == "CFO" || c.JobTitle == "IT Director" {
-			a, err := s.accounts.SetPrimaryContact(s.ctx, c.ParentCustomer.ID, 0, c.ID)
+			a, err := s.accounts.SetPrimaryContact(s.ctx, c.ParentCustomer.ID, storage.AnyVersion, c.ID)
 			if err != nil {
 				return err
 			}
@@ -241,7 +241,7 @@ func (s *story) addContacts() error {
 	if err != nil {
 		return err
 	}
-	_, err = s.accounts.SetPrimaryContact(s.ctx, s.byName["Golddex"].ID, 0, sonronContacts[0].ID)
+	_, err = s.accounts.SetPrimaryContact(s.ctx, s.byName["Golddex"].ID, storage.AnyVersion, sonronContacts[0].ID)
 	if !errors.Is(err, crm.ErrValidation) {
 		return fmt.Errorf("a primary contact from another company was not refused: %v", err)
 	}
@@ -263,8 +263,8 @@ func (s *story) search() error {
 		if err != nil {
 			return err
 		}
-		names := make([]string, len(page.Items))
-		for i, c := range page.Items {
+		names := make([]string, len(page.Records))
+		for i, c := range page.Records {
 			names[i] = c.FullName
 		}
 		s.say("  page %d: %s", n, strings.Join(names, ", "))
@@ -284,7 +284,7 @@ func (s *story) search() error {
 		return err
 	}
 	s.say("%s accounts with revenue over 1,500 million USD:", sales.IndustryUtility)
-	for _, a := range page.Items {
+	for _, a := range page.Records {
 		s.say("  - %s: %s", a.Name, a.Revenue)
 	}
 	return nil
@@ -304,7 +304,7 @@ func (s *story) validation() error {
 		return fmt.Errorf("a bad account was not refused: %v", err)
 	}
 	s.say("a bad account is refused, every problem at once: %v", fieldReasons(err))
-	n, err := s.accounts.Table().Count(s.ctx, nil)
+	n, err := s.accounts.Count(s.ctx, crm.Query{})
 	if err != nil {
 		return err
 	}
@@ -314,11 +314,11 @@ func (s *story) validation() error {
 
 func (s *story) conflict() error {
 	page, err := s.contacts.Search(s.ctx, crm.Query{Where: crm.Eq(sales.ContactLastName, "Chen")})
-	if err != nil || len(page.Items) != 1 {
-		return fmt.Errorf("find Ann Chen: %d found, %w", len(page.Items), err)
+	if err != nil || len(page.Records) != 1 {
+		return fmt.Errorf("find Ann Chen: %d found, %w", len(page.Records), err)
 	}
 	// Two colleagues open Ann's record at the same time.
-	mine, theirs := page.Items[0], page.Items[0]
+	mine, theirs := page.Records[0], page.Records[0]
 	mine.MobilePhone = "+1 555 0101"
 	if _, err := s.contacts.Update(s.ctx, mine); err != nil {
 		return err
@@ -345,7 +345,7 @@ func (s *story) conflict() error {
 
 func (s *story) lifecycle() error {
 	a := s.byName["Genco Pura Olive Oil Company"]
-	a, err := s.accounts.Deactivate(s.ctx, a.ID, 0)
+	a, err := s.accounts.Deactivate(s.ctx, a.ID, storage.AnyVersion)
 	if err != nil {
 		return err
 	}
@@ -358,7 +358,7 @@ func (s *story) lifecycle() error {
 	if err != nil {
 		return err
 	}
-	s.say("%d active accounts", len(active.Items))
+	s.say("%d active accounts", len(active.Records))
 	if a, err = s.accounts.Activate(s.ctx, a.ID, a.Version); err != nil {
 		return err
 	}
@@ -376,10 +376,10 @@ func (s *story) delete() error {
 	if err != nil {
 		return err
 	}
-	if err := s.accounts.Delete(s.ctx, sonron.ID, 0); err != nil {
+	if err := s.accounts.Delete(s.ctx, sonron.ID, storage.AnyVersion); err != nil {
 		return err
 	}
-	left, err := s.contacts.Table().Count(s.ctx, nil)
+	left, err := s.contacts.Count(s.ctx, crm.Query{})
 	if err != nil {
 		return err
 	}

@@ -164,7 +164,7 @@ func fuzzHooks(t *testing.T, s *storage.Store) {
 				if err != nil {
 					return err
 				}
-				if _, err := s.Assign(ctx, rec.Ref(), 0, ev.Target.Owner); err != nil {
+				if _, err := s.Assign(ctx, rec.Ref(), storage.AnyVersion, ev.Target.Owner); err != nil {
 					return err
 				}
 			}

@@ -52,7 +52,7 @@ func TestIndexFollowsWrites(t *testing.T) {
 			}
 			return err
 		default:
-			err := store.Delete(ctx, crm.Ref{Entity: "contact", ID: ids[r.IntN(len(ids))]}, 0)
+			err := store.Delete(ctx, crm.Ref{Entity: "contact", ID: ids[r.IntN(len(ids))]}, storage.AnyVersion)
 			if errors.Is(err, crm.ErrNotFound) {
 				return nil
 			}

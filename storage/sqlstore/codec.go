@@ -370,7 +370,13 @@ func (d *Driver) decode(c *column, main, extra any) (any, error) {
 			return nil, fmt.Errorf("%s: currency: %w", c.f.Name, err)
 		}
 		cy := crm.Currency(cur)
-		return crm.Money{Amount: x.Round(cy.Precision()), Currency: cy}, nil
+		// Canonical places, unless that would drop digits: an amount
+		// stored at a pricing precision since lowered reads back as
+		// stored, never rounded silently.
+		if r := x.Round(c.f.MoneyPlaces(cy)); r.Equal(x) {
+			x = r
+		}
+		return crm.Money{Amount: x, Currency: cy}, nil
 	case crm.TypeLookup:
 		id, err := decodeID(main)
 		if err != nil {

@@ -529,7 +529,7 @@ func diffLoad(ctx context.Context, b diffBackend, steps []diffStep) error {
 		case s.create != nil:
 			_, err = b.store.CreateMany(cctx, s.create)
 		case s.event != "":
-			_, err = b.store.SetState(cctx, crm.Ref{Entity: entItem, ID: s.update.ID}, 0, s.event, s.status)
+			_, err = b.store.SetState(cctx, crm.Ref{Entity: entItem, ID: s.update.ID}, storage.AnyVersion, s.event, s.status)
 			if errors.Is(err, crm.ErrInvalidTransition) {
 				err = nil // deactivated twice: refused alike everywhere
 			}
@@ -543,7 +543,7 @@ func diffLoad(ctx context.Context, b diffBackend, steps []diffStep) error {
 				continue
 			}
 			deleted[s.delete.ID] = true
-			err = b.store.Delete(cctx, *s.delete, 0)
+			err = b.store.Delete(cctx, *s.delete, storage.AnyVersion)
 		}
 		if err != nil {
 			return fmt.Errorf("%s: load step %d: %w", b.name, i, err)

@@ -122,7 +122,7 @@ func testAtomicity(t *testing.T, open Opener) {
 			e.create(account, crm.Fields{"name": "Bystander"})
 		}
 		writes := everyN(t, setup, func(e *env) error {
-			return e.store.Delete(e.ctx, crm.Ref{Entity: account, ID: testID(1)}, 0)
+			return e.store.Delete(e.ctx, crm.Ref{Entity: account, ID: testID(1)}, storage.AnyVersion)
 		})
 		// 1 account + 3 contacts + 2 tasks deleted, 2 links removed.
 		require.Equal(t, 8, writes)
@@ -157,10 +157,10 @@ func testAtomicity(t *testing.T, open Opener) {
 				if _, err := e.store.Update(ctx, crm.Record{Entity: account, Header: crm.Header{ID: testID(1)}, Fields: crm.Fields{"primarycontactid": c.ID}}); err != nil {
 					return err
 				}
-				if _, err := e.store.SetState(ctx, crm.Ref{Entity: task, ID: testID(2)}, 0, "complete", 0); err != nil {
+				if _, err := e.store.SetState(ctx, crm.Ref{Entity: task, ID: testID(2)}, storage.AnyVersion, "complete", 0); err != nil {
 					return err
 				}
-				_, err = e.store.Assign(ctx, crm.Ref{Entity: task, ID: testID(2)}, 0, sales)
+				_, err = e.store.Assign(ctx, crm.Ref{Entity: task, ID: testID(2)}, storage.AnyVersion, sales)
 				return err
 			})
 		})

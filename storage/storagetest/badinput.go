@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/storage"
 	"github.com/stretchr/testify/require"
 )
 
@@ -53,7 +54,7 @@ func testBadInput(t *testing.T, open Opener) {
 	f.tsk = e.create(task, crm.Fields{"subject": "Open task", "regardingobjectid": f.acc.Ref()})
 	f.done = e.create(task, crm.Fields{"subject": "Done task"})
 	var err error
-	f.done, err = e.store.SetState(e.ctx, f.done.Ref(), 0, "complete", 0)
+	f.done, err = e.store.SetState(e.ctx, f.done.Ref(), storage.AnyVersion, "complete", 0)
 	require.NoError(t, err)
 	f.ord = e.create(salesorder, crm.Fields{"name": "Order", "customerid": f.acc.Ref()})
 	page, err := e.store.Query(e.ctx, crm.Query{Entity: account, OrderBy: []crm.Order{crm.Asc("name")}, Limit: 2})
@@ -360,40 +361,50 @@ func badCases() []badCase {
 			return e.store.Update(e.ctx, crm.Record{Entity: task, Header: crm.Header{ID: f.done.ID}, Fields: crm.Fields{"subject": "Reworded"}})
 		}, want: crm.ErrInvalidTransition},
 		{name: "delete the nil ID", run: func(e *env, f *badFixture) (any, error) {
-			return nil, e.store.Delete(e.ctx, crm.Ref{Entity: account}, 0)
+			return nil, e.store.Delete(e.ctx, crm.Ref{Entity: account}, storage.AnyVersion)
 		}, want: nf},
 		{name: "delete an ID of another entity", run: func(e *env, f *badFixture) (any, error) {
-			return nil, e.store.Delete(e.ctx, crm.Ref{Entity: contact, ID: f.acc.ID}, 0)
+			return nil, e.store.Delete(e.ctx, crm.Ref{Entity: contact, ID: f.acc.ID}, storage.AnyVersion)
 		}, want: nf},
 		{name: "delete of an unknown entity", run: func(e *env, f *badFixture) (any, error) {
-			return nil, e.store.Delete(e.ctx, crm.Ref{Entity: "nosuchentity", ID: f.acc.ID}, 0)
+			return nil, e.store.Delete(e.ctx, crm.Ref{Entity: "nosuchentity", ID: f.acc.ID}, storage.AnyVersion)
 		}, want: nf},
 		{name: "delete at a stale version", run: func(e *env, f *badFixture) (any, error) { return nil, e.store.Delete(e.ctx, f.other.Ref(), 99) }, want: crm.ErrConflict},
-		{name: "delete restricted by an order", run: func(e *env, f *badFixture) (any, error) { return nil, e.store.Delete(e.ctx, f.acc.Ref(), 0) }, want: crm.ErrRestricted},
-		{name: "unknown lifecycle event", run: func(e *env, f *badFixture) (any, error) { return e.store.SetState(e.ctx, f.tsk.Ref(), 0, "explode", 0) }, want: crm.ErrInvalidTransition},
-		{name: "event not allowed from the state", run: func(e *env, f *badFixture) (any, error) { return e.store.SetState(e.ctx, f.done.Ref(), 0, "cancel", 0) }, want: crm.ErrInvalidTransition},
+		{name: "delete restricted by an order", run: func(e *env, f *badFixture) (any, error) {
+			return nil, e.store.Delete(e.ctx, f.acc.Ref(), storage.AnyVersion)
+		}, want: crm.ErrRestricted},
+		{name: "unknown lifecycle event", run: func(e *env, f *badFixture) (any, error) {
+			return e.store.SetState(e.ctx, f.tsk.Ref(), storage.AnyVersion, "explode", 0)
+		}, want: crm.ErrInvalidTransition},
+		{name: "event not allowed from the state", run: func(e *env, f *badFixture) (any, error) {
+			return e.store.SetState(e.ctx, f.done.Ref(), storage.AnyVersion, "cancel", 0)
+		}, want: crm.ErrInvalidTransition},
 		{name: "event with a status of another state", run: func(e *env, f *badFixture) (any, error) {
-			return e.store.SetState(e.ctx, f.tsk.Ref(), 0, "complete", statusCanceled)
+			return e.store.SetState(e.ctx, f.tsk.Ref(), storage.AnyVersion, "complete", statusCanceled)
 		}, want: inv, field: crm.FieldStatus},
 		{name: "event with an unknown status", run: func(e *env, f *badFixture) (any, error) {
-			return e.store.SetState(e.ctx, f.tsk.Ref(), 0, "complete", 99)
+			return e.store.SetState(e.ctx, f.tsk.Ref(), storage.AnyVersion, "complete", 99)
 		}, want: inv, field: crm.FieldStatus},
 		{name: "event on an entity without a lifecycle", run: func(e *env, f *badFixture) (any, error) {
-			return e.store.SetState(e.ctx, f.acc.Ref(), 0, "complete", 0)
+			return e.store.SetState(e.ctx, f.acc.Ref(), storage.AnyVersion, "complete", 0)
 		}, want: inv, field: crm.FieldState},
 		{name: "event at a stale version", run: func(e *env, f *badFixture) (any, error) {
 			return e.store.SetState(e.ctx, f.tsk.Ref(), 42, "complete", 0)
 		}, want: crm.ErrConflict},
 		{name: "event on the nil ID", run: func(e *env, f *badFixture) (any, error) {
-			return e.store.SetState(e.ctx, crm.Ref{Entity: task}, 0, "complete", 0)
+			return e.store.SetState(e.ctx, crm.Ref{Entity: task}, storage.AnyVersion, "complete", 0)
 		}, want: nf},
 		{name: "event on an ID of another entity", run: func(e *env, f *badFixture) (any, error) {
-			return e.store.SetState(e.ctx, crm.Ref{Entity: task, ID: f.acc.ID}, 0, "complete", 0)
+			return e.store.SetState(e.ctx, crm.Ref{Entity: task, ID: f.acc.ID}, storage.AnyVersion, "complete", 0)
 		}, want: nf},
-		{name: "assign to no one", run: func(e *env, f *badFixture) (any, error) { return e.store.Assign(e.ctx, f.acc.Ref(), 0, crm.Ref{}) }, want: inv, field: crm.FieldOwner},
-		{name: "assign to an account", run: func(e *env, f *badFixture) (any, error) { return e.store.Assign(e.ctx, f.acc.Ref(), 0, f.other.Ref()) }, want: inv, field: crm.FieldOwner},
+		{name: "assign to no one", run: func(e *env, f *badFixture) (any, error) {
+			return e.store.Assign(e.ctx, f.acc.Ref(), storage.AnyVersion, crm.Ref{})
+		}, want: inv, field: crm.FieldOwner},
+		{name: "assign to an account", run: func(e *env, f *badFixture) (any, error) {
+			return e.store.Assign(e.ctx, f.acc.Ref(), storage.AnyVersion, f.other.Ref())
+		}, want: inv, field: crm.FieldOwner},
 		{name: "assign an unknown ID", run: func(e *env, f *badFixture) (any, error) {
-			return e.store.Assign(e.ctx, crm.Ref{Entity: account, ID: testID(404)}, 0, crm.Ref{Entity: crm.UserEntity, ID: bob})
+			return e.store.Assign(e.ctx, crm.Ref{Entity: account, ID: testID(404)}, storage.AnyVersion, crm.Ref{Entity: crm.UserEntity, ID: bob})
 		}, want: nf},
 
 		// Conditions, by operator.

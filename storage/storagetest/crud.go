@@ -171,7 +171,7 @@ func testCRUD(t *testing.T, open Opener) {
 		e := newEnv(t, open)
 		_, err := e.store.Update(e.ctx, crm.Record{Entity: account, Header: crm.Header{ID: testID(1)}, Fields: crm.Fields{"city": "X"}})
 		require.ErrorIs(t, err, crm.ErrNotFound)
-		require.ErrorIs(t, e.store.Delete(e.ctx, crm.Ref{Entity: account, ID: testID(1)}, 0), crm.ErrNotFound)
+		require.ErrorIs(t, e.store.Delete(e.ctx, crm.Ref{Entity: account, ID: testID(1)}, storage.AnyVersion), crm.ErrNotFound)
 	})
 
 	t.Run("create with an existing ID is ErrDuplicate", func(t *testing.T) {
@@ -238,8 +238,8 @@ func testCRUD(t *testing.T, open Opener) {
 		require.Equal(t, p, got)
 		page, err := people.Query(e.ctx, crm.Query{Where: crm.Eq("city", "london")})
 		require.NoError(t, err)
-		require.Equal(t, []person{p}, page.Items)
-		n, err := people.Count(e.ctx, nil)
+		require.Equal(t, []person{p}, page.Records)
+		n, err := people.Count(e.ctx, crm.Query{})
 		require.NoError(t, err)
 		require.EqualValues(t, 1, n)
 		require.NoError(t, people.Delete(e.ctx, p.ID, p.Version))

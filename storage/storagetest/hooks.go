@@ -174,7 +174,7 @@ func testHooks(t *testing.T, open Opener) {
 			seen = append(seen, ev.Target.Fields.String("name"))
 			return errBoom
 		}))
-		require.ErrorIs(t, e.store.Delete(e.ctx, acc.Ref(), 0), errBoom)
+		require.ErrorIs(t, e.store.Delete(e.ctx, acc.Ref(), storage.AnyVersion), errBoom)
 		require.Equal(t, []string{"Protected"}, seen)
 		require.True(t, e.exists(account, acc.ID))
 	})
@@ -188,7 +188,7 @@ func testHooks(t *testing.T, open Opener) {
 			deleted = append(deleted, ev.Target.ID.String())
 			return nil
 		}))
-		require.NoError(t, e.store.Delete(e.ctx, acc.Ref(), 0))
+		require.NoError(t, e.store.Delete(e.ctx, acc.Ref(), storage.AnyVersion))
 		require.Equal(t, []string{c.ID.String()}, deleted)
 	})
 

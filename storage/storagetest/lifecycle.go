@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/storage"
 	"github.com/stretchr/testify/require"
 )
 
@@ -136,7 +137,7 @@ func testLifecycle(t *testing.T, open Opener) {
 	t.Run("SetState takes an explicit status of the target state", func(t *testing.T) {
 		e := newEnv(t, open)
 		rec := e.create(task, crm.Fields{"subject": "Do it"})
-		rec, err := e.store.SetState(e.ctx, rec.Ref(), 0, "cancel", 0)
+		rec, err := e.store.SetState(e.ctx, rec.Ref(), storage.AnyVersion, "cancel", 0)
 		require.NoError(t, err)
 		require.Equal(t, statusCanceled, rec.Status)
 		_, err = e.store.SetState(e.ctx, rec.Ref(), rec.Version, "reopen", statusDeferred)
@@ -178,7 +179,7 @@ func testLifecycle(t *testing.T, open Opener) {
 		e := newEnv(t, open)
 		acc := e.create(account, crm.Fields{"name": "Stateless"})
 		o := e.create(salesorder, crm.Fields{"name": "O", "customerid": acc.ID})
-		_, err := e.store.SetState(e.ctx, o.Ref(), 0, "complete", 0)
+		_, err := e.store.SetState(e.ctx, o.Ref(), storage.AnyVersion, "complete", 0)
 		requireInvalid(t, err, crm.FieldState)
 		require.EqualValues(t, 1, e.get(salesorder, o.ID).Version)
 	})
@@ -233,7 +234,7 @@ func testLifecycle(t *testing.T, open Opener) {
 		require.Equal(t, alice, got.CreatedBy)
 		require.Equal(t, rec.Fields, got.Fields)
 		require.Equal(t, rec.State, got.State)
-		_, err = e.store.Assign(e.ctx, rec.Ref(), 0, crm.Ref{Entity: account, ID: testID(1)})
+		_, err = e.store.Assign(e.ctx, rec.Ref(), storage.AnyVersion, crm.Ref{Entity: account, ID: testID(1)})
 		requireInvalid(t, err, crm.FieldOwner)
 		require.Equal(t, sales, e.get(task, rec.ID).Owner)
 	})

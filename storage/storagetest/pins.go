@@ -58,9 +58,9 @@ func testPins(t *testing.T, open Opener) {
 		fail := func(context.Context, *storage.Event) error { return errBoom }
 		require.NoError(t, e.store.Hook(task, storage.OpSetState, storage.PreOperation, fail))
 		require.NoError(t, e.store.Hook(task, storage.OpAssign, storage.PostOperation, fail))
-		_, err := e.store.SetState(e.ctx, tk.Ref(), 0, "cancel", 0)
+		_, err := e.store.SetState(e.ctx, tk.Ref(), storage.AnyVersion, "cancel", 0)
 		require.ErrorIs(t, err, errBoom)
-		_, err = e.store.Assign(e.ctx, tk.Ref(), 0, sales)
+		_, err = e.store.Assign(e.ctx, tk.Ref(), storage.AnyVersion, sales)
 		require.ErrorIs(t, err, errBoom)
 		require.Equal(t, before, e.dump())
 	})
@@ -91,7 +91,7 @@ func testPins(t *testing.T, open Opener) {
 			deleted = append(deleted, ev.Target.Fields.String("lastname"))
 			return nil
 		}))
-		require.NoError(t, e.store.Delete(e.ctx, a.Ref(), 0))
+		require.NoError(t, e.store.Delete(e.ctx, a.Ref(), storage.AnyVersion))
 		require.Equal(t, []string{"B", "A"}, deleted, "each record of the cycle is deleted once")
 		for _, id := range []crm.ID{a.ID, b.ID} {
 			require.False(t, e.exists(contact, id))
@@ -117,7 +117,7 @@ func testPins(t *testing.T, open Opener) {
 				Fields: crm.Fields{"parentaccountid": doomed.Ref()}})
 			return err
 		}))
-		err := e.store.Delete(e.ctx, doomed.Ref(), 0)
+		err := e.store.Delete(e.ctx, doomed.Ref(), storage.AnyVersion)
 		require.Equal(t, 1, tried, "the hook ran during the cascade")
 		requireInvalid(t, err, "parentaccountid")
 		require.Equal(t, before, e.dump(), "the whole delete rolled back")
@@ -134,7 +134,7 @@ func testPins(t *testing.T, open Opener) {
 				Fields: crm.Fields{"parentaccountid": doomed.Ref()}})
 			return nil
 		}))
-		require.NoError(t, e.store.Delete(e.ctx, doomed.Ref(), 0))
+		require.NoError(t, e.store.Delete(e.ctx, doomed.Ref(), storage.AnyVersion))
 		requireInvalid(t, hookErr, "parentaccountid")
 		require.False(t, e.exists(account, doomed.ID))
 		require.Nil(t, e.get(account, bystander.ID).Fields["parentaccountid"], "no lookup points at the deleted record")

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/storage"
 	"github.com/stretchr/testify/require"
 )
 
@@ -34,7 +35,7 @@ func testRelationships(t *testing.T, open Opener) {
 		e.create(contact, crm.Fields{"lastname": "C", "parentcustomerid": acc.Ref()})
 		e.create(salesorder, crm.Fields{"name": "SO-1", "customerid": acc.ID})
 		before := e.dump()
-		err := e.store.Delete(e.ctx, acc.Ref(), 0)
+		err := e.store.Delete(e.ctx, acc.Ref(), storage.AnyVersion)
 		require.ErrorIs(t, err, crm.ErrRestricted)
 		require.Equal(t, before, e.dump())
 	})
@@ -50,7 +51,7 @@ func testRelationships(t *testing.T, open Opener) {
 		// Two levels below the account, an order refers to c2.
 		e.create(salesorder, crm.Fields{"name": "SO-1", "customerid": buyer.ID, "contactid": c2.ID})
 		before := e.dump()
-		err := e.store.Delete(e.ctx, acc.Ref(), 0)
+		err := e.store.Delete(e.ctx, acc.Ref(), storage.AnyVersion)
 		require.ErrorIs(t, err, crm.ErrRestricted)
 		require.Equal(t, before, e.dump(), "nothing deleted, no link removed")
 	})
@@ -61,7 +62,7 @@ func testRelationships(t *testing.T, open Opener) {
 		c := e.create(contact, crm.Fields{"lastname": "Primary"})
 		child := e.create(account, crm.Fields{"name": "Child", "parentaccountid": parent.Ref(), "primarycontactid": c.ID})
 		e.clock.Advance(time.Hour)
-		require.NoError(t, e.store.Delete(crm.WithCaller(e.ctx, bob), parent.Ref(), 0))
+		require.NoError(t, e.store.Delete(crm.WithCaller(e.ctx, bob), parent.Ref(), storage.AnyVersion))
 		got := e.get(account, child.ID)
 		require.Nil(t, got.Fields["parentaccountid"])
 		require.Equal(t, c.Ref(), got.Fields.Ref("primarycontactid"), "other lookups are kept")
@@ -69,7 +70,7 @@ func testRelationships(t *testing.T, open Opener) {
 		require.True(t, now.Add(time.Hour).Equal(got.ModifiedOn))
 		require.Equal(t, bob, got.ModifiedBy)
 
-		require.NoError(t, e.store.Delete(e.ctx, c.Ref(), 0))
+		require.NoError(t, e.store.Delete(e.ctx, c.Ref(), storage.AnyVersion))
 		got = e.get(account, child.ID)
 		require.Nil(t, got.Fields["primarycontactid"])
 		require.EqualValues(t, 3, got.Version)
@@ -84,11 +85,11 @@ func testRelationships(t *testing.T, open Opener) {
 		c3 := e.create(contact, crm.Fields{"lastname": "Child of account", "parentcustomerid": acc.Ref()})
 		tAcc := e.create(task, crm.Fields{"subject": "On account", "regardingobjectid": acc.Ref()})
 		tCon := e.create(task, crm.Fields{"subject": "On c3", "regardingobjectid": c3.Ref()})
-		require.NoError(t, e.store.Delete(e.ctx, c1.Ref(), 0))
+		require.NoError(t, e.store.Delete(e.ctx, c1.Ref(), storage.AnyVersion))
 		require.False(t, e.exists(contact, c2.ID))
 		require.True(t, e.exists(contact, c3.ID), "a contact under an account is not under a contact")
 		require.True(t, e.exists(task, tAcc.ID))
-		require.NoError(t, e.store.Delete(e.ctx, acc.Ref(), 0))
+		require.NoError(t, e.store.Delete(e.ctx, acc.Ref(), storage.AnyVersion))
 		require.False(t, e.exists(contact, c3.ID))
 		require.False(t, e.exists(task, tAcc.ID))
 		require.False(t, e.exists(task, tCon.ID))
@@ -116,7 +117,7 @@ func testRelationships(t *testing.T, open Opener) {
 	t.Run("a lookup cannot point at a record deleted in the same transaction", func(t *testing.T) {
 		e := newEnv(t, open)
 		acc := e.create(account, crm.Fields{"name": "Gone"})
-		err := e.store.Delete(e.ctx, acc.Ref(), 0)
+		err := e.store.Delete(e.ctx, acc.Ref(), storage.AnyVersion)
 		require.NoError(t, err)
 		_, err = e.store.Create(e.ctx, crm.Record{Entity: contact, Fields: crm.Fields{"lastname": "Orphan", "parentcustomerid": acc.Ref()}})
 		requireInvalid(t, err, "parentcustomerid")

@@ -16,6 +16,10 @@
 // contract that the Store's own checks hide (version checks, copies,
 // rollback). The data is deterministic and small, so the suite is quick on
 // any adapter.
+//
+// CheckCodec is for domain packages: it checks that a typed record's
+// storage.Codec carries every field its entity declares, so typed records
+// cannot drift from their metadata.
 package storagetest
 
 import (
@@ -67,6 +71,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Pins", func(t *testing.T) { testPins(t, open) })
 	t.Run("BadInput", func(t *testing.T) { testBadInput(t, open) })
 	t.Run("Parity", func(t *testing.T) { testParity(t, open) })
+	t.Run("Currency", func(t *testing.T) { testCurrency(t, open) })
 	t.Run("Scope", func(t *testing.T) { testScope(t, open) })
 }
 

@@ -210,7 +210,7 @@ func testTransactions(t *testing.T, open Opener) {
 			rows, err := e.store.Aggregate(ctx, crm.Aggregation{Entity: account, Measures: []crm.Measure{{Alias: "total", Func: crm.AggSum, Field: "numberofemployees"}}})
 			require.NoError(t, err)
 			require.Equal(t, []crm.AggregateRow{{"total": int64(12)}}, rows)
-			require.NoError(t, e.store.Delete(ctx, existing.Ref(), 0))
+			require.NoError(t, e.store.Delete(ctx, existing.Ref(), storage.AnyVersion))
 			_, err = e.store.Get(ctx, account, existing.ID)
 			require.ErrorIs(t, err, crm.ErrNotFound, "a deleted record is gone inside the transaction")
 			var seen []string

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/storage"
 	"github.com/stretchr/testify/require"
 )
 
@@ -98,7 +99,7 @@ func testValidation(t *testing.T, open Opener) {
 			return err
 		}},
 		{"status reason of another state on SetState", crm.FieldStatus, func(e *env, f fixture) error {
-			_, err := e.store.SetState(e.ctx, f.tsk.Ref(), 0, "complete", statusCanceled)
+			_, err := e.store.SetState(e.ctx, f.tsk.Ref(), storage.AnyVersion, "complete", statusCanceled)
 			return err
 		}},
 		{"setting a computed field", "fullname", func(e *env, f fixture) error {
