@@ -1,11 +1,13 @@
 package crm
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/shopspring/decimal"
 )
@@ -303,13 +305,25 @@ type Relationship struct {
 }
 
 // Registry holds the entity metadata of one application. Build it at start
-// up, then share it: after the last Register it is read-only and safe for
-// concurrent use.
+// up, then share it: it is safe for concurrent use.
+//
+// Metadata grows: AddFields (or storage.Store.AddFields on a running
+// store) adds fields to a registered entity. An Entity value never
+// changes once registered; adding fields publishes a new *Entity in its
+// place, copy on write, under the registry's lock. Code that looked an
+// entity up before keeps a consistent, older view of it; the next
+// Registry.Entity returns the new one.
 type Registry struct {
+	// change serializes the changes of metadata (Register, AddFields)
+	// without blocking readers while a store migrates.
+	change sync.Mutex
+	// mu guards what readers see: entities, order and inbound.
+	mu       sync.RWMutex
 	entities map[string]*Entity
 	order    []string
 	inbound  map[string][]Relationship
 	org      *organization
+	complete bool // Complete succeeded: lookups are checked as they come
 }
 
 // NewRegistry returns an empty registry, with pricing precision
@@ -319,10 +333,14 @@ func NewRegistry() *Registry {
 		org: &organization{pricing: DefaultPricingPrecision}}
 }
 
-// Register checks and adds entities. Entities registered in one call may
-// refer to each other; lookups may also target entities registered before.
-// Nothing is added if any entity is invalid.
+// Register checks and adds entities. A lookup may target an entity that is
+// registered later (an activity's regarding points at entities that enable
+// activities, custom ones included): targets are checked when the registry
+// is complete (see Complete). Once Complete has succeeded, Register checks
+// targets at once. Nothing is added if any entity is invalid.
 func (r *Registry) Register(entities ...*Entity) error {
+	r.change.Lock()
+	defer r.change.Unlock()
 	batch := map[string]*Entity{}
 	var prepared []*Entity
 	for _, src := range entities {
@@ -334,7 +352,7 @@ func (r *Registry) Register(entities ...*Entity) error {
 		if err != nil {
 			return fmt.Errorf("register entity %q: %w", src.Name, err)
 		}
-		if _, dup := r.entities[e.Name]; dup {
+		if _, dup := r.lookup(e.Name); dup {
 			return fmt.Errorf("register entity %q: %w", e.Name, ErrDuplicate)
 		}
 		if _, dup := batch[e.Name]; dup {
@@ -343,32 +361,164 @@ func (r *Registry) Register(entities ...*Entity) error {
 		batch[e.Name] = e
 		prepared = append(prepared, e)
 	}
-	for _, e := range prepared {
-		for _, f := range e.Lookups() {
-			for _, t := range f.Targets {
-				_, known := r.entities[t]
-				_, inBatch := batch[t]
-				if !known && !inBatch && t != UserEntity && t != TeamEntity {
-					return fmt.Errorf("register entity %q: lookup %q targets unknown entity %q", e.Name, f.Name, t)
-				}
+	if r.complete {
+		for _, e := range prepared {
+			if err := r.checkTargets(e, batch); err != nil {
+				return fmt.Errorf("register entity %q: %w", e.Name, err)
 			}
 		}
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for _, e := range prepared {
 		r.entities[e.Name] = e
 		r.order = append(r.order, e.Name)
-		for _, f := range e.Lookups() {
-			for _, t := range f.Targets {
-				r.inbound[t] = append(r.inbound[t], Relationship{From: e.Name, Field: f.Name, To: t, OnDelete: f.OnDelete})
+		r.addInbound(e, e.Lookups())
+	}
+	return nil
+}
+
+func (r *Registry) addInbound(e *Entity, lookups []*Field) {
+	for _, f := range lookups {
+		for _, t := range f.Targets {
+			r.inbound[t] = append(r.inbound[t], Relationship{From: e.Name, Field: f.Name, To: t, OnDelete: f.OnDelete})
+		}
+	}
+}
+
+// lookup returns the named entity under the read lock.
+func (r *Registry) lookup(name string) (*Entity, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	e, ok := r.entities[name]
+	return e, ok
+}
+
+// checkTargets checks that every lookup of e targets a known entity, one
+// of batch or a user or team.
+func (r *Registry) checkTargets(e *Entity, batch map[string]*Entity) error {
+	for _, f := range e.Lookups() {
+		for _, t := range f.Targets {
+			_, known := r.lookup(t)
+			_, inBatch := batch[t]
+			if !known && !inBatch && t != UserEntity && t != TeamEntity {
+				return fmt.Errorf("lookup %q targets unknown entity %q: %w", f.Name, t, ErrNotFound)
 			}
 		}
 	}
 	return nil
 }
 
+// Complete checks that the registry is whole: every lookup of every entity
+// targets a registered entity (or a user or team). It fails with an error
+// naming the entity, the field and the missing target. Stores that check
+// their schema call it when they open (sqlstore's Open functions do); call
+// it yourself after the last Register before a memory store serves the
+// registry. After it succeeds, Register and AddFields check targets as
+// they go, so the registry stays complete. It is safe to call again.
+func (r *Registry) Complete() error {
+	r.change.Lock()
+	defer r.change.Unlock()
+	var errs []error
+	for _, e := range r.Entities() {
+		if err := r.checkTargets(e, nil); err != nil {
+			errs = append(errs, fmt.Errorf("entity %q: %w", e.Name, err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("registry incomplete: %w", err)
+	}
+	r.complete = true
+	return nil
+}
+
+// AddFields adds fields to a registered entity, such as a host's custom
+// fields on an entity another module registered. They are checked as
+// Register checks fields: valid names no other field of the entity has,
+// valid types, and lookups whose targets are checked as Register's are
+// (at once if the registry is complete, else by Complete); relationships
+// follow. Nothing is added if any field is invalid. Money fields cannot be
+// added once the registry has a base currency (their base fields and the
+// exchange rate would have to be added with them).
+//
+// The entity is replaced by a new *Entity with the fields at the end; the
+// old one does not change. To add fields to the entity of a running SQL
+// store, whose tables need new columns, use storage.Store.AddFields, which
+// publishes the new entity only once its columns exist.
+func (r *Registry) AddFields(entity string, fields ...Field) error {
+	return r.ExtendEntity(entity, fields, nil)
+}
+
+// ExtendEntity is AddFields with a step between the check and the
+// publication: apply receives the extended entity, checked but not yet
+// published, and the fields are published only if it returns nil. Storage
+// uses it to migrate before any writer can see the new fields. Changes of
+// metadata wait for apply; readers of the registry do not.
+func (r *Registry) ExtendEntity(entity string, fields []Field, apply func(extended *Entity) error) error {
+	r.change.Lock()
+	defer r.change.Unlock()
+	e, err := r.extended(entity, fields)
+	if err != nil {
+		return fmt.Errorf("add fields to %q: %w", entity, err)
+	}
+	if apply != nil {
+		if err := apply(e); err != nil {
+			return fmt.Errorf("add fields to %q: %w", entity, err)
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.entities[entity] = e
+	r.addInbound(e, e.lookups[len(e.lookups)-countLookups(fields):])
+	return nil
+}
+
+func countLookups(fields []Field) int {
+	n := 0
+	for _, f := range fields {
+		if f.Type == TypeLookup {
+			n++
+		}
+	}
+	return n
+}
+
+// extended returns a checked copy of the named entity with fields added.
+func (r *Registry) extended(entity string, fields []Field) (*Entity, error) {
+	old, ok := r.lookup(entity)
+	if !ok {
+		return nil, fmt.Errorf("entity %q: %w", entity, ErrNotFound)
+	}
+	if len(fields) == 0 {
+		return nil, fmt.Errorf("no fields to add")
+	}
+	for _, f := range fields {
+		if f.Type == TypeMoney && r.org.base != "" {
+			return nil, fmt.Errorf("field %q: money fields cannot be added once the registry has a base currency", f.Name)
+		}
+	}
+	decl := *old
+	decl.Fields = append(slices.Clone(old.Fields), fields...)
+	e := cloneEntity(&decl)
+	for i := len(old.Fields); i < len(e.Fields); i++ {
+		if e.Fields[i].Type == TypeMoney {
+			e.Fields[i].org = r.org
+		}
+	}
+	if err := e.prepare(); err != nil {
+		return nil, err
+	}
+	if r.complete {
+		if err := r.checkTargets(e, map[string]*Entity{e.Name: e}); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
 // Entity returns the named entity, or an error matching ErrNotFound.
 func (r *Registry) Entity(name string) (*Entity, error) {
-	e, ok := r.entities[name]
+	e, ok := r.lookup(name)
 	if !ok {
 		return nil, fmt.Errorf("entity %q: %w", name, ErrNotFound)
 	}
@@ -377,6 +527,8 @@ func (r *Registry) Entity(name string) (*Entity, error) {
 
 // Entities returns every registered entity in registration order.
 func (r *Registry) Entities() []*Entity {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
 	out := make([]*Entity, len(r.order))
 	for i, n := range r.order {
 		out[i] = r.entities[n]
@@ -387,6 +539,8 @@ func (r *Registry) Entities() []*Entity {
 // ReferencedBy returns the relationships through which other records can
 // refer to records of the named entity.
 func (r *Registry) ReferencedBy(entity string) []Relationship {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
 	return slices.Clone(r.inbound[entity])
 }
 

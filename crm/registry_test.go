@@ -30,7 +30,6 @@ func TestRegistryRefusesBadDeclarations(t *testing.T) {
 		{"choice without options", crm.Entity{Name: "thing", Fields: []crm.Field{{Name: "x", Type: crm.TypeChoice}}}, "a choice needs options"},
 		{"choice with a value twice", crm.Entity{Name: "thing", Fields: []crm.Field{{Name: "x", Type: crm.TypeChoice, Options: []crm.Option{{Value: 1}, {Value: 1}}}}}, "option value 1 appears twice"},
 		{"lookup without targets", crm.Entity{Name: "thing", Fields: []crm.Field{{Name: "x", Type: crm.TypeLookup}}}, "needs at least one target"},
-		{"lookup to an unknown entity", crm.Entity{Name: "thing", Fields: []crm.Field{{Name: "x", Type: crm.TypeLookup, Targets: []string{"nowhere"}}}}, `lookup "x" targets unknown entity "nowhere"`},
 		{"lookup with an unknown delete behaviour", crm.Entity{Name: "thing", Fields: []crm.Field{{Name: "x", Type: crm.TypeLookup, Targets: []string{"thing"}, OnDelete: 7}}}, "unknown delete behaviour"},
 		{"required lookup that would remove its link", crm.Entity{Name: "thing", Fields: []crm.Field{{Name: "x", Type: crm.TypeLookup, Targets: []string{"thing"}, Required: true}}}, "cannot remove its link"},
 		{"hierarchical lookup to another entity", crm.Entity{Name: "thing", Fields: []crm.Field{{Name: "x", Type: crm.TypeLookup, Targets: []string{crm.UserEntity}, Hierarchical: true}}}, `must target "thing" itself`},
@@ -97,7 +96,7 @@ func TestRegistry(t *testing.T) {
 	})
 	t.Run("a failed batch registers nothing", func(t *testing.T) {
 		reg := crm.NewRegistry()
-		err := reg.Register(&crm.Entity{Name: "good"}, &crm.Entity{Name: "bad", Fields: []crm.Field{{Name: "x", Type: crm.TypeLookup, Targets: []string{"nowhere"}}}})
+		err := reg.Register(&crm.Entity{Name: "good"}, &crm.Entity{Name: "bad", Fields: []crm.Field{{Name: "x", Type: crm.TypeText, MaxLength: -1}}})
 		require.Error(t, err)
 		_, err = reg.Entity("good")
 		require.ErrorIs(t, err, crm.ErrNotFound)
