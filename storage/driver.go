@@ -110,3 +110,18 @@ var ErrUnavailable = errors.New("database unavailable")
 // again could apply it twice; re-read what it wrote before deciding to
 // retry. It comes with ErrUnavailable.
 var ErrCommitUnknown = errors.New("commit outcome unknown: the connection was lost during COMMIT")
+
+// FieldAdder is an optional capability of a Driver whose storage has a
+// schema: it makes room for fields added to an entity while the driver
+// runs. Store.AddFields calls it with the extended entity, checked but not
+// yet published in the registry, and publishes the entity only if it
+// returns nil. A driver without a schema (storage/memory) need not
+// implement it.
+type FieldAdder interface {
+	// AddFields makes e's storage hold every field of e, e being an
+	// entity the driver stores with fields added at the end. Writes that
+	// run concurrently, with the entity as it was, must not be lost, and
+	// must keep working once AddFields returns. It is safe for concurrent
+	// use.
+	AddFields(ctx context.Context, e *crm.Entity) error
+}

@@ -81,7 +81,7 @@ func (b *builder) filter(tb *table, a string, f crm.Filter) string {
 		if !ok || c.f.Type != crm.TypeLookup {
 			return b.fail(fmt.Errorf("sqlstore: %s is not a lookup of %s", f.Lookup, tb.entity.Name))
 		}
-		target, ok := b.d.tables[f.Entity]
+		target, ok := b.d.tables()[f.Entity]
 		if !ok {
 			return b.fail(fmt.Errorf("sqlstore: entity %q: %w", f.Entity, crm.ErrNotFound))
 		}

@@ -10,9 +10,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/big"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -123,57 +126,79 @@ func (d *Driver) sqlTypes(c *column) (main, extra string) {
 	return "", ""
 }
 
-// buildTables derives every entity's table from the registry.
-func (d *Driver) buildTables() (map[string]*table, error) {
+// schemaState is what a Driver knows of its database's schema. Its tables
+// are read on every statement without a lock and replaced whole, copy on
+// write, when fields are added (see AddFields).
+type schemaState struct {
+	mu      sync.Mutex // serializes AddFields
+	tables  atomic.Pointer[map[string]*table]
+	version atomic.Int64 // schema version after the last migration
+}
+
+// tables returns the current tables by entity name. Read it, never change
+// it.
+func (d *Driver) tables() map[string]*table { return *d.sch.tables.Load() }
+
+// buildTables derives the tables of entities.
+func (d *Driver) buildTables(entities []*crm.Entity) (map[string]*table, error) {
 	out := map[string]*table{}
-	for _, e := range d.reg.Entities() {
-		raw := d.cfg.prefix + e.Name
-		if d.dialect == Postgres && len(raw) > maxPostgresIdent {
-			// PostgreSQL would silently cut the name, and two entities
-			// could end up in one table.
-			return nil, fmt.Errorf("sqlstore: table %q is longer than PostgreSQL's %d bytes: use a shorter prefix", raw, maxPostgresIdent)
+	for _, e := range entities {
+		t, err := d.buildTable(e)
+		if err != nil {
+			return nil, err
 		}
-		t := &table{entity: e, raw: raw, ref: d.qualify(raw), byName: map[string]*column{}}
-		used := map[string]string{}
-		for _, f := range e.AllFields() {
-			f := f
-			fp, _ := e.Field(f.Name)
-			c := &column{f: fp, name: f.Name}
-			switch f.Type {
-			case crm.TypeMoney:
-				c.extra = f.Name + "_currency"
-				c.scale = 4
-				if d.dialect == SQLite {
-					c.repr = reprScaled
-				}
-			case crm.TypeDecimal:
-				c.scale = f.Precision
-				if d.dialect == SQLite {
-					c.repr = decimalRepr(fp)
-				}
-			case crm.TypeLookup:
-				if len(f.Targets) == 1 {
-					c.target = f.Targets[0]
-				} else {
-					c.extra = f.Name + "_type"
-				}
-			}
-			for _, n := range []string{c.name, c.extra} {
-				if n == "" {
-					continue
-				}
-				if other, dup := used[n]; dup {
-					return nil, fmt.Errorf("sqlstore: entity %s: column %q of field %q clashes with field %q", e.Name, n, f.Name, other)
-				}
-				used[n] = f.Name
-			}
-			t.cols = append(t.cols, c)
-			t.byName[f.Name] = c
-		}
-		t.finish()
 		out[e.Name] = t
 	}
 	return out, nil
+}
+
+// buildTable derives entity e's table from its metadata.
+func (d *Driver) buildTable(e *crm.Entity) (*table, error) {
+	raw := d.cfg.prefix + e.Name
+	if d.dialect == Postgres && len(raw) > maxPostgresIdent {
+		// PostgreSQL would silently cut the name, and two entities
+		// could end up in one table.
+		return nil, fmt.Errorf("sqlstore: table %q is longer than PostgreSQL's %d bytes: use a shorter prefix", raw, maxPostgresIdent)
+	}
+	t := &table{entity: e, raw: raw, ref: d.qualify(raw), byName: map[string]*column{}}
+	used := map[string]string{}
+	for _, f := range e.AllFields() {
+		f := f
+		fp, _ := e.Field(f.Name)
+		c := &column{f: fp, name: f.Name}
+		switch f.Type {
+		case crm.TypeMoney:
+			c.extra = f.Name + "_currency"
+			c.scale = 4
+			if d.dialect == SQLite {
+				c.repr = reprScaled
+			}
+		case crm.TypeDecimal:
+			c.scale = f.Precision
+			if d.dialect == SQLite {
+				c.repr = decimalRepr(fp)
+			}
+		case crm.TypeLookup:
+			if len(f.Targets) == 1 {
+				c.target = f.Targets[0]
+			} else {
+				c.extra = f.Name + "_type"
+			}
+		}
+		for _, n := range []string{c.name, c.extra} {
+			if n == "" {
+				continue
+			}
+			if other, dup := used[n]; dup {
+				return nil, fmt.Errorf("sqlstore: entity %s: column %q of field %q clashes with field %q", e.Name, n, f.Name, other)
+			}
+			used[n] = f.Name
+		}
+		t.cols = append(t.cols, c)
+		t.byName[f.Name] = c
+	}
+	t.finish()
+	return t, nil
 }
 
 // decimalRepr picks the SQLite storage of a decimal field: an int64 when
@@ -212,9 +237,9 @@ func (d *Driver) objectName(parts ...string) string {
 // model is the schema the database holds: table → column → type.
 type model map[string]map[string]string
 
-func (d *Driver) desiredModel() model {
+func (d *Driver) desiredModel(tables map[string]*table) model {
 	m := model{}
-	for _, t := range d.tables {
+	for _, t := range tables {
 		cols := map[string]string{}
 		for _, c := range t.cols {
 			main, extra := d.sqlTypes(c)
@@ -238,9 +263,9 @@ func (d *Driver) versionTable() string { return d.qualify(d.cfg.prefix + "crmkit
 // the model the last version recorded, creates what is missing and records
 // a new version. Two Drivers opening one database at once serialise here;
 // the second finds nothing to do.
-func (d *Driver) migrate(ctx context.Context) error {
+func (d *Driver) migrate(ctx context.Context, tables map[string]*table) error {
 	for attempt := 0; ; attempt++ {
-		err := d.migrateOnce(ctx)
+		err := d.migrateOnce(ctx, tables)
 		if err == nil || !errors.Is(err, storage.ErrRetry) || attempt >= 20 {
 			if err != nil {
 				return fmt.Errorf("migrate: %w", err)
@@ -255,7 +280,7 @@ func (d *Driver) migrate(ctx context.Context) error {
 	}
 }
 
-func (d *Driver) migrateOnce(ctx context.Context) error {
+func (d *Driver) migrateOnce(ctx context.Context, tables map[string]*table) error {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return d.mapErr("begin", err)
@@ -299,12 +324,12 @@ func (d *Driver) migrateOnce(ctx context.Context) error {
 			return fmt.Errorf("schema version %d: bad model: %w", version, err)
 		}
 	}
-	stmts, summary, err := d.plan(have)
+	stmts, summary, err := d.plan(have, tables)
 	if err != nil {
 		return err
 	}
 	if len(stmts) == 0 {
-		d.version = version
+		d.sch.version.Store(int64(version))
 		return tx.Commit()
 	}
 	for _, s := range stmts {
@@ -313,7 +338,7 @@ func (d *Driver) migrateOnce(ctx context.Context) error {
 		}
 	}
 	next := have
-	for tname, cols := range d.desiredModel() {
+	for tname, cols := range d.desiredModel(tables) {
 		if next[tname] == nil {
 			next[tname] = map[string]string{}
 		}
@@ -334,16 +359,17 @@ func (d *Driver) migrateOnce(ctx context.Context) error {
 	if err := tx.Commit(); err != nil {
 		return d.mapErr("commit migration", err)
 	}
-	d.version = version + 1
+	d.sch.version.Store(int64(version + 1))
 	return nil
 }
 
 // plan returns the statements that take the database from have to the
 // registry's schema, and a one-line summary of them.
-func (d *Driver) plan(have model) ([]string, string, error) {
+func (d *Driver) plan(have model, tables map[string]*table) ([]string, string, error) {
 	var creates, alters, fks, indexes, summary []string
 	for _, e := range d.reg.Entities() {
-		t := d.tables[e.Name]
+		t := tables[e.Name]
+		e := t.entity
 		cur, exists := have[t.raw]
 		var defs []string
 		var added []*column
@@ -359,9 +385,9 @@ func (d *Driver) plan(have model) ([]string, string, error) {
 				}
 			}
 			added = append(added, c)
-			colDefs := []string{d.columnDef(c, c.name, main, exists)}
+			colDefs := []string{d.columnDef(c, c.name, main, exists, tables)}
 			if c.extra != "" {
-				colDefs = append(colDefs, d.columnDef(c, c.extra, extra, exists))
+				colDefs = append(colDefs, d.columnDef(c, c.extra, extra, exists, tables))
 			}
 			if exists {
 				for _, def := range colDefs {
@@ -377,9 +403,9 @@ func (d *Driver) plan(have model) ([]string, string, error) {
 			summary = append(summary, "create "+t.raw)
 		}
 		for _, c := range added {
-			if d.dialect == Postgres && d.fkTarget(c) != nil {
+			if d.dialect == Postgres && d.fkTarget(c, tables) != nil {
 				fks = append(fks, "ALTER TABLE "+t.ref+" ADD CONSTRAINT "+quote(d.objectName(e.Name, c.name, "fk"))+
-					" FOREIGN KEY ("+quote(c.name)+") REFERENCES "+d.fkTarget(c).ref+" (id) DEFERRABLE INITIALLY DEFERRED")
+					" FOREIGN KEY ("+quote(c.name)+") REFERENCES "+d.fkTarget(c, tables).ref+" (id) DEFERRABLE INITIALLY DEFERRED")
 			}
 			if c.f.Type == crm.TypeLookup && c.name != crm.FieldCreatedBy && c.name != crm.FieldModifiedBy || c.name == crm.FieldState {
 				// PostgreSQL puts an index in its table's schema.
@@ -395,14 +421,14 @@ func (d *Driver) plan(have model) ([]string, string, error) {
 // fkTarget returns the table a lookup column gets a foreign key to: a
 // declared single-target lookup to a registered entity. System lookups
 // (owner, created by) point at users and teams crmkit may not store.
-func (d *Driver) fkTarget(c *column) *table {
+func (d *Driver) fkTarget(c *column, tables map[string]*table) *table {
 	if c.f.Type != crm.TypeLookup || c.f.System || c.target == "" {
 		return nil
 	}
-	return d.tables[c.target]
+	return tables[c.target]
 }
 
-func (d *Driver) columnDef(c *column, name, typ string, added bool) string {
+func (d *Driver) columnDef(c *column, name, typ string, added bool, tables map[string]*table) string {
 	def := quote(name) + " " + typ
 	if c.f.System {
 		switch {
@@ -419,7 +445,7 @@ func (d *Driver) columnDef(c *column, name, typ string, added bool) string {
 	// on a new column; PostgreSQL gets its foreign keys once every table
 	// exists, as lookups may point both ways.
 	if d.dialect == SQLite && name == c.name {
-		if t := d.fkTarget(c); t != nil {
+		if t := d.fkTarget(c, tables); t != nil {
 			def += " REFERENCES " + t.ref + " (id) DEFERRABLE INITIALLY DEFERRED"
 		}
 	}
@@ -432,4 +458,39 @@ func firstLine(s string) string {
 		s = s[:60]
 	}
 	return s
+}
+
+// AddFields gives the table of entity e the columns of the fields it lacks,
+// online: e is the entity with its new fields, checked but not yet
+// published (storage.Store.AddFields calls it through storage.FieldAdder
+// from crm.Registry.ExtendEntity). In one transaction, under the migration
+// lock, it adds each new column (nullable; with an index, and on
+// PostgreSQL a foreign key, for a lookup) and records the new schema
+// version; then the Driver switches to the new table at once. Writes that
+// run meanwhile wait for the table's lock and commit before or after the
+// change, none is lost; statements name their columns, so those written
+// against the old table stay valid. Adding fields inside a caller's
+// transaction (WithTx) is refused: DDL there would take the caller's
+// transaction with it.
+func (d *Driver) AddFields(ctx context.Context, e *crm.Entity) error {
+	if d.callerTx != nil {
+		return fmt.Errorf("sqlstore: add fields to %s: not inside a caller's transaction", e.Name)
+	}
+	d.sch.mu.Lock()
+	defer d.sch.mu.Unlock()
+	cur := d.tables()
+	if _, ok := cur[e.Name]; !ok {
+		return fmt.Errorf("sqlstore: add fields to %s: %w", e.Name, crm.ErrNotFound)
+	}
+	t, err := d.buildTable(e)
+	if err != nil {
+		return err
+	}
+	next := maps.Clone(cur)
+	next[e.Name] = t
+	if err := d.migrate(ctx, next); err != nil {
+		return fmt.Errorf("sqlstore: add fields to %s: %w", e.Name, err)
+	}
+	d.sch.tables.Store(&next)
+	return nil
 }

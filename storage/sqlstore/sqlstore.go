@@ -86,9 +86,10 @@ type Driver struct {
 	dialect Dialect
 	reg     *crm.Registry
 	cfg     config
-	tables  map[string]*table
-	version int // schema version after migration
-	ownsDB  bool
+	// sch holds the tables and the schema version, shared with the
+	// Drivers WithTx derives, and replaced whole when fields are added.
+	sch    *schemaState
+	ownsDB bool
 
 	callerTx *sql.Tx       // set by WithTx
 	seq      *atomic.Int64 // savepoint names within callerTx
@@ -102,7 +103,8 @@ type Driver struct {
 
 var (
 	_ storage.Driver = (*Driver)(nil)
-	_ storage.Tx     = (*tx)(nil)
+	_ storage.Tx         = (*tx)(nil)
+	_ storage.FieldAdder = (*Driver)(nil)
 )
 
 // querier is what *sql.DB and *sql.Tx have in common.
@@ -196,16 +198,19 @@ func New(ctx context.Context, db *sql.DB, dialect Dialect, reg *crm.Registry, op
 	case cfg.batchRows < 1:
 		cfg.batchRows = 1
 	}
-	d := &Driver{db: db, q: db, dialect: dialect, reg: reg, cfg: cfg, seq: new(atomic.Int64),
+	if err := reg.Complete(); err != nil {
+		return nil, fmt.Errorf("sqlstore: %w", err)
+	}
+	d := &Driver{db: db, q: db, dialect: dialect, reg: reg, cfg: cfg, seq: new(atomic.Int64), sch: &schemaState{},
 		stmts: &stmtCache{m: map[stmtKey]*sql.Stmt{}, pending: map[stmtKey]string{}}}
-	tables, err := d.buildTables()
+	tables, err := d.buildTables(reg.Entities())
 	if err != nil {
 		return nil, err
 	}
-	d.tables = tables
-	if err := d.migrate(ctx); err != nil {
+	if err := d.migrate(ctx, tables); err != nil {
 		return nil, err
 	}
+	d.sch.tables.Store(&tables)
 	return d, nil
 }
 
@@ -231,7 +236,7 @@ func (d *Driver) Dialect() Dialect { return d.dialect }
 
 // SchemaVersion returns the schema version the database is at, as
 // recorded in the schema-version table.
-func (d *Driver) SchemaVersion() int { return d.version }
+func (d *Driver) SchemaVersion() int { return int(d.sch.version.Load()) }
 
 // WithTx returns a Driver that works inside tx, a transaction the caller
 // holds on the same database: its reads go through tx, its Begin sets a
@@ -352,7 +357,7 @@ func connLost(err error) bool {
 
 // table returns the table of entity e.
 func (d *Driver) table(e *crm.Entity) (*table, error) {
-	t, ok := d.tables[e.Name]
+	t, ok := d.tables()[e.Name]
 	if !ok {
 		return nil, fmt.Errorf("sqlstore: entity %q: %w", e.Name, crm.ErrNotFound)
 	}

@@ -73,6 +73,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Parity", func(t *testing.T) { testParity(t, open) })
 	t.Run("Currency", func(t *testing.T) { testCurrency(t, open) })
 	t.Run("Scope", func(t *testing.T) { testScope(t, open) })
+	t.Run("Grow", func(t *testing.T) { testGrow(t, open) })
 }
 
 // now is the injected clock's starting time: Sunday 15 March 2026, noon UTC.

@@ -1,0 +1,29 @@
+package storage
+
+import (
+	"context"
+
+	"github.com/crmkit/crmkit/crm"
+)
+
+// AddFields adds fields to a registered entity of a running store, such as
+// a host's custom fields on contact. The fields are checked as
+// crm.Registry.AddFields checks them (a lookup's targets must be
+// registered). When the driver has a schema (it implements FieldAdder, as
+// sqlstore's Driver does), it migrates first: its table gains the
+// columns, in a transaction of its own, while other goroutines keep
+// writing. Then the registry publishes the extended entity: the writes
+// that start after AddFields returns can set the new fields; those that
+// started before keep the entity as they found it. Nothing changes if any
+// step fails.
+func (s *Store) AddFields(ctx context.Context, entity string, fields ...crm.Field) error {
+	err := s.reg.ExtendEntity(entity, fields, func(e *crm.Entity) error {
+		if fa, ok := s.driver.(FieldAdder); ok {
+			return fa.AddFields(ctx, e)
+		}
+		return nil
+	})
+	// An added lookup may restrict deletes of its targets.
+	s.restricts.Clear()
+	return err
+}

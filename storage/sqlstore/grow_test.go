@@ -1,0 +1,99 @@
+package sqlstore_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/storage"
+)
+
+func TestAddFieldsOnline(t *testing.T) {
+	for _, o := range dialects(t) {
+		t.Run(o.name, func(t *testing.T) {
+			o.raw(t) // skips PostgreSQL without a DSN
+			ctx := context.Background()
+			reg := testRegistry(t)
+			d := o.open(t, reg)
+			s := storage.New(d, reg)
+			acc, err := s.Create(ctx, crm.Record{Entity: "account", Fields: crm.Fields{"name": "a"}})
+			require.NoError(t, err)
+			version := d.SchemaVersion()
+
+			t.Run("adding fields while 10 goroutines write loses no write", func(t *testing.T) {
+				var (
+					written atomic.Int64
+					stop    atomic.Bool
+					wg      sync.WaitGroup
+					errs    = make(chan error, 10)
+				)
+				for g := range 10 {
+					wg.Go(func() {
+						for i := 0; !stop.Load(); i++ {
+							_, err := s.Create(ctx, crm.Record{Entity: "contact", Fields: crm.Fields{
+								"lastname": fmt.Sprintf("w%d-%d", g, i), "accountid": acc.Ref()}})
+							if err != nil {
+								errs <- err
+								return
+							}
+							written.Add(1)
+						}
+					})
+				}
+				for written.Load() < 50 {
+					time.Sleep(time.Millisecond)
+				}
+				require.NoError(t, s.AddFields(ctx, "contact",
+					crm.Field{Name: "loyalty", Type: crm.TypeInteger},
+					crm.Field{Name: "referrer", Type: crm.TypeLookup, Targets: []string{"account"}},
+				))
+				c, err := s.Create(ctx, crm.Record{Entity: "contact", Fields: crm.Fields{"lastname": "new", "loyalty": int64(7), "referrer": acc.Ref()}})
+				require.NoError(t, err, "the new fields are writable right after")
+				at := written.Load()
+				for written.Load() < at+50 {
+					time.Sleep(time.Millisecond)
+				}
+				stop.Store(true)
+				wg.Wait()
+				close(errs)
+				for err := range errs {
+					require.NoError(t, err)
+				}
+				n, err := s.Count(ctx, crm.Query{Entity: "contact"})
+				require.NoError(t, err)
+				require.Equal(t, written.Load()+1, n, "every write that succeeded is stored")
+
+				got, err := s.Get(ctx, "contact", c.ID)
+				require.NoError(t, err)
+				require.Equal(t, int64(7), got.Fields["loyalty"])
+				require.Equal(t, acc.Ref(), got.Fields["referrer"])
+				n, err = s.Count(ctx, crm.Query{Entity: "contact", Where: crm.Eq("loyalty", 7)})
+				require.NoError(t, err)
+				require.EqualValues(t, 1, n)
+				require.Equal(t, version+1, d.SchemaVersion(), "the change is a schema version")
+			})
+			t.Run("an added lookup restricts deletes as declared", func(t *testing.T) {
+				require.NoError(t, s.AddFields(ctx, "account", crm.Field{Name: "auditor", Type: crm.TypeLookup, Targets: []string{"account"}, OnDelete: crm.DeleteRestrict}))
+				b, err := s.Create(ctx, crm.Record{Entity: "account", Fields: crm.Fields{"name": "b"}})
+				require.NoError(t, err)
+				_, err = s.Create(ctx, crm.Record{Entity: "account", Fields: crm.Fields{"name": "c", "auditor": b.Ref()}})
+				require.NoError(t, err)
+				require.ErrorIs(t, s.Delete(ctx, b.Ref(), b.Version), crm.ErrRestricted)
+			})
+			t.Run("a field the entity has already changes nothing", func(t *testing.T) {
+				err := s.AddFields(ctx, "contact", crm.Field{Name: "loyalty", Type: crm.TypeText})
+				require.Error(t, err)
+				e, err := reg.Entity("contact")
+				require.NoError(t, err)
+				f, _ := e.Field("loyalty")
+				require.Equal(t, crm.TypeInteger, f.Type)
+			})
+		})
+	}
+}
