@@ -102,7 +102,7 @@ type Driver struct {
 }
 
 var (
-	_ storage.Driver = (*Driver)(nil)
+	_ storage.Driver     = (*Driver)(nil)
 	_ storage.Tx         = (*tx)(nil)
 	_ storage.FieldAdder = (*Driver)(nil)
 )
