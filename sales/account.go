@@ -2,6 +2,7 @@ package sales
 
 import (
 	"errors"
+	"sync"
 
 	"github.com/shopspring/decimal"
 
@@ -37,6 +38,12 @@ type Account struct {
 	ExchangeRate    *decimal.Decimal
 	RevenueBase     *crm.Money
 	CreditLimitBase *crm.Money
+
+	// Extra holds the fields of the account record that Account does not
+	// declare: a host's custom fields (see the package doc). Decode puts
+	// every such field here; Encode writes them back, so they survive a
+	// typed read-modify-write and can be set on create.
+	Extra crm.Fields
 }
 
 // AccountState returns the account's state.
@@ -61,6 +68,15 @@ func AccountCodec() storage.Codec[Account] {
 }
 
 func encodeAccount(a Account) crm.Record {
+	f := accountFields(a)
+	if a.Extra != nil {
+		putExtra(f, a.Extra, accountKnown(), accountReadOnly...)
+	}
+	return crm.Record{Entity: AccountEntity, Header: a.Header, Fields: f}
+}
+
+// accountFields returns the fields a's members hold.
+func accountFields(a Account) crm.Fields {
 	f := crm.Fields{
 		AccountName:              text(a.Name),
 		AccountNumber:            text(a.AccountNumber),
@@ -79,8 +95,14 @@ func encodeAccount(a Account) crm.Record {
 		AccountDescription:       text(a.Description),
 	}
 	a.Address.encode(f)
-	return crm.Record{Entity: AccountEntity, Header: a.Header, Fields: f}
+	return f
 }
+
+// accountKnown names the fields Account's members encode.
+var accountKnown = sync.OnceValue(func() map[string]bool { return fieldSet(accountFields(Account{})) })
+
+// accountReadOnly names the fields Account's members decode only.
+var accountReadOnly = []string{AccountExchangeRate, AccountRevenueBase, AccountCreditLimitBase}
 
 func decodeAccount(rec crm.Record) (Account, error) {
 	f := rec.Fields
@@ -102,6 +124,7 @@ func decodeAccount(rec crm.Record) (Account, error) {
 		ExchangeRate:      optionalField[decimal.Decimal](f, AccountExchangeRate),
 		RevenueBase:       optionalField[crm.Money](f, AccountRevenueBase),
 		CreditLimitBase:   optionalField[crm.Money](f, AccountCreditLimitBase),
+		Extra:             extraFields(f, accountKnown(), accountReadOnly...),
 	}
 	var errs [3]error
 	a.CustomerType, errs[0] = customerTypes.decode(f, AccountCustomerType)

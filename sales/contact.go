@@ -1,6 +1,7 @@
 package sales
 
 import (
+	"sync"
 	"time"
 
 	"github.com/crmkit/crmkit/crm"
@@ -26,6 +27,11 @@ type Contact struct {
 	BirthDate      time.Time // date only: midnight UTC
 	Address        Address
 	Description    string
+	// Extra holds the fields of the contact record that Contact does not
+	// declare: a host's custom fields (see the package doc). Decode puts
+	// every such field here; Encode writes them back, so they survive a
+	// typed read-modify-write and can be set on create.
+	Extra crm.Fields
 }
 
 // ContactState returns the contact's state.
@@ -50,6 +56,15 @@ func ContactCodec() storage.Codec[Contact] {
 }
 
 func encodeContact(c Contact) crm.Record {
+	f := contactFields(c)
+	if c.Extra != nil {
+		putExtra(f, c.Extra, contactKnown(), ContactFullName)
+	}
+	return crm.Record{Entity: ContactEntity, Header: c.Header, Fields: f}
+}
+
+// contactFields returns the fields c's members hold.
+func contactFields(c Contact) crm.Fields {
 	f := crm.Fields{
 		ContactFirstName:      text(c.FirstName),
 		ContactLastName:       text(c.LastName),
@@ -62,8 +77,11 @@ func encodeContact(c Contact) crm.Record {
 		ContactDescription:    text(c.Description),
 	}
 	c.Address.encode(f)
-	return crm.Record{Entity: ContactEntity, Header: c.Header, Fields: f}
+	return f
 }
+
+// contactKnown names the fields Contact's members encode.
+var contactKnown = sync.OnceValue(func() map[string]bool { return fieldSet(contactFields(Contact{})) })
 
 func decodeContact(rec crm.Record) (Contact, error) {
 	f := rec.Fields
@@ -80,5 +98,6 @@ func decodeContact(rec crm.Record) (Contact, error) {
 		BirthDate:      f.Time(ContactBirthDate),
 		Address:        decodeAddress(f),
 		Description:    f.String(ContactDescription),
+		Extra:          extraFields(f, contactKnown(), ContactFullName),
 	}, nil
 }

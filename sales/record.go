@@ -1,6 +1,10 @@
 package sales
 
-import "github.com/crmkit/crmkit/crm"
+import (
+	"slices"
+
+	"github.com/crmkit/crmkit/crm"
+)
 
 // Address is a postal address: Dynamics' address1_* fields.
 type Address struct {
@@ -84,3 +88,41 @@ func optionalField[T any](f crm.Fields, name string) *T {
 // Ptr returns a pointer to v: for the optional *int64 and *crm.Money fields
 // of typed records.
 func Ptr[T any](v T) *T { return &v }
+
+// extraFields returns the fields of f that a typed record's Go type does
+// not declare, named neither in known (the fields its codec encodes) nor in
+// readOnly (those it decodes only): a host's custom fields. Nil if none.
+func extraFields(f crm.Fields, known map[string]bool, readOnly ...string) crm.Fields {
+	var out crm.Fields
+	for name, v := range f {
+		if known[name] || slices.Contains(readOnly, name) {
+			continue
+		}
+		if out == nil {
+			out = crm.Fields{}
+		}
+		out[name] = v
+	}
+	return out
+}
+
+// putExtra writes a typed record's Extra fields into f, the record its
+// codec encoded: a member of the Go type wins over an Extra field of the
+// same name, and fields the type reads only (known) are never written.
+func putExtra(f crm.Fields, extra crm.Fields, known map[string]bool, readOnly ...string) {
+	for name, v := range extra {
+		if _, set := f[name]; set || known[name] || slices.Contains(readOnly, name) {
+			continue
+		}
+		f[name] = v
+	}
+}
+
+// fieldSet returns the names f has.
+func fieldSet(f crm.Fields) map[string]bool {
+	out := make(map[string]bool, len(f))
+	for name := range f {
+		out[name] = true
+	}
+	return out
+}
