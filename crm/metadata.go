@@ -141,8 +141,14 @@ type Field struct {
 	Hierarchical bool
 	// Compute makes the field computed: the write path sets it from the
 	// record's other fields on every create and update (a contact's full
-	// name), and callers cannot set it.
+	// name), and callers cannot set it. JSON does not carry it: name a
+	// Calculator instead for a field whose metadata is kept as data.
 	Compute func(Fields) any
+	// Calculator names the function, registered with
+	// Registry.RegisterCalculator, that computes the field: Register and
+	// AddFields set Compute from it when Compute is nil. Unlike Compute,
+	// it survives a round trip through JSON.
+	Calculator string
 	// DateOnly time fields keep a calendar date: midnight UTC.
 	DateOnly bool
 	// System fields are kept by the platform and never set by callers.
@@ -324,6 +330,9 @@ type Registry struct {
 	inbound  map[string][]Relationship
 	org      *organization
 	complete bool // Complete succeeded: lookups are checked as they come
+	// calculators are the functions computed fields name, by name;
+	// guarded by change.
+	calculators map[string]func(Fields) any
 }
 
 // NewRegistry returns an empty registry, with pricing precision
@@ -345,7 +354,10 @@ func (r *Registry) Register(entities ...*Entity) error {
 	var prepared []*Entity
 	for _, src := range entities {
 		e := cloneEntity(src)
-		err := e.addPricing(r.org)
+		err := r.calculate(e.Fields)
+		if err == nil {
+			err = e.addPricing(r.org)
+		}
 		if err == nil {
 			err = e.prepare()
 		}
@@ -500,6 +512,9 @@ func (r *Registry) extended(entity string, fields []Field) (*Entity, error) {
 	decl := *old
 	decl.Fields = append(slices.Clone(old.Fields), fields...)
 	e := cloneEntity(&decl)
+	if err := r.calculate(e.Fields[len(old.Fields):]); err != nil {
+		return nil, err
+	}
 	for i := len(old.Fields); i < len(e.Fields); i++ {
 		if e.Fields[i].Type == TypeMoney {
 			e.Fields[i].org = r.org
@@ -514,6 +529,43 @@ func (r *Registry) extended(entity string, fields []Field) (*Entity, error) {
 		}
 	}
 	return e, nil
+}
+
+// RegisterCalculator names fn, a function that computes a field from a
+// record's other fields, so that fields can refer to it by name
+// (Field.Calculator) and their metadata can be kept as data (JSON). Register
+// calculators before the entities whose fields name them. A name
+// registered twice fails with ErrDuplicate.
+func (r *Registry) RegisterCalculator(name string, fn func(Fields) any) error {
+	r.change.Lock()
+	defer r.change.Unlock()
+	switch {
+	case name == "" || fn == nil:
+		return fmt.Errorf("register calculator %q: a calculator needs a name and a func", name)
+	case r.calculators[name] != nil:
+		return fmt.Errorf("register calculator %q: %w", name, ErrDuplicate)
+	}
+	if r.calculators == nil {
+		r.calculators = map[string]func(Fields) any{}
+	}
+	r.calculators[name] = fn
+	return nil
+}
+
+// calculate sets the Compute func of fields that name a Calculator.
+func (r *Registry) calculate(fields []Field) error {
+	for i := range fields {
+		f := &fields[i]
+		if f.Calculator == "" || f.Compute != nil {
+			continue
+		}
+		fn, ok := r.calculators[f.Calculator]
+		if !ok {
+			return fmt.Errorf("field %q: calculator %q is not registered (Registry.RegisterCalculator): %w", f.Name, f.Calculator, ErrNotFound)
+		}
+		f.Compute = fn
+	}
+	return nil
 }
 
 // Entity returns the named entity, or an error matching ErrNotFound.
