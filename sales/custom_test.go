@@ -2,6 +2,11 @@ package sales_test
 
 import (
 	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -9,6 +14,7 @@ import (
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/sales"
 	"github.com/crmkit/crmkit/storage"
+	"github.com/crmkit/crmkit/storage/sqlstore"
 )
 
 // A host's custom fields on contact, as a host would add them.
@@ -103,4 +109,97 @@ func TestCustomFieldsThroughContacts(t *testing.T) {
 			})
 		})
 	}
+}
+
+// The database keeps the metadata of what it stores: a process that opens
+// it with the sales entities alone learns the host's custom fields.
+func TestCustomFieldsKeptInTheDatabase(t *testing.T) {
+	type opener func(t *testing.T, reg *crm.Registry) *sqlstore.Driver
+	dir := t.TempDir()
+	for name, open := range map[string]func(t *testing.T) opener{
+		"sqlite": func(t *testing.T) opener {
+			path := filepath.Join(dir, "kept.db")
+			return func(t *testing.T, reg *crm.Registry) *sqlstore.Driver {
+				d, err := sqlstore.OpenSQLite(context.Background(), path, reg)
+				require.NoError(t, err)
+				return d
+			}
+		},
+		"postgres": func(t *testing.T) opener {
+			dsn := os.Getenv("CRMKIT_POSTGRES_DSN")
+			if dsn == "" {
+				if os.Getenv("CRMKIT_REQUIRE_POSTGRES") == "1" {
+					t.Fatal("CRMKIT_REQUIRE_POSTGRES=1 but CRMKIT_POSTGRES_DSN is not set")
+				}
+				t.Skip("CRMKIT_POSTGRES_DSN is not set")
+			}
+			b := make([]byte, 6)
+			_, _ = rand.Read(b)
+			schema := "crmkit_kept_" + hex.EncodeToString(b)
+			t.Cleanup(func() {
+				if db, err := sql.Open("pgx", dsn); err == nil {
+					_, _ = db.Exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE")
+					_ = db.Close()
+				}
+			})
+			return func(t *testing.T, reg *crm.Registry) *sqlstore.Driver {
+				d, err := sqlstore.OpenPostgres(context.Background(), dsn, reg, sqlstore.WithSchema(schema))
+				require.NoError(t, err)
+				return d
+			}
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			open := open(t)
+			ctx := context.Background()
+
+			host := crm.NewRegistry()
+			require.NoError(t, sales.Register(host))
+			require.NoError(t, host.AddFields(sales.ContactEntity,
+				crm.Field{Name: loyaltyPoints, Type: crm.TypeInteger},
+				crm.Field{Name: tier, Type: crm.TypeChoice, Options: []crm.Option{{Value: tierBronze, Label: "Bronze"}, {Value: tierGold, Label: "Gold"}}},
+			))
+			d := open(t, host)
+			st := storage.New(d, host)
+			require.NoError(t, st.AddFields(ctx, sales.ContactEntity, crm.Field{Name: nickname, Type: crm.TypeText}))
+			contacts := sales.NewContacts(st)
+			ada, err := contacts.Create(ctx, sales.Contact{LastName: "Ada", Extra: crm.Fields{loyaltyPoints: int64(300), tier: tierGold, nickname: "A"}})
+			require.NoError(t, err)
+			_, err = contacts.Create(ctx, sales.Contact{LastName: "Bob", Extra: crm.Fields{loyaltyPoints: int64(100)}})
+			require.NoError(t, err)
+			require.NoError(t, d.Close())
+
+			plain := crm.NewRegistry()
+			require.NoError(t, sales.Register(plain))
+			d = open(t, plain)
+			defer func() { _ = d.Close() }()
+			st = storage.New(d, plain)
+			e, err := plain.Entity(sales.ContactEntity)
+			require.NoError(t, err)
+			f, ok := e.Field(tier)
+			require.True(t, ok, "opening the database taught the registry the custom fields")
+			require.Equal(t, "Gold", must(f.OptionLabel(tierGold)))
+
+			rec, err := st.Get(ctx, sales.ContactEntity, ada.ID)
+			require.NoError(t, err)
+			require.Equal(t, int64(300), rec.Fields[loyaltyPoints])
+			require.Equal(t, tierGold, rec.Fields[tier])
+			require.Equal(t, "A", rec.Fields[nickname])
+
+			page, err := st.Query(ctx, crm.Query{Entity: sales.ContactEntity, Where: crm.NotNull(loyaltyPoints), OrderBy: []crm.Order{crm.Asc(loyaltyPoints)}})
+			require.NoError(t, err)
+			require.Len(t, page.Records, 2)
+			require.Equal(t, "Bob", page.Records[0].Fields[sales.ContactLastName])
+			got, err := sales.NewContacts(st).Get(ctx, ada.ID)
+			require.NoError(t, err)
+			require.Equal(t, crm.Fields{loyaltyPoints: int64(300), tier: tierGold, nickname: "A"}, got.Extra)
+		})
+	}
+}
+
+func must[T any](v T, ok bool) T {
+	if !ok {
+		panic("not found")
+	}
+	return v
 }

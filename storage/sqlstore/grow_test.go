@@ -12,6 +12,7 @@ import (
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage"
+	"github.com/crmkit/crmkit/storage/sqlstore"
 )
 
 func TestAddFieldsOnline(t *testing.T) {
@@ -93,6 +94,64 @@ func TestAddFieldsOnline(t *testing.T) {
 				require.NoError(t, err)
 				f, _ := e.Field("loyalty")
 				require.Equal(t, crm.TypeInteger, f.Type)
+			})
+		})
+	}
+}
+
+func TestMetadataKeptBesideTheSchema(t *testing.T) {
+	for _, o := range dialects(t) {
+		t.Run(o.name, func(t *testing.T) {
+			o.raw(t) // skips PostgreSQL without a DSN
+			ctx := context.Background()
+			host := testRegistry(t)
+			require.NoError(t, host.RegisterCalculator("double", func(fs crm.Fields) any {
+				if n, ok := fs["size"].(int64); ok {
+					return 2 * n
+				}
+				return nil
+			}))
+			require.NoError(t, host.Register(&crm.Entity{Name: "project", Fields: []crm.Field{
+				{Name: "size", Type: crm.TypeInteger},
+				{Name: "doubled", Type: crm.TypeInteger, Calculator: "double"},
+				{Name: "client", Type: crm.TypeLookup, Targets: []string{"account"}},
+			}}))
+			require.NoError(t, host.AddFields("contact", crm.Field{Name: "project", Type: crm.TypeLookup, Targets: []string{"project"}}))
+			d := o.open(t, host)
+			s := storage.New(d, host)
+			p, err := s.Create(ctx, crm.Record{Entity: "project", Fields: crm.Fields{"size": int64(4)}})
+			require.NoError(t, err)
+			c, err := s.Create(ctx, crm.Record{Entity: "contact", Fields: crm.Fields{"lastname": "x", "project": p.Ref()}})
+			require.NoError(t, err)
+			version := d.SchemaVersion()
+
+			t.Run("a registry that lacks what the database records learns it", func(t *testing.T) {
+				plain := testRegistry(t)
+				require.NoError(t, plain.RegisterCalculator("double", func(fs crm.Fields) any { return int64(0) }))
+				d := o.open(t, plain)
+				require.Equal(t, version, d.SchemaVersion(), "learning changes no schema")
+				s := storage.New(d, plain)
+				got, err := s.Get(ctx, "contact", c.ID)
+				require.NoError(t, err)
+				require.Equal(t, p.Ref(), got.Fields["project"])
+				require.Equal(t, []crm.Relationship{{From: "contact", Field: "project", To: "project"}}, plain.ReferencedBy("project"))
+				got, err = s.Get(ctx, "project", p.ID)
+				require.NoError(t, err)
+				require.Equal(t, int64(8), got.Fields["doubled"])
+				_, err = s.Update(ctx, crm.Record{Entity: "project", Header: crm.Header{ID: p.ID}, Fields: crm.Fields{"size": int64(5)}})
+				require.NoError(t, err)
+				got, err = s.Get(ctx, "project", p.ID)
+				require.NoError(t, err)
+				require.Equal(t, int64(0), got.Fields["doubled"], "a learned computed field runs this registry's calculator")
+			})
+			t.Run("a calculator the registry lacks fails the open, naming it", func(t *testing.T) {
+				var err error
+				if o.name == "sqlite" {
+					_, err = sqlstore.New(ctx, o.raw(t), sqlstore.SQLite, testRegistry(t))
+				} else {
+					_, err = sqlstore.New(ctx, o.raw(t), sqlstore.Postgres, testRegistry(t), sqlstore.WithSchema(schemaOf(o)))
+				}
+				require.ErrorContains(t, err, `calculator "double" is not registered`)
 			})
 		})
 	}

@@ -328,14 +328,17 @@ func (d *Driver) migrateOnce(ctx context.Context, tables map[string]*table) erro
 	if err != nil {
 		return err
 	}
-	if len(stmts) == 0 {
-		d.sch.version.Store(int64(version))
-		return tx.Commit()
-	}
 	for _, s := range stmts {
 		if err := exec(s); err != nil {
 			return err
 		}
+	}
+	if err := d.writeMetadata(ctx, tx, tables); err != nil {
+		return err
+	}
+	if len(stmts) == 0 {
+		d.sch.version.Store(int64(version))
+		return d.mapCommitErr(tx.Commit())
 	}
 	next := have
 	for tname, cols := range d.desiredModel(tables) {

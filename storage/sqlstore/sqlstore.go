@@ -198,11 +198,14 @@ func New(ctx context.Context, db *sql.DB, dialect Dialect, reg *crm.Registry, op
 	case cfg.batchRows < 1:
 		cfg.batchRows = 1
 	}
+	d := &Driver{db: db, q: db, dialect: dialect, reg: reg, cfg: cfg, seq: new(atomic.Int64), sch: &schemaState{},
+		stmts: &stmtCache{m: map[stmtKey]*sql.Stmt{}, pending: map[stmtKey]string{}}}
+	if err := d.learn(ctx); err != nil {
+		return nil, fmt.Errorf("sqlstore: %w", err)
+	}
 	if err := reg.Complete(); err != nil {
 		return nil, fmt.Errorf("sqlstore: %w", err)
 	}
-	d := &Driver{db: db, q: db, dialect: dialect, reg: reg, cfg: cfg, seq: new(atomic.Int64), sch: &schemaState{},
-		stmts: &stmtCache{m: map[stmtKey]*sql.Stmt{}, pending: map[stmtKey]string{}}}
 	tables, err := d.buildTables(reg.Entities())
 	if err != nil {
 		return nil, err
