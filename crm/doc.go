@@ -8,6 +8,25 @@
 //     ranges, options, lookups with their delete behaviour, lifecycle);
 //     a Registry holds them. Validation (CheckCreate, CheckUpdate) is
 //     driven by it and reports every bad field in one *ValidationError.
+//   - Metadata that grows: Registry.AddFields adds fields to an entity
+//     another module registered (a host's custom fields on contact),
+//     checked as Register checks fields, relationships included; on a
+//     running store, storage.Store.AddFields does it together with the
+//     schema change. A registered Entity never changes: the registry
+//     publishes an extended copy in its place, under its lock, and code
+//     that looked the entity up before keeps its consistent older view
+//     (copy on write; Registry.ExtendEntity lets storage migrate between
+//     the check and the publication). A lookup may target an entity
+//     registered later (an activity's regarding, a custom entity):
+//     Registry.Complete checks every target once the registry is whole,
+//     naming entity, field and missing target, and from then on Register
+//     and AddFields check targets at once; SQL stores call it when they
+//     open.
+//   - Metadata as data: Entity, Field and Lifecycle marshal to JSON and
+//     back (Registry.MarshalJSON, RegisterJSON). A computed field names
+//     its function (Field.Calculator, Registry.RegisterCalculator); a
+//     Compute func set in code alone, rules (Go code) and the fields the
+//     registry derives are not serialized. Lifecycles are.
 //   - Value limits, the same on every store and checked wherever a value
 //     enters (writes, condition values, cursors): times from EarliestTime
 //     (1753-01-01) to LatestTime (the last microsecond of 9999), kept in

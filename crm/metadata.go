@@ -246,7 +246,9 @@ func SystemFields() []Field { return slices.Clone(systemFields) }
 
 // Entity describes one entity type: its name, fields and lifecycle. Declare
 // it once, register it in a Registry, and never change it afterwards:
-// validation, storage, queries and lifecycles all read it.
+// validation, storage, queries and lifecycles all read it. Fields are
+// added through the registry (Registry.AddFields), which publishes a new
+// Entity in its place.
 type Entity struct {
 	Name        string // logical name, e.g. "account"
 	Label       string // display name; defaults to Name

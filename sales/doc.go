@@ -82,6 +82,16 @@
 //   - Date-only fields are time.Time at midnight UTC; the zero time is null.
 //   - A contact's FullName is computed by the store from first and last
 //     name; what a caller puts there is ignored.
+//   - Fields the Go type does not declare, such as a host's custom fields
+//     (crm.Registry.AddFields, storage.Store.AddFields), travel in Extra,
+//     a crm.Fields: decoding puts there every field of the record its
+//     members do not hold, encoding writes them back (a member wins over
+//     an Extra entry of the same name; the fields the type only reads are
+//     never written). So custom fields can be set on create, survive a
+//     typed read-modify-write and read back typed. Table.Update leaves a
+//     custom field missing from Extra as it is; set it to nil to clear
+//     it. Codecs of other typed records follow the same convention, which
+//     storagetest.CheckCodec checks.
 //
 // AccountCodec and ContactCodec convert them for storage.Table, and
 // AccountMetadata and ContactMetadata return the entity declarations.

@@ -24,6 +24,14 @@
 // A hook registered with filtering attributes (HookFields) runs only for
 // updates and state changes that change one of its fields.
 //
+// # Metadata that grows
+//
+// Store.AddFields adds fields to a registered entity of a running store:
+// a driver with a schema (FieldAdder) makes room for them first, while
+// other goroutines keep writing, and the registry then publishes the
+// extended entity, so the next write can set them. The memory store has
+// no schema: there it changes the metadata alone.
+//
 // # Rules
 //
 // Rules belong to the registry, not to a Store: a module declares them with

@@ -32,6 +32,35 @@
 // registry no longer declares stay where they are; a registry that changes
 // a field's type (or a decimal's precision) is refused.
 //
+// # Metadata that grows
+//
+// Driver implements storage.FieldAdder: storage.Store.AddFields adds fields
+// to an entity of a running store online. In one transaction of its own,
+// under the migration lock, the Driver adds the new columns (nullable; a
+// lookup gets its index, and on PostgreSQL its foreign key) and records a
+// schema version; then it switches to the new table, an atomic swap of its
+// table set, and only then does the registry publish the extended entity.
+// Concurrent writes wait for the table's lock (PostgreSQL's ALTER TABLE,
+// SQLite's write lock) and commit before or after the change: none is
+// lost, and, as every statement names its columns, a write still using the
+// entity as it was keeps working. Adding fields inside a caller's
+// transaction (WithTx) is refused.
+//
+// The database also keeps the metadata of what it stores: every migration
+// writes the JSON declaration of every entity it serves (crm.Entity's
+// MarshalJSON) into the crmkit_metadata table, one row per entity, beside
+// the schema-version table. Opening a database reads it first and adds to
+// the registry what the registry lacks: whole entities, and fields of the
+// entities it has (at their end). A process that opens the database
+// without the host's registration code (sales.Register alone) therefore
+// still reads, writes, queries and sorts on the host's custom fields. For
+// what the registry declares itself, its declaration wins. Computed
+// fields come back computed only if they name a calculator the registry
+// has registered (crm.Registry.RegisterCalculator; an unknown one fails
+// the open); rules are code and are never learned. Opening changes the
+// registry it is given: open a database with a registry that serves only
+// it.
+//
 // How values are stored, and why:
 //
 //   - IDs are PostgreSQL uuid and SQLite 16-byte BLOBs: both order by

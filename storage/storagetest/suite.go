@@ -11,8 +11,8 @@
 // manual clock and checks, through the Store's public API, what every
 // adapter must do alike: exact round trips of every field type, validation,
 // optimistic concurrency, lifecycles, transactions, hooks, atomicity,
-// relationships, every query operator, sorting, keyset paging and
-// aggregates; and, calling the driver directly, the parts of the Driver
+// relationships, every query operator, sorting, keyset paging,
+// aggregates and fields added to a running store (Store.AddFields); and, calling the driver directly, the parts of the Driver
 // contract that the Store's own checks hide (version checks, copies,
 // rollback). The data is deterministic and small, so the suite is quick on
 // any adapter.
