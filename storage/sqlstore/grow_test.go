@@ -156,3 +156,14 @@ func TestMetadataKeptBesideTheSchema(t *testing.T) {
 		})
 	}
 }
+
+func TestAddFieldsAfterALateEntity(t *testing.T) {
+	ctx := context.Background()
+	reg := testRegistry(t)
+	d := sqliteOpener(t).open(t, reg)
+	require.NoError(t, reg.Register(&crm.Entity{Name: "late"}), "registered after the driver opened")
+	s := storage.New(d, reg)
+	require.NoError(t, s.AddFields(ctx, "contact", crm.Field{Name: "extra", Type: crm.TypeBool}))
+	_, err := s.Create(ctx, crm.Record{Entity: "contact", Fields: crm.Fields{"lastname": "x", "extra": true}})
+	require.NoError(t, err)
+}

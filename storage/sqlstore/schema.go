@@ -371,7 +371,10 @@ func (d *Driver) migrateOnce(ctx context.Context, tables map[string]*table) erro
 func (d *Driver) plan(have model, tables map[string]*table) ([]string, string, error) {
 	var creates, alters, fks, indexes, summary []string
 	for _, e := range d.reg.Entities() {
-		t := tables[e.Name]
+		t, ok := tables[e.Name]
+		if !ok {
+			continue // registered after the Driver opened: it has no table
+		}
 		e := t.entity
 		cur, exists := have[t.raw]
 		var defs []string
