@@ -12,7 +12,7 @@ func TestERPStory(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, run(context.Background(), &out))
 	for _, line := range []string{
-		"one database, the ERP's tables and crmkit's side by side: [credit_line crm_account crm_contact crm_crmkit_schema_version]",
+		"one database, the ERP's tables and crmkit's side by side: [credit_line crm_account crm_contact crm_crmkit_metadata crm_crmkit_schema_version]",
 		"opening Globex failed (credit line for Globex must be positive): rolled back",
 		`opened Initech: credit line 5000.00 USD and CRM account "Initech" in one transaction`,
 		"the ERP holds 1 credit line(s), crmkit 1 account(s)",
