@@ -90,3 +90,28 @@ func TestMetadataJSON(t *testing.T) {
 		require.NotContains(t, string(b), "amount_base")
 	})
 }
+
+// The JSON of metadata is kept in databases: its shape is part of the API.
+func TestMetadataJSONFormat(t *testing.T) {
+	reg := crm.NewRegistry()
+	require.NoError(t, reg.Register(&crm.Entity{Name: "ticket", PrimaryName: "title", Fields: []crm.Field{
+		{Name: "title", Type: crm.TypeText, Required: true, MaxLength: 200},
+		{Name: "priority", Type: crm.TypeChoice, Options: []crm.Option{{Value: 1, Label: "High"}}},
+		{Name: "account", Type: crm.TypeLookup, Targets: []string{"ticket"}, OnDelete: crm.DeleteCascade},
+	}, Lifecycle: &crm.Lifecycle{
+		States:      []crm.State{{Code: 0, Name: "Open", DefaultStatus: 1}, {Code: 1, Name: "Closed", DefaultStatus: 2, ReadOnly: true}},
+		Statuses:    []crm.Status{{Code: 1, Name: "New", State: 0}, {Code: 2, Name: "Solved", State: 1}},
+		Transitions: []crm.Transition{{Event: "close", From: []crm.StateCode{0}, To: 1}},
+	}}))
+	b, err := json.Marshal(entity(t, reg, "ticket"))
+	require.NoError(t, err)
+	require.JSONEq(t, `{"name":"ticket","label":"ticket","primaryName":"title",
+		"fields":[
+			{"name":"title","label":"title","type":"text","required":true,"maxLength":200},
+			{"name":"priority","label":"priority","type":"choice","options":[{"value":1,"label":"High"}]},
+			{"name":"account","label":"account","type":"lookup","targets":["ticket"],"onDelete":1}],
+		"lifecycle":{"initial":0,
+			"states":[{"code":0,"name":"Open","defaultStatus":1},{"code":1,"name":"Closed","defaultStatus":2,"readOnly":true}],
+			"statuses":[{"code":1,"name":"New","state":0},{"code":2,"name":"Solved","state":1}],
+			"transitions":[{"event":"close","from":[0],"to":1}]}}`, string(b))
+}

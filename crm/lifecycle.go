@@ -21,29 +21,29 @@ type StatusCode int32
 
 // State is one state of a lifecycle.
 type State struct {
-	Code StateCode
-	Name string
+	Code StateCode `json:"code"`
+	Name string    `json:"name"`
 	// DefaultStatus is the status reason a record gets when it enters the
 	// state and no other is asked for.
-	DefaultStatus StatusCode
+	DefaultStatus StatusCode `json:"defaultStatus,omitempty"`
 	// ReadOnly states refuse plain updates: a closed record stays as it
 	// was closed until a lifecycle event reopens it.
-	ReadOnly bool
+	ReadOnly bool `json:"readOnly,omitempty"`
 }
 
 // Status is one status reason of a lifecycle.
 type Status struct {
-	Code  StatusCode
-	Name  string
-	State StateCode // the state it belongs to
+	Code  StatusCode `json:"code"`
+	Name  string     `json:"name"`
+	State StateCode  `json:"state"` // the state it belongs to
 }
 
 // Transition is a lifecycle event: from any of From, the event moves the
 // record to To.
 type Transition struct {
-	Event string
-	From  []StateCode
-	To    StateCode
+	Event string      `json:"event"`
+	From  []StateCode `json:"from"`
+	To    StateCode   `json:"to"`
 }
 
 // Lifecycle is an entity's table of states, status reasons and transitions.
@@ -51,10 +51,10 @@ type Transition struct {
 // path enforces it (with looplab/fsm), so no record reaches a state by any
 // other route.
 type Lifecycle struct {
-	Initial     StateCode
-	States      []State
-	Statuses    []Status
-	Transitions []Transition
+	Initial     StateCode    `json:"initial"`
+	States      []State      `json:"states"`
+	Statuses    []Status     `json:"statuses"`
+	Transitions []Transition `json:"transitions,omitempty"`
 }
 
 func (l *Lifecycle) clone() *Lifecycle {

@@ -81,8 +81,8 @@ func (b DeleteBehavior) String() string {
 
 // Option is one value of a choice field.
 type Option struct {
-	Value int32
-	Label string
+	Value int32  `json:"value"`
+	Label string `json:"label,omitempty"`
 }
 
 // Field limits from Dynamics' metadata.
