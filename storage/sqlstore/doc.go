@@ -43,8 +43,11 @@
 // Concurrent writes wait for the table's lock (PostgreSQL's ALTER TABLE,
 // SQLite's write lock) and commit before or after the change: none is
 // lost, and, as every statement names its columns, a write still using the
-// entity as it was keeps working. Adding fields inside a caller's
-// transaction (WithTx) is refused.
+// entity as it was keeps working. Writers wait for as long as the change
+// holds the table: adding a nullable column is quick on both databases,
+// but the index of an added lookup is built inside the transaction, which
+// on a large PostgreSQL table takes as long as reading it. Adding fields
+// inside a caller's transaction (WithTx) is refused.
 //
 // The database also keeps the metadata of what it stores: every migration
 // writes the JSON declaration of every entity it serves (crm.Entity's
