@@ -48,6 +48,18 @@ func TestRegistryGrows(t *testing.T) {
 		require.Equal(t, []string{"lastname"}, fieldNames(entity(t, reg, "contact")))
 		require.ErrorIs(t, reg.AddFields("nowhere", crm.Field{Name: "x", Type: crm.TypeBool}), crm.ErrNotFound)
 	})
+	t.Run("the generation moves with every change and only then", func(t *testing.T) {
+		reg := base(t)
+		g := reg.Generation()
+		require.Error(t, reg.AddFields("contact", crm.Field{Name: "lastname", Type: crm.TypeText}))
+		require.Error(t, reg.Register(&crm.Entity{Name: "account"}))
+		require.Equal(t, g, reg.Generation(), "a refused change is no change")
+		require.NoError(t, reg.AddFields("contact", crm.Field{Name: "x", Type: crm.TypeBool}))
+		require.Greater(t, reg.Generation(), g)
+		g = reg.Generation()
+		require.NoError(t, reg.Register(&crm.Entity{Name: "lead"}))
+		require.Greater(t, reg.Generation(), g)
+	})
 	t.Run("an added lookup is a relationship of its target", func(t *testing.T) {
 		reg := base(t)
 		require.NoError(t, reg.AddFields("contact", crm.Field{Name: "employer", Type: crm.TypeLookup, Targets: []string{"account"}, OnDelete: crm.DeleteRestrict}))

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/shopspring/decimal"
 )
@@ -332,6 +333,7 @@ type Registry struct {
 	inbound  map[string][]Relationship
 	org      *organization
 	complete bool // Complete succeeded: lookups are checked as they come
+	gen      atomic.Uint64
 	// calculators are the functions computed fields name, by name;
 	// guarded by change.
 	calculators map[string]func(Fields) any
@@ -389,6 +391,7 @@ func (r *Registry) Register(entities ...*Entity) error {
 		r.order = append(r.order, e.Name)
 		r.addInbound(e, e.Lookups())
 	}
+	r.gen.Add(1)
 	return nil
 }
 
@@ -484,6 +487,7 @@ func (r *Registry) ExtendEntity(entity string, fields []Field, apply func(extend
 	defer r.mu.Unlock()
 	r.entities[entity] = e
 	r.addInbound(e, e.lookups[len(e.lookups)-countLookups(fields):])
+	r.gen.Add(1)
 	return nil
 }
 
@@ -589,6 +593,12 @@ func (r *Registry) Entities() []*Entity {
 	}
 	return out
 }
+
+// Generation counts the changes of the registry's entities: it grows with
+// every successful Register and AddFields. Code that caches what it
+// derives from metadata keeps the generation it derived it at and derives
+// it again when the generation has moved.
+func (r *Registry) Generation() uint64 { return r.gen.Load() }
 
 // ReferencedBy returns the relationships through which other records can
 // refer to records of the named entity.

@@ -17,13 +17,12 @@ import (
 // started before keep the entity as they found it. Nothing changes if any
 // step fails.
 func (s *Store) AddFields(ctx context.Context, entity string, fields ...crm.Field) error {
-	err := s.reg.ExtendEntity(entity, fields, func(e *crm.Entity) error {
+	// An added lookup may restrict deletes of its targets: the registry's
+	// generation moves, and with it what the store derived (mayRestrict).
+	return s.reg.ExtendEntity(entity, fields, func(e *crm.Entity) error {
 		if fa, ok := s.driver.(FieldAdder); ok {
 			return fa.AddFields(ctx, e)
 		}
 		return nil
 	})
-	// An added lookup may restrict deletes of its targets.
-	s.restricts.Clear()
-	return err
 }

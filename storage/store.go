@@ -39,7 +39,7 @@ type Store struct {
 	mu    sync.Mutex                // serializes hook registration
 	hooks atomic.Pointer[hookTable] // read on every write, without a lock
 
-	restricts sync.Map // entity name -> whether a delete can meet a Restrict
+	restricts sync.Map // entity name -> restrictEntry: whether a delete can meet a Restrict
 }
 
 // Option configures a Store.

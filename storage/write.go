@@ -719,8 +719,9 @@ func (s *Store) Delete(ctx context.Context, ref crm.Ref, version int64) error {
 // mayRestrict reports whether deleting a record of entity can meet a
 // Restrict relationship, on it or on a record its cascades reach.
 func (s *Store) mayRestrict(entity string) bool {
-	if v, ok := s.restricts.Load(entity); ok {
-		return v.(bool)
+	gen := s.reg.Generation() // before the walk: a change during it shows
+	if v, ok := s.restricts.Load(entity); ok && v.(restrictEntry).gen == gen {
+		return v.(restrictEntry).may
 	}
 	seen := map[string]bool{}
 	var walk func(string) bool
@@ -737,8 +738,15 @@ func (s *Store) mayRestrict(entity string) bool {
 		return false
 	}
 	v := walk(entity)
-	s.restricts.Store(entity, v)
+	s.restricts.Store(entity, restrictEntry{gen: gen, may: v})
 	return v
+}
+
+// restrictEntry is what mayRestrict found for an entity, at a generation
+// of the registry.
+type restrictEntry struct {
+	gen uint64
+	may bool
 }
 
 // cascade is one Delete's walk through the records it reaches. A dry run

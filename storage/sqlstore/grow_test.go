@@ -80,6 +80,9 @@ func TestAddFieldsOnline(t *testing.T) {
 				require.Equal(t, version+1, d.SchemaVersion(), "the change is a schema version")
 			})
 			t.Run("an added lookup restricts deletes as declared", func(t *testing.T) {
+				gone, err := s.Create(ctx, crm.Record{Entity: "account", Fields: crm.Fields{"name": "gone"}})
+				require.NoError(t, err)
+				require.NoError(t, s.Delete(ctx, gone.Ref(), gone.Version), "nothing restricts deletes of accounts yet")
 				require.NoError(t, s.AddFields(ctx, "account", crm.Field{Name: "auditor", Type: crm.TypeLookup, Targets: []string{"account"}, OnDelete: crm.DeleteRestrict}))
 				b, err := s.Create(ctx, crm.Record{Entity: "account", Fields: crm.Fields{"name": "b"}})
 				require.NoError(t, err)
