@@ -1,6 +1,9 @@
 package storagetest
 
 import (
+	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/crmkit/crmkit/crm"
@@ -50,6 +53,34 @@ func testGrow(t *testing.T, open Opener) {
 			{"tier": int32(100_000_000), "points": int64(10)},
 			{"tier": int32(100_000_001), "points": int64(50)},
 		}, rows)
+	})
+	t.Run("fields added while writers write lose no write", func(t *testing.T) {
+		before := e.count(contact)
+		var (
+			written atomic.Int64
+			wg      sync.WaitGroup
+			errs    = make(chan error, 4)
+		)
+		for g := range 4 {
+			wg.Go(func() {
+				for i := range 25 {
+					_, err := e.store.Create(e.ctx, crm.Record{Entity: contact, Fields: crm.Fields{"lastname": fmt.Sprintf("w%d-%d", g, i)}})
+					if err != nil {
+						errs <- err
+						return
+					}
+					written.Add(1)
+				}
+			})
+		}
+		require.NoError(t, e.store.AddFields(e.ctx, contact, crm.Field{Name: "concurrent", Type: crm.TypeBool}))
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		require.Equal(t, before+written.Load(), e.count(contact))
+		e.create(contact, crm.Fields{"lastname": "after", "concurrent": true})
 	})
 	t.Run("an invalid value of an added field is refused", func(t *testing.T) {
 		_, err := e.store.Create(e.ctx, crm.Record{Entity: contact, Fields: crm.Fields{"lastname": "X", "tier": int32(7)}})
