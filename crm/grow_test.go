@@ -117,6 +117,7 @@ func TestRegistryComplete(t *testing.T) {
 		err = reg.AddFields("account", crm.Field{Name: "x", Type: crm.TypeLookup, Targets: []string{"nowhere"}})
 		require.ErrorContains(t, err, `lookup "x" targets unknown entity "nowhere"`)
 		require.NoError(t, reg.AddFields("account", crm.Field{Name: "parent", Type: crm.TypeLookup, Targets: []string{"account"}}), "an added lookup may target its own entity")
+		require.NoError(t, reg.AddFields("account", crm.Field{Name: "region", Type: crm.TypeLookup, Targets: []string{crm.BusinessUnitEntity}}), "or a principal")
 	})
 }
 

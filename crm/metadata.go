@@ -412,13 +412,13 @@ func (r *Registry) lookup(name string) (*Entity, bool) {
 }
 
 // checkTargets checks that every lookup of e targets a known entity, one
-// of batch or a user or team.
+// of batch or a principal (a user, team or business unit).
 func (r *Registry) checkTargets(e *Entity, batch map[string]*Entity) error {
 	for _, f := range e.Lookups() {
 		for _, t := range f.Targets {
 			_, known := r.lookup(t)
 			_, inBatch := batch[t]
-			if !known && !inBatch && t != UserEntity && t != TeamEntity {
+			if !known && !inBatch && t != UserEntity && t != TeamEntity && t != BusinessUnitEntity {
 				return fmt.Errorf("lookup %q targets unknown entity %q: %w", f.Name, t, ErrNotFound)
 			}
 		}
@@ -427,8 +427,8 @@ func (r *Registry) checkTargets(e *Entity, batch map[string]*Entity) error {
 }
 
 // Complete checks that the registry is whole: every lookup of every entity
-// targets a registered entity (or a user or team). It fails with an error
-// naming the entity, the field and the missing target. Stores that check
+// targets a registered entity (or a user, team or business unit). It fails
+// with an error naming the entity, the field and the missing target. Stores that check
 // their schema call it when they open (sqlstore's Open functions do); call
 // it yourself after the last Register before a memory store serves the
 // registry. After it succeeds, Register and AddFields check targets as

@@ -29,7 +29,7 @@ const (
 func TestCustomFieldsThroughContacts(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
-			ctx := context.Background()
+			ctx := crm.AsSystem(context.Background())
 			reg := crm.NewRegistry()
 			require.NoError(t, sales.Register(reg))
 			require.NoError(t, reg.AddFields(sales.ContactEntity,
@@ -151,7 +151,7 @@ func TestCustomFieldsKeptInTheDatabase(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			open := open(t)
-			ctx := context.Background()
+			ctx := crm.AsSystem(context.Background())
 
 			host := crm.NewRegistry()
 			require.NoError(t, sales.Register(host))

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/crmkit/crmkit/crm"
 )
@@ -16,7 +17,13 @@ import (
 // that start after AddFields returns can set the new fields; those that
 // started before keep the entity as they found it. Nothing changes if any
 // step fails.
+//
+// Like every write, it needs a context that names who acts: without one
+// it fails with crm.ErrNoCaller having changed nothing.
 func (s *Store) AddFields(ctx context.Context, entity string, fields ...crm.Field) error {
+	if _, ok := crm.CallerFrom(ctx); !ok {
+		return fmt.Errorf("add fields to %q: %w", entity, crm.ErrNoCaller)
+	}
 	// An added lookup may restrict deletes of its targets: the registry's
 	// generation moves, and with it what the store derived (mayRestrict).
 	return s.reg.ExtendEntity(entity, fields, func(e *crm.Entity) error {

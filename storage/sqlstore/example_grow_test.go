@@ -33,7 +33,7 @@ func Example_addFields() {
 		return reg
 	}
 
-	ctx := context.Background()
+	ctx := crm.AsSystem(context.Background())
 	reg := declare()
 	driver, err := sqlstore.OpenSQLite(ctx, path, reg)
 	if err != nil {

@@ -19,7 +19,7 @@ func TestAddFieldsOnline(t *testing.T) {
 	for _, o := range dialects(t) {
 		t.Run(o.name, func(t *testing.T) {
 			o.raw(t) // skips PostgreSQL without a DSN
-			ctx := context.Background()
+			ctx := crm.AsSystem(context.Background())
 			reg := testRegistry(t)
 			d := o.open(t, reg)
 			s := storage.New(d, reg)
@@ -106,7 +106,7 @@ func TestMetadataKeptBesideTheSchema(t *testing.T) {
 	for _, o := range dialects(t) {
 		t.Run(o.name, func(t *testing.T) {
 			o.raw(t) // skips PostgreSQL without a DSN
-			ctx := context.Background()
+			ctx := crm.AsSystem(context.Background())
 			host := testRegistry(t)
 			require.NoError(t, host.RegisterCalculator("double", func(fs crm.Fields) any {
 				if n, ok := fs["size"].(int64); ok {
@@ -161,7 +161,7 @@ func TestMetadataKeptBesideTheSchema(t *testing.T) {
 }
 
 func TestAddFieldsAfterALateEntity(t *testing.T) {
-	ctx := context.Background()
+	ctx := crm.AsSystem(context.Background())
 	reg := testRegistry(t)
 	d := sqliteOpener(t).open(t, reg)
 	require.NoError(t, reg.Register(&crm.Entity{Name: "late"}), "registered after the driver opened")

@@ -1,6 +1,7 @@
 package storagetest
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -82,8 +83,21 @@ func testGrow(t *testing.T, open Opener) {
 		require.Equal(t, before+written.Load(), e.count(contact))
 		e.create(contact, crm.Fields{"lastname": "after", "concurrent": true})
 	})
+	t.Run("adding fields needs a caller, as every write does", func(t *testing.T) {
+		err := e.store.AddFields(context.Background(), contact, crm.Field{Name: "nocaller", Type: crm.TypeBool})
+		require.ErrorIs(t, err, crm.ErrNoCaller)
+		_, ok := mustEntity(t, e.reg, contact).Field("nocaller")
+		require.False(t, ok, "nothing was added")
+	})
 	t.Run("an invalid value of an added field is refused", func(t *testing.T) {
 		_, err := e.store.Create(e.ctx, crm.Record{Entity: contact, Fields: crm.Fields{"lastname": "X", "tier": int32(7)}})
 		require.ErrorIs(t, err, crm.ErrValidation)
 	})
+}
+
+func mustEntity(t *testing.T, reg *crm.Registry, name string) *crm.Entity {
+	t.Helper()
+	e, err := reg.Entity(name)
+	require.NoError(t, err)
+	return e
 }
