@@ -3,6 +3,7 @@ package crm
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -319,18 +320,18 @@ type Relationship struct {
 // Metadata grows: AddFields (or storage.Store.AddFields on a running
 // store) adds fields to a registered entity. An Entity value never
 // changes once registered; adding fields publishes a new *Entity in its
-// place, copy on write, under the registry's lock. Code that looked an
+// place, copy on write, in a new view of the registry published at once:
+// readers never wait for a change. Code that looked an
 // entity up before keeps a consistent, older view of it; the next
 // Registry.Entity returns the new one.
 type Registry struct {
 	// change serializes the changes of metadata (Register, AddFields)
 	// without blocking readers while a store migrates.
 	change sync.Mutex
-	// mu guards what readers see: entities, order and inbound.
-	mu       sync.RWMutex
-	entities map[string]*Entity
-	order    []string
-	inbound  map[string][]Relationship
+	// view is what readers see, never changed once published: a change
+	// publishes a new one, so the write path looks entities up without a
+	// lock.
+	view     atomic.Pointer[registryView]
 	org      *organization
 	complete bool // Complete succeeded: lookups are checked as they come
 	gen      atomic.Uint64
@@ -342,8 +343,29 @@ type Registry struct {
 // NewRegistry returns an empty registry, with pricing precision
 // DefaultPricingPrecision and no base currency.
 func NewRegistry() *Registry {
-	return &Registry{entities: map[string]*Entity{}, inbound: map[string][]Relationship{},
-		org: &organization{pricing: DefaultPricingPrecision}}
+	r := &Registry{org: &organization{pricing: DefaultPricingPrecision}}
+	r.view.Store(&registryView{entities: map[string]*Entity{}, inbound: map[string][]Relationship{}})
+	return r
+}
+
+// registryView is one published state of a registry's entities.
+type registryView struct {
+	entities map[string]*Entity
+	order    []string
+	inbound  map[string][]Relationship
+}
+
+// edit returns a copy of the published view for a change to build on
+// (under r.change) and publish with r.view.Store. Slices are clipped so
+// that appending to the copy never writes into the published view.
+func (r *Registry) edit() *registryView {
+	old := r.view.Load()
+	v := &registryView{entities: maps.Clone(old.entities), order: slices.Clip(old.order),
+		inbound: make(map[string][]Relationship, len(old.inbound))}
+	for k, rels := range old.inbound {
+		v.inbound[k] = slices.Clip(rels)
+	}
+	return v
 }
 
 // Register checks and adds entities. A lookup may target an entity that is
@@ -384,30 +406,28 @@ func (r *Registry) Register(entities ...*Entity) error {
 			}
 		}
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	v := r.edit()
 	for _, e := range prepared {
-		r.entities[e.Name] = e
-		r.order = append(r.order, e.Name)
-		r.addInbound(e, e.Lookups())
+		v.entities[e.Name] = e
+		v.order = append(v.order, e.Name)
+		v.addInbound(e, e.Lookups())
 	}
+	r.view.Store(v)
 	r.gen.Add(1)
 	return nil
 }
 
-func (r *Registry) addInbound(e *Entity, lookups []*Field) {
+func (v *registryView) addInbound(e *Entity, lookups []*Field) {
 	for _, f := range lookups {
 		for _, t := range f.Targets {
-			r.inbound[t] = append(r.inbound[t], Relationship{From: e.Name, Field: f.Name, To: t, OnDelete: f.OnDelete})
+			v.inbound[t] = append(v.inbound[t], Relationship{From: e.Name, Field: f.Name, To: t, OnDelete: f.OnDelete})
 		}
 	}
 }
 
-// lookup returns the named entity under the read lock.
+// lookup returns the named entity as last published.
 func (r *Registry) lookup(name string) (*Entity, bool) {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	e, ok := r.entities[name]
+	e, ok := r.view.Load().entities[name]
 	return e, ok
 }
 
@@ -483,10 +503,10 @@ func (r *Registry) ExtendEntity(entity string, fields []Field, apply func(extend
 			return fmt.Errorf("add fields to %q: %w", entity, err)
 		}
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.entities[entity] = e
-	r.addInbound(e, e.lookups[len(e.lookups)-countLookups(fields):])
+	v := r.edit()
+	v.entities[entity] = e
+	v.addInbound(e, e.lookups[len(e.lookups)-countLookups(fields):])
+	r.view.Store(v)
 	r.gen.Add(1)
 	return nil
 }
@@ -585,11 +605,10 @@ func (r *Registry) Entity(name string) (*Entity, error) {
 
 // Entities returns every registered entity in registration order.
 func (r *Registry) Entities() []*Entity {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	out := make([]*Entity, len(r.order))
-	for i, n := range r.order {
-		out[i] = r.entities[n]
+	v := r.view.Load()
+	out := make([]*Entity, len(v.order))
+	for i, n := range v.order {
+		out[i] = v.entities[n]
 	}
 	return out
 }
@@ -603,9 +622,7 @@ func (r *Registry) Generation() uint64 { return r.gen.Load() }
 // ReferencedBy returns the relationships through which other records can
 // refer to records of the named entity.
 func (r *Registry) ReferencedBy(entity string) []Relationship {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	return slices.Clone(r.inbound[entity])
+	return slices.Clone(r.view.Load().inbound[entity])
 }
 
 func cloneEntity(src *Entity) *Entity {

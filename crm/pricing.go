@@ -124,7 +124,7 @@ func (r *Registry) SetBaseCurrency(c Currency) error {
 	case r.org.base != "":
 		return fmt.Errorf("set base currency %s: the base currency is %s and never changes", c, r.org.base)
 	}
-	for _, e := range r.entities {
+	for _, e := range r.view.Load().entities {
 		for _, f := range e.Fields {
 			if f.Type == TypeMoney {
 				return fmt.Errorf("set base currency %s: entity %q with money fields is registered already", c, e.Name)

@@ -70,7 +70,7 @@ func (s *Store) Query(ctx context.Context, q crm.Query) (crm.Page, error) {
 	if err != nil {
 		return crm.Page{}, fmt.Errorf("query %s: %w", q.Entity, err)
 	}
-	p, err := s.planQuery(rs, q)
+	p, err := s.planQuery(ctx, rs, q)
 	if err != nil {
 		return crm.Page{}, fmt.Errorf("query %s: %w", q.Entity, err)
 	}
@@ -102,7 +102,7 @@ func (s *Store) Iterate(ctx context.Context, q crm.Query) iter.Seq2[crm.Record, 
 			yield(crm.Record{}, fmt.Errorf("iterate %s: %w", q.Entity, err))
 			return
 		}
-		p, err := s.planQuery(rs, q)
+		p, err := s.planQuery(ctx, rs, q)
 		if err != nil {
 			yield(crm.Record{}, fmt.Errorf("iterate %s: %w", q.Entity, err))
 			return
@@ -128,7 +128,7 @@ func (s *Store) Count(ctx context.Context, q crm.Query) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("count %s: %w", q.Entity, err)
 	}
-	p, err := s.planQuery(rs, crm.Query{Entity: q.Entity, Where: q.Where})
+	p, err := s.planQuery(ctx, rs, crm.Query{Entity: q.Entity, Where: q.Where})
 	if err != nil {
 		return 0, fmt.Errorf("count %s: %w", q.Entity, err)
 	}
@@ -146,7 +146,7 @@ func (s *Store) Aggregate(ctx context.Context, a crm.Aggregation) ([]crm.Aggrega
 	if err != nil {
 		return nil, fmt.Errorf("aggregate %s: %w", a.Entity, err)
 	}
-	p, err := s.reg.PlanAggregateIn(a, rs.now, rs.sc.Loc())
+	p, err := s.reg.PlanAggregateIn(a, s.now(ctx, rs), rs.sc.Loc())
 	if err != nil {
 		return nil, fmt.Errorf("aggregate %s: %w", a.Entity, err)
 	}

@@ -280,12 +280,11 @@ func (s *Store) reader(ctx context.Context) (Reader, error) {
 }
 
 // readScope is what one read runs with: the reader (the transaction of
-// the context, or the driver) and the crm.Scope it reads in, with "now"
-// and the time zone that plan its relative date conditions.
+// the context, or the driver) and the crm.Scope it reads in, whose "now"
+// and time zone plan its relative date conditions.
 type readScope struct {
-	r   Reader
-	sc  crm.Scope
-	now time.Time
+	r  Reader
+	sc crm.Scope
 }
 
 // scope resolves the crm.Scope of ctx once for a read. Every read (Get,
@@ -301,16 +300,22 @@ func (s *Store) scope(ctx context.Context) (readScope, error) {
 		return readScope{}, err
 	}
 	sc, _ := crm.ScopeFrom(ctx)
-	now := sc.Now
-	if now.IsZero() {
-		now = s.Now(ctx)
+	return readScope{r: r, sc: sc}, nil
+}
+
+// now is the instant relative dates count from: the scope's, else the
+// transaction's or the clock's. It is read only by the reads that plan
+// conditions: a Get does not ask the clock.
+func (s *Store) now(ctx context.Context, rs readScope) time.Time {
+	if !rs.sc.Now.IsZero() {
+		return crm.NormalizeTime(rs.sc.Now)
 	}
-	return readScope{r: r, sc: sc, now: crm.NormalizeTime(now)}, nil
+	return s.Now(ctx)
 }
 
 // planQuery plans q for the read scope rs.
-func (s *Store) planQuery(rs readScope, q crm.Query) (*crm.Plan, error) {
-	return s.reg.PlanQueryIn(q, rs.now, rs.sc.Loc())
+func (s *Store) planQuery(ctx context.Context, rs readScope, q crm.Query) (*crm.Plan, error) {
+	return s.reg.PlanQueryIn(q, s.now(ctx, rs), rs.sc.Loc())
 }
 
 // entity returns the named entity's metadata.
