@@ -2,10 +2,6 @@ package sales_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -126,22 +122,7 @@ func TestCustomFieldsKeptInTheDatabase(t *testing.T) {
 			}
 		},
 		"postgres": func(t *testing.T) opener {
-			dsn := os.Getenv("CRMKIT_POSTGRES_DSN")
-			if dsn == "" {
-				if os.Getenv("CRMKIT_REQUIRE_POSTGRES") == "1" {
-					t.Fatal("CRMKIT_REQUIRE_POSTGRES=1 but CRMKIT_POSTGRES_DSN is not set")
-				}
-				t.Skip("CRMKIT_POSTGRES_DSN is not set")
-			}
-			b := make([]byte, 6)
-			_, _ = rand.Read(b)
-			schema := "crmkit_kept_" + hex.EncodeToString(b)
-			t.Cleanup(func() {
-				if db, err := sql.Open("pgx", dsn); err == nil {
-					_, _ = db.Exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE")
-					_ = db.Close()
-				}
-			})
+			dsn, schema := postgresSchema(t, "crmkit_kept_")
 			return func(t *testing.T, reg *crm.Registry) *sqlstore.Driver {
 				d, err := sqlstore.OpenPostgres(context.Background(), dsn, reg, sqlstore.WithSchema(schema))
 				require.NoError(t, err)

@@ -3,6 +3,7 @@ package sales_test
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"os"
 	"path/filepath"
@@ -92,23 +93,35 @@ func backends() []backend {
 			return d
 		}},
 		{"postgres", func(t *testing.T, r *crm.Registry) storage.Driver {
-			dsn := os.Getenv("CRMKIT_POSTGRES_DSN")
-			if dsn == "" {
-				if os.Getenv("CRMKIT_REQUIRE_POSTGRES") == "1" {
-					t.Fatal("CRMKIT_REQUIRE_POSTGRES=1 but CRMKIT_POSTGRES_DSN is not set")
-				}
-				t.Skip("CRMKIT_POSTGRES_DSN is not set")
-			}
-			b := make([]byte, 6)
-			_, _ = rand.Read(b)
-			schema := "crmkit_sales_" + hex.EncodeToString(b)
+			dsn, schema := postgresSchema(t, "crmkit_sales_")
 			d, err := sqlstore.OpenPostgres(context.Background(), dsn, r, sqlstore.WithSchema(schema))
 			require.NoError(t, err)
-			t.Cleanup(func() {
-				_, _ = d.DB().Exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE")
-				_ = d.Close()
-			})
+			t.Cleanup(func() { _ = d.Close() })
 			return d
 		}},
 	}
+}
+
+// postgresSchema returns the test server's DSN and a schema name of the
+// test's own, dropped when the test ends. Without CRMKIT_POSTGRES_DSN it
+// skips the test, or fails it when CRMKIT_REQUIRE_POSTGRES=1 (as in CI).
+func postgresSchema(t *testing.T, prefix string) (dsn, schema string) {
+	t.Helper()
+	dsn = os.Getenv("CRMKIT_POSTGRES_DSN")
+	if dsn == "" {
+		if os.Getenv("CRMKIT_REQUIRE_POSTGRES") == "1" {
+			t.Fatal("CRMKIT_REQUIRE_POSTGRES=1 but CRMKIT_POSTGRES_DSN is not set")
+		}
+		t.Skip("CRMKIT_POSTGRES_DSN is not set")
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	schema = prefix + hex.EncodeToString(b)
+	t.Cleanup(func() { // after the stores' own cleanups close them
+		if db, err := sql.Open("pgx", dsn); err == nil {
+			_, _ = db.Exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE")
+			_ = db.Close()
+		}
+	})
+	return dsn, schema
 }
