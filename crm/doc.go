@@ -66,9 +66,10 @@
 //     rate and no base amounts, as before.
 //   - Queries: Query, Filter (Condition, Group, Related), Order, Cursor and
 //     Aggregation: one model for search, views, marketing lists, reports
-//     and workflow conditions. PlanQuery checks a query against metadata
-//     (PlanQueryIn: in the caller's time zone) and lowers it for storage
-//     adapters; Plan.Match and Plan.Compare define what it means.
+//     and workflow conditions. A store checks a query against metadata
+//     when it runs it; what a query means, row by row and in order, is
+//     defined once by the planner in storage/driver (PlanQuery,
+//     Plan.Match, Plan.Compare), which every adapter follows.
 //   - Errors callers test with errors.Is: ErrNotFound, ErrConflict,
 //     ErrInvalidTransition, ErrDuplicate, ErrValidation, ErrRestricted,
 //     ErrPermissionDenied (ErrNoCaller matches it).
@@ -81,7 +82,7 @@
 //     Clock gives the time.
 //   - Time zones: times are stored as UTC instants. Relative date
 //     conditions (today, this-month, last-x-days, on...) count days in
-//     the caller's zone (Scope.Location, PlanQueryIn): "this month" for
+//     the caller's zone (Scope.Location): "this month" for
 //     a caller in Auckland is not the same month as for one in Los
 //     Angeles on the last evening of March (UTC). Date-only fields hold
 //     calendar dates and are never converted; "today" on them is the

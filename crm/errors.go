@@ -73,13 +73,14 @@ func (e *ValidationError) Has(field string) bool {
 	return false
 }
 
-// add records a bad field.
-func (e *ValidationError) add(field, format string, args ...any) {
+// Add records a bad field: the reason is format with args.
+func (e *ValidationError) Add(field, format string, args ...any) {
 	e.Fields = append(e.Fields, FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
 }
 
-// err returns e when it holds at least one field error, else nil.
-func (e *ValidationError) err() error {
+// Err returns e when it holds at least one field error, else nil: a
+// check that collects every bad field returns verr.Err().
+func (e *ValidationError) Err() error {
 	if len(e.Fields) == 0 {
 		return nil
 	}

@@ -81,63 +81,6 @@ func ExampleMoney() {
 	// 2.35 USD -2.35 USD 3 JPY
 }
 
-// A query can reach through a lookup: here, contacts named D-something
-// whose parent account is in Paris. PlanQuery checks it against the metadata, and the plan says
-// which records match.
-func ExampleThrough() {
-	reg := crm.NewRegistry()
-	_ = reg.Register(
-		&crm.Entity{Name: "account", Fields: []crm.Field{
-			{Name: "name", Type: crm.TypeText, Required: true},
-			{Name: "address1_city", Type: crm.TypeText},
-		}},
-		&crm.Entity{Name: "contact", Fields: []crm.Field{
-			{Name: "lastname", Type: crm.TypeText, Required: true},
-			{Name: "parentcustomerid", Type: crm.TypeLookup, Targets: []string{"account", "contact"}},
-		}},
-	)
-	paris := crm.Record{Entity: "account", Header: crm.Header{ID: crm.NewID()},
-		Fields: crm.Fields{"name": "Alpine Ski House", "address1_city": "Paris"}}
-	oslo := crm.Record{Entity: "account", Header: crm.Header{ID: crm.NewID()},
-		Fields: crm.Fields{"name": "Northwind", "address1_city": "Oslo"}}
-	accounts := map[crm.ID]crm.Record{paris.ID: paris, oslo.ID: oslo}
-	resolve := func(entity string, id crm.ID) (crm.Record, bool, error) {
-		r, ok := accounts[id]
-		return r, ok && entity == "account", nil
-	}
-
-	q := crm.Query{
-		Entity: "contact",
-		Where: crm.And(
-			crm.BeginsWith("lastname", "d"),
-			crm.Through("parentcustomerid", "account", crm.Eq("address1_city", "paris")),
-		),
-		OrderBy: []crm.Order{crm.Asc("lastname")},
-	}
-	plan, err := reg.PlanQuery(q, time.Now())
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	for _, c := range []crm.Record{
-		{Entity: "contact", Fields: crm.Fields{"lastname": "Davolio", "parentcustomerid": paris.Ref()}},
-		{Entity: "contact", Fields: crm.Fields{"lastname": "Dodsworth", "parentcustomerid": oslo.Ref()}},
-		{Entity: "contact", Fields: crm.Fields{"lastname": "Fuller", "parentcustomerid": paris.Ref()}},
-	} {
-		ok, _ := plan.Match(c, resolve)
-		fmt.Println(c.Fields["lastname"], ok)
-	}
-
-	q.Where = crm.Through("parentcustomerid", "account", crm.Eq("city", "Paris"))
-	_, err = reg.PlanQuery(q, time.Now())
-	fmt.Println(err)
-	// Output:
-	// Davolio true
-	// Dodsworth false
-	// Fuller false
-	// query: validation failed: invalid contact: parentcustomerid.city is not a field of account
-}
-
 // A lifecycle refuses events its table does not allow from the record's
 // state, with an error that says what was refused.
 func ExampleLifecycle_Fire() {

@@ -796,9 +796,9 @@ func (f *Field) check() error {
 // checkBound checks a Min or Max against what the field's type holds,
 // before any arithmetic on it.
 func (f *Field) checkBound(b decimal.Decimal) error {
-	b, r := decimalReach(b)
-	if r != inReach {
-		return fmt.Errorf("%s", outOfReach)
+	b, r := ReachOf(b)
+	if r != InReach {
+		return fmt.Errorf("%s", OutOfReach)
 	}
 	switch f.Type {
 	case TypeDecimal:

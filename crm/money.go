@@ -194,3 +194,20 @@ func Sum(c Currency, amounts ...Money) (Money, error) {
 	}
 	return total, nil
 }
+
+// DivRound returns a / b rounded to places decimals by crmkit's rounding
+// rule (half away from zero), exactly: the quotient is never rounded twice.
+// b must not be zero.
+func DivRound(a, b decimal.Decimal, places int32) decimal.Decimal {
+	q, r := a.QuoRem(b, places)
+	// a = b*q + r with |r| < |b|*10^-places: round away from zero when the
+	// remainder is at least half a unit of the last place.
+	unit := decimal.New(1, -places)
+	if r.Abs().Mul(decimal.NewFromInt(2)).Cmp(b.Abs().Mul(unit)) >= 0 {
+		if a.Sign()*b.Sign() < 0 {
+			return q.Sub(unit)
+		}
+		return q.Add(unit)
+	}
+	return q
+}

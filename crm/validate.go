@@ -52,49 +52,52 @@ var (
 // digit finer than 10^-DecimalDigits is refused.
 const DecimalDigits = 40
 
-// reach is where a decimal lies against DecimalDigits.
-type reach int
+// Reach is where a decimal lies against DecimalDigits: the decimals
+// crmkit stores, compares and computes with are below 10^DecimalDigits in
+// magnitude and have at most DecimalDigits places.
+type Reach int
 
+// Reaches.
 const (
-	inReach reach = iota
-	tooLarge
-	tooFine
+	InReach  Reach = iota
+	TooLarge       // at least 10^DecimalDigits in magnitude
+	TooFine        // more than DecimalDigits significant places
 )
 
-// outOfReach is the reason given for a decimal beyond DecimalDigits. It
+// OutOfReach is the reason given for a decimal beyond DecimalDigits. It
 // never prints the value: formatting 1e3000000 is the slow part.
-var outOfReach = fmt.Sprintf("is out of range: decimals are kept below 10^%d in magnitude and to %[1]d places", DecimalDigits)
+const OutOfReach = "is out of range: decimals are kept below 10^40 in magnitude and to 40 places"
 
-// decimalReach places d against DecimalDigits in time bounded by d's
+// ReachOf places d against DecimalDigits in time bounded by d's
 // coefficient, whatever its exponent. When d is in reach it returns it
 // with at most DecimalDigits places (trailing zeros dropped) and zero as
 // decimal.Zero, so that later rounding and formatting are cheap.
-func decimalReach(d decimal.Decimal) (decimal.Decimal, reach) {
+func ReachOf(d decimal.Decimal) (decimal.Decimal, Reach) {
 	if d.Sign() == 0 {
-		return decimal.Zero, inReach
+		return decimal.Zero, InReach
 	}
 	exp := int64(d.Exponent())
 	digits := numDigits(d)
 	switch {
 	case digits+exp > DecimalDigits: // |d| >= 10^(digits+exp-1) >= 10^DecimalDigits
-		return d, tooLarge
+		return d, TooLarge
 	case exp >= -DecimalDigits:
-		return d, inReach
+		return d, InReach
 	}
 	// Places beyond DecimalDigits must all be trailing zeros.
 	k := -DecimalDigits - exp
 	if k >= digits {
-		return d, tooFine
+		return d, TooFine
 	}
 	coef := d.Coefficient()
 	if coef.TrailingZeroBits() < uint(k) { // 10^k divides coef only if 2^k does
-		return d, tooFine
+		return d, TooFine
 	}
 	q, r := new(big.Int).QuoRem(coef, new(big.Int).Exp(big.NewInt(10), big.NewInt(k), nil), new(big.Int))
 	if r.Sign() != 0 {
-		return d, tooFine
+		return d, TooFine
 	}
-	return decimal.NewFromBigInt(q, -DecimalDigits), inReach
+	return decimal.NewFromBigInt(q, -DecimalDigits), InReach
 }
 
 // numDigits is the exact number of digits of d's coefficient. The
@@ -130,10 +133,10 @@ func (e *Entity) CheckCreate(fields Fields) (Fields, error) {
 	for i := range e.Fields {
 		f := &e.Fields[i]
 		if f.Required && out[f.Name] == nil && !verr.Has(f.Name) {
-			verr.add(f.Name, "is required")
+			verr.Add(f.Name, "is required")
 		}
 	}
-	if err := verr.err(); err != nil {
+	if err := verr.Err(); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -176,15 +179,15 @@ func (e *Entity) Compute(fields Fields) error {
 		}
 		cv, reason := f.Coerce(v)
 		if reason == "" {
-			reason = f.checkRange(cv)
+			reason = f.CheckRange(cv)
 		}
 		if reason != "" {
-			verr.add(f.Name, "computed value %s", reason)
+			verr.Add(f.Name, "computed value %s", reason)
 			continue
 		}
 		fields[f.Name] = cv
 	}
-	return verr.err()
+	return verr.Err()
 }
 
 // CheckUpdate validates the changed fields of an update and returns them in
@@ -197,7 +200,7 @@ func (e *Entity) CheckUpdate(changes Fields) (Fields, error) {
 			out[name] = v
 		}
 	}
-	if err := e.sorted(verr).err(); err != nil {
+	if err := e.sorted(verr).Err(); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -207,16 +210,16 @@ func (e *Entity) checkInput(verr *ValidationError, name string, v any, update bo
 	f, ok := e.Field(name)
 	switch {
 	case !ok:
-		verr.add(name, "is not a field of %s", e.Name)
+		verr.Add(name, "is not a field of %s", e.Name)
 		return nil, false
 	case f.System:
-		verr.add(name, "is kept by the platform and cannot be set")
+		verr.Add(name, "is kept by the platform and cannot be set")
 		return nil, false
 	case f.Compute != nil:
-		verr.add(name, "is computed from other fields and cannot be set")
+		verr.Add(name, "is computed from other fields and cannot be set")
 		return nil, false
 	case update && f.Immutable:
-		verr.add(name, "cannot be changed after the record is created")
+		verr.Add(name, "cannot be changed after the record is created")
 		return nil, false
 	}
 	if s, ok := v.(string); ok && s == "" && f.Type == TypeText {
@@ -224,17 +227,17 @@ func (e *Entity) checkInput(verr *ValidationError, name string, v any, update bo
 	}
 	if v == nil {
 		if update && f.Required {
-			verr.add(name, "is required and cannot be cleared")
+			verr.Add(name, "is required and cannot be cleared")
 			return nil, false
 		}
 		return nil, true
 	}
 	cv, reason := f.Coerce(v)
 	if reason == "" {
-		reason = f.checkRange(cv)
+		reason = f.CheckRange(cv)
 	}
 	if reason != "" {
-		verr.add(name, "%s", reason)
+		verr.Add(name, "%s", reason)
 		return nil, false
 	}
 	return cv, true
@@ -264,7 +267,7 @@ func (f *Field) Coerce(v any) (any, string) {
 		if _, ok := v.(int64); ok {
 			return v, ""
 		}
-		n, ok := asInt64(v)
+		n, ok := IntValue(v)
 		if !ok {
 			return wrong()
 		}
@@ -273,7 +276,7 @@ func (f *Field) Coerce(v any) (any, string) {
 		if _, ok := v.(int32); ok {
 			return v, ""
 		}
-		n, ok := asInt64(v)
+		n, ok := IntValue(v)
 		if !ok {
 			return wrong()
 		}
@@ -289,9 +292,9 @@ func (f *Field) Coerce(v any) (any, string) {
 		if d.Exponent() == -f.Precision {
 			return v, "" // canonical already: the common case, free
 		}
-		d, r := decimalReach(d)
-		if r != inReach {
-			return nil, outOfReach
+		d, r := ReachOf(d)
+		if r != InReach {
+			return nil, OutOfReach
 		}
 		if places := decimalPlaces(d); places > f.Precision {
 			return nil, fmt.Sprintf("has %d decimal places, more than the %d allowed", places, f.Precision)
@@ -309,9 +312,9 @@ func (f *Field) Coerce(v any) (any, string) {
 		if m.Amount.Exponent() == -p {
 			return v, ""
 		}
-		amount, r := decimalReach(m.Amount)
-		if r != inReach {
-			return nil, outOfReach
+		amount, r := ReachOf(m.Amount)
+		if r != InReach {
+			return nil, OutOfReach
 		}
 		if places := decimalPlaces(amount); places > p {
 			switch f.MoneyPrecision {
@@ -370,8 +373,9 @@ func (f *Field) Coerce(v any) (any, string) {
 	return wrong()
 }
 
-// checkRange checks a canonical value against the field's limits.
-func (f *Field) checkRange(v any) string {
+// CheckRange checks a canonical value (see Coerce) against the field's
+// limits, returning the reason it is out of them or "".
+func (f *Field) CheckRange(v any) string {
 	switch f.Type {
 	case TypeText:
 		// UTF-16 never takes more units than UTF-8 takes bytes.
@@ -475,9 +479,9 @@ func (f *Field) bounds(d, min, max decimal.Decimal) string {
 	return ""
 }
 
-// asInt64 accepts any signed integer, named integer types included, so
+// IntValue accepts any signed integer, named integer types included, so
 // that a domain's typed option set (sales.Industry) is a choice value as is.
-func asInt64(v any) (int64, bool) {
+func IntValue(v any) (int64, bool) {
 	switch n := v.(type) {
 	case int64:
 		return n, true

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crmkit/crmkit/storage/driver"
+
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/sales"
 	"github.com/crmkit/crmkit/storage"
@@ -40,7 +42,7 @@ func TestPrimaryContactUnderConcurrentMove(t *testing.T) {
 				case <-time.After(holdOpen):
 				}
 			}
-			store := b.store(t, func(d storage.Driver) storage.Driver { return pausingDriver{d, pause} })
+			store := b.store(t, func(d driver.Driver) driver.Driver { return pausingDriver{d, pause} })
 			accounts, contacts := sales.NewAccounts(store), sales.NewContacts(store)
 			acme, err := accounts.Create(ctx, sales.Account{Name: "Acme"})
 			require.NoError(t, err)
@@ -108,11 +110,11 @@ type setterKey struct{}
 // transaction, so that a test can hold a transaction open right after it
 // read what its rule checks.
 type pausingDriver struct {
-	storage.Driver
+	driver.Driver
 	pause func(ctx context.Context, id crm.ID)
 }
 
-func (d pausingDriver) Begin(ctx context.Context) (storage.Tx, error) {
+func (d pausingDriver) Begin(ctx context.Context) (driver.Tx, error) {
 	tx, err := d.Driver.Begin(ctx)
 	if err != nil {
 		return nil, err
@@ -121,7 +123,7 @@ func (d pausingDriver) Begin(ctx context.Context) (storage.Tx, error) {
 }
 
 type pausingTx struct {
-	storage.Tx
+	driver.Tx
 	pause func(ctx context.Context, id crm.ID)
 }
 

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crmkit/crmkit/storage/driver"
+
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/sales"
 	"github.com/crmkit/crmkit/storage"
@@ -65,12 +67,12 @@ func requireInvalid(t *testing.T, err error, field string) {
 // backend opens a new, empty driver serving the sales entities.
 type backend struct {
 	name string
-	open func(t *testing.T, reg *crm.Registry) storage.Driver
+	open func(t *testing.T, reg *crm.Registry) driver.Driver
 }
 
 // store returns a store of the sales entities over a new driver of b's,
 // wrapped by wrap if it is not nil.
-func (b backend) store(t *testing.T, wrap func(storage.Driver) storage.Driver, opts ...storage.Option) *storage.Store {
+func (b backend) store(t *testing.T, wrap func(driver.Driver) driver.Driver, opts ...storage.Option) *storage.Store {
 	t.Helper()
 	reg := crm.NewRegistry()
 	require.NoError(t, sales.Register(reg))
@@ -85,14 +87,14 @@ func (b backend) store(t *testing.T, wrap func(storage.Driver) storage.Driver, o
 // PostgreSQL (required when CRMKIT_REQUIRE_POSTGRES=1).
 func backends() []backend {
 	return []backend{
-		{"memory", func(t *testing.T, r *crm.Registry) storage.Driver { return memory.New() }},
-		{"sqlite", func(t *testing.T, r *crm.Registry) storage.Driver {
+		{"memory", func(t *testing.T, r *crm.Registry) driver.Driver { return memory.New() }},
+		{"sqlite", func(t *testing.T, r *crm.Registry) driver.Driver {
 			d, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "sales.db"), r)
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = d.Close() })
 			return d
 		}},
-		{"postgres", func(t *testing.T, r *crm.Registry) storage.Driver {
+		{"postgres", func(t *testing.T, r *crm.Registry) driver.Driver {
 			dsn, schema := postgresSchema(t, "crmkit_sales_")
 			d, err := sqlstore.OpenPostgres(context.Background(), dsn, r, sqlstore.WithSchema(schema))
 			require.NoError(t, err)

@@ -105,7 +105,7 @@
 // in one place of the Store, which is where the access checks of the
 // security model will filter what the caller may see; until then a read
 // needs no caller. Relative date conditions follow the scope's time zone
-// (crm.Registry.PlanQueryIn) and count from the store's "now" unless the
+// (driver.PlanQuery) and count from the store's "now" unless the
 // scope sets its own (Scope.Now, an "as of" for reads; writes are always
 // stamped by the store's clock).
 //
@@ -123,7 +123,10 @@
 // A unit of work whose context is done when its function returns is rolled
 // back on every store, and InTx returns an error matching the context's.
 //
-// Driver is what a storage adapter implements: storage/memory and
-// storage/sqlstore do, and storage/storagetest checks any adapter against
-// the contract in one call.
+// A Store runs over an adapter: storage/memory, or storage/sqlstore's
+// SQLite (storage/sqlstore/sqlite) and PostgreSQL (storage/sqlstore/postgres).
+// What an adapter implements (driver.Driver, driver.Tx and the query plans
+// they answer) is package storage/driver, which application code does not
+// need, as database/sql/driver is to database/sql; storage/storagetest
+// checks any adapter against that contract in one call.
 package storage

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/storage/driver"
 )
 
 // AddFields adds fields to a registered entity of a running store, such as
@@ -27,7 +28,7 @@ func (s *Store) AddFields(ctx context.Context, entity string, fields ...crm.Fiel
 	// An added lookup may restrict deletes of its targets: the registry's
 	// generation moves, and with it what the store derived (mayRestrict).
 	return s.reg.ExtendEntity(entity, fields, func(e *crm.Entity) error {
-		if fa, ok := s.driver.(FieldAdder); ok {
+		if fa, ok := s.driver.(driver.FieldAdder); ok {
 			return fa.AddFields(ctx, e)
 		}
 		return nil

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crmkit/crmkit/storage/driver"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmkit/crmkit/crm"
@@ -86,7 +88,7 @@ func newFixture(t *testing.T, opts ...storage.Option) fixture {
 	return newFixtureOn(t, memory.New(), opts...)
 }
 
-func newFixtureOn(t *testing.T, d storage.Driver, opts ...storage.Option) fixture {
+func newFixtureOn(t *testing.T, d driver.Driver, opts ...storage.Option) fixture {
 	t.Helper()
 	f := fixture{clock: crm.NewManualClock(start), logs: &logRecorder{}}
 	opts = append([]storage.Option{storage.WithClock(f.clock), storage.WithLogger(slog.New(f.logs))}, opts...)
@@ -159,7 +161,7 @@ type retryDriver struct {
 	begins   int
 }
 
-func (d *retryDriver) Begin(ctx context.Context) (storage.Tx, error) {
+func (d *retryDriver) Begin(ctx context.Context) (driver.Tx, error) {
 	tx, err := d.Driver.Begin(ctx)
 	if err != nil {
 		return nil, err
@@ -171,7 +173,7 @@ func (d *retryDriver) Begin(ctx context.Context) (storage.Tx, error) {
 }
 
 type retryTx struct {
-	storage.Tx
+	driver.Tx
 	d *retryDriver
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/storage/driver"
 )
 
 // price keeps the exchange rate and base amounts of a record of a Priced
@@ -97,8 +98,8 @@ func (c *creation) rate(ctx context.Context, cur crm.Currency) (decimal.Decimal,
 
 // currency reads the stored currency record of cur.
 func (c *creation) currency(ctx context.Context, cur crm.Currency) (crm.Record, bool, error) {
-	plan, err := c.store.reg.PlanQuery(crm.Query{Entity: crm.CurrencyEntity,
-		Where: crm.Eq(crm.FieldISOCurrencyCode, string(cur)), Limit: 1}, c.st.now)
+	plan, err := driver.PlanQuery(c.store.reg, crm.Query{Entity: crm.CurrencyEntity,
+		Where: crm.Eq(crm.FieldISOCurrencyCode, string(cur)), Limit: 1}, c.st.now, nil)
 	if err != nil {
 		return crm.Record{}, false, err
 	}

@@ -6,6 +6,7 @@ import (
 	"iter"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/storage/driver"
 )
 
 // Get returns the record of entity with the given ID, or an error matching
@@ -146,7 +147,7 @@ func (s *Store) Aggregate(ctx context.Context, a crm.Aggregation) ([]crm.Aggrega
 	if err != nil {
 		return nil, fmt.Errorf("aggregate %s: %w", a.Entity, err)
 	}
-	p, err := s.reg.PlanAggregateIn(a, s.now(ctx, rs), rs.sc.Loc())
+	p, err := driver.PlanAggregate(s.reg, a, s.now(ctx, rs), rs.sc.Loc())
 	if err != nil {
 		return nil, fmt.Errorf("aggregate %s: %w", a.Entity, err)
 	}

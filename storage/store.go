@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/storage/driver"
 )
 
 // MaxDepth is how deeply write operations started by hooks may nest, as in
@@ -30,7 +31,7 @@ const DefaultRetries = 5
 //
 // A Store is safe for concurrent use. Register hooks before sharing it.
 type Store struct {
-	driver  Driver
+	driver  driver.Driver
 	reg     *crm.Registry
 	clock   crm.Clock
 	logger  *slog.Logger
@@ -58,10 +59,11 @@ func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.logger = l } 
 // after a conflict, from 100 ms when the database was unavailable.
 func WithRetries(n int) Option { return func(s *Store) { s.retries = n } }
 
-// New returns a Store over driver for the entities in reg.
-func New(driver Driver, reg *crm.Registry, opts ...Option) *Store {
+// New returns a Store over the adapter d (storage/memory, or
+// storage/sqlstore's SQLite and PostgreSQL) for the entities in reg.
+func New(d driver.Driver, reg *crm.Registry, opts ...Option) *Store {
 	s := &Store{
-		driver:  driver,
+		driver:  d,
 		reg:     reg,
 		clock:   crm.SystemClock{},
 		logger:  slog.Default(),
@@ -90,7 +92,7 @@ func (s *Store) Now(ctx context.Context) time.Time {
 // txState is one transaction as the store sees it.
 type txState struct {
 	store       *Store
-	tx          Tx
+	tx          driver.Tx
 	now         time.Time
 	writes      int      // driver writes tried so far
 	failed      error    // an operation that failed after writing
@@ -269,7 +271,7 @@ func (s *Store) runAfterCommitHook(fn func()) {
 
 // reader returns the transaction running in ctx, or the driver. A done
 // context fails every read alike, whether the store would notice or not.
-func (s *Store) reader(ctx context.Context) (Reader, error) {
+func (s *Store) reader(ctx context.Context) (driver.Reader, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -283,7 +285,7 @@ func (s *Store) reader(ctx context.Context) (Reader, error) {
 // the context, or the driver) and the crm.Scope it reads in, whose "now"
 // and time zone plan its relative date conditions.
 type readScope struct {
-	r  Reader
+	r  driver.Reader
 	sc crm.Scope
 }
 
@@ -314,8 +316,8 @@ func (s *Store) now(ctx context.Context, rs readScope) time.Time {
 }
 
 // planQuery plans q for the read scope rs.
-func (s *Store) planQuery(ctx context.Context, rs readScope, q crm.Query) (*crm.Plan, error) {
-	return s.reg.PlanQueryIn(q, s.now(ctx, rs), rs.sc.Loc())
+func (s *Store) planQuery(ctx context.Context, rs readScope, q crm.Query) (*driver.Plan, error) {
+	return driver.PlanQuery(s.reg, q, s.now(ctx, rs), rs.sc.Loc())
 }
 
 // entity returns the named entity's metadata.

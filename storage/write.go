@@ -9,6 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/storage/driver"
 )
 
 // write runs one write operation in the transaction of ctx, or in a new
@@ -827,7 +828,7 @@ func (c *cascade) applyDeleteBehavior(ctx context.Context, rel crm.Relationship,
 	}
 	// The lookup may point at several entities: match the entity too,
 	// as IDs are unique per entity only.
-	plan, err := s.reg.PlanQuery(crm.Query{Entity: rel.From, Where: crm.Eq(rel.Field, ref)}, st.now)
+	plan, err := driver.PlanQuery(s.reg, crm.Query{Entity: rel.From, Where: crm.Eq(rel.Field, ref)}, st.now, nil)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage"
+	"github.com/crmkit/crmkit/storage/driver"
 	"github.com/crmkit/crmkit/storage/storagetest"
 	"github.com/stretchr/testify/require"
 )
@@ -27,13 +28,13 @@ func TestIndexFollowsWrites(t *testing.T) {
 		for rec, err := range store.Iterate(ctx, crm.Query{Entity: "contact"}) {
 			require.NoError(t, err)
 			if c, ok := rec.Fields["city"].(string); ok {
-				want[crm.FoldText(c)]++
+				want[driver.FoldText(c)]++
 			}
 		}
 		for _, city := range []string{"PARIS", "lyon", "nowhere"} {
 			n, err := store.Count(ctx, crm.Query{Entity: "contact", Where: crm.And(crm.Eq("city", city), crm.NotNull("lastname"))})
 			require.NoError(t, err)
-			require.Equal(t, want[crm.FoldText(city)], n, "step %d: city %s", step, city)
+			require.Equal(t, want[driver.FoldText(city)], n, "step %d: city %s", step, city)
 		}
 	}
 	write := func(ctx context.Context) error {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage"
+	"github.com/crmkit/crmkit/storage/driver"
 )
 
 // Driver keeps records in memory. Use it through storage.New.
@@ -48,7 +49,7 @@ func (ix textIndex) add(r *crm.Record, field string) {
 		return
 	}
 	if s, ok := r.Fields[field].(string); ok {
-		key := crm.FoldText(s)
+		key := driver.FoldText(s)
 		ids := ix[key]
 		if ids == nil {
 			ids = map[crm.ID]struct{}{}
@@ -63,7 +64,7 @@ func (ix textIndex) remove(r *crm.Record, field string) {
 		return
 	}
 	if s, ok := r.Fields[field].(string); ok {
-		key := crm.FoldText(s)
+		key := driver.FoldText(s)
 		delete(ix[key], r.ID)
 		if len(ix[key]) == 0 {
 			delete(ix, key)
@@ -72,8 +73,8 @@ func (ix textIndex) remove(r *crm.Record, field string) {
 }
 
 var (
-	_ storage.Driver = (*Driver)(nil)
-	_ storage.Tx     = (*tx)(nil)
+	_ driver.Driver = (*Driver)(nil)
+	_ driver.Tx     = (*tx)(nil)
 )
 
 // New returns an empty in-memory driver.
@@ -89,7 +90,7 @@ func Open(reg *crm.Registry, opts ...storage.Option) *storage.Store {
 }
 
 // Begin starts a write transaction, waiting for the one running to end.
-func (d *Driver) Begin(ctx context.Context) (storage.Tx, error) {
+func (d *Driver) Begin(ctx context.Context) (driver.Tx, error) {
 	select {
 	case d.writer <- struct{}{}:
 		return &tx{d: d, overlay: map[string]map[crm.ID]*crm.Record{}}, nil
@@ -112,17 +113,17 @@ func (d *Driver) Get(ctx context.Context, e *crm.Entity, id crm.ID) (crm.Record,
 }
 
 // Select yields committed records matching the plan.
-func (d *Driver) Select(ctx context.Context, p *crm.Plan) iter.Seq2[crm.Record, error] {
+func (d *Driver) Select(ctx context.Context, p *driver.Plan) iter.Seq2[crm.Record, error] {
 	return selectRecords(ctx, d.view(), p)
 }
 
 // Count counts committed records matching the plan.
-func (d *Driver) Count(ctx context.Context, p *crm.Plan) (int64, error) {
+func (d *Driver) Count(ctx context.Context, p *driver.Plan) (int64, error) {
 	return count(ctx, d.view(), p)
 }
 
 // Aggregate aggregates committed records.
-func (d *Driver) Aggregate(ctx context.Context, p *crm.AggregatePlan) ([]crm.AggregateRow, error) {
+func (d *Driver) Aggregate(ctx context.Context, p *driver.AggregatePlan) ([]crm.AggregateRow, error) {
 	return aggregate(ctx, d.view(), p)
 }
 
@@ -268,13 +269,13 @@ func (t *tx) Share(ctx context.Context, e *crm.Entity, id crm.ID) (bool, error) 
 	return ok, nil
 }
 
-func (t *tx) Select(ctx context.Context, p *crm.Plan) iter.Seq2[crm.Record, error] {
+func (t *tx) Select(ctx context.Context, p *driver.Plan) iter.Seq2[crm.Record, error] {
 	return selectRecords(ctx, t, p)
 }
 
-func (t *tx) Count(ctx context.Context, p *crm.Plan) (int64, error) { return count(ctx, t, p) }
+func (t *tx) Count(ctx context.Context, p *driver.Plan) (int64, error) { return count(ctx, t, p) }
 
-func (t *tx) Aggregate(ctx context.Context, p *crm.AggregatePlan) ([]crm.AggregateRow, error) {
+func (t *tx) Aggregate(ctx context.Context, p *driver.AggregatePlan) ([]crm.AggregateRow, error) {
 	return aggregate(ctx, t, p)
 }
 
@@ -390,7 +391,7 @@ func get(ctx context.Context, v view, e *crm.Entity, id crm.ID) (crm.Record, err
 // the plan's compiled filter. The records are gathered under the table
 // lock and tested after it is released, so that conditions on related
 // records can look them up.
-func matching(ctx context.Context, v view, e *crm.Entity, where crm.Filter, m crm.Matcher) ([]*crm.Record, error) {
+func matching(ctx context.Context, v view, e *crm.Entity, where crm.Filter, m driver.Matcher) ([]*crm.Record, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -401,7 +402,7 @@ func matching(ctx context.Context, v view, e *crm.Entity, where crm.Filter, m cr
 }
 
 // resolver looks up the records that related-record conditions refer to.
-func resolver(v view) crm.Resolver {
+func resolver(v view) driver.Resolver {
 	return func(entity string, id crm.ID) (crm.Record, bool, error) {
 		r, ok := v.lookup(entity, id)
 		if !ok {
@@ -428,14 +429,14 @@ func indexable(e *crm.Entity, where crm.Filter) (field, folded string, ok bool) 
 		fd, known := e.Field(c.Field)
 		s, isText := c.Values[0].(string)
 		if known && !fd.System && fd.Type == crm.TypeText && isText {
-			return c.Field, crm.FoldText(s), true
+			return c.Field, driver.FoldText(s), true
 		}
 	}
 	return "", "", false
 }
 
 // filter keeps the records m matches, in place.
-func filter(ctx context.Context, all []*crm.Record, m crm.Matcher) ([]*crm.Record, error) {
+func filter(ctx context.Context, all []*crm.Record, m driver.Matcher) ([]*crm.Record, error) {
 	out := all[:0]
 	for i, r := range all {
 		if i%4096 == 4095 {
@@ -454,7 +455,7 @@ func filter(ctx context.Context, all []*crm.Record, m crm.Matcher) ([]*crm.Recor
 	return out, nil
 }
 
-func selectRecords(ctx context.Context, v view, p *crm.Plan) iter.Seq2[crm.Record, error] {
+func selectRecords(ctx context.Context, v view, p *driver.Plan) iter.Seq2[crm.Record, error] {
 	return func(yield func(crm.Record, error) bool) {
 		rows, err := matching(ctx, v, p.Entity, p.Where, p.Matcher(resolver(v)))
 		if err != nil {
@@ -519,12 +520,12 @@ func (h *maxHeap) Pop() any {
 	return last
 }
 
-func count(ctx context.Context, v view, p *crm.Plan) (int64, error) {
+func count(ctx context.Context, v view, p *driver.Plan) (int64, error) {
 	rows, err := matching(ctx, v, p.Entity, p.Where, p.Matcher(resolver(v)))
 	return int64(len(rows)), err
 }
 
-func aggregate(ctx context.Context, v view, p *crm.AggregatePlan) ([]crm.AggregateRow, error) {
+func aggregate(ctx context.Context, v view, p *driver.AggregatePlan) ([]crm.AggregateRow, error) {
 	rows, err := matching(ctx, v, p.Entity, p.Where, p.Matcher(resolver(v)))
 	if err != nil {
 		return nil, err

@@ -6,14 +6,14 @@ import (
 	"time"
 
 	"github.com/crmkit/crmkit/crm"
-	"github.com/crmkit/crmkit/storage"
+	"github.com/crmkit/crmkit/storage/driver"
 	"github.com/crmkit/crmkit/storage/memory"
 	"github.com/crmkit/crmkit/storage/storagetest"
 	"github.com/stretchr/testify/require"
 )
 
 func TestConformance(t *testing.T) {
-	storagetest.Run(t, func(t *testing.T, reg *crm.Registry) storage.Driver {
+	storagetest.Run(t, func(t *testing.T, reg *crm.Registry) driver.Driver {
 		return memory.New()
 	})
 }
@@ -47,7 +47,7 @@ func TestWriteTransactionsTakeTurns(t *testing.T) {
 	})
 
 	t.Run("the second writer proceeds only once the first ends", func(t *testing.T) {
-		began := make(chan storage.Tx, 1)
+		began := make(chan driver.Tx, 1)
 		go func() {
 			tx, err := d.Begin(ctx)
 			if err != nil {
@@ -62,7 +62,7 @@ func TestWriteTransactionsTakeTurns(t *testing.T) {
 		case <-time.After(100 * time.Millisecond):
 		}
 		require.NoError(t, first.Rollback())
-		var second storage.Tx
+		var second driver.Tx
 		select {
 		case tx, ok := <-began:
 			require.True(t, ok, "the second Begin failed")

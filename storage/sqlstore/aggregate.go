@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/storage/driver"
 )
 
 // groupCol is one GROUP BY column of an aggregation.
@@ -30,7 +31,7 @@ type measureCol struct {
 // aggregate computes p in the database: one GROUP BY query for every
 // measure but the minimum and maximum of text, which need the original
 // text of the smallest folded value and come from a window query each.
-func (d *Driver) aggregate(ctx context.Context, q querier, p *crm.AggregatePlan) ([]crm.AggregateRow, error) {
+func (d *Driver) aggregate(ctx context.Context, q querier, p *driver.AggregatePlan) ([]crm.AggregateRow, error) {
 	tb, err := d.table(p.Entity)
 	if err != nil {
 		return nil, err
@@ -128,7 +129,7 @@ func ordinals(from, n int) string {
 	return strings.Join(parts, ", ")
 }
 
-func (d *Driver) groupCols(tb *table, p *crm.AggregatePlan) ([]groupCol, error) {
+func (d *Driver) groupCols(tb *table, p *driver.AggregatePlan) ([]groupCol, error) {
 	var out []groupCol
 	for _, g := range p.GroupBy {
 		c, ok := tb.byName[g.Field]
@@ -320,7 +321,7 @@ func (d *Driver) readMeasure(mc measureCol, raw []any) (any, error) {
 // textExtreme fills the minimum or maximum of a text field into the rows:
 // crm orders text by its folded form, then by its exact bytes, so the
 // answer is the first row of each group in that order.
-func (d *Driver) textExtreme(ctx context.Context, q querier, tb *table, p *crm.AggregatePlan,
+func (d *Driver) textExtreme(ctx context.Context, q querier, tb *table, p *driver.AggregatePlan,
 	groups []groupCol, gexprs []string, mc measureCol, bySig map[string]crm.AggregateRow) error {
 	ref := "t0." + quote(mc.c.name)
 	dir := " ASC"

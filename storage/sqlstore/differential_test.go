@@ -23,6 +23,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crmkit/crmkit/storage/driver"
+
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -125,7 +127,7 @@ func runDifferential(t *testing.T, seed uint64, queries int) {
 // PostgreSQL when a DSN is given.
 func openDiffBackends(t *testing.T, reg *crm.Registry) []diffBackend {
 	t.Helper()
-	mk := func(name string, d storage.Driver) diffBackend {
+	mk := func(name string, d driver.Driver) diffBackend {
 		c := crm.NewManualClock(diffNow)
 		return diffBackend{name: name, store: storage.New(d, reg, storage.WithClock(c)), clock: c}
 	}

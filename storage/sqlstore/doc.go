@@ -1,4 +1,4 @@
-// Package sqlstore is crmkit's SQL storage adapter: one storage.Driver over
+// Package sqlstore is crmkit's SQL storage adapter: one driver.Driver over
 // database/sql, generic over entity metadata, with two dialects.
 //
 //   - SQLite, the embedded default, through modernc.org/sqlite (pure Go, no
@@ -34,7 +34,7 @@
 //
 // # Metadata that grows
 //
-// Driver implements storage.FieldAdder: storage.Store.AddFields adds fields
+// Driver implements driver.FieldAdder: storage.Store.AddFields adds fields
 // to an entity of a running store online. In one transaction of its own,
 // under the migration lock, the Driver adds the new columns (nullable; a
 // lookup gets its index, and on PostgreSQL its foreign key) and records a
@@ -67,9 +67,9 @@
 // How values are stored, and why:
 //
 //   - IDs are PostgreSQL uuid and SQLite 16-byte BLOBs: both order by
-//     bytes, as crm.CompareKeys does.
+//     bytes, as driver.CompareKeys does.
 //   - Text is PostgreSQL text COLLATE "C" and SQLite TEXT: byte order, and
-//     lower() folds ASCII letters only under both, which is crm.FoldText.
+//     lower() folds ASCII letters only under both, which is driver.FoldText.
 //   - Decimals and money are PostgreSQL numeric. SQLite has no exact
 //     decimal type (NUMERIC affinity turns values into floats), so there
 //     they are scaled integers: money times 10^4 (Dynamics' range,
@@ -107,7 +107,7 @@
 //
 // Queries compile to SQL in which every value is a bound parameter and
 // every identifier comes from validated metadata, quoted. Their meaning is
-// crm.Plan's exactly: nulls never match comparisons and sort first
+// driver.Plan's exactly: nulls never match comparisons and sort first
 // ascending, text compares ignoring ASCII case, money conditions match
 // only their currency, keyset paging expands to OR chains. No query fails
 // on a database limit that the memory store does not have: a long In or

@@ -3,7 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
+	sqldriver "database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
@@ -49,7 +49,7 @@ func TestMapErrConnectionLost(t *testing.T) {
 		"crash shutdown (57P02)":     &pgconn.PgError{Code: "57P02"},
 		"cannot connect now":         &pgconn.PgError{Code: "57P03"},
 		"connection failure (08006)": &pgconn.PgError{Code: "08006"},
-		"bad connection":             driver.ErrBadConn,
+		"bad connection":             sqldriver.ErrBadConn,
 		"closed connection":          fmt.Errorf("query: %w", pgconn.ErrConnClosed),
 		"unexpected EOF":             fmt.Errorf("read: %w", io.ErrUnexpectedEOF),
 		"connection reset":           &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET},
@@ -66,7 +66,7 @@ func TestMapErrConnectionLost(t *testing.T) {
 		t.Run(name+" during commit has an unknown outcome", func(t *testing.T) {
 			err := d.mapCommitErr(cause)
 			require.ErrorIs(t, err, storage.ErrUnavailable)
-			if errors.Is(cause, driver.ErrBadConn) {
+			if errors.Is(cause, sqldriver.ErrBadConn) {
 				// database/sql sent nothing: the transaction died unsent.
 				require.ErrorIs(t, err, storage.ErrRetry)
 				return

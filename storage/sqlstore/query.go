@@ -13,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/storage/driver"
 )
 
 // builder compiles plans to SQL. Values only ever become parameters;
@@ -282,7 +283,7 @@ func (b *builder) inList(c *column, ref string, cond crm.Condition) string {
 			if !ok {
 				return b.fail(fmt.Errorf("sqlstore: %s: want text, got %T", c.f.Name, v))
 			}
-			vals = append(vals, crm.FoldText(s))
+			vals = append(vals, driver.FoldText(s))
 		}
 	case crm.TypeDecimal, crm.TypeMoney:
 		typ = "numeric[]"
@@ -448,11 +449,11 @@ func parseLike(p string) likeShape {
 }
 
 // likePattern rewrites a crm LIKE pattern, folded, with every literal
-// escaped the one way both databases read. crm.MatchLike takes a trailing
+// escaped the one way both databases read. driver.MatchLike takes a trailing
 // lone backslash as a literal; here it becomes "\\". The special
 // characters are ASCII, so a byte-wise walk keeps UTF-8 intact.
 func likePattern(p string) string {
-	p = crm.FoldText(p)
+	p = driver.FoldText(p)
 	var sb strings.Builder
 	for i := 0; i < len(p); i++ {
 		c := p[i]
@@ -492,7 +493,7 @@ func (b *builder) keyArg(c *column, v any) (string, bool) {
 		if !ok {
 			return b.fail(fmt.Errorf("sqlstore: %s: want text, got %T", c.f.Name, v)), false
 		}
-		return b.arg(crm.FoldText(s)), true
+		return b.arg(driver.FoldText(s)), true
 	case crm.TypeDecimal, crm.TypeMoney:
 		x, ok := v.(decimal.Decimal)
 		if !ok {
@@ -526,7 +527,7 @@ func (b *builder) keyArg(c *column, v any) (string, bool) {
 	return b.arg(vals[0]), true
 }
 
-// compare compiles "column op key" with crm.CompareKeys' meaning for a
+// compare compiles "column op key" with driver.CompareKeys' meaning for a
 // non-null column; a null column never matches.
 func (b *builder) compare(c *column, ref string, op crm.Operator, key any) string {
 	if (c.f.Type == crm.TypeDecimal || c.f.Type == crm.TypeMoney) && b.d.dialect == SQLite {
@@ -583,7 +584,7 @@ func (b *builder) compareScaled(c *column, ref string, op crm.Operator, x decima
 }
 
 // orderBy compiles the plan's sort: ascending with nulls first, descending
-// with nulls last, as crm.CompareKeys orders.
+// with nulls last, as driver.CompareKeys orders.
 func (b *builder) orderBy(tb *table, a string, orders []crm.Order) string {
 	parts := make([]string, len(orders))
 	for i, o := range orders {
@@ -600,10 +601,10 @@ func (b *builder) orderBy(tb *table, a string, orders []crm.Order) string {
 	return strings.Join(parts, ", ")
 }
 
-// after compiles "the row sorts after the cursor" (crm.Plan.IsAfter) as an
+// after compiles "the row sorts after the cursor" (driver.Plan.IsAfter) as an
 // OR chain: the first i keys equal and key i beyond the cursor's. Each
 // alternative binds its own values, in the order they appear.
-func (b *builder) after(tb *table, a string, p *crm.Plan) string {
+func (b *builder) after(tb *table, a string, p *driver.Plan) string {
 	cols := make([]*column, len(p.OrderBy))
 	for i, o := range p.OrderBy {
 		if cols[i] = tb.byName[o.Field]; cols[i] == nil {

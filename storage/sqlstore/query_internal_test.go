@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/storage/driver"
 )
 
 // TestParameterGuard: a statement that would bind more values than the
@@ -29,14 +30,14 @@ func TestParameterGuard(t *testing.T) {
 		// Comparisons, which no list stands for.
 		or.Filters = append(or.Filters, crm.Condition{Field: "employees", Op: crm.OpGt, Values: []any{int64(i)}})
 	}
-	_, err = d.Count(ctx, &crm.Plan{Entity: e, Where: or})
+	_, err = d.Count(ctx, &driver.Plan{Entity: e, Where: or})
 	require.ErrorIs(t, err, crm.ErrValidation)
 	var verr *crm.ValidationError
 	require.ErrorAs(t, err, &verr)
 	require.True(t, verr.Has("where"), "%v", err)
 
 	or.Filters = or.Filters[:1000]
-	n, err := d.Count(ctx, &crm.Plan{Entity: e, Where: or})
+	n, err := d.Count(ctx, &driver.Plan{Entity: e, Where: or})
 	require.NoError(t, err)
 	require.Zero(t, n)
 }

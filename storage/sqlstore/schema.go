@@ -468,7 +468,7 @@ func firstLine(s string) string {
 
 // AddFields gives the table of entity e the columns of the fields it lacks,
 // online: e is the entity with its new fields, checked but not yet
-// published (storage.Store.AddFields calls it through storage.FieldAdder
+// published (storage.Store.AddFields calls it through driver.FieldAdder
 // from crm.Registry.ExtendEntity). In one transaction, under the migration
 // lock, it adds each new column (nullable; with an index, and on
 // PostgreSQL a foreign key, for a lookup) and records the new schema

@@ -3,7 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
+	sqldriver "database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +21,7 @@ import (
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage"
+	"github.com/crmkit/crmkit/storage/driver"
 )
 
 // Dialect is the SQL database a Driver talks to.
@@ -78,7 +79,7 @@ func WithBatchRows(n int) Option { return func(c *config) { c.batchRows = n } }
 var identPattern = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,29}$`)
 
 // Driver stores crmkit records in a SQL database. It implements
-// storage.Driver and is safe for concurrent use. Create one with
+// driver.Driver and is safe for concurrent use. Create one with
 // OpenSQLite, OpenPostgres or New; Close it when done.
 type Driver struct {
 	db      *sql.DB
@@ -102,9 +103,9 @@ type Driver struct {
 }
 
 var (
-	_ storage.Driver     = (*Driver)(nil)
-	_ storage.Tx         = (*tx)(nil)
-	_ storage.FieldAdder = (*Driver)(nil)
+	_ driver.Driver     = (*Driver)(nil)
+	_ driver.Tx         = (*tx)(nil)
+	_ driver.FieldAdder = (*Driver)(nil)
 )
 
 // querier is what *sql.DB and *sql.Tx have in common.
@@ -246,7 +247,7 @@ func (d *Driver) SchemaVersion() int { return int(d.sch.version.Load()) }
 // SAVEPOINT and its Commit releases it, never committing tx. The caller
 // commits or rolls back tx, and with it crmkit's writes. Use the returned
 // Driver from the goroutine that owns tx only, and for tx's lifetime.
-func (d *Driver) WithTx(tx *sql.Tx) storage.Driver {
+func (d *Driver) WithTx(tx *sql.Tx) driver.Driver {
 	c := *d
 	c.q = tx
 	c.callerTx = tx
@@ -258,7 +259,7 @@ func (d *Driver) WithTx(tx *sql.Tx) storage.Driver {
 
 // Begin starts a transaction: a database transaction (BEGIN IMMEDIATE on
 // SQLite), or a savepoint inside the caller's transaction (WithTx).
-func (d *Driver) Begin(ctx context.Context) (storage.Tx, error) {
+func (d *Driver) Begin(ctx context.Context) (driver.Tx, error) {
 	if d.callerTx != nil {
 		name := fmt.Sprintf("crmkit_sp_%d", d.seq.Add(1))
 		if _, err := d.callerTx.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
@@ -320,7 +321,7 @@ func (d *Driver) mapCommitErr(err error) error {
 	if err == nil || !connLost(err) {
 		return d.mapErr("commit", err)
 	}
-	if errors.Is(err, driver.ErrBadConn) || pgconn.SafeToRetry(err) {
+	if errors.Is(err, sqldriver.ErrBadConn) || pgconn.SafeToRetry(err) {
 		return fmt.Errorf("commit: %w: %w: %w", storage.ErrUnavailable, storage.ErrRetry, err)
 	}
 	return fmt.Errorf("commit: %w: %w: %w", storage.ErrUnavailable, storage.ErrCommitUnknown, err)
@@ -352,7 +353,7 @@ func connLost(err error) bool {
 		return false
 	}
 	var netErr net.Error
-	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, pgconn.ErrConnClosed) ||
+	return errors.Is(err, sqldriver.ErrBadConn) || errors.Is(err, pgconn.ErrConnClosed) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNREFUSED) ||
 		errors.As(err, &netErr)

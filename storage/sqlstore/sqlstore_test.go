@@ -14,19 +14,20 @@ import (
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage"
+	"github.com/crmkit/crmkit/storage/driver"
 	"github.com/crmkit/crmkit/storage/sqlstore"
 	"github.com/crmkit/crmkit/storage/storagetest"
 )
 
 func TestConformanceSQLite(t *testing.T) {
-	storagetest.Run(t, func(t *testing.T, reg *crm.Registry) storage.Driver {
+	storagetest.Run(t, func(t *testing.T, reg *crm.Registry) driver.Driver {
 		return sqliteOpener(t).open(t, reg)
 	})
 }
 
 func TestConformancePostgres(t *testing.T) {
 	requirePostgres(t, postgresDSN())
-	storagetest.Run(t, func(t *testing.T, reg *crm.Registry) storage.Driver {
+	storagetest.Run(t, func(t *testing.T, reg *crm.Registry) driver.Driver {
 		return postgresOpener(t).open(t, reg)
 	})
 }
@@ -80,7 +81,7 @@ func TestDriverContract(t *testing.T) {
 				require.ErrorIs(t, err, context.Canceled)
 			})
 			t.Run("a select stopped early releases its rows", func(t *testing.T) {
-				p, err := reg.PlanQuery(crm.Query{Entity: "contact"}, crm.NormalizeTime(acc.CreatedOn))
+				p, err := driver.PlanQuery(reg, crm.Query{Entity: "contact"}, crm.NormalizeTime(acc.CreatedOn), nil)
 				require.NoError(t, err)
 				for range 3 {
 					for _, err := range d.Select(ctx, p) {
@@ -350,7 +351,7 @@ func TestInjection(t *testing.T) {
 				got, err := s.Get(ctx, "account", rec.ID)
 				require.NoError(t, err)
 				require.Equal(t, v, got.Fields["name"])
-				for _, w := range []crm.Filter{crm.Eq("name", v), crm.In("name", v, "x"), crm.BeginsWith("name", v), crm.Like("name", crm.EscapeLike(v))} {
+				for _, w := range []crm.Filter{crm.Eq("name", v), crm.In("name", v, "x"), crm.BeginsWith("name", v), crm.Like("name", driver.EscapeLike(v))} {
 					n, err := s.Count(ctx, crm.Query{Entity: "account", Where: w})
 					require.NoError(t, err)
 					require.EqualValues(t, 1, n, "%v", w)

@@ -11,9 +11,10 @@ import (
 	"strconv"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/storage/driver"
 )
 
-// tx is a storage.Tx: a database transaction, or a savepoint in the
+// tx is a driver.Tx: a database transaction, or a savepoint in the
 // caller's.
 type tx struct {
 	d         *Driver
@@ -90,21 +91,21 @@ func (t *tx) Lock(ctx context.Context, e *crm.Entity, id crm.ID) (crm.Record, er
 	return t.d.get(ctx, t.q, t.bound, e, id, t.d.dialect == Postgres)
 }
 
-func (t *tx) Select(ctx context.Context, p *crm.Plan) iter.Seq2[crm.Record, error] {
+func (t *tx) Select(ctx context.Context, p *driver.Plan) iter.Seq2[crm.Record, error] {
 	if err := t.usable(ctx); err != nil {
 		return func(yield func(crm.Record, error) bool) { yield(crm.Record{}, err) }
 	}
 	return t.d.selectRecords(ctx, t.q, t.cursors, p)
 }
 
-func (t *tx) Count(ctx context.Context, p *crm.Plan) (int64, error) {
+func (t *tx) Count(ctx context.Context, p *driver.Plan) (int64, error) {
 	if err := t.usable(ctx); err != nil {
 		return 0, err
 	}
 	return t.d.count(ctx, t.q, p)
 }
 
-func (t *tx) Aggregate(ctx context.Context, p *crm.AggregatePlan) ([]crm.AggregateRow, error) {
+func (t *tx) Aggregate(ctx context.Context, p *driver.AggregatePlan) ([]crm.AggregateRow, error) {
 	if err := t.usable(ctx); err != nil {
 		return nil, err
 	}
@@ -252,17 +253,17 @@ func (d *Driver) Get(ctx context.Context, e *crm.Entity, id crm.ID) (crm.Record,
 // Select streams the committed records matching p from the database's
 // rows: nothing is loaded beyond the row being yielded (or, inside a
 // caller's PostgreSQL transaction, the batch of rows being yielded).
-func (d *Driver) Select(ctx context.Context, p *crm.Plan) iter.Seq2[crm.Record, error] {
+func (d *Driver) Select(ctx context.Context, p *driver.Plan) iter.Seq2[crm.Record, error] {
 	return d.selectRecords(ctx, d.q, d.cursors, p)
 }
 
 // Count counts the committed records matching p.
-func (d *Driver) Count(ctx context.Context, p *crm.Plan) (int64, error) {
+func (d *Driver) Count(ctx context.Context, p *driver.Plan) (int64, error) {
 	return d.count(ctx, d.q, p)
 }
 
 // Aggregate computes p over the committed records in the database.
-func (d *Driver) Aggregate(ctx context.Context, p *crm.AggregatePlan) ([]crm.AggregateRow, error) {
+func (d *Driver) Aggregate(ctx context.Context, p *driver.AggregatePlan) ([]crm.AggregateRow, error) {
 	return d.aggregate(ctx, d.q, p)
 }
 
@@ -370,7 +371,7 @@ func (d *Driver) get(ctx context.Context, q querier, bound map[stmtKey]*sql.Stmt
 // batch at a time: a transaction has one connection, and rows left
 // streaming on it would keep every other statement of the transaction
 // (the update of the record just yielded) from running.
-func (d *Driver) selectRecords(ctx context.Context, q querier, cursors *cursorNames, p *crm.Plan) iter.Seq2[crm.Record, error] {
+func (d *Driver) selectRecords(ctx context.Context, q querier, cursors *cursorNames, p *driver.Plan) iter.Seq2[crm.Record, error] {
 	return func(yield func(crm.Record, error) bool) {
 		tb, err := d.table(p.Entity)
 		if err != nil {
@@ -448,7 +449,7 @@ func (c *cursorNames) release(i int) { c.open[i] = false }
 // selectCursor runs query through a cursor of the transaction q, yielding
 // each batch only once it has been read to its end, so that the
 // connection is free for other statements between batches.
-func (d *Driver) selectCursor(ctx context.Context, q querier, cursors *cursorNames, tb *table, p *crm.Plan,
+func (d *Driver) selectCursor(ctx context.Context, q querier, cursors *cursorNames, tb *table, p *driver.Plan,
 	query string, args []any, yield func(crm.Record, error) bool) {
 	name, slot := cursors.acquire(tb)
 	defer cursors.release(slot)
@@ -497,7 +498,7 @@ func (d *Driver) selectCursor(ctx context.Context, q querier, cursors *cursorNam
 	}
 }
 
-func (d *Driver) count(ctx context.Context, q querier, p *crm.Plan) (int64, error) {
+func (d *Driver) count(ctx context.Context, q querier, p *driver.Plan) (int64, error) {
 	tb, err := d.table(p.Entity)
 	if err != nil {
 		return 0, err

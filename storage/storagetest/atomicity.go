@@ -10,6 +10,7 @@ import (
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage"
+	"github.com/crmkit/crmkit/storage/driver"
 	"github.com/stretchr/testify/require"
 )
 
@@ -19,7 +20,7 @@ var errInjected = errors.New("injected write failure")
 // faultyDriver wraps a driver so that the failAt-th write (Insert, Update
 // or Delete) of its transactions fails, counting from the last arm.
 type faultyDriver struct {
-	storage.Driver
+	driver.Driver
 	mu     sync.Mutex
 	failAt int // 0: never fail
 	writes int
@@ -42,7 +43,7 @@ func (d *faultyDriver) write() error {
 	return nil
 }
 
-func (d *faultyDriver) Begin(ctx context.Context) (storage.Tx, error) {
+func (d *faultyDriver) Begin(ctx context.Context) (driver.Tx, error) {
 	tx, err := d.Driver.Begin(ctx)
 	if err != nil {
 		return nil, err
@@ -51,7 +52,7 @@ func (d *faultyDriver) Begin(ctx context.Context) (storage.Tx, error) {
 }
 
 type faultyTx struct {
-	storage.Tx
+	driver.Tx
 	d *faultyDriver
 }
 
@@ -78,7 +79,7 @@ func (t *faultyTx) Delete(ctx context.Context, e *crm.Entity, id crm.ID, version
 
 // Select is passed through explicitly so that the wrapper stays a Reader
 // even if the embedded Tx grows methods.
-func (t *faultyTx) Select(ctx context.Context, p *crm.Plan) iter.Seq2[crm.Record, error] {
+func (t *faultyTx) Select(ctx context.Context, p *driver.Plan) iter.Seq2[crm.Record, error] {
 	return t.Tx.Select(ctx, p)
 }
 
@@ -90,7 +91,7 @@ func testAtomicity(t *testing.T, open Opener) {
 		t.Helper()
 		for n := 1; ; n++ {
 			fd := &faultyDriver{}
-			e := newEnv(t, open, func(d storage.Driver) storage.Driver { fd.Driver = d; return fd })
+			e := newEnv(t, open, func(d driver.Driver) driver.Driver { fd.Driver = d; return fd })
 			setup(e)
 			before := e.dump()
 			fd.arm(n)

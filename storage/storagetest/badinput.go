@@ -144,7 +144,7 @@ func afterCursor(mk func(f *badFixture) crm.Cursor) func(e *env, f *badFixture) 
 	}
 }
 
-// forgedCursor encodes a cursor as crm.Plan.Cursor does, with the given
+// forgedCursor encodes a cursor as driver.Plan.Cursor does, with the given
 // order signature and keys.
 func forgedCursor(order string, keys ...any) crm.Cursor {
 	ks := make([]*string, len(keys))

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/crmkit/crmkit/crm"
-	"github.com/crmkit/crmkit/storage"
+	"github.com/crmkit/crmkit/storage/driver"
 	"github.com/stretchr/testify/require"
 )
 
@@ -16,7 +16,7 @@ import (
 func testDriver(t *testing.T, open Opener) {
 	ctx := context.Background()
 	// setup stores one account, version 1, and returns the driver.
-	setup := func(t *testing.T) (storage.Driver, *crm.Entity, crm.Record) {
+	setup := func(t *testing.T) (driver.Driver, *crm.Entity, crm.Record) {
 		t.Helper()
 		reg := Schema()
 		d := open(t, reg)
@@ -111,7 +111,7 @@ func testDriver(t *testing.T, open Opener) {
 }
 
 // begin starts a transaction that the test rolls back when it ends.
-func begin(t *testing.T, d storage.Driver) storage.Tx {
+func begin(t *testing.T, d driver.Driver) driver.Tx {
 	t.Helper()
 	tx, err := d.Begin(context.Background())
 	require.NoError(t, err)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage"
+	"github.com/crmkit/crmkit/storage/driver"
 	"github.com/stretchr/testify/require"
 )
 
@@ -99,7 +100,7 @@ func testOperations(t *testing.T, open Opener) {
 	t.Run("a named operation is all or nothing at every write", func(t *testing.T) {
 		for n := 1; ; n++ {
 			fd := &faultyDriver{}
-			e := newEnv(t, open, func(d storage.Driver) storage.Driver { fd.Driver = d; return fd })
+			e := newEnv(t, open, func(d driver.Driver) driver.Driver { fd.Driver = d; return fd })
 			tk := e.create(task, crm.Fields{"subject": "Close the deal"})
 			before := e.dump()
 			fd.arm(n)

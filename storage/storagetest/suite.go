@@ -2,7 +2,7 @@
 // Every adapter runs it with one call from its own tests:
 //
 //	func TestConformance(t *testing.T) {
-//		storagetest.Run(t, func(t *testing.T, reg *crm.Registry) storage.Driver {
+//		storagetest.Run(t, func(t *testing.T, reg *crm.Registry) driver.Driver {
 //			return mydriver.New(...) // empty, serving reg's entities
 //		})
 //	}
@@ -37,6 +37,7 @@ import (
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage"
+	"github.com/crmkit/crmkit/storage/driver"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
@@ -44,7 +45,7 @@ import (
 
 // Opener returns a new, empty driver whose schema serves reg (a SQL adapter
 // migrates reg's tables).
-type Opener func(t *testing.T, reg *crm.Registry) storage.Driver
+type Opener func(t *testing.T, reg *crm.Registry) driver.Driver
 
 // Run runs the whole conformance suite against the drivers open returns.
 func Run(t *testing.T, open Opener) {
@@ -98,7 +99,7 @@ type env struct {
 	t      *testing.T
 	ctx    context.Context
 	store  *storage.Store
-	driver storage.Driver // what store sits on
+	driver driver.Driver // what store sits on
 	clock  *crm.ManualClock
 	reg    *crm.Registry
 	log    *logBuffer // what the store logged
@@ -124,14 +125,14 @@ func (b *logBuffer) String() string {
 
 // newEnv opens a fresh driver; wrap, if given, wraps it before the store
 // does (the atomicity tests fail writes on purpose).
-func newEnv(t *testing.T, open Opener, wrap ...func(storage.Driver) storage.Driver) *env {
+func newEnv(t *testing.T, open Opener, wrap ...func(driver.Driver) driver.Driver) *env {
 	t.Helper()
 	return newEnvChanged(t, open, func(*crm.Registry) {}, wrap...)
 }
 
 // newEnvChanged is newEnv on the test schema as change leaves it (rules
 // added, say).
-func newEnvChanged(t *testing.T, open Opener, change func(reg *crm.Registry), wrap ...func(storage.Driver) storage.Driver) *env {
+func newEnvChanged(t *testing.T, open Opener, change func(reg *crm.Registry), wrap ...func(driver.Driver) driver.Driver) *env {
 	t.Helper()
 	reg := Schema()
 	change(reg)
@@ -144,7 +145,7 @@ func newEnvChanged(t *testing.T, open Opener, change func(reg *crm.Registry), wr
 }
 
 // newEnvFor puts a Store with a manual clock over d, which serves reg.
-func newEnvFor(t *testing.T, d storage.Driver, reg *crm.Registry) *env {
+func newEnvFor(t *testing.T, d driver.Driver, reg *crm.Registry) *env {
 	t.Helper()
 	clock := crm.NewManualClock(now)
 	logs := &logBuffer{}

@@ -1,4 +1,4 @@
-package crm_test
+package driver_test
 
 import (
 	"regexp"
@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/storage/driver"
 )
 
 func TestMatchLike(t *testing.T) {
@@ -62,7 +63,7 @@ func TestMatchLike(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.pattern+" vs "+tt.s, func(t *testing.T) {
-			require.Equal(t, tt.want, crm.MatchLike(tt.pattern, tt.s))
+			require.Equal(t, tt.want, driver.MatchLike(tt.pattern, tt.s))
 		})
 	}
 }
@@ -73,7 +74,7 @@ func TestMatchLike(t *testing.T) {
 func likeRegexp(pattern, s string) bool {
 	var b strings.Builder
 	b.WriteString(`^(?s)`)
-	p := []rune(crm.FoldText(pattern))
+	p := []rune(driver.FoldText(pattern))
 	for i := 0; i < len(p); i++ {
 		switch p[i] {
 		case '%':
@@ -90,7 +91,7 @@ func likeRegexp(pattern, s string) bool {
 		}
 	}
 	b.WriteString(`$`)
-	return regexp.MustCompile(b.String()).MatchString(crm.FoldText(s))
+	return regexp.MustCompile(b.String()).MatchString(driver.FoldText(s))
 }
 
 func FuzzMatchLike(f *testing.F) {
@@ -105,20 +106,20 @@ func FuzzMatchLike(f *testing.F) {
 		if !utf8.ValidString(pattern) || !utf8.ValidString(s) || len(pattern) > 200 || len(s) > 200 {
 			return // text fields hold valid UTF-8 only
 		}
-		require.Equal(t, likeRegexp(pattern, s), crm.MatchLike(pattern, s), "pattern %q, text %q", pattern, s)
+		require.Equal(t, likeRegexp(pattern, s), driver.MatchLike(pattern, s), "pattern %q, text %q", pattern, s)
 		// A begins-with on any text matches that text literally.
-		require.True(t, crm.MatchLike(crm.EscapeLike(s)+"%", s+pattern))
+		require.True(t, driver.MatchLike(driver.EscapeLike(s)+"%", s+pattern))
 	})
 }
 
 func TestFoldText(t *testing.T) {
-	require.Equal(t, "hello world", crm.FoldText("Hello WORLD"))
-	require.Equal(t, "already", crm.FoldText("already"))
-	require.Equal(t, "élan Élan straße strasse", crm.FoldText("élan ÉLAN straße STRASSE"), "only ASCII letters fold")
-	require.Equal(t, "ÀÉÎ", crm.FoldText("ÀÉÎ"), "non-ASCII letters are untouched")
-	require.Equal(t, "k", crm.FoldText("K"), "ASCII K folds, the Kelvin sign does not")
-	require.Equal(t, "\u212a", crm.FoldText("\u212a"))
-	require.Equal(t, "[\\]^_`", crm.FoldText("[\\]^_`"), "characters between the letters are kept")
+	require.Equal(t, "hello world", driver.FoldText("Hello WORLD"))
+	require.Equal(t, "already", driver.FoldText("already"))
+	require.Equal(t, "élan Élan straße strasse", driver.FoldText("élan ÉLAN straße STRASSE"), "only ASCII letters fold")
+	require.Equal(t, "ÀÉÎ", driver.FoldText("ÀÉÎ"), "non-ASCII letters are untouched")
+	require.Equal(t, "k", driver.FoldText("K"), "ASCII K folds, the Kelvin sign does not")
+	require.Equal(t, "\u212a", driver.FoldText("\u212a"))
+	require.Equal(t, "[\\]^_`", driver.FoldText("[\\]^_`"), "characters between the letters are kept")
 }
 
 func TestCompareKeys(t *testing.T) {
@@ -150,8 +151,8 @@ func TestCompareKeys(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			require.Equal(t, tt.want, crm.CompareKeys(tt.a, tt.b))
-			require.Equal(t, -tt.want, crm.CompareKeys(tt.b, tt.a), "the order is antisymmetric")
+			require.Equal(t, tt.want, driver.CompareKeys(tt.a, tt.b))
+			require.Equal(t, -tt.want, driver.CompareKeys(tt.b, tt.a), "the order is antisymmetric")
 		})
 	}
 }
@@ -215,12 +216,12 @@ func TestPlanMatch(t *testing.T) {
 		require.False(t, got)
 	})
 	t.Run("compare sorts by the plan's order, nulls first", func(t *testing.T) {
-		p, err := reg.PlanQuery(crm.Query{Entity: "account", OrderBy: []crm.Order{crm.Asc("employees")}}, now)
+		p, err := driver.PlanQuery(reg, crm.Query{Entity: "account", OrderBy: []crm.Order{crm.Asc("employees")}}, now, nil)
 		require.NoError(t, err)
 		require.Equal(t, 1, p.Compare(child, parent))
 		require.Equal(t, -1, p.Compare(parent, child))
 		require.Equal(t, 0, p.Compare(child, child))
-		desc, err := reg.PlanQuery(crm.Query{Entity: "account", OrderBy: []crm.Order{crm.Desc("employees")}}, now)
+		desc, err := driver.PlanQuery(reg, crm.Query{Entity: "account", OrderBy: []crm.Order{crm.Desc("employees")}}, now, nil)
 		require.NoError(t, err)
 		require.Equal(t, -1, desc.Compare(child, parent), "descending puts nulls last")
 	})
@@ -235,7 +236,7 @@ func BenchmarkMatchLike(b *testing.B) {
 	} {
 		b.Run(bench.name, func(b *testing.B) {
 			for b.Loop() {
-				crm.MatchLike(bench.pattern, text)
+				driver.MatchLike(bench.pattern, text)
 			}
 		})
 	}

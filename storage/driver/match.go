@@ -1,28 +1,32 @@
-package crm
+package driver
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/crmkit/crmkit/crm"
+)
 
 // Matcher tests one record against a compiled filter.
-type Matcher func(rec *Record) (bool, error)
+type Matcher func(rec *crm.Record) (bool, error)
 
 // compile turns a planned filter on entity e into a Matcher.
-func (r *Registry) compile(e *Entity, f Filter, resolve Resolver) Matcher {
+func compile(r *crm.Registry, e *crm.Entity, f crm.Filter, resolve Resolver) Matcher {
 	switch f := f.(type) {
 	case nil:
-		return func(*Record) (bool, error) { return true, nil }
-	case Condition:
+		return func(*crm.Record) (bool, error) { return true, nil }
+	case crm.Condition:
 		field, ok := e.Field(f.Field)
 		if !ok {
 			return failing(fmt.Errorf("match: %s has no field %q", e.Name, f.Field))
 		}
 		m := compileCondition(field, f)
-		return func(rec *Record) (bool, error) { return m(rec), nil }
-	case Group:
+		return func(rec *crm.Record) (bool, error) { return m(rec), nil }
+	case crm.Group:
 		subs := make([]Matcher, len(f.Filters))
 		for i, sub := range f.Filters {
-			subs[i] = r.compile(e, sub, resolve)
+			subs[i] = compile(r, e, sub, resolve)
 		}
-		return func(rec *Record) (bool, error) {
+		return func(rec *crm.Record) (bool, error) {
 			for _, m := range subs {
 				ok, err := m(rec)
 				if err != nil {
@@ -34,14 +38,14 @@ func (r *Registry) compile(e *Entity, f Filter, resolve Resolver) Matcher {
 			}
 			return !f.Or, nil
 		}
-	case Related:
+	case crm.Related:
 		target, err := r.Entity(f.Entity)
 		if err != nil {
 			return failing(fmt.Errorf("match: %w", err))
 		}
-		sub := r.compile(target, f.Where, resolve)
-		return func(rec *Record) (bool, error) {
-			ref, _ := rec.Value(f.Lookup).(Ref)
+		sub := compile(r, target, f.Where, resolve)
+		return func(rec *crm.Record) (bool, error) {
+			ref, _ := rec.Value(f.Lookup).(crm.Ref)
 			if ref.IsZero() || ref.Entity != f.Entity {
 				return false, nil
 			}
@@ -55,52 +59,52 @@ func (r *Registry) compile(e *Entity, f Filter, resolve Resolver) Matcher {
 	return failing(fmt.Errorf("match: filter of unknown type %T", f))
 }
 
-func failing(err error) Matcher { return func(*Record) (bool, error) { return false, err } }
+func failing(err error) Matcher { return func(*crm.Record) (bool, error) { return false, err } }
 
 // compileCondition compiles one planned condition. Comparisons never match
 // null; money matches only its own currency; text compares folded.
-func compileCondition(f *Field, c Condition) func(*Record) bool {
+func compileCondition(f *crm.Field, c crm.Condition) func(*crm.Record) bool {
 	name := f.Name
-	value := func(r *Record) any { return r.Fields[name] }
+	value := func(r *crm.Record) any { return r.Fields[name] }
 	if f.System {
-		value = func(r *Record) any { return r.Value(name) }
+		value = func(r *crm.Record) any { return r.Value(name) }
 	}
 	switch c.Op {
-	case OpNull:
-		return func(r *Record) bool { return value(r) == nil }
-	case OpNotNull:
-		return func(r *Record) bool { return value(r) != nil }
+	case crm.OpNull:
+		return func(r *crm.Record) bool { return value(r) == nil }
+	case crm.OpNotNull:
+		return func(r *crm.Record) bool { return value(r) != nil }
 	}
 	switch f.Type {
-	case TypeText:
+	case crm.TypeText:
 		return compileText(c, value)
-	case TypeLookup:
-		if want, ok := c.Values[0].(Ref); ok { // Eq or Ne, entity and ID
-			return func(r *Record) bool {
-				got, ok := value(r).(Ref)
-				return ok && (got == want) == (c.Op == OpEq)
+	case crm.TypeLookup:
+		if want, ok := c.Values[0].(crm.Ref); ok { // Eq or Ne, entity and ID
+			return func(r *crm.Record) bool {
+				got, ok := value(r).(crm.Ref)
+				return ok && (got == want) == (c.Op == crm.OpEq)
 			}
 		}
-	case TypeMoney:
-		want := c.Values[0].(Money)
-		return func(r *Record) bool {
-			m, ok := value(r).(Money)
+	case crm.TypeMoney:
+		want := c.Values[0].(crm.Money)
+		return func(r *crm.Record) bool {
+			m, ok := value(r).(crm.Money)
 			return ok && m.Currency == want.Currency && compareOp(c.Op, m.Amount.Cmp(want.Amount))
 		}
 	}
-	return func(r *Record) bool {
+	return func(r *crm.Record) bool {
 		v := value(r)
 		if v == nil {
 			return false
 		}
 		key := SortKey(f, v)
-		if c.Op == OpIn || c.Op == OpNotIn {
+		if c.Op == crm.OpIn || c.Op == crm.OpNotIn {
 			for _, want := range c.Values {
 				if CompareKeys(key, want) == 0 {
-					return c.Op == OpIn
+					return c.Op == crm.OpIn
 				}
 			}
-			return c.Op == OpNotIn
+			return c.Op == crm.OpNotIn
 		}
 		return compareOp(c.Op, CompareKeys(key, c.Values[0]))
 	}
@@ -108,35 +112,35 @@ func compileCondition(f *Field, c Condition) func(*Record) bool {
 
 // compileText compiles a condition on a text field with its constants
 // folded once.
-func compileText(c Condition, value func(*Record) any) func(*Record) bool {
+func compileText(c crm.Condition, value func(*crm.Record) any) func(*crm.Record) bool {
 	folded := make([]string, len(c.Values))
 	for i, v := range c.Values {
 		folded[i] = FoldText(v.(string))
 	}
-	text := func(r *Record) (string, bool) { s, ok := value(r).(string); return s, ok }
+	text := func(r *crm.Record) (string, bool) { s, ok := value(r).(string); return s, ok }
 	switch c.Op {
-	case OpIn, OpNotIn:
-		return func(r *Record) bool {
+	case crm.OpIn, crm.OpNotIn:
+		return func(r *crm.Record) bool {
 			s, ok := text(r)
 			if !ok {
 				return false
 			}
 			for _, want := range folded {
 				if compareText(s, want) == 0 {
-					return c.Op == OpIn
+					return c.Op == crm.OpIn
 				}
 			}
-			return c.Op == OpNotIn
+			return c.Op == crm.OpNotIn
 		}
-	case OpLike, OpNotLike:
+	case crm.OpLike, crm.OpNotLike:
 		pattern := likeTokens(folded[0])
-		return func(r *Record) bool {
+		return func(r *crm.Record) bool {
 			s, ok := text(r)
-			return ok && matchLike(pattern, s) == (c.Op == OpLike)
+			return ok && matchLike(pattern, s) == (c.Op == crm.OpLike)
 		}
 	}
 	want := folded[0]
-	return func(r *Record) bool {
+	return func(r *crm.Record) bool {
 		s, ok := text(r)
 		return ok && compareOp(c.Op, compareText(s, want))
 	}

@@ -1,9 +1,10 @@
-package crm
+package driver
 
 import (
 	"strings"
 	"testing"
 
+	"github.com/crmkit/crmkit/crm"
 	"github.com/stretchr/testify/require"
 )
 
@@ -21,13 +22,13 @@ func TestSameValueComparesByValue(t *testing.T) {
 		a, b any
 		same bool
 	}{
-		{MustMoney("1.5 USD"), MustMoney("1.50 USD"), true},
-		{MustMoney("1.5 USD"), MustMoney("1.5 EUR"), false},
-		{Ref{Entity: "account", ID: ID{1}}, Ref{Entity: "account", ID: ID{1}}, true},
+		{crm.MustMoney("1.5 USD"), crm.MustMoney("1.50 USD"), true},
+		{crm.MustMoney("1.5 USD"), crm.MustMoney("1.5 EUR"), false},
+		{crm.Ref{Entity: "account", ID: crm.ID{1}}, crm.Ref{Entity: "account", ID: crm.ID{1}}, true},
 		{"a", "A", false},
 		{nil, nil, true},
 		{nil, "a", false},
 	} {
-		require.Equal(t, c.same, SameValue(c.a, c.b), "%v vs %v", c.a, c.b)
+		require.Equal(t, c.same, crm.SameValue(c.a, c.b), "%v vs %v", c.a, c.b)
 	}
 }

@@ -1,4 +1,20 @@
-package storage
+// Package driver is the contract between storage.Store and a storage
+// adapter, as database/sql/driver is between database/sql and a database
+// driver: application code uses storage.Store and never needs it.
+//
+// An adapter implements Driver and Tx: plain reads and writes of records
+// described by metadata, in transactions. Reads take a Plan or an
+// AggregatePlan, which PlanQuery and PlanAggregate make from a crm.Query or
+// crm.Aggregation checked against the registry. A plan holds only the
+// operators every adapter implements (Eq, Ne, Lt, Le, Gt, Ge, Like,
+// NotLike, In, NotIn, Null, NotNull in And/Or groups and related-record
+// conditions), relative dates already turned into ranges, values in their
+// sort-key form (SortKey). What a plan means is defined here, once:
+// Plan.Match, Plan.Compare and Plan.IsAfter for rows and their order,
+// Accumulator for aggregates. storage/memory evaluates plans with them;
+// storage/sqlstore compiles them to SQL; storage/storagetest holds every
+// adapter to them.
+package driver
 
 import (
 	"context"
@@ -33,13 +49,13 @@ type Reader interface {
 	// Select yields the records that match p.Where, ordered by p.OrderBy,
 	// starting after p.After and stopping after p.Limit records (0: no
 	// limit). It streams: a result larger than memory never sits in memory
-	// at once. The semantics are crm.Plan's Match, Compare and IsAfter.
-	Select(ctx context.Context, p *crm.Plan) iter.Seq2[crm.Record, error]
+	// at once. The semantics are Plan's Match, Compare and IsAfter.
+	Select(ctx context.Context, p *Plan) iter.Seq2[crm.Record, error]
 	// Count returns how many records match p.Where; it ignores order,
 	// cursor and limit.
-	Count(ctx context.Context, p *crm.Plan) (int64, error)
-	// Aggregate computes p's rows as crm.AggregatePlan documents.
-	Aggregate(ctx context.Context, p *crm.AggregatePlan) ([]crm.AggregateRow, error)
+	Count(ctx context.Context, p *Plan) (int64, error)
+	// Aggregate computes p's rows as AggregatePlan documents.
+	Aggregate(ctx context.Context, p *AggregatePlan) ([]crm.AggregateRow, error)
 }
 
 // Tx is one transaction. Its reads see its own writes. It is used by one
@@ -84,16 +100,6 @@ type Tx interface {
 // runs such a transaction again, a bounded number of times. Adapters wrap
 // such errors so that errors.Is(err, ErrRetry) holds.
 var ErrRetry = errors.New("transaction aborted by the database: retry")
-
-// ErrTooDeep is returned when hooks that write trigger one another more
-// than MaxDepth levels deep: a hook that updates the record it watches
-// would otherwise loop forever.
-var ErrTooDeep = errors.New("hooks nested too deep")
-
-// ErrRolledBack is returned by InTx when an operation inside the
-// transaction failed after it had written, even if the closure went on and
-// returned nil: committing would have kept half of that operation.
-var ErrRolledBack = errors.New("transaction rolled back")
 
 // ErrUnavailable marks an error that came from the database being out of
 // reach rather than from the request: it could not be connected to, is

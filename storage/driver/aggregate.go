@@ -1,4 +1,4 @@
-package crm
+package driver
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crmkit/crmkit/crm"
 	"github.com/shopspring/decimal"
 )
 
@@ -25,33 +26,26 @@ import (
 //
 // With no group fields there is exactly one row, even over no records.
 type AggregatePlan struct {
-	reg      *Registry
-	Entity   *Entity
-	Where    Filter
-	GroupBy  []GroupBy
-	Measures []Measure
+	reg      *crm.Registry
+	Entity   *crm.Entity
+	Where    crm.Filter
+	GroupBy  []crm.GroupBy
+	Measures []crm.Measure
 
 	avgs []avgMeasure
 }
 
 type avgMeasure struct {
 	alias, sum, count string
-	field             *Field
+	field             *crm.Field
 }
 
-// PlanAggregate checks a against the registry and lowers it, relative
-// date conditions counting from now in UTC: PlanAggregateIn(a, now,
-// time.UTC).
-func (r *Registry) PlanAggregate(a Aggregation, now time.Time) (*AggregatePlan, error) {
-	return r.PlanAggregateIn(a, now, time.UTC)
-}
-
-// PlanAggregateIn checks a against the registry and lowers it, relative
-// date conditions in a.Where counting from now in loc as PlanQueryIn's do.
+// PlanAggregate checks a against the registry r and lowers it, relative
+// date conditions in a.Where counting from now in loc as PlanQuery's do.
 // Groups by day, month or year still cut dates in UTC, on every store: a
 // caller's zone does not move a record into another group (a documented
 // limit; grouping in the caller's zone needs per-row zone rules in SQL).
-func (r *Registry) PlanAggregateIn(a Aggregation, now time.Time, loc *time.Location) (*AggregatePlan, error) {
+func PlanAggregate(r *crm.Registry, a crm.Aggregation, now time.Time, loc *time.Location) (*AggregatePlan, error) {
 	e, err := r.Entity(a.Entity)
 	if err != nil {
 		return nil, fmt.Errorf("aggregate: %w", err)
@@ -60,8 +54,8 @@ func (r *Registry) PlanAggregateIn(a Aggregation, now time.Time, loc *time.Locat
 	p := &AggregatePlan{reg: r, Entity: e, Where: c.filter(e, a.Where, "")}
 	aliases := map[string]bool{}
 	alias := func(name string) bool {
-		if !ValidName(name) || aliases[name] {
-			c.verr.add(name, "is not a valid alias or is used twice")
+		if !crm.ValidName(name) || aliases[name] {
+			c.verr.Add(name, "is not a valid alias or is used twice")
 			return false
 		}
 		aliases[name] = true
@@ -74,85 +68,85 @@ func (r *Registry) PlanAggregateIn(a Aggregation, now time.Time, loc *time.Locat
 		f, ok := e.Field(g.Field)
 		switch {
 		case !ok:
-			c.verr.add(g.Field, "is not a field of %s", e.Name)
-		case f.Type == TypeMoney || f.Type == TypeID:
-			c.verr.add(g.Field, "cannot be grouped on: a %s field", f.Type)
-		case g.Date != ByValue && f.Type != TypeTime:
-			c.verr.add(g.Field, "has a date grouping but is a %s field", f.Type)
-		case g.Date < ByValue || g.Date > ByYear:
-			c.verr.add(g.Field, "has an unknown date grouping %d", g.Date)
+			c.verr.Add(g.Field, "is not a field of %s", e.Name)
+		case f.Type == crm.TypeMoney || f.Type == crm.TypeID:
+			c.verr.Add(g.Field, "cannot be grouped on: a %s field", f.Type)
+		case g.Date != crm.ByValue && f.Type != crm.TypeTime:
+			c.verr.Add(g.Field, "has a date grouping but is a %s field", f.Type)
+		case g.Date < crm.ByValue || g.Date > crm.ByYear:
+			c.verr.Add(g.Field, "has an unknown date grouping %d", g.Date)
 		case alias(g.Alias):
 			p.GroupBy = append(p.GroupBy, g)
 		}
 	}
 	if len(a.Measures) == 0 {
-		c.verr.add("measures", "are empty")
+		c.verr.Add("measures", "are empty")
 	}
 	for _, m := range a.Measures {
 		if !alias(m.Alias) {
 			continue
 		}
-		if m.Func == AggCount {
-			p.Measures = append(p.Measures, Measure{Alias: m.Alias, Func: AggCount})
+		if m.Func == crm.AggCount {
+			p.Measures = append(p.Measures, crm.Measure{Alias: m.Alias, Func: crm.AggCount})
 			continue
 		}
 		f, ok := e.Field(m.Field)
 		if !ok {
-			c.verr.add(m.Alias, "measures %q, which is not a field of %s", m.Field, e.Name)
+			c.verr.Add(m.Alias, "measures %q, which is not a field of %s", m.Field, e.Name)
 			continue
 		}
-		numeric := f.Type == TypeInteger || f.Type == TypeDecimal || f.Type == TypeMoney
-		ordered := numeric || f.Type == TypeText || f.Type == TypeTime || f.Type == TypeChoice
+		numeric := f.Type == crm.TypeInteger || f.Type == crm.TypeDecimal || f.Type == crm.TypeMoney
+		ordered := numeric || f.Type == crm.TypeText || f.Type == crm.TypeTime || f.Type == crm.TypeChoice
 		switch {
-		case m.Func == AggCountColumn:
-		case (m.Func == AggSum || m.Func == AggAvg) && numeric:
-		case (m.Func == AggMin || m.Func == AggMax) && ordered:
+		case m.Func == crm.AggCountColumn:
+		case (m.Func == crm.AggSum || m.Func == crm.AggAvg) && numeric:
+		case (m.Func == crm.AggMin || m.Func == crm.AggMax) && ordered:
 		default:
-			c.verr.add(m.Alias, "cannot take %s of a %s field", m.Func, f.Type)
+			c.verr.Add(m.Alias, "cannot take %s of a %s field", m.Func, f.Type)
 			continue
 		}
-		if m.Func == AggAvg {
+		if m.Func == crm.AggAvg {
 			avg := avgMeasure{alias: m.Alias, sum: "_sum_" + m.Alias, count: "_count_" + m.Alias, field: f}
 			p.avgs = append(p.avgs, avg)
 			p.Measures = append(p.Measures,
-				Measure{Alias: avg.sum, Func: AggSum, Field: m.Field},
-				Measure{Alias: avg.count, Func: AggCountColumn, Field: m.Field})
+				crm.Measure{Alias: avg.sum, Func: crm.AggSum, Field: m.Field},
+				crm.Measure{Alias: avg.count, Func: crm.AggCountColumn, Field: m.Field})
 			continue
 		}
 		p.Measures = append(p.Measures, m)
 	}
 	c.checkShape(p.Where)
-	if c.related > MaxRelated {
-		c.verr.add("where", "has %d related-record conditions, more than the %d allowed", c.related, MaxRelated)
+	if c.related > crm.MaxRelated {
+		c.verr.Add("where", "has %d related-record conditions, more than the %d allowed", c.related, crm.MaxRelated)
 	}
-	if err := c.verr.err(); err != nil {
+	if err := c.verr.Err(); err != nil {
 		return nil, fmt.Errorf("aggregate: %w", err)
 	}
 	return p, nil
 }
 
 // Match reports whether rec is one of the records aggregated.
-func (p *AggregatePlan) Match(rec Record, resolve Resolver) (bool, error) {
+func (p *AggregatePlan) Match(rec crm.Record, resolve Resolver) (bool, error) {
 	return p.Matcher(resolve)(&rec)
 }
 
 // Matcher compiles the aggregation's filter, as Plan.Matcher does.
 func (p *AggregatePlan) Matcher(resolve Resolver) Matcher {
-	return p.reg.compile(p.Entity, p.Where, resolve)
+	return compile(p.reg, p.Entity, p.Where, resolve)
 }
 
-// Key returns the key of g for rec: its canonical value, or the start of
+// GroupKey returns the key of g for rec: its canonical value, or the start of
 // its day, month or year.
-func (g GroupBy) Key(rec Record) any {
+func GroupKey(g crm.GroupBy, rec crm.Record) any {
 	v := rec.Value(g.Field)
 	t, ok := v.(time.Time)
-	if !ok || g.Date == ByValue {
+	if !ok || g.Date == crm.ByValue {
 		return v
 	}
 	switch g.Date {
-	case ByDay:
+	case crm.ByDay:
 		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-	case ByMonth:
+	case crm.ByMonth:
 		return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
 	}
 	return time.Date(t.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
@@ -162,25 +156,25 @@ func (g GroupBy) Key(rec Record) any {
 // at a time, as the memory store does.
 type Accumulator struct {
 	plan   *AggregatePlan
-	groups map[string]AggregateRow
+	groups map[string]crm.AggregateRow
 	order  []string
 	err    error
 }
 
 // NewAccumulator starts an aggregation.
 func (p *AggregatePlan) NewAccumulator() *Accumulator {
-	return &Accumulator{plan: p, groups: map[string]AggregateRow{}}
+	return &Accumulator{plan: p, groups: map[string]crm.AggregateRow{}}
 }
 
 // Add counts rec in its group.
-func (a *Accumulator) Add(rec Record) {
+func (a *Accumulator) Add(rec crm.Record) {
 	if a.err != nil {
 		return
 	}
 	keys := make([]any, len(a.plan.GroupBy))
 	var id strings.Builder
 	for i, g := range a.plan.GroupBy {
-		keys[i] = g.Key(rec)
+		keys[i] = GroupKey(g, rec)
 		fmt.Fprintf(&id, "%T:%v|", keys[i], keys[i])
 	}
 	row := a.group(id.String(), keys)
@@ -191,17 +185,17 @@ func (a *Accumulator) Add(rec Record) {
 	}
 }
 
-func (a *Accumulator) group(id string, keys []any) AggregateRow {
+func (a *Accumulator) group(id string, keys []any) crm.AggregateRow {
 	if row, ok := a.groups[id]; ok {
 		return row
 	}
-	row := AggregateRow{}
+	row := crm.AggregateRow{}
 	for i, g := range a.plan.GroupBy {
 		row[g.Alias] = keys[i]
 	}
 	for _, m := range a.plan.Measures {
 		row[m.Alias] = nil
-		if m.Func == AggCount || m.Func == AggCountColumn {
+		if m.Func == crm.AggCount || m.Func == crm.AggCountColumn {
 			row[m.Alias] = int64(0)
 		}
 	}
@@ -210,8 +204,8 @@ func (a *Accumulator) group(id string, keys []any) AggregateRow {
 	return row
 }
 
-func accumulate(row AggregateRow, m Measure, v any) error {
-	if m.Func == AggCount {
+func accumulate(row crm.AggregateRow, m crm.Measure, v any) error {
+	if m.Func == crm.AggCount {
 		row[m.Alias] = row[m.Alias].(int64) + 1
 		return nil
 	}
@@ -220,9 +214,9 @@ func accumulate(row AggregateRow, m Measure, v any) error {
 	}
 	cur := row[m.Alias]
 	switch m.Func {
-	case AggCountColumn:
+	case crm.AggCountColumn:
 		row[m.Alias] = cur.(int64) + 1
-	case AggSum:
+	case crm.AggSum:
 		if cur == nil {
 			row[m.Alias] = v
 			return nil
@@ -232,14 +226,14 @@ func accumulate(row AggregateRow, m Measure, v any) error {
 			row[m.Alias] = cur.(int64) + x
 		case decimal.Decimal:
 			row[m.Alias] = cur.(decimal.Decimal).Add(x)
-		case Money:
-			sum, err := cur.(Money).Add(x)
+		case crm.Money:
+			sum, err := cur.(crm.Money).Add(x)
 			if err != nil {
 				return fmt.Errorf("sum %s: %w", m.Field, err)
 			}
 			row[m.Alias] = sum
 		}
-	case AggMin, AggMax:
+	case crm.AggMin, crm.AggMax:
 		if cur == nil {
 			row[m.Alias] = v
 			return nil
@@ -248,7 +242,7 @@ func accumulate(row AggregateRow, m Measure, v any) error {
 		if err != nil {
 			return fmt.Errorf("%s %s: %w", m.Func, m.Field, err)
 		}
-		if (m.Func == AggMin && c < 0) || (m.Func == AggMax && c > 0) {
+		if (m.Func == crm.AggMin && c < 0) || (m.Func == crm.AggMax && c > 0) {
 			row[m.Alias] = v
 		}
 	}
@@ -259,8 +253,8 @@ func accumulate(row AggregateRow, m Measure, v any) error {
 // Equal text in another case orders by its exact bytes, so min and max are
 // the same on every store.
 func compareValues(a, b any) (int, error) {
-	if m, ok := a.(Money); ok {
-		return m.Cmp(b.(Money))
+	if m, ok := a.(crm.Money); ok {
+		return m.Cmp(b.(crm.Money))
 	}
 	if c := CompareKeys(a, b); c != 0 {
 		return c, nil
@@ -272,14 +266,14 @@ func compareValues(a, b any) (int, error) {
 }
 
 // Rows returns the accumulated rows, for Finish.
-func (a *Accumulator) Rows() ([]AggregateRow, error) {
+func (a *Accumulator) Rows() ([]crm.AggregateRow, error) {
 	if a.err != nil {
 		return nil, a.err
 	}
 	if len(a.plan.GroupBy) == 0 && len(a.order) == 0 {
 		a.group("", nil)
 	}
-	out := make([]AggregateRow, len(a.order))
+	out := make([]crm.AggregateRow, len(a.order))
 	for i, id := range a.order {
 		out[i] = a.groups[id]
 	}
@@ -289,10 +283,10 @@ func (a *Accumulator) Rows() ([]AggregateRow, error) {
 // Finish turns an adapter's rows into the aggregation's result: averages
 // computed, decimals in canonical form, rows ordered by their group keys
 // (nulls first, text ignoring ASCII case, then by its exact bytes).
-func (p *AggregatePlan) Finish(rows []AggregateRow) []AggregateRow {
+func (p *AggregatePlan) Finish(rows []crm.AggregateRow) []crm.AggregateRow {
 	for _, row := range rows {
 		for _, m := range p.Measures {
-			if f, ok := p.Entity.Field(m.Field); ok && m.Func != AggCount && m.Func != AggCountColumn {
+			if f, ok := p.Entity.Field(m.Field); ok && m.Func != crm.AggCount && m.Func != crm.AggCountColumn {
 				row[m.Alias] = canonicalNumber(f, row[m.Alias])
 			}
 		}
@@ -302,7 +296,7 @@ func (p *AggregatePlan) Finish(rows []AggregateRow) []AggregateRow {
 			delete(row, avg.count)
 		}
 	}
-	slices.SortStableFunc(rows, func(a, b AggregateRow) int {
+	slices.SortStableFunc(rows, func(a, b crm.AggregateRow) int {
 		for _, g := range p.GroupBy {
 			f, _ := p.Entity.Field(g.Field)
 			ka, kb := SortKey(f, a[g.Alias]), SortKey(f, b[g.Alias])
@@ -315,47 +309,30 @@ func (p *AggregatePlan) Finish(rows []AggregateRow) []AggregateRow {
 	return rows
 }
 
-func canonicalNumber(f *Field, v any) any {
+func canonicalNumber(f *crm.Field, v any) any {
 	switch x := v.(type) {
 	case decimal.Decimal:
-		if f.Type == TypeDecimal {
+		if f.Type == crm.TypeDecimal {
 			return x.Round(f.Precision)
 		}
-	case Money:
-		return Money{Amount: x.Amount.Round(f.MoneyPlaces(x.Currency)), Currency: x.Currency}
+	case crm.Money:
+		return crm.Money{Amount: x.Amount.Round(f.MoneyPlaces(x.Currency)), Currency: x.Currency}
 	}
 	return v
 }
 
-func average(f *Field, sum any, count int64) any {
+func average(f *crm.Field, sum any, count int64) any {
 	if sum == nil || count == 0 {
 		return nil
 	}
 	n := decimal.NewFromInt(count)
 	switch s := sum.(type) {
 	case int64:
-		return DivRound(decimal.NewFromInt(s), n, AvgPlaces)
+		return crm.DivRound(decimal.NewFromInt(s), n, crm.AvgPlaces)
 	case decimal.Decimal:
-		return DivRound(s, n, AvgPlaces)
-	case Money:
-		return Money{Amount: DivRound(s.Amount, n, f.MoneyPlaces(s.Currency)), Currency: s.Currency}
+		return crm.DivRound(s, n, crm.AvgPlaces)
+	case crm.Money:
+		return crm.Money{Amount: crm.DivRound(s.Amount, n, f.MoneyPlaces(s.Currency)), Currency: s.Currency}
 	}
 	return nil
-}
-
-// DivRound returns a / b rounded to places decimals by crmkit's rounding
-// rule (half away from zero), exactly: the quotient is never rounded twice.
-// b must not be zero.
-func DivRound(a, b decimal.Decimal, places int32) decimal.Decimal {
-	q, r := a.QuoRem(b, places)
-	// a = b*q + r with |r| < |b|*10^-places: round away from zero when the
-	// remainder is at least half a unit of the last place.
-	unit := decimal.New(1, -places)
-	if r.Abs().Mul(decimal.NewFromInt(2)).Cmp(b.Abs().Mul(unit)) >= 0 {
-		if a.Sign()*b.Sign() < 0 {
-			return q.Sub(unit)
-		}
-		return q.Add(unit)
-	}
-	return q
 }

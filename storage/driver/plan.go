@@ -1,4 +1,4 @@
-package crm
+package driver
 
 import (
 	"encoding/base64"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crmkit/crmkit/crm"
 	"github.com/shopspring/decimal"
 )
 
@@ -25,25 +26,19 @@ import (
 // Adapters answer a Plan with exactly the rows, in exactly the order, that
 // Match and Compare define; the conformance suite holds them to it.
 type Plan struct {
-	reg     *Registry
-	Entity  *Entity
-	Where   Filter  // nil matches every record
-	OrderBy []Order // always ends with the ID
+	reg     *crm.Registry
+	Entity  *crm.Entity
+	Where   crm.Filter  // nil matches every record
+	OrderBy []crm.Order // always ends with the ID
 	// After holds the sort keys of the last row of the previous page, one
 	// per OrderBy entry; nil for the first page.
 	After []any
 	Limit int // 0 means no limit
 
-	orderFields []*Field // the field of each OrderBy entry
+	orderFields []*crm.Field // the field of each OrderBy entry
 }
 
-// PlanQuery checks q against the registry and lowers it, relative date
-// operators counting from now in UTC: PlanQueryIn(q, now, time.UTC).
-func (r *Registry) PlanQuery(q Query, now time.Time) (*Plan, error) {
-	return r.PlanQueryIn(q, now, time.UTC)
-}
-
-// PlanQueryIn checks q against the registry and lowers it, relative date
+// PlanQuery checks q against the registry r and lowers it, relative date
 // operators counting from now in the time zone loc (nil is UTC), as a
 // caller there sees the calendar (crm.Scope.Location):
 //
@@ -57,7 +52,7 @@ func (r *Registry) PlanQuery(q Query, now time.Time) (*Plan, error) {
 //   - Date-only fields hold calendar dates, never converted: the same
 //     operators cover those dates, "today" being the date it is in loc.
 //   - last-x-hours and olderthan-x-days count back from the instant now.
-func (r *Registry) PlanQueryIn(q Query, now time.Time, loc *time.Location) (*Plan, error) {
+func PlanQuery(r *crm.Registry, q crm.Query, now time.Time, loc *time.Location) (*Plan, error) {
 	e, err := r.Entity(q.Entity)
 	if err != nil {
 		return nil, fmt.Errorf("query: %w", err)
@@ -65,33 +60,33 @@ func (r *Registry) PlanQueryIn(q Query, now time.Time, loc *time.Location) (*Pla
 	c := newPlanner(r, now, loc, e)
 	p := &Plan{reg: r, Entity: e, Where: c.filter(e, q.Where, "")}
 	if q.Limit < 0 {
-		c.verr.add("limit", "is negative")
+		c.verr.Add("limit", "is negative")
 	}
 	p.Limit = q.Limit
 	hasID := false
 	for _, o := range q.OrderBy {
 		if _, ok := e.Field(o.Field); !ok {
-			c.verr.add(o.Field, "is not a field of %s and cannot be sorted on", e.Name)
+			c.verr.Add(o.Field, "is not a field of %s and cannot be sorted on", e.Name)
 			continue
 		}
 		p.OrderBy = append(p.OrderBy, o)
-		if o.Field == FieldID {
+		if o.Field == crm.FieldID {
 			hasID = true
 			break // the ID is unique: later orders could never apply
 		}
 	}
 	if !hasID {
-		p.OrderBy = append(p.OrderBy, Asc(FieldID))
+		p.OrderBy = append(p.OrderBy, crm.Asc(crm.FieldID))
 	}
 	for _, o := range p.OrderBy {
 		f, _ := e.Field(o.Field)
 		p.orderFields = append(p.orderFields, f)
 	}
 	c.checkShape(p.Where)
-	if c.related > MaxRelated {
-		c.verr.add("where", "has %d related-record conditions, more than the %d allowed", c.related, MaxRelated)
+	if c.related > crm.MaxRelated {
+		c.verr.Add("where", "has %d related-record conditions, more than the %d allowed", c.related, crm.MaxRelated)
 	}
-	if err := c.verr.err(); err != nil {
+	if err := c.verr.Err(); err != nil {
 		return nil, fmt.Errorf("query: %w", err)
 	}
 	if q.After != "" {
@@ -103,65 +98,65 @@ func (r *Registry) PlanQueryIn(q Query, now time.Time, loc *time.Location) (*Pla
 }
 
 type planner struct {
-	reg     *Registry
+	reg     *crm.Registry
 	now     time.Time      // UTC
 	loc     *time.Location // the caller's time zone, never nil
-	verr    *ValidationError
+	verr    *crm.ValidationError
 	related int
 }
 
-func newPlanner(r *Registry, now time.Time, loc *time.Location, e *Entity) planner {
+func newPlanner(r *crm.Registry, now time.Time, loc *time.Location, e *crm.Entity) planner {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return planner{reg: r, now: now.UTC(), loc: loc, verr: &ValidationError{Entity: e.Name}}
+	return planner{reg: r, now: now.UTC(), loc: loc, verr: &crm.ValidationError{Entity: e.Name}}
 }
 
 // filter checks and lowers f against entity e; path prefixes field names in
 // errors for conditions on related records.
-func (c *planner) filter(e *Entity, f Filter, path string) Filter {
+func (c *planner) filter(e *crm.Entity, f crm.Filter, path string) crm.Filter {
 	switch f := f.(type) {
 	case nil:
 		return nil
-	case Condition:
+	case crm.Condition:
 		return c.condition(e, f, path)
-	case *Condition:
+	case *crm.Condition:
 		if f != nil {
 			return c.condition(e, *f, path)
 		}
-	case Group:
+	case crm.Group:
 		return c.group(e, f, path)
-	case *Group:
+	case *crm.Group:
 		if f != nil {
 			return c.group(e, *f, path)
 		}
-	case Related:
+	case crm.Related:
 		return c.relatedFilter(e, f, path)
-	case *Related:
+	case *crm.Related:
 		if f != nil {
 			return c.relatedFilter(e, *f, path)
 		}
 	default:
-		c.verr.add(path+"where", "has a filter of unknown type %T", f)
+		c.verr.Add(path+"where", "has a filter of unknown type %T", f)
 		return nil
 	}
 	// A nil pointer in a non-nil interface: a bug in the caller's code,
 	// not "no filter".
-	c.verr.add(path+"where", "has a nil %T", f)
+	c.verr.Add(path+"where", "has a nil %T", f)
 	return nil
 }
 
 // group lowers g. An And inside an And (an Or inside an Or, a Between
 // inside an And) is the same filter without the nesting, so it is
 // flattened: a chain of one kind, however deep, becomes one group.
-func (c *planner) group(e *Entity, g Group, path string) Filter {
-	out := Group{Or: g.Or, Filters: make([]Filter, 0, len(g.Filters))}
+func (c *planner) group(e *crm.Entity, g crm.Group, path string) crm.Filter {
+	out := crm.Group{Or: g.Or, Filters: make([]crm.Filter, 0, len(g.Filters))}
 	for _, f := range g.Filters {
 		if f == nil {
 			continue
 		}
 		sub := c.filter(e, f, path)
-		if sg, ok := sub.(Group); ok && sg.Or == g.Or {
+		if sg, ok := sub.(crm.Group); ok && sg.Or == g.Or {
 			out.Filters = append(out.Filters, sg.Filters...)
 			continue
 		}
@@ -173,69 +168,69 @@ func (c *planner) group(e *Entity, g Group, path string) Filter {
 // checkShape holds a lowered where to MaxFilterDepth and MaxConditions, so
 // that every store answers the same filters: a SQL database refuses
 // expressions nested too deep or binding too many values.
-func (c *planner) checkShape(where Filter) {
+func (c *planner) checkShape(where crm.Filter) {
 	var conditions int
-	var depth func(f Filter) int
-	depth = func(f Filter) int {
+	var depth func(f crm.Filter) int
+	depth = func(f crm.Filter) int {
 		switch f := f.(type) {
-		case Condition:
+		case crm.Condition:
 			conditions++
-		case Group:
+		case crm.Group:
 			d := 0
 			for _, sub := range f.Filters {
 				d = max(d, depth(sub))
 			}
 			return d + 1
-		case Related:
+		case crm.Related:
 			return depth(f.Where) + 1
 		}
 		return 0
 	}
-	if d := depth(where); d > MaxFilterDepth {
-		c.verr.add("where", "is nested more than %d deep (%d groups and related-record conditions inside one another)", MaxFilterDepth, d)
+	if d := depth(where); d > crm.MaxFilterDepth {
+		c.verr.Add("where", "is nested more than %d deep (%d groups and related-record conditions inside one another)", crm.MaxFilterDepth, d)
 	}
-	if conditions > MaxConditions {
-		c.verr.add("where", "has %d conditions, more than the %d allowed", conditions, MaxConditions)
+	if conditions > crm.MaxConditions {
+		c.verr.Add("where", "has %d conditions, more than the %d allowed", conditions, crm.MaxConditions)
 	}
 }
 
-func (c *planner) relatedFilter(e *Entity, r Related, path string) Filter {
+func (c *planner) relatedFilter(e *crm.Entity, r crm.Related, path string) crm.Filter {
 	c.related++
 	f, ok := e.Field(r.Lookup)
-	if !ok || f.Type != TypeLookup {
-		c.verr.add(path+r.Lookup, "is not a lookup field of %s", e.Name)
+	if !ok || f.Type != crm.TypeLookup {
+		c.verr.Add(path+r.Lookup, "is not a lookup field of %s", e.Name)
 		return nil
 	}
 	if r.Entity == "" && len(f.Targets) == 1 {
 		r.Entity = f.Targets[0]
 	}
-	if !f.targets(r.Entity) {
-		c.verr.add(path+r.Lookup, "cannot point at %q records", r.Entity)
+	if !slices.Contains(f.Targets, r.Entity) {
+		c.verr.Add(path+r.Lookup, "cannot point at %q records", r.Entity)
 		return nil
 	}
 	target, err := c.reg.Entity(r.Entity)
 	if err != nil {
-		c.verr.add(path+r.Lookup, "points at %q, which has no metadata here", r.Entity)
+		c.verr.Add(path+r.Lookup, "points at %q, which has no metadata here", r.Entity)
 		return nil
 	}
-	return Related{Lookup: r.Lookup, Entity: r.Entity, Where: c.filter(target, r.Where, path+r.Lookup+".")}
+	return crm.Related{Lookup: r.Lookup, Entity: r.Entity, Where: c.filter(target, r.Where, path+r.Lookup+".")}
 }
 
 // key converts a condition value to the field's sort-key form, reporting a
 // reason when it cannot.
-func (c *planner) key(f *Field, v any) (any, string) {
+func (c *planner) key(f *crm.Field, v any) (any, string) {
 	if v == nil {
 		return nil, "compares with nil: use the null and not-null operators"
 	}
-	if f.Type == TypeLookup || f.Type == TypeID {
+	if f.Type == crm.TypeLookup || f.Type == crm.TypeID {
 		switch r := v.(type) {
-		case ID:
+		case crm.ID:
 			return r, ""
-		case Ref:
-			if f.Type == TypeLookup && r.Entity != "" && !f.targets(r.Entity) {
+		case crm.Ref:
+			if f.Type == crm.TypeLookup && r.Entity != "" && !slices.Contains(f.Targets, r.Entity) {
 				return nil, fmt.Sprintf("names a %q record, which the lookup cannot point at (allowed: %v)", r.Entity, f.Targets)
 			}
-			if f.Type == TypeLookup && len(f.Targets) > 1 && r.Entity != "" {
+			if f.Type == crm.TypeLookup && len(f.Targets) > 1 && r.Entity != "" {
 				// IDs are unique per entity: on a lookup to several
 				// entities, account K and contact K are different records.
 				return r, ""
@@ -245,7 +240,7 @@ func (c *planner) key(f *Field, v any) (any, string) {
 		return nil, fmt.Sprintf("wants an ID or a Ref, got %T", v)
 	}
 	switch f.Type {
-	case TypeDecimal:
+	case crm.TypeDecimal:
 		// A bound may have more places than the field keeps: "< 1.005".
 		if d, ok := v.(decimal.Decimal); ok {
 			d, reason := decimalBound(d)
@@ -254,10 +249,10 @@ func (c *planner) key(f *Field, v any) (any, string) {
 			}
 			return d, ""
 		}
-	case TypeMoney:
+	case crm.TypeMoney:
 		// Money keeps its currency: a money condition only matches
 		// amounts in the same currency.
-		if m, ok := v.(Money); ok {
+		if m, ok := v.(crm.Money); ok {
 			if !m.Currency.Valid() {
 				return nil, fmt.Sprintf("currency %q is not known", m.Currency)
 			}
@@ -265,14 +260,14 @@ func (c *planner) key(f *Field, v any) (any, string) {
 			if reason != "" {
 				return nil, reason
 			}
-			return Money{Amount: amount, Currency: m.Currency}, ""
+			return crm.Money{Amount: amount, Currency: m.Currency}, ""
 		}
-	case TypeTime:
+	case crm.TypeTime:
 		// A time bound is checked as a stored value is: no record holds
 		// a time outside EarliestTime..LatestTime.
 		k, reason := f.Coerce(v)
 		if reason == "" {
-			reason = f.checkRange(k)
+			reason = f.CheckRange(k)
 		}
 		if reason != "" {
 			return nil, reason
@@ -287,25 +282,25 @@ func (c *planner) key(f *Field, v any) (any, string) {
 // which lies beyond every stored value as the original does, so every
 // store gives the same answer cheaply.
 func decimalBound(d decimal.Decimal) (decimal.Decimal, string) {
-	d, r := decimalReach(d)
+	d, r := crm.ReachOf(d)
 	switch r {
-	case tooLarge:
-		return decimal.New(int64(d.Sign()), DecimalDigits), ""
-	case tooFine:
-		return d, outOfReach
+	case crm.TooLarge:
+		return decimal.New(int64(d.Sign()), crm.DecimalDigits), ""
+	case crm.TooFine:
+		return d, crm.OutOfReach
 	}
 	return d, ""
 }
 
-func (c *planner) condition(e *Entity, cond Condition, path string) Filter {
+func (c *planner) condition(e *crm.Entity, cond crm.Condition, path string) crm.Filter {
 	name := path + cond.Field
 	f, ok := e.Field(cond.Field)
 	if !ok {
-		c.verr.add(name, "is not a field of %s", e.Name)
+		c.verr.Add(name, "is not a field of %s", e.Name)
 		return nil
 	}
-	bad := func(format string, args ...any) Filter {
-		c.verr.add(name, "%s: %s", cond.Op, fmt.Sprintf(format, args...))
+	bad := func(format string, args ...any) crm.Filter {
+		c.verr.Add(name, "%s: %s", cond.Op, fmt.Sprintf(format, args...))
 		return nil
 	}
 	want := func(n int) bool {
@@ -327,18 +322,20 @@ func (c *planner) condition(e *Entity, cond Condition, path string) Filter {
 		}
 		return out, true
 	}
-	ordered := f.Type == TypeText || f.Type == TypeInteger || f.Type == TypeDecimal ||
-		f.Type == TypeMoney || f.Type == TypeTime || f.Type == TypeChoice
-	lower := func(op Operator, v any) Condition { return Condition{Field: cond.Field, Op: op, Values: []any{v}} }
+	ordered := f.Type == crm.TypeText || f.Type == crm.TypeInteger || f.Type == crm.TypeDecimal ||
+		f.Type == crm.TypeMoney || f.Type == crm.TypeTime || f.Type == crm.TypeChoice
+	lower := func(op crm.Operator, v any) crm.Condition {
+		return crm.Condition{Field: cond.Field, Op: op, Values: []any{v}}
+	}
 
 	switch op := cond.Op; op {
-	case OpNull, OpNotNull:
+	case crm.OpNull, crm.OpNotNull:
 		if !want(0) {
 			return nil
 		}
-		return Condition{Field: cond.Field, Op: op}
-	case OpEq, OpNe, OpLt, OpLe, OpGt, OpGe:
-		if op != OpEq && op != OpNe && !ordered {
+		return crm.Condition{Field: cond.Field, Op: op}
+	case crm.OpEq, crm.OpNe, crm.OpLt, crm.OpLe, crm.OpGt, crm.OpGe:
+		if op != crm.OpEq && op != crm.OpNe && !ordered {
 			return bad("a %s field has no order", f.Type)
 		}
 		if !want(1) {
@@ -349,8 +346,8 @@ func (c *planner) condition(e *Entity, cond Condition, path string) Filter {
 			return nil
 		}
 		return lower(op, k[0])
-	case OpIn, OpNotIn:
-		if f.Type == TypeMoney || f.Type == TypeTime || f.Type == TypeBool {
+	case crm.OpIn, crm.OpNotIn:
+		if f.Type == crm.TypeMoney || f.Type == crm.TypeTime || f.Type == crm.TypeBool {
 			return bad("not for %s fields", f.Type)
 		}
 		if len(cond.Values) == 0 {
@@ -360,25 +357,25 @@ func (c *planner) condition(e *Entity, cond Condition, path string) Filter {
 		if !ok {
 			return nil
 		}
-		if slices.ContainsFunc(k, func(v any) bool { _, ok := v.(Ref); return ok }) {
+		if slices.ContainsFunc(k, func(v any) bool { _, ok := v.(crm.Ref); return ok }) {
 			// Refs on a lookup to several entities compare entity and ID:
 			// one equality per value.
-			var parts []Filter
+			var parts []crm.Filter
 			for _, v := range k {
-				if op == OpIn {
-					parts = append(parts, lower(OpEq, v))
+				if op == crm.OpIn {
+					parts = append(parts, lower(crm.OpEq, v))
 				} else {
-					parts = append(parts, lower(OpNe, v))
+					parts = append(parts, lower(crm.OpNe, v))
 				}
 			}
-			if op == OpIn {
-				return Or(parts...)
+			if op == crm.OpIn {
+				return crm.Or(parts...)
 			}
-			return And(parts...)
+			return crm.And(parts...)
 		}
-		return Condition{Field: cond.Field, Op: op, Values: k}
-	case OpLike, OpNotLike, OpBeginsWith, OpNotBeginWith, OpEndsWith, OpNotEndWith:
-		if f.Type != TypeText {
+		return crm.Condition{Field: cond.Field, Op: op, Values: k}
+	case crm.OpLike, crm.OpNotLike, crm.OpBeginsWith, crm.OpNotBeginWith, crm.OpEndsWith, crm.OpNotEndWith:
+		if f.Type != crm.TypeText {
 			return bad("only for text fields")
 		}
 		if !want(1) {
@@ -394,17 +391,17 @@ func (c *planner) condition(e *Entity, cond Condition, path string) Filter {
 			return bad("pattern %s", reason)
 		}
 		switch op {
-		case OpBeginsWith:
-			return lower(OpLike, EscapeLike(s)+"%")
-		case OpNotBeginWith:
-			return lower(OpNotLike, EscapeLike(s)+"%")
-		case OpEndsWith:
-			return lower(OpLike, "%"+EscapeLike(s))
-		case OpNotEndWith:
-			return lower(OpNotLike, "%"+EscapeLike(s))
+		case crm.OpBeginsWith:
+			return lower(crm.OpLike, EscapeLike(s)+"%")
+		case crm.OpNotBeginWith:
+			return lower(crm.OpNotLike, EscapeLike(s)+"%")
+		case crm.OpEndsWith:
+			return lower(crm.OpLike, "%"+EscapeLike(s))
+		case crm.OpNotEndWith:
+			return lower(crm.OpNotLike, "%"+EscapeLike(s))
 		}
 		return lower(op, s)
-	case OpBetween, OpNotBetween:
+	case crm.OpBetween, crm.OpNotBetween:
 		if !ordered {
 			return bad("a %s field has no order", f.Type)
 		}
@@ -415,12 +412,12 @@ func (c *planner) condition(e *Entity, cond Condition, path string) Filter {
 		if !ok {
 			return nil
 		}
-		if op == OpBetween {
-			return And(lower(OpGe, k[0]), lower(OpLe, k[1]))
+		if op == crm.OpBetween {
+			return crm.And(lower(crm.OpGe, k[0]), lower(crm.OpLe, k[1]))
 		}
-		return Or(lower(OpLt, k[0]), lower(OpGt, k[1]))
+		return crm.Or(lower(crm.OpLt, k[0]), lower(crm.OpGt, k[1]))
 	}
-	if f.Type != TypeTime {
+	if f.Type != crm.TypeTime {
 		return bad("only for time fields")
 	}
 	lo, hi, reason := c.dateRange(f, cond)
@@ -431,17 +428,17 @@ func (c *planner) condition(e *Entity, cond Condition, path string) Filter {
 	// (last-x-days from early 1753): cut it there, which changes no answer
 	// and keeps every bound one that every store can encode.
 	lo, hi = clampTime(lo), clampTime(hi)
-	var parts []Filter
+	var parts []crm.Filter
 	if !lo.IsZero() {
-		parts = append(parts, lower(OpGe, lo))
+		parts = append(parts, lower(crm.OpGe, lo))
 	}
 	if !hi.IsZero() {
-		parts = append(parts, lower(OpLt, hi))
+		parts = append(parts, lower(crm.OpLt, hi))
 	}
 	if len(parts) == 1 {
 		return parts[0]
 	}
-	return And(parts...)
+	return crm.And(parts...)
 }
 
 // dateRange turns a date operator into [lo, hi); a zero bound is open.
@@ -449,7 +446,7 @@ func (c *planner) condition(e *Entity, cond Condition, path string) Filter {
 // Days are counted as calendar dates (wall midnights in zone) and only
 // turned into instants at the end, so that a day across a daylight saving
 // change is still one day.
-func (c *planner) dateRange(f *Field, cond Condition) (lo, hi time.Time, reason string) {
+func (c *planner) dateRange(f *crm.Field, cond crm.Condition) (lo, hi time.Time, reason string) {
 	lo, hi, reason = c.dateRangeIn(f, cond)
 	if !lo.IsZero() {
 		lo = lo.UTC()
@@ -460,7 +457,7 @@ func (c *planner) dateRange(f *Field, cond Condition) (lo, hi time.Time, reason 
 	return lo, hi, reason
 }
 
-func (c *planner) dateRangeIn(f *Field, cond Condition) (lo, hi time.Time, reason string) {
+func (c *planner) dateRangeIn(f *crm.Field, cond crm.Condition) (lo, hi time.Time, reason string) {
 	// zone is where the field's days begin: the caller's for a
 	// date-and-time field; a date-only field's dates are midnights UTC.
 	zone := c.loc
@@ -482,14 +479,14 @@ func (c *planner) dateRangeIn(f *Field, cond Condition) (lo, hi time.Time, reaso
 		if !ok {
 			return t, "wants one time.Time value"
 		}
-		v := NormalizeTime(t) // the instant, as a time field stores it
+		v := crm.NormalizeTime(t) // the instant, as a time field stores it
 		if f.DateOnly {
 			// The calendar date the value shows, as Coerce stores it:
 			// otherwise "on" a local date would miss the records saved
 			// with that same value.
 			v = day(t)
 		}
-		if reason := f.checkRange(v); reason != "" {
+		if reason := f.CheckRange(v); reason != "" {
 			return t, "value " + reason
 		}
 		// The day the instant falls on where the caller is; a date-only
@@ -500,61 +497,61 @@ func (c *planner) dateRangeIn(f *Field, cond Condition) (lo, hi time.Time, reaso
 		if len(cond.Values) != 1 {
 			return 0, false
 		}
-		n, ok := asInt64(cond.Values[0])
+		n, ok := crm.IntValue(cond.Values[0])
 		return int(n), ok && n > 0 && n <= 100_000
 	}
 	noValues := len(cond.Values) == 0
 	switch cond.Op {
-	case OpOn, OpOnOrBefore, OpOnOrAfter:
+	case crm.OpOn, crm.OpOnOrBefore, crm.OpOnOrAfter:
 		d, reason := oneTime()
 		if reason != "" {
 			return lo, hi, reason
 		}
 		switch cond.Op {
-		case OpOn:
+		case crm.OpOn:
 			return d, d.AddDate(0, 0, 1), ""
-		case OpOnOrBefore:
+		case crm.OpOnOrBefore:
 			return lo, d.AddDate(0, 0, 1), ""
 		}
 		return d, hi, ""
-	case OpToday, OpYesterday, OpTomorrow, OpThisMonth, OpLastMonth, OpNextMonth, OpThisYear, OpLastYear:
+	case crm.OpToday, crm.OpYesterday, crm.OpTomorrow, crm.OpThisMonth, crm.OpLastMonth, crm.OpNextMonth, crm.OpThisYear, crm.OpLastYear:
 		if !noValues {
 			return lo, hi, "takes no value"
 		}
 		switch cond.Op {
-		case OpToday:
+		case crm.OpToday:
 			return today, today.AddDate(0, 0, 1), ""
-		case OpYesterday:
+		case crm.OpYesterday:
 			return today.AddDate(0, 0, -1), today, ""
-		case OpTomorrow:
+		case crm.OpTomorrow:
 			return today.AddDate(0, 0, 1), today.AddDate(0, 0, 2), ""
-		case OpThisMonth:
+		case crm.OpThisMonth:
 			return month, month.AddDate(0, 1, 0), ""
-		case OpLastMonth:
+		case crm.OpLastMonth:
 			return month.AddDate(0, -1, 0), month, ""
-		case OpNextMonth:
+		case crm.OpNextMonth:
 			return month.AddDate(0, 1, 0), month.AddDate(0, 2, 0), ""
-		case OpThisYear:
+		case crm.OpThisYear:
 			return year, year.AddDate(1, 0, 0), ""
 		}
 		return year.AddDate(-1, 0, 0), year, ""
-	case OpLastXDays, OpNextXDays, OpLastXHours, OpOlderThanXDays:
+	case crm.OpLastXDays, crm.OpNextXDays, crm.OpLastXHours, crm.OpOlderThanXDays:
 		n, ok := count()
 		if !ok {
 			return lo, hi, "wants one whole number from 1 to 100000"
 		}
 		switch cond.Op {
-		case OpLastXDays:
+		case crm.OpLastXDays:
 			return today.AddDate(0, 0, -n), today.AddDate(0, 0, 1), ""
-		case OpNextXDays:
+		case crm.OpNextXDays:
 			return today, today.AddDate(0, 0, n+1), ""
-		case OpLastXHours:
+		case crm.OpLastXHours:
 			if f.DateOnly {
 				return lo, hi, "needs a time of day; the field is date-only"
 			}
-			return NormalizeTime(c.now.Add(-time.Duration(n) * time.Hour)), NormalizeTime(c.now).Add(TimePrecision), ""
+			return crm.NormalizeTime(c.now.Add(-time.Duration(n) * time.Hour)), crm.NormalizeTime(c.now).Add(crm.TimePrecision), ""
 		}
-		return lo, NormalizeTime(c.now.In(c.loc).AddDate(0, 0, -n)), ""
+		return lo, crm.NormalizeTime(c.now.In(c.loc).AddDate(0, 0, -n)), ""
 	}
 	return lo, hi, "is not a known operator"
 }
@@ -566,10 +563,10 @@ func clampTime(t time.Time) time.Time {
 	switch {
 	case t.IsZero():
 		return t
-	case t.Before(EarliestTime):
-		return EarliestTime
-	case t.After(LatestTime):
-		return LatestTime.Add(TimePrecision)
+	case t.Before(crm.EarliestTime):
+		return crm.EarliestTime
+	case t.After(crm.LatestTime):
+		return crm.LatestTime.Add(crm.TimePrecision)
 	}
 	return t
 }
@@ -582,14 +579,14 @@ func EscapeLike(s string) string {
 // SortKey returns the value a record is sorted and compared by for field f:
 // the canonical value, except that lookups compare by ID alone and money
 // sorts by its amount. Nil stays nil.
-func SortKey(f *Field, v any) any {
+func SortKey(f *crm.Field, v any) any {
 	switch x := v.(type) {
 	case nil:
 		return nil
-	case Ref:
+	case crm.Ref:
 		return x.ID
-	case Money:
-		if f.Type == TypeMoney {
+	case crm.Money:
+		if f.Type == crm.TypeMoney {
 			return x.Amount
 		}
 	}
@@ -597,7 +594,7 @@ func SortKey(f *Field, v any) any {
 }
 
 // Cursor returns the cursor that continues the plan after rec.
-func (p *Plan) Cursor(rec Record) Cursor {
+func (p *Plan) Cursor(rec crm.Record) crm.Cursor {
 	vals := make([]*string, len(p.OrderBy))
 	for i, o := range p.OrderBy {
 		f, _ := p.Entity.Field(o.Field)
@@ -607,7 +604,7 @@ func (p *Plan) Cursor(rec Record) Cursor {
 		}
 	}
 	b, _ := json.Marshal(cursorData{Order: p.orderSignature(), Keys: vals})
-	return Cursor(base64.RawURLEncoding.EncodeToString(b))
+	return crm.Cursor(base64.RawURLEncoding.EncodeToString(b))
 }
 
 type cursorData struct {
@@ -628,8 +625,8 @@ func (p *Plan) orderSignature() string {
 	return b.String()
 }
 
-func (p *Plan) decodeCursor(c Cursor) ([]any, error) {
-	bad := Invalid(p.Entity.Name, "after", "is not a cursor of this query")
+func (p *Plan) decodeCursor(c crm.Cursor) ([]any, error) {
+	bad := crm.Invalid(p.Entity.Name, "after", "is not a cursor of this query")
 	raw, err := base64.RawURLEncoding.DecodeString(string(c))
 	if err != nil {
 		return nil, bad
@@ -667,15 +664,15 @@ func encodeKey(k any) string {
 		return strconv.FormatBool(v)
 	case time.Time:
 		return v.Format(time.RFC3339Nano)
-	case ID:
+	case crm.ID:
 		return v.String()
 	}
 	return fmt.Sprint(k)
 }
 
-func decodeKey(f *Field, s string) (any, error) {
+func decodeKey(f *crm.Field, s string) (any, error) {
 	switch f.Type {
-	case TypeText:
+	case crm.TypeText:
 		// A key comes from a stored value: text no field can hold (a
 		// NUL, invalid UTF-8) is forged, and no store could compare it
 		// the same way.
@@ -683,35 +680,35 @@ func decodeKey(f *Field, s string) (any, error) {
 			return nil, fmt.Errorf("text key %s", reason)
 		}
 		return s, nil
-	case TypeInteger:
+	case crm.TypeInteger:
 		return strconv.ParseInt(s, 10, 64)
-	case TypeChoice:
+	case crm.TypeChoice:
 		n, err := strconv.ParseInt(s, 10, 32)
 		return int32(n), err
-	case TypeDecimal, TypeMoney:
+	case crm.TypeDecimal, crm.TypeMoney:
 		// A key comes from a stored value: one out of reach is forged,
 		// and refused before any arithmetic on it.
 		d, err := decimal.NewFromString(s)
 		if err != nil {
 			return nil, err
 		}
-		if d, r := decimalReach(d); r == inReach {
+		if d, r := crm.ReachOf(d); r == crm.InReach {
 			return d, nil
 		}
-		return nil, fmt.Errorf("decimal key %s", outOfReach)
-	case TypeBool:
+		return nil, fmt.Errorf("decimal key %s", crm.OutOfReach)
+	case crm.TypeBool:
 		return strconv.ParseBool(s)
-	case TypeTime:
+	case crm.TypeTime:
 		t, err := time.Parse(time.RFC3339Nano, s)
 		if err != nil {
 			return nil, err
 		}
-		if t = NormalizeTime(t); f.checkRange(t) != "" {
+		if t = crm.NormalizeTime(t); f.CheckRange(t) != "" {
 			return nil, fmt.Errorf("time key %q is out of range", s)
 		}
 		return t, nil
-	case TypeLookup, TypeID:
-		return ParseID(s)
+	case crm.TypeLookup, crm.TypeID:
+		return crm.ParseID(s)
 	}
 	return nil, fmt.Errorf("no key for %s", f.Type)
 }

@@ -1,4 +1,4 @@
-package crm
+package driver
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/crmkit/crmkit/crm"
 	"github.com/shopspring/decimal"
 )
 
@@ -15,11 +16,11 @@ import (
 
 // Resolver returns the record of entity with the given ID, for conditions
 // on related records; found is false when there is none.
-type Resolver func(entity string, id ID) (rec Record, found bool, err error)
+type Resolver func(entity string, id crm.ID) (rec crm.Record, found bool, err error)
 
 // Match reports whether rec satisfies the plan's filter. To test many
 // records, compile the filter once with Matcher.
-func (p *Plan) Match(rec Record, resolve Resolver) (bool, error) {
+func (p *Plan) Match(rec crm.Record, resolve Resolver) (bool, error) {
 	return p.Matcher(resolve)(&rec)
 }
 
@@ -28,22 +29,22 @@ func (p *Plan) Match(rec Record, resolve Resolver) (bool, error) {
 // record allocates nothing. It is the definition of what the filter means,
 // and the memory store's way to run it.
 func (p *Plan) Matcher(resolve Resolver) Matcher {
-	return p.reg.compile(p.Entity, p.Where, resolve)
+	return compile(p.reg, p.Entity, p.Where, resolve)
 }
 
-func compareOp(op Operator, cmp int) bool {
+func compareOp(op crm.Operator, cmp int) bool {
 	switch op {
-	case OpEq:
+	case crm.OpEq:
 		return cmp == 0
-	case OpNe:
+	case crm.OpNe:
 		return cmp != 0
-	case OpLt:
+	case crm.OpLt:
 		return cmp < 0
-	case OpLe:
+	case crm.OpLe:
 		return cmp <= 0
-	case OpGt:
+	case crm.OpGt:
 		return cmp > 0
-	case OpGe:
+	case crm.OpGe:
 		return cmp >= 0
 	}
 	return false
@@ -98,8 +99,8 @@ func CompareKeys(a, b any) int {
 		return 1
 	case time.Time:
 		return x.Compare(b.(time.Time))
-	case ID:
-		y := b.(ID)
+	case crm.ID:
+		y := b.(crm.ID)
 		return bytes.Compare(x[:], y[:])
 	}
 	panic(fmt.Sprintf("crm: no order for %T", a))
@@ -218,11 +219,11 @@ func likeTokens(p string) []likeToken {
 }
 
 // Compare orders two records by the plan's sort: -1 when a comes first.
-func (p *Plan) Compare(a, b Record) int { return p.CompareRefs(&a, &b) }
+func (p *Plan) Compare(a, b crm.Record) int { return p.CompareRefs(&a, &b) }
 
 // CompareRefs is Compare for records held by pointer, which saves copying
 // them when a store sorts many.
-func (p *Plan) CompareRefs(a, b *Record) int {
+func (p *Plan) CompareRefs(a, b *crm.Record) int {
 	for i, o := range p.OrderBy {
 		f := p.orderFields[i]
 		c := CompareKeys(SortKey(f, a.Value(o.Field)), SortKey(f, b.Value(o.Field)))
@@ -238,7 +239,7 @@ func (p *Plan) CompareRefs(a, b *Record) int {
 
 // IsAfter reports whether rec sorts after the plan's cursor, and so belongs
 // to the page it asks for. Without a cursor every record does.
-func (p *Plan) IsAfter(rec Record) bool {
+func (p *Plan) IsAfter(rec crm.Record) bool {
 	if p.After == nil {
 		return true
 	}
