@@ -237,6 +237,32 @@ func (p *Plan) CompareRefs(a, b *crm.Record) int {
 	return 0
 }
 
+// SortKeys appends rec's sort keys to dst, one per OrderBy entry: what
+// Compare compares. A store that sorts many records reads each record's
+// keys once and orders them with CompareSortKeys, which saves reading
+// fields again on every comparison.
+func (p *Plan) SortKeys(dst []any, rec *crm.Record) []any {
+	for i, o := range p.OrderBy {
+		dst = append(dst, SortKey(p.orderFields[i], rec.Value(o.Field)))
+	}
+	return dst
+}
+
+// CompareSortKeys orders two records by their SortKeys as Compare orders
+// the records themselves.
+func (p *Plan) CompareSortKeys(a, b []any) int {
+	for i, o := range p.OrderBy {
+		c := CompareKeys(a[i], b[i])
+		if o.Desc {
+			c = -c
+		}
+		if c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
 // IsAfter reports whether rec sorts after the plan's cursor, and so belongs
 // to the page it asks for. Without a cursor every record does.
 func (p *Plan) IsAfter(rec crm.Record) bool {

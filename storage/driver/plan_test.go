@@ -326,6 +326,39 @@ func TestPlanOrder(t *testing.T) {
 	})
 }
 
+func TestPlanSortKeysOrderAsCompare(t *testing.T) {
+	reg := testRegistry(t)
+	names := []any{nil, "Contoso", "contoso", "Fabrikam", "Émile"}
+	amounts := []any{nil, crm.MustMoney("12.50 USD"), crm.MustMoney("12.5 EUR"), crm.MustMoney("-3.00 USD")}
+	scores := []any{nil, dec("1.5"), dec("1.50"), dec("-2")}
+	var recs []crm.Record
+	for i := range 60 {
+		f := crm.Fields{}
+		for k, v := range map[string]any{"name": names[i%len(names)], "revenue": amounts[i/5%len(amounts)], "score": scores[i/3%len(scores)]} {
+			if v != nil {
+				f[k] = v
+			}
+		}
+		recs = append(recs, crm.Record{Entity: "account", Header: crm.Header{ID: crm.NewID(), CreatedOn: date(2024, 1, 1+i%3)}, Fields: f})
+	}
+	for _, order := range [][]crm.Order{
+		nil,
+		{crm.Desc(crm.FieldID)},
+		{crm.Asc("name"), crm.Desc("revenue")},
+		{crm.Desc("score"), crm.Asc(crm.FieldCreatedOn), crm.Desc("name")},
+	} {
+		p, err := driver.PlanQuery(reg, crm.Query{Entity: "account", OrderBy: order}, date(2024, 1, 1), nil)
+		require.NoError(t, err)
+		for _, a := range recs {
+			ka := p.SortKeys(nil, &a)
+			require.Len(t, ka, len(p.OrderBy))
+			for _, b := range recs {
+				require.Equal(t, p.Compare(a, b), p.CompareSortKeys(ka, p.SortKeys(nil, &b)), "by %v", order)
+			}
+		}
+	}
+}
+
 func TestPlanCursor(t *testing.T) {
 	reg := testRegistry(t)
 	now := date(2024, 1, 1)
