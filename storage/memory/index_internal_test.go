@@ -13,9 +13,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestIndexFollowsWrites checks the text index against a full scan after
-// random creates, updates and deletes, committed and rolled back, and
-// inside a transaction that has not committed yet.
+// TestIndexFollowsWrites checks the index on a text field, answering an
+// equality in any case, against a full scan after random creates, updates
+// and deletes, committed and rolled back, and inside a transaction that
+// has not committed yet.
 func TestIndexFollowsWrites(t *testing.T) {
 	ctx := crm.AsSystem(context.Background())
 	store := storage.New(New(), storagetest.Schema())

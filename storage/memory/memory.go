@@ -4,19 +4,20 @@
 // that no caller can change stored state behind its back.
 //
 // Write transactions run one at a time; reads outside a transaction see the
-// last committed state and never wait for a writer to finish. Queries scan
-// an entity's records, except that an equality condition on a text field
-// (alone or in a top-level And) reads only the records an index gives for
-// the value; the index is built by the first query that can use it and
-// kept current by every commit.
+// last committed state and never wait for a writer to finish. A query
+// reads one consistent version of the table for as long as its records
+// stream, from ordered indexes: one by ID, and one on each field that a
+// query has sorted by or compared with a condition every matching record
+// must meet (Eq, Lt, Le, Gt, Ge, In, Null, alone or in a top-level And).
+// The first query that can use an index builds it and every commit keeps
+// it current, so a page read by cursor costs about the page, not the
+// table.
 package memory
 
 import (
-	"container/heap"
 	"context"
 	"fmt"
 	"iter"
-	"slices"
 	"sync"
 
 	"github.com/crmkit/crmkit/crm"
@@ -28,48 +29,19 @@ import (
 type Driver struct {
 	writer chan struct{} // holds a token while a write transaction runs
 
-	mu sync.RWMutex
-	// tables holds the committed records by entity. A stored record is
-	// never changed in place, only replaced, so readers may hold on to it
-	// after the lock is released; they copy it before handing it out.
-	tables map[string]map[crm.ID]*crm.Record
-	// indexes map the folded values of a text field to the committed
-	// records holding them, by entity and field. The first query with an
-	// equality condition on a field builds its index; Commit keeps it
-	// current.
-	indexes map[string]map[string]textIndex
-}
-
-// textIndex holds, for each folded value, the IDs of the records whose
-// field has that value.
-type textIndex map[string]map[crm.ID]struct{}
-
-func (ix textIndex) add(r *crm.Record, field string) {
-	if r == nil {
-		return
-	}
-	if s, ok := r.Fields[field].(string); ok {
-		key := driver.FoldText(s)
-		ids := ix[key]
-		if ids == nil {
-			ids = map[crm.ID]struct{}{}
-			ix[key] = ids
-		}
-		ids[r.ID] = struct{}{}
-	}
-}
-
-func (ix textIndex) remove(r *crm.Record, field string) {
-	if r == nil {
-		return
-	}
-	if s, ok := r.Fields[field].(string); ok {
-		key := driver.FoldText(s)
-		delete(ix[key], r.ID)
-		if len(ix[key]) == 0 {
-			delete(ix, key)
-		}
-	}
+	// pub is held while the tables change: by a commit, and by a query
+	// building an index, which must not miss a commit.
+	pub sync.Mutex
+	mu  sync.RWMutex
+	// records holds the committed records by entity and ID, for Get. A
+	// stored record is never changed in place, only replaced, so readers
+	// may hold on to it after the lock is released; they copy it before
+	// handing it out.
+	records map[string]map[crm.ID]*crm.Record
+	// tables holds the same records in order, by entity (see table). A
+	// reader takes a table under the read lock and marks it shared; a
+	// commit changes in place only a table no reader has taken.
+	tables map[string]*table
 }
 
 var (
@@ -79,8 +51,8 @@ var (
 
 // New returns an empty in-memory driver.
 func New() *Driver {
-	return &Driver{writer: make(chan struct{}, 1), tables: map[string]map[crm.ID]*crm.Record{},
-		indexes: map[string]map[string]textIndex{}}
+	return &Driver{writer: make(chan struct{}, 1), records: map[string]map[crm.ID]*crm.Record{},
+		tables: map[string]*table{}}
 }
 
 // Open returns a Store over a new in-memory driver: the shortest way to a
@@ -93,7 +65,7 @@ func Open(reg *crm.Registry, opts ...storage.Option) *storage.Store {
 func (d *Driver) Begin(ctx context.Context) (driver.Tx, error) {
 	select {
 	case d.writer <- struct{}{}:
-		return &tx{d: d, overlay: map[string]map[crm.ID]*crm.Record{}}, nil
+		return &tx{d: d, overlay: map[string]map[crm.ID]*crm.Record{}, tables: map[string]*table{}}, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -103,8 +75,50 @@ func (d *Driver) Begin(ctx context.Context) (driver.Tx, error) {
 func (d *Driver) committed(entity string, id crm.ID) (*crm.Record, bool) {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	r, ok := d.tables[entity][id]
+	r, ok := d.records[entity][id]
 	return r, ok
+}
+
+// table returns the committed table of entity, shared.
+func (d *Driver) table(entity string) *table {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if tb := d.tables[entity]; tb != nil {
+		return tb.share()
+	}
+	return emptyTable
+}
+
+// index returns the committed index on f, shared, building it if no
+// query has needed it before.
+func (d *Driver) index(e *crm.Entity, f *crm.Field) *btree {
+	if ix, ok := d.table(e.Name).indexes[f.Name]; ok {
+		return ix
+	}
+	d.pub.Lock() // no commit until the index is in place
+	defer d.pub.Unlock()
+	tb := d.tables[e.Name] // only holders of pub change it
+	if tb == nil {
+		tb = newTable()
+	}
+	if ix, ok := tb.indexes[f.Name]; ok {
+		tb.share()
+		return ix
+	}
+	// The new table shares the old one's nodes, which readers may hold,
+	// and changes none of them.
+	o := &owner{}
+	next := &table{ids: tb.ids.with(o), indexes: make(map[string]*btree, len(tb.indexes)+1), owner: o}
+	for name, ix := range tb.indexes {
+		next.indexes[name] = ix.with(o)
+	}
+	ix := buildIndex(tb.ids, f, o)
+	next.indexes[f.Name] = ix
+	next.share()
+	d.mu.Lock()
+	d.tables[e.Name] = next
+	d.mu.Unlock()
+	return ix
 }
 
 // Get returns a committed record.
@@ -132,11 +146,13 @@ func (d *Driver) Aggregate(ctx context.Context, p *driver.AggregatePlan) ([]crm.
 // out and never change them.
 type view interface {
 	lookup(entity string, id crm.ID) (*crm.Record, bool)
-	// records returns every record of entity.
-	records(entity string) []*crm.Record
-	// withText returns the records of entity whose text field equals
-	// folded once folded, and possibly others.
-	withText(entity, field, folded string) []*crm.Record
+	// table returns the entity's records in order as they stand: neither
+	// the table nor its indexes change afterwards.
+	table(entity string) *table
+	// index returns the ordered index on field f of entity e as it
+	// stands, building it if need be; nil if f's values cannot be
+	// ordered.
+	index(e *crm.Entity, f *crm.Field) *btree
 }
 
 type committedView struct{ d *Driver }
@@ -147,60 +163,19 @@ func (v committedView) lookup(entity string, id crm.ID) (*crm.Record, bool) {
 	return v.d.committed(entity, id)
 }
 
-func (v committedView) withText(entity, field, folded string) []*crm.Record {
-	return v.d.withText(entity, field, folded, nil)
-}
+func (v committedView) table(entity string) *table { return v.d.table(entity) }
 
-// withText returns the committed records of entity whose field folds to
-// folded, leaving out those whose IDs are in skip. It builds the field's
-// index if no query has needed it before.
-func (d *Driver) withText(entity, field, folded string, skip map[crm.ID]*crm.Record) []*crm.Record {
-	d.mu.RLock()
-	ix, ok := d.indexes[entity][field]
-	if !ok {
-		d.mu.RUnlock()
-		d.mu.Lock()
-		if ix, ok = d.indexes[entity][field]; !ok {
-			ix = textIndex{}
-			for _, r := range d.tables[entity] {
-				ix.add(r, field)
-			}
-			if d.indexes[entity] == nil {
-				d.indexes[entity] = map[string]textIndex{}
-			}
-			d.indexes[entity][field] = ix
-		}
-		d.mu.Unlock()
-		d.mu.RLock()
-	}
-	defer d.mu.RUnlock()
-	ids := ix[folded]
-	table := d.tables[entity]
-	out := make([]*crm.Record, 0, len(ids))
-	for id := range ids {
-		if _, changed := skip[id]; !changed {
-			out = append(out, table[id])
-		}
-	}
-	return out
-}
-
-func (v committedView) records(entity string) []*crm.Record {
-	v.d.mu.RLock()
-	defer v.d.mu.RUnlock()
-	table := v.d.tables[entity]
-	out := make([]*crm.Record, 0, len(table))
-	for _, r := range table {
-		out = append(out, r)
-	}
-	return out
-}
+func (v committedView) index(e *crm.Entity, f *crm.Field) *btree { return v.d.index(e, f) }
 
 // tx is a write transaction: its writes sit in an overlay until commit.
 type tx struct {
 	d       *Driver
 	overlay map[string]map[crm.ID]*crm.Record // nil record: deleted
-	done    bool
+	// tables holds, for each entity it has written and then queried, the
+	// transaction's own version of the committed table, which every later
+	// write keeps current.
+	tables map[string]*table
+	done   bool
 }
 
 func (t *tx) lookup(entity string, id crm.ID) (*crm.Record, bool) {
@@ -210,41 +185,63 @@ func (t *tx) lookup(entity string, id crm.ID) (*crm.Record, bool) {
 	return t.d.committed(entity, id)
 }
 
-func (t *tx) records(entity string) []*crm.Record {
+// table returns the entity's table as the transaction sees it: the
+// committed one if the transaction has not written the entity, else its
+// own, made the first time it is needed.
+func (t *tx) table(entity string) *table {
 	changed := t.overlay[entity]
-	t.d.mu.RLock()
-	table := t.d.tables[entity]
-	out := make([]*crm.Record, 0, len(table)+len(changed))
-	for id, r := range table {
-		if _, ok := changed[id]; !ok {
-			out = append(out, r)
-		}
+	if len(changed) == 0 {
+		return t.d.table(entity)
 	}
-	t.d.mu.RUnlock()
-	for _, r := range changed {
-		if r != nil {
-			out = append(out, r)
+	tb := t.tables[entity]
+	if tb == nil {
+		tb = t.d.table(entity).writable()
+		for id, r := range changed {
+			old, _ := t.d.committed(entity, id)
+			tb.apply(old, r)
 		}
+		t.tables[entity] = tb
 	}
-	return out
+	return tb.share()
 }
 
-func (t *tx) withText(entity, field, folded string) []*crm.Record {
-	changed := t.overlay[entity]
-	out := t.d.withText(entity, field, folded, changed)
-	for _, r := range changed {
-		if r != nil {
-			out = append(out, r) // the filter checks them like any other
+func (t *tx) index(e *crm.Entity, f *crm.Field) *btree {
+	changed := t.overlay[e.Name]
+	if len(changed) == 0 {
+		return t.d.index(e, f)
+	}
+	if ix, ok := t.table(e.Name).indexes[f.Name]; ok {
+		return ix
+	}
+	// The committed index, with the transaction's writes.
+	tb := t.tables[e.Name].writable()
+	t.tables[e.Name] = tb
+	ix := t.d.index(e, f).with(tb.owner)
+	for id, r := range changed {
+		if ix == nil {
+			break
+		}
+		if old, _ := t.d.committed(e.Name, id); !ix.apply(old, r) {
+			ix = nil
 		}
 	}
-	return out
+	tb.indexes[f.Name] = ix
+	tb.share()
+	return ix
 }
 
+// put records a write of the transaction; r is nil for a delete.
 func (t *tx) put(entity string, id crm.ID, r *crm.Record) {
 	m := t.overlay[entity]
 	if m == nil {
 		m = map[crm.ID]*crm.Record{}
 		t.overlay[entity] = m
+	}
+	if tb := t.tables[entity]; tb != nil {
+		old, _ := t.lookup(entity, id)
+		tb = tb.writable()
+		tb.apply(old, r)
+		t.tables[entity] = tb
 	}
 	m[id] = r
 }
@@ -335,30 +332,88 @@ func (t *tx) usable(ctx context.Context) error {
 	return ctx.Err()
 }
 
+// inPlaceMax is the most changes a commit makes to a table in place,
+// under the write lock; a larger commit works on a copy, which readers do
+// not wait for, and publishes it.
+const inPlaceMax = 64
+
 func (t *tx) Commit() error {
 	if t.done {
 		return fmt.Errorf("memory: transaction already ended")
 	}
-	t.d.mu.Lock()
+	d := t.d
+	d.pub.Lock() // d.tables and d.records change only under pub
+	defer d.pub.Unlock()
+	type update struct {
+		entity  string
+		changes map[crm.ID]*crm.Record
+		tb      *table
+		inPlace bool // tb is the committed table: change it under the lock
+	}
+	var updates []update
 	for entity, changes := range t.overlay {
-		table := t.d.tables[entity]
-		if table == nil {
-			table = map[crm.ID]*crm.Record{}
-			t.d.tables[entity] = table
+		if len(changes) == 0 {
+			continue
 		}
-		for id, r := range changes {
-			for field, ix := range t.d.indexes[entity] {
-				ix.remove(table[id], field)
-				ix.add(r, field)
+		records := d.records[entity]
+		cur := d.tables[entity]
+		if cur == nil {
+			cur = newTable()
+		}
+		u := update{entity: entity, changes: changes, tb: t.tables[entity]}
+		if u.tb == nil && len(changes) <= inPlaceMax {
+			u.tb, u.inPlace = cur, true
+		} else if u.tb == nil {
+			u.tb = cur.copy()
+			for id, r := range changes {
+				u.tb.apply(records[id], r)
 			}
+		}
+		// Queries may have built indexes since the transaction made its
+		// own table: they need its writes too.
+		for name, ix := range cur.indexes {
+			if _, ok := u.tb.indexes[name]; ok {
+				continue
+			}
+			u.tb = u.tb.writable()
+			ix = ix.with(u.tb.owner)
+			for id, r := range changes {
+				if ix == nil {
+					break
+				}
+				if !ix.apply(records[id], r) {
+					ix = nil
+				}
+			}
+			u.tb.indexes[name] = ix
+		}
+		updates = append(updates, u)
+	}
+	d.mu.Lock()
+	for _, u := range updates {
+		records := d.records[u.entity]
+		if records == nil {
+			records = map[crm.ID]*crm.Record{}
+			d.records[u.entity] = records
+		}
+		if u.inPlace {
+			// Whether a reader holds the table is known for sure only
+			// under the lock.
+			u.tb = u.tb.writable()
+			for id, r := range u.changes {
+				u.tb.apply(records[id], r)
+			}
+		}
+		d.tables[u.entity] = u.tb
+		for id, r := range u.changes {
 			if r == nil {
-				delete(table, id)
+				delete(records, id)
 			} else {
-				table[id] = r // the transaction's own copy, changed no more
+				records[id] = r // the transaction's own copy, changed no more
 			}
 		}
 	}
-	t.d.mu.Unlock()
+	d.mu.Unlock()
 	t.end()
 	return nil
 }
@@ -372,7 +427,7 @@ func (t *tx) Rollback() error {
 
 func (t *tx) end() {
 	t.done = true
-	t.overlay = nil
+	t.overlay, t.tables = nil, nil
 	<-t.d.writer
 }
 
@@ -387,20 +442,6 @@ func get(ctx context.Context, v view, e *crm.Entity, id crm.ID) (crm.Record, err
 	return r.Clone(), nil
 }
 
-// matching returns the records of entity that match where, tested with m,
-// the plan's compiled filter. The records are gathered under the table
-// lock and tested after it is released, so that conditions on related
-// records can look them up.
-func matching(ctx context.Context, v view, e *crm.Entity, where crm.Filter, m driver.Matcher) ([]*crm.Record, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if field, folded, ok := indexable(e, where); ok {
-		return filter(ctx, v.withText(e.Name, field, folded), m)
-	}
-	return filter(ctx, v.records(e.Name), m)
-}
-
 // resolver looks up the records that related-record conditions refer to.
 func resolver(v view) driver.Resolver {
 	return func(entity string, id crm.ID) (crm.Record, bool, error) {
@@ -410,129 +451,4 @@ func resolver(v view) driver.Resolver {
 		}
 		return *r, true, nil
 	}
-}
-
-// indexable finds an equality condition on a declared text field that
-// every matching record must meet: the filter itself, or one of the
-// filters of a top-level And. Such a query reads only the records an index
-// gives for the value; the whole filter still checks each of them.
-func indexable(e *crm.Entity, where crm.Filter) (field, folded string, ok bool) {
-	conds := []crm.Filter{where}
-	if g, isGroup := where.(crm.Group); isGroup && !g.Or {
-		conds = g.Filters
-	}
-	for _, f := range conds {
-		c, isCond := f.(crm.Condition)
-		if !isCond || c.Op != crm.OpEq || len(c.Values) != 1 {
-			continue
-		}
-		fd, known := e.Field(c.Field)
-		s, isText := c.Values[0].(string)
-		if known && !fd.System && fd.Type == crm.TypeText && isText {
-			return c.Field, driver.FoldText(s), true
-		}
-	}
-	return "", "", false
-}
-
-// filter keeps the records m matches, in place.
-func filter(ctx context.Context, all []*crm.Record, m driver.Matcher) ([]*crm.Record, error) {
-	out := all[:0]
-	for i, r := range all {
-		if i%4096 == 4095 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		ok, err := m(r)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			out = append(out, r)
-		}
-	}
-	return out, nil
-}
-
-func selectRecords(ctx context.Context, v view, p *driver.Plan) iter.Seq2[crm.Record, error] {
-	return func(yield func(crm.Record, error) bool) {
-		rows, err := matching(ctx, v, p.Entity, p.Where, p.Matcher(resolver(v)))
-		if err != nil {
-			yield(crm.Record{}, err)
-			return
-		}
-		if p.After != nil {
-			// The cursor is checked after the filter: it costs more than
-			// most conditions and only matching rows need it.
-			after := rows[:0]
-			for _, r := range rows {
-				if p.IsAfter(*r) {
-					after = append(after, r)
-				}
-			}
-			rows = after
-		}
-		rows = firstN(rows, p.Limit, p.CompareRefs)
-		for _, r := range rows {
-			if !yield(r.Clone(), nil) {
-				return
-			}
-		}
-	}
-}
-
-// firstN returns the n smallest rows in order (all of them if n is 0),
-// keeping only n candidates at a time when n is small.
-func firstN(rows []*crm.Record, n int, cmp func(a, b *crm.Record) int) []*crm.Record {
-	if n <= 0 || n*4 >= len(rows) {
-		slices.SortFunc(rows, cmp)
-		if n > 0 && n < len(rows) {
-			rows = rows[:n]
-		}
-		return rows
-	}
-	h := &maxHeap{cmp: cmp}
-	for _, r := range rows {
-		if h.Len() < n {
-			heap.Push(h, r)
-		} else if cmp(r, h.rows[0]) < 0 {
-			h.rows[0] = r
-			heap.Fix(h, 0)
-		}
-	}
-	slices.SortFunc(h.rows, cmp)
-	return h.rows
-}
-
-type maxHeap struct {
-	rows []*crm.Record
-	cmp  func(a, b *crm.Record) int
-}
-
-func (h *maxHeap) Len() int           { return len(h.rows) }
-func (h *maxHeap) Less(i, j int) bool { return h.cmp(h.rows[i], h.rows[j]) > 0 }
-func (h *maxHeap) Swap(i, j int)      { h.rows[i], h.rows[j] = h.rows[j], h.rows[i] }
-func (h *maxHeap) Push(x any)         { h.rows = append(h.rows, x.(*crm.Record)) }
-func (h *maxHeap) Pop() any {
-	last := h.rows[len(h.rows)-1]
-	h.rows = h.rows[:len(h.rows)-1]
-	return last
-}
-
-func count(ctx context.Context, v view, p *driver.Plan) (int64, error) {
-	rows, err := matching(ctx, v, p.Entity, p.Where, p.Matcher(resolver(v)))
-	return int64(len(rows)), err
-}
-
-func aggregate(ctx context.Context, v view, p *driver.AggregatePlan) ([]crm.AggregateRow, error) {
-	rows, err := matching(ctx, v, p.Entity, p.Where, p.Matcher(resolver(v)))
-	if err != nil {
-		return nil, err
-	}
-	acc := p.NewAccumulator()
-	for _, r := range rows {
-		acc.Add(*r)
-	}
-	return acc.Rows()
 }
