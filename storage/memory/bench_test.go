@@ -4,14 +4,17 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage"
+	"github.com/crmkit/crmkit/storage/driver"
 	"github.com/crmkit/crmkit/storage/memory"
 	"github.com/crmkit/crmkit/storage/storagetest"
 	"github.com/google/uuid"
@@ -308,4 +311,200 @@ func BenchmarkQueryScan(b *testing.B) {
 			}
 		}
 	})
+}
+
+// Paging: every contact, 50 a page by cursor, in ID order (no order
+// given, as a caller that lists everything does) and by last then first
+// name. One op of PageAll is the whole walk of 2,000 pages; PageAt is one
+// page at the start of the order and one at its end, which cost the same
+// when a page costs what it reads.
+//
+// The baselines: PageAt's pages its map as the other baselines query it,
+// scanning every row for those after the cursor and keeping the 50
+// smallest, so that a page costs the table. A walk of 2,000 such pages
+// takes minutes, so PageAll's baseline is what hand-written code that
+// pages everything would keep instead: the structs in a slice sorted
+// once, each page found by binary search.
+
+const pageSize = 50
+
+var byName = []crm.Order{crm.Asc("lastname"), crm.Asc("firstname")}
+
+// pageAll reads every page of q and returns how many records it read.
+func pageAll(b *testing.B, store *storage.Store, q crm.Query) int {
+	ctx := crm.AsSystem(context.Background())
+	q.Limit = pageSize
+	n := 0
+	for {
+		page, err := store.Query(ctx, q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n += len(page.Records)
+		if !page.More {
+			return n
+		}
+		q.After = page.Next
+	}
+}
+
+// foldCmp compares a and b ignoring ASCII case, as the store orders text,
+// without allocating.
+func foldCmp(a, b string) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return cmp.Compare(x, y)
+		}
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+func baseByID(a, b baseContact) int { return slices.Compare(a.ID[:], b.ID[:]) }
+
+func baseByName(a, b baseContact) int {
+	if c := foldCmp(a.Last, b.Last); c != 0 {
+		return c
+	}
+	if c := foldCmp(a.First, b.First); c != 0 {
+		return c
+	}
+	return baseByID(a, b)
+}
+
+// page returns the limit smallest rows after the given one (nil: from the
+// start), keeping only limit candidates as it scans.
+func (bl *baseline) page(less func(a, b baseContact) int, after *baseContact, limit int) []baseContact {
+	out := make([]baseContact, 0, limit+1)
+	bl.mu.RLock()
+	for _, c := range bl.rows {
+		if after != nil && less(c, *after) <= 0 || len(out) == limit && less(c, out[limit-1]) >= 0 {
+			continue
+		}
+		i, _ := slices.BinarySearchFunc(out, c, less)
+		out = slices.Insert(out, i, c)
+		if len(out) > limit {
+			out = out[:limit]
+		}
+	}
+	bl.mu.RUnlock()
+	return out
+}
+
+// sorted returns the rows in a slice sorted by less.
+func (bl *baseline) sorted(less func(a, b baseContact) int) []baseContact {
+	bl.mu.RLock()
+	defer bl.mu.RUnlock()
+	return slices.SortedFunc(maps.Values(bl.rows), less)
+}
+
+// pageAllSorted reads every page of rows, sorted by less, and returns how
+// many rows it read.
+func pageAllSorted(rows []baseContact, less func(a, b baseContact) int) int {
+	n := 0
+	var after *baseContact
+	for {
+		i := 0
+		if after != nil {
+			i, _ = slices.BinarySearchFunc(rows, *after, less)
+			i++
+		}
+		page := slices.Clone(rows[i:min(i+pageSize, len(rows))])
+		n += len(page)
+		if len(page) < pageSize {
+			return n
+		}
+		after = &page[len(page)-1]
+	}
+}
+
+func BenchmarkPageAll(b *testing.B) {
+	benchPageAll(b, nil, baseByID)
+}
+
+func BenchmarkPageAllByName(b *testing.B) {
+	benchPageAll(b, byName, baseByName)
+}
+
+func benchPageAll(b *testing.B, order []crm.Order, less func(a, b baseContact) int) {
+	b.Run("memory", func(b *testing.B) {
+		store, _ := loadedStore(b)
+		q := crm.Query{Entity: "contact", OrderBy: order}
+		if _, err := store.Query(crm.AsSystem(context.Background()), q); err != nil {
+			b.Fatal(err) // a first query builds what the store keeps for the order
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if n := pageAll(b, store, q); n != benchContacts {
+				b.Fatal(n)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(benchContacts/pageSize), "ns/page")
+	})
+	b.Run("baseline", func(b *testing.B) {
+		bl, _ := loadedBaseline()
+		rows := bl.sorted(less)
+		b.ReportAllocs()
+		for b.Loop() {
+			if n := pageAllSorted(rows, less); n != benchContacts {
+				b.Fatal(n)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(benchContacts/pageSize), "ns/page")
+	})
+}
+
+// BenchmarkPageAt reads one page by last then first name: the second
+// page (start) and the last full one (end).
+func BenchmarkPageAt(b *testing.B) {
+	for _, at := range []string{"start", "end"} {
+		b.Run(at+"/memory", func(b *testing.B) {
+			store, _ := loadedStore(b)
+			ctx := crm.AsSystem(context.Background())
+			q := crm.Query{Entity: "contact", OrderBy: byName}
+			var all []crm.Record
+			for rec, err := range store.Iterate(ctx, q) {
+				if err != nil {
+					b.Fatal(err)
+				}
+				all = append(all, rec)
+			}
+			p, err := driver.PlanQuery(store.Registry(), q, time.Now(), nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			i := pageSize - 1
+			if at == "end" {
+				i = len(all) - pageSize - 1
+			}
+			q.After, q.Limit = p.Cursor(all[i]), pageSize
+			b.ReportAllocs()
+			for b.Loop() {
+				page, err := store.Query(ctx, q)
+				if err != nil || len(page.Records) != pageSize || page.Records[0].ID != all[i+1].ID {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(at+"/baseline", func(b *testing.B) {
+			bl, _ := loadedBaseline()
+			all := bl.sorted(baseByName)
+			i := pageSize - 1
+			if at == "end" {
+				i = len(all) - pageSize - 1
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if rows := bl.page(baseByName, &all[i], pageSize); len(rows) != pageSize || rows[0].ID != all[i+1].ID {
+					b.Fatal(len(rows))
+				}
+			}
+		})
+	}
 }
