@@ -139,7 +139,8 @@ type emitter struct {
 	yield   func(crm.Record, error) bool
 	limit   int
 	n       int
-	stopped bool // the caller stopped reading
+	last    *crm.Record // the last record emitted
+	stopped bool        // the caller stopped reading
 }
 
 // emit yields r and reports whether more are wanted.
@@ -148,7 +149,7 @@ func (e *emitter) emit(r *crm.Record) bool {
 		e.stopped = true
 		return false
 	}
-	e.n++
+	e.n, e.last = e.n+1, r
 	return e.limit <= 0 || e.n < e.limit
 }
 
@@ -168,66 +169,91 @@ func selectRecords(ctx context.Context, v view, p *driver.Plan) iter.Seq2[crm.Re
 		}
 		q := newQuery(ctx, v, p.Entity, p.Matcher(resolver(v)))
 		em := &emitter{yield: yield, limit: p.Limit}
-		tb := v.table(p.Entity.Name)
-		ranges := keyRanges(p.Entity, p.Where)
-		best, counts := q.narrowest(tb, ranges)
-		if t, spans, ok := q.walkable(tb, p, ranges, best, counts); ok {
-			q.walk(t, spans, p, em)
-		} else {
-			rows := q.collect(best)
-			if q.err == nil && p.After != nil {
-				// The cursor is checked after the filter: it costs more
-				// than most conditions and only matching rows need it.
-				rows = slices.DeleteFunc(rows, func(r *crm.Record) bool { return !p.IsAfter(*r) })
-			}
-			if q.err == nil {
-				for _, r := range sortRows(p, rows, p.Limit) {
-					if !em.emit(r) {
-						break
-					}
-				}
-			}
-		}
+		q.run(p, em)
 		if q.err != nil && !em.stopped {
 			yield(crm.Record{}, q.err)
 		}
 	}
 }
 
+// run emits the records of p.
+func (q *query) run(p *driver.Plan, em *emitter) {
+	tb := q.v.table(p.Entity.Name)
+	ranges := keyRanges(p.Entity, p.Where)
+	best, counts := q.narrowest(tb, ranges)
+	if t, spans, budget, ok := q.walkable(tb, p, ranges, best, counts); ok {
+		if q.walk(t, spans, p, em, budget) || q.err != nil {
+			return
+		}
+	}
+	rows := q.collect(best)
+	if q.err != nil {
+		return
+	}
+	// The cursor is checked after the filter: it costs more than most
+	// conditions and only matching rows need it.
+	rows = slices.DeleteFunc(rows, func(r *crm.Record) bool {
+		if em.last != nil { // a walk gave up after it
+			return p.CompareRefs(r, em.last) <= 0
+		}
+		return p.After != nil && !p.IsAfter(*r)
+	})
+	for _, r := range sortRows(p, rows, em.left()) {
+		if !em.emit(r) {
+			return
+		}
+	}
+}
+
 // walkable decides whether to walk the index on the plan's first order
-// field rather than collect best, and returns that index and the spans
-// of it to walk (nil: all).
-func (q *query) walkable(tb *table, p *driver.Plan, ranges map[string]*keyRange, best access, counts map[string]int) (*btree, []span, bool) {
+// field rather than collect best. It returns that index, the spans of it
+// to walk (nil: all) and how many records the walk may read before it
+// gives way to collecting (0: all it needs).
+//
+// With no narrower field to collect than the walk's, the walk reads at
+// most what collecting would and sorts nothing. With one, the walk is a
+// bet that matching records come early in the order; it is taken when it
+// is expected to read a quarter of what collecting reads or less (the
+// narrowest other field letting c of n records through, about limit*n/c
+// records), and it stops when it has read as many as collecting reads,
+// so that a lost bet costs twice the collection at most (the conditions
+// no index answers can make matching records rare or late in the order).
+func (q *query) walkable(tb *table, p *driver.Plan, ranges map[string]*keyRange, best access, counts map[string]int) (t *btree, spans []span, budget int, ok bool) {
 	first := p.OrderBy[0].Field
 	n := tb.ids.len()
-	walkN, spans := n, []span(nil)
+	walkN := n
 	if r := ranges[first]; r != nil {
 		spans = r.spans
 		if c, ok := counts[first]; ok {
 			walkN = c
 		}
 	}
-	other := n
-	for name, c := range counts {
-		if name != first && c < other {
-			other = c
+	if best.n < walkN {
+		other := n
+		for name, c := range counts {
+			if name != first && c < other {
+				other = c
+			}
 		}
-	}
-	cost := walkN
-	if p.Limit > 0 && other > 0 {
-		cost = min(cost, int(int64(p.Limit)*int64(n)/int64(other)))
-	}
-	if cost > 2*best.n { // collecting filters, then sorts
-		return nil, nil, false
+		guess := walkN
+		if p.Limit > 0 && other > 0 {
+			guess = min(guess, int(int64(p.Limit)*int64(n)/int64(other)))
+		}
+		if guess*4 > best.n {
+			return nil, nil, 0, false
+		}
+		budget = best.n
 	}
 	f, _ := p.Entity.Field(first)
-	t := q.tree(tb, f, true)
-	return t, spans, t != nil
+	t = q.tree(tb, f, true)
+	return t, spans, budget, t != nil
 }
 
 // walk emits the matching records of t's spans (all if nil) in the
-// plan's order, whose first field is t's, from the plan's cursor on.
-func (q *query) walk(t *btree, spans []span, p *driver.Plan, em *emitter) {
+// plan's order, whose first field is t's, from the plan's cursor on. It
+// reports false when it gave up after reading budget records (0: no
+// limit) or failed.
+func (q *query) walk(t *btree, spans []span, p *driver.Plan, em *emitter, budget int) bool {
 	if spans == nil {
 		spans = []span{everything}
 	}
@@ -236,7 +262,7 @@ func (q *query) walk(t *btree, spans []span, p *driver.Plan, em *emitter) {
 		spans = slices.Clone(spans)
 		slices.Reverse(spans)
 	}
-	w := walker{q: q, t: t, p: p, em: em, desc: desc}
+	w := walker{q: q, t: t, p: p, em: em, desc: desc, budget: budget}
 	if p.After != nil {
 		w.cursor = true
 		w.k0 = p.After[0]
@@ -254,10 +280,11 @@ func (q *query) walk(t *btree, spans []span, p *driver.Plan, em *emitter) {
 			more = w.sorted(s)
 		}
 		if !more {
-			return
+			return !w.over && q.err == nil
 		}
 	}
 	w.flush()
+	return q.err == nil
 }
 
 // walker walks one index for one plan.
@@ -275,11 +302,25 @@ type walker struct {
 	buf      []*crm.Record // the current run of equal keys (sorted)
 	bufKey   any
 	buffered bool
+
+	budget int  // the most records to read; 0: no limit
+	over   bool // the walk read its budget and gave up
+}
+
+// spent reports whether the walk has read its budget, and then gives up.
+func (w *walker) spent() bool {
+	if w.budget > 0 && w.q.seen >= w.budget {
+		w.over = true
+	}
+	return w.over
 }
 
 // offer tests it and emits its record if it matches; it reports whether
 // to go on.
 func (w *walker) offer(it *item) bool {
+	if w.spent() {
+		return false
+	}
 	if w.q.test(it.rec) {
 		return w.em.emit(it.rec)
 	}
@@ -382,6 +423,10 @@ func (w *walker) sorted(s span) bool {
 	t := w.t
 	more := true
 	visit := func(it *item) bool {
+		if w.spent() {
+			more = false
+			return false
+		}
 		if w.buffered && t.cmpKey(it, w.bufKey) != 0 {
 			if more = w.flush(); !more {
 				return false
