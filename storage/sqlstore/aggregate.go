@@ -12,6 +12,7 @@ import (
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage/driver"
+	"github.com/crmkit/crmkit/storage/sqlstore/internal/dialect"
 )
 
 // groupCol is one GROUP BY column of an aggregation.
@@ -144,7 +145,7 @@ func (d *Driver) groupCols(tb *table, p *driver.AggregatePlan) ([]groupCol, erro
 			if c.extra != "" {
 				gc.exprs = append(gc.exprs, "t0."+quote(c.extra))
 			}
-		case d.dialect == Postgres:
+		case d.flavor == dialect.Postgres:
 			unit := map[crm.DateGrouping]string{crm.ByDay: "day", crm.ByMonth: "month", crm.ByYear: "year"}[g.Date]
 			gc.exprs = []string{"date_trunc('" + unit + "', " + ref + ")"}
 		default:
@@ -207,7 +208,7 @@ func (d *Driver) measureCol(tb *table, m crm.Measure) (measureCol, error) {
 	}
 	mc.c = c
 	ref := "t0." + quote(c.name)
-	pg := d.dialect == Postgres
+	pg := d.flavor == dialect.Postgres
 	numeric := c.f.Type == crm.TypeDecimal || c.f.Type == crm.TypeMoney
 	switch m.Func {
 	case crm.AggCountColumn:
@@ -284,7 +285,7 @@ func (d *Driver) readMeasure(mc measureCol, raw []any) (any, error) {
 	// A sum.
 	var total decimal.Decimal
 	switch {
-	case d.dialect == Postgres:
+	case d.flavor == dialect.Postgres:
 		s, err := asString(raw[0])
 		if err != nil {
 			return nil, err

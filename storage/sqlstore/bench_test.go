@@ -323,7 +323,7 @@ const hwColumns = `id, version, ownerid, ownerid_type, createdon, createdby, mod
 const hwColumnCount = 20
 
 func (bd *benchDB) ph(n int) string {
-	if bd.dialect == sqlstore.Postgres {
+	if bd.dialect.String() == "postgres" {
 		return "$" + strconv.Itoa(n)
 	}
 	return "?"
@@ -341,7 +341,7 @@ func hwStamp(c *hwContact, now time.Time, user uuid.UUID) {
 // hwArgs appends c's column values as the dialect stores them: on SQLite
 // 16-byte IDs, integer microseconds, money times 10^4 and 0/1 booleans.
 func (bd *benchDB) hwArgs(args []any, c *hwContact) []any {
-	if bd.dialect == sqlstore.Postgres {
+	if bd.dialect.String() == "postgres" {
 		return append(args, c.ID.String(), c.Version, c.OwnerID.String(), c.OwnerType, c.CreatedOn, c.CreatedBy.String(),
 			c.ModifiedOn, c.ModifiedBy.String(), c.State, c.Status, c.FirstName, c.LastName, c.Email, c.Phone,
 			c.BirthDate, c.CreditLimit.String(), c.Currency, c.Children, c.DoNotEmail, c.ParentID.String())
@@ -437,7 +437,7 @@ func (bd *benchDB) hwScan(row interface{ Scan(...any) error }) (hwContact, error
 	var c hwContact
 	var first, last, email, phone, currency sql.NullString
 	var children sql.NullInt64
-	if bd.dialect == sqlstore.Postgres {
+	if bd.dialect.String() == "postgres" {
 		var id, owner, createdBy, modifiedBy, credit sql.NullString
 		var parent sql.NullString
 		var birth sql.NullTime
@@ -496,7 +496,7 @@ func (bd *benchDB) hwScan(row interface{ Scan(...any) error }) (hwContact, error
 }
 
 func (bd *benchDB) hwID(id uuid.UUID) any {
-	if bd.dialect == sqlstore.Postgres {
+	if bd.dialect.String() == "postgres" {
 		return id.String()
 	}
 	return id[:]

@@ -23,6 +23,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crmkit/crmkit/storage/sqlstore/postgres"
+	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
+
 	"github.com/crmkit/crmkit/storage/driver"
 
 	"github.com/shopspring/decimal"
@@ -142,7 +145,7 @@ func openDiffBackends(t *testing.T, reg *crm.Registry) []diffBackend {
 // directory.
 func verifySQLite(t testing.TB, reg *crm.Registry, opts ...sqlstore.Option) *sqlstore.Driver {
 	t.Helper()
-	d, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "crmkit.db"), reg, opts...)
+	d, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "crmkit.db"), reg, opts...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = d.Close() })
 	return d
@@ -174,7 +177,7 @@ func verifyPostgresSchema(t testing.TB, reg *crm.Registry) (*sqlstore.Driver, st
 	_, _ = cryptorand.Read(b[:])
 	schema := fmt.Sprintf("crmkit_t_%x", b)
 	ctx := crm.AsSystem(context.Background())
-	d, err := sqlstore.OpenPostgres(ctx, os.Getenv(envPostgresDSN), reg, sqlstore.WithSchema(schema))
+	d, err := postgres.Open(ctx, os.Getenv(envPostgresDSN), reg, sqlstore.WithSchema(schema))
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		_, err := d.DB().ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE")

@@ -1,16 +1,25 @@
 // Package sqlstore is crmkit's SQL storage adapter: one driver.Driver over
-// database/sql, generic over entity metadata, with two dialects.
+// database/sql, generic over entity metadata, for two databases, each in
+// a package of its own that links its Go driver and no other:
 //
 //   - SQLite, the embedded default, through modernc.org/sqlite (pure Go, no
-//     cgo). OpenSQLite opens a file (or ":memory:") with WAL, foreign keys,
-//     a busy timeout and synchronous=NORMAL, and write transactions that
-//     start with BEGIN IMMEDIATE.
-//   - PostgreSQL, for scale, through github.com/jackc/pgx/v5/stdlib.
-//     OpenPostgres opens a DSN.
+//     cgo): package storage/sqlstore/sqlite. sqlite.Open opens a file (or
+//     ":memory:") with WAL, foreign keys, a busy timeout and
+//     synchronous=NORMAL, and write transactions that start with BEGIN
+//     IMMEDIATE.
+//   - PostgreSQL, for scale, through pgx: package storage/sqlstore/postgres.
+//     postgres.Open opens a DSN.
 //
-// Start with OpenSQLite or OpenPostgres and hand the Driver to
-// storage.New. A host that owns its *sql.DB uses New instead, with
-// WithTablePrefix (SQLite) or WithSchema (PostgreSQL) to keep crmkit's
+// Both open their database through the Go driver's connector, never by a
+// database/sql driver name, so a host's own registrations do not matter.
+// (modernc.org/sqlite registers the name "sqlite" when it is initialized,
+// so a host must not register that name itself; pgx leaves "pgx" to a host
+// that took it first.)
+//
+// Start with sqlite.Open or postgres.Open and hand the Driver to
+// storage.New. A host that owns its *sql.DB uses New with sqlite.Dialect()
+// or postgres.Dialect() instead, with WithTablePrefix (SQLite) or
+// WithSchema (PostgreSQL) to keep crmkit's
 // tables apart from its own; a host that holds a *sql.Tx runs crmkit inside
 // it with Driver.WithTx, so that its own writes and crmkit's commit or roll
 // back together.

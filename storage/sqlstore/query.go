@@ -14,6 +14,7 @@ import (
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage/driver"
+	"github.com/crmkit/crmkit/storage/sqlstore/internal/dialect"
 )
 
 // builder compiles plans to SQL. Values only ever become parameters;
@@ -226,7 +227,7 @@ func (b *builder) condition(tb *table, a string, cond crm.Condition) string {
 			return b.fail(fmt.Errorf("sqlstore: %s %s wants text", cond.Field, cond.Op))
 		}
 		pattern := likePattern(s)
-		if b.d.dialect == SQLite && len(pattern) > maxLikeSQLite {
+		if b.d.flavor == dialect.SQLite && len(pattern) > maxLikeSQLite {
 			return b.longLike(tb.entity.Name, c, ref, cond.Op, pattern)
 		}
 		op := " LIKE "
@@ -244,7 +245,7 @@ func (b *builder) condition(tb *table, a string, cond crm.Condition) string {
 // a parameter a value on PostgreSQL from about 64 values, on SQLite
 // between 256 and 1,024.
 func (d *Driver) maxListParams() int {
-	if d.dialect == Postgres {
+	if d.flavor == dialect.Postgres {
 		return 64
 	}
 	return 512
@@ -272,7 +273,7 @@ func noValues(ref string, op crm.Operator) string {
 // memory store's matcher, neither matches a null column: the list is never
 // empty here, and a null compared with it is null.
 func (b *builder) inList(c *column, ref string, cond crm.Condition) string {
-	pg := b.d.dialect == Postgres
+	pg := b.d.flavor == dialect.Postgres
 	var vals []any
 	var typ string // PostgreSQL's array type
 	switch c.f.Type {
@@ -499,7 +500,7 @@ func (b *builder) keyArg(c *column, v any) (string, bool) {
 		if !ok {
 			return b.fail(fmt.Errorf("sqlstore: %s: want a decimal, got %T", c.f.Name, v)), false
 		}
-		if b.d.dialect == Postgres {
+		if b.d.flavor == dialect.Postgres {
 			return b.arg(x.String()) + "::numeric", true
 		}
 		n := x.Shift(c.scale)
@@ -530,7 +531,7 @@ func (b *builder) keyArg(c *column, v any) (string, bool) {
 // compare compiles "column op key" with driver.CompareKeys' meaning for a
 // non-null column; a null column never matches.
 func (b *builder) compare(c *column, ref string, op crm.Operator, key any) string {
-	if (c.f.Type == crm.TypeDecimal || c.f.Type == crm.TypeMoney) && b.d.dialect == SQLite {
+	if (c.f.Type == crm.TypeDecimal || c.f.Type == crm.TypeMoney) && b.d.flavor == dialect.SQLite {
 		x, ok := key.(decimal.Decimal)
 		if !ok {
 			return b.fail(fmt.Errorf("sqlstore: %s: want a decimal, got %T", c.f.Name, key))

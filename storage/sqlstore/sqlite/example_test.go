@@ -1,4 +1,4 @@
-package sqlstore_test
+package sqlite_test
 
 import (
 	"context"
@@ -7,9 +7,10 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
+
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage"
-	"github.com/crmkit/crmkit/storage/sqlstore"
 )
 
 // Example opens a SQLite database file, stores accounts in it and reads
@@ -31,7 +32,7 @@ func Example() {
 	}
 
 	ctx := crm.AsSystem(context.Background())
-	driver, err := sqlstore.OpenSQLite(ctx, filepath.Join(dir, "crm.db"), reg)
+	driver, err := sqlite.Open(ctx, filepath.Join(dir, "crm.db"), reg)
 	if err != nil {
 		log.Fatal(err)
 	}
