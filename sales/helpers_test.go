@@ -10,17 +10,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/crmkit/crmkit/storage/sqlstore/postgres"
-	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
-
-	"github.com/crmkit/crmkit/storage/driver"
+	"github.com/stretchr/testify/require"
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/sales"
 	"github.com/crmkit/crmkit/storage"
+	"github.com/crmkit/crmkit/storage/driver"
 	"github.com/crmkit/crmkit/storage/memory"
 	"github.com/crmkit/crmkit/storage/sqlstore"
-	"github.com/stretchr/testify/require"
+	"github.com/crmkit/crmkit/storage/sqlstore/postgres"
+	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
 )
 
 // env is one in-memory store with the sales services over it.

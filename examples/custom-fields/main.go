@@ -21,13 +21,12 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
-
 	"github.com/shopspring/decimal"
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/sales"
 	"github.com/crmkit/crmkit/storage"
+	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
 )
 
 // The host's fields. Custom names carry the host's prefix, and custom

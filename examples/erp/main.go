@@ -19,13 +19,13 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
+	"github.com/shopspring/decimal"
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/sales"
 	"github.com/crmkit/crmkit/storage"
 	"github.com/crmkit/crmkit/storage/sqlstore"
-	"github.com/shopspring/decimal"
+	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
 )
 
 func main() {

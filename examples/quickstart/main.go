@@ -23,14 +23,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/crmkit/crmkit/storage/sqlstore/postgres"
-	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
+	"github.com/shopspring/decimal"
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/sales"
 	"github.com/crmkit/crmkit/storage"
 	"github.com/crmkit/crmkit/storage/sqlstore"
-	"github.com/shopspring/decimal"
+	"github.com/crmkit/crmkit/storage/sqlstore/postgres"
+	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
 )
 
 // accountsCSV is a slice of Maven Analytics' "CRM Sales Opportunities"

@@ -7,12 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/crmkit/crmkit/storage/sqlstore/postgres"
-
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage"
+	"github.com/crmkit/crmkit/storage/sqlstore/postgres"
 )
 
 // TestConnectionLost terminates the backend of a PostgreSQL transaction the

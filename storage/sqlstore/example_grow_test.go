@@ -7,10 +7,9 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
-
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage"
+	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
 )
 
 // Example_addFields adds a field to the contacts of a running store: the

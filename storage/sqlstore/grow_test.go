@@ -8,14 +8,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/crmkit/crmkit/storage/sqlstore/postgres"
-	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
-
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage"
 	"github.com/crmkit/crmkit/storage/sqlstore"
+	"github.com/crmkit/crmkit/storage/sqlstore/postgres"
+	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
 )
 
 func TestAddFieldsOnline(t *testing.T) {

@@ -9,14 +9,13 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/crmkit/crmkit/storage/sqlstore/postgres"
-	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
-
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage/sqlstore"
+	"github.com/crmkit/crmkit/storage/sqlstore/postgres"
+	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
 )
 
 // opener opens a fresh, empty database for one test.

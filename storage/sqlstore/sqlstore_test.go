@@ -10,15 +10,14 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/crmkit/crmkit/storage/sqlstore/postgres"
-	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
-
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage"
 	"github.com/crmkit/crmkit/storage/driver"
 	"github.com/crmkit/crmkit/storage/sqlstore"
+	"github.com/crmkit/crmkit/storage/sqlstore/postgres"
+	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
 	"github.com/crmkit/crmkit/storage/storagetest"
 )
 

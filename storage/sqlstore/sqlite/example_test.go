@@ -7,10 +7,9 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
-
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage"
+	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
 )
 
 // Example opens a SQLite database file, stores accounts in it and reads
