@@ -382,7 +382,7 @@ func (r *Registry) Register(entities ...*Entity) error {
 		e := cloneEntity(src)
 		err := r.calculate(e.Fields)
 		if err == nil {
-			err = e.addPricing(r.org)
+			err = e.addPricing(r.org, 0)
 		}
 		if err == nil {
 			err = e.prepare()
@@ -530,21 +530,17 @@ func (r *Registry) extended(entity string, fields []Field) (*Entity, error) {
 	if len(fields) == 0 {
 		return nil, fmt.Errorf("no fields to add")
 	}
-	for _, f := range fields {
-		if f.Type == TypeMoney && r.org.base != "" {
-			return nil, fmt.Errorf("field %q: money fields cannot be added once the registry has a base currency", f.Name)
-		}
-	}
 	decl := *old
 	decl.Fields = append(slices.Clone(old.Fields), fields...)
 	e := cloneEntity(&decl)
 	if err := r.calculate(e.Fields[len(old.Fields):]); err != nil {
 		return nil, err
 	}
-	for i := len(old.Fields); i < len(e.Fields); i++ {
-		if e.Fields[i].Type == TypeMoney {
-			e.Fields[i].org = r.org
-		}
+	// Added money fields get their base fields (and the entity its
+	// exchange rate) as registered ones do; records stored before have
+	// none of the new amounts, so none of their base amounts is missing.
+	if err := e.addPricing(r.org, len(old.Fields)); err != nil {
+		return nil, err
 	}
 	if err := e.prepare(); err != nil {
 		return nil, err
