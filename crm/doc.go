@@ -70,6 +70,10 @@
 //     when it runs it; what a query means, row by row and in order, is
 //     defined once by the planner in storage/driver (PlanQuery,
 //     Plan.Match, Plan.Compare), which every adapter follows.
+//   - Queries as data: Query and Aggregation marshal to a stable JSON form
+//     and back, operators and functions by name and every value in its Go
+//     type (see Queries as JSON below), for saved views, marketing lists,
+//     workflow conditions and HTTP requests.
 //   - Errors callers test with errors.Is: ErrNotFound, ErrConflict,
 //     ErrInvalidTransition, ErrDuplicate, ErrValidation, ErrRestricted,
 //     ErrPermissionDenied (ErrNoCaller matches it).
@@ -92,4 +96,85 @@
 //     depend on the host's zoneinfo imports time/tzdata.
 //
 // The kernel does no I/O. Reading and writing records is package storage.
+//
+// # Queries as JSON
+//
+// A Query and an Aggregation marshal to JSON and back with json.Marshal
+// and json.Unmarshal. The form is part of the API, since documents are
+// kept: it names what Go numbers (operators by their FetchXML names, as
+// Operator.String gives them; aggregate functions, AggFunc.String; date
+// groupings, DateGrouping.String), leaves out what is empty, and writes
+// keys in a fixed order, so that a query marshals to the same bytes every
+// time:
+//
+//	{"entity":"contact",
+//	 "where":{"and":[
+//	   {"field":"lastname","op":"like","values":["D%"]},
+//	   {"through":"parentcustomerid","entity":"account",
+//	    "where":{"field":"revenue","op":"ge","values":[{"money":"1000000.00 USD"}]}}]},
+//	 "orderBy":[{"field":"lastname"},{"field":"createdon","desc":true}],
+//	 "limit":50,
+//	 "after":"<the Next cursor of the previous page>"}
+//
+//	{"entity":"opportunity",
+//	 "where":{"field":"statecode","op":"eq","values":[0]},
+//	 "groupBy":[{"field":"ownerid"},{"alias":"month","field":"estimatedclosedate","date":"month"}],
+//	 "measures":[{"alias":"n","func":"count"},{"alias":"total","func":"sum","field":"estimatedvalue"}]}
+//
+// (MarshalJSON writes no spaces or line breaks.) A query has "entity",
+// always written, and when they are set "where", "orderBy" (each
+// {"field", "desc"}), "limit" and "after". An aggregation has "entity",
+// "where", "groupBy" (each {"alias", "field", "date"}, date one of "day",
+// "month" and "year", left out to group by the value) and "measures" (each {"alias", "func", "field"},
+// func one of "count", "countcolumn", "sum", "avg", "min" and "max"). A
+// filter is one of
+//
+//   - a Condition: {"field", "op", "values"}, values left out when there
+//     are none;
+//   - a Group: {"and": [filters]} or {"or": [filters]}, where null is a
+//     nil filter;
+//   - a Related condition: {"through": lookup, "entity", "where"}, entity
+//     left out when empty.
+//
+// A condition value keeps its Go type. JSON's own values stand for
+// themselves; an object with one key tags the values JSON cannot tell
+// apart:
+//
+//	null                    nil
+//	"text"                  string
+//	true, false             bool
+//	42                      int64: a number with no fraction and no exponent
+//	1.50                    decimal.Decimal, exactly as written: 1.50 is not 1.5
+//	{"decimal":"5"}         a decimal whose plain number would read as an
+//	                        int64, or has more than DecimalDigits places:
+//	                        "5", "5e3", "1e-41"
+//	{"money":"1.50 USD"}    Money: the amount, exactly (1.50, 150, 15e1), a
+//	                        space, the currency
+//	{"time":"2024-01-31T09:30:00.5+01:00"}
+//	                        time.Time in RFC 3339, to the nanosecond, with
+//	                        its UTC offset
+//	{"id":"0190f5e8-…"}     ID
+//	{"ref":{"entity":"account","id":"0190f5e8-…"}}
+//	                        Ref, entity left out when empty
+//
+// An integer of any signed type writes as its number and reads back as
+// an int64, which every store takes where it takes the named type: an
+// option set such as sales.Industry is its number here, not the name its
+// own MarshalText gives. A float, an unsigned integer, a named string
+// type, text that is not UTF-8, money in an unknown currency and a time
+// RFC 3339 cannot write fail to marshal with a *ValidationError naming the
+// value's path: JSON would not give them back.
+//
+// What MarshalJSON writes reads back as the same query: the same filters
+// and Go types (every integer an int64), the same decimals to the
+// exponent, the same instants with the same UTC offsets (a zone's name
+// does not travel, nor a monotonic clock reading). Marshalling what was
+// read gives the same bytes.
+//
+// Unmarshalling checks the form, and only the form: an unknown key, an
+// operator or function of an unknown name or a value of no known form fails
+// with a *ValidationError naming the JSON path of each problem
+// (`where.and[2].op names an unknown operator "eqq"`). storage.Store's
+// CheckQuery and CheckAggregation then check a loaded query against the
+// metadata of the store that will run it, reading nothing.
 package crm

@@ -254,6 +254,17 @@ func (a AggFunc) String() string {
 	return fmt.Sprintf("AggFunc(%d)", int(a))
 }
 
+// ParseAggFunc returns the aggregate function with a FetchXML name such
+// as "sum".
+func ParseAggFunc(name string) (AggFunc, error) {
+	for i, n := range aggNames {
+		if n == name && i > 0 {
+			return AggFunc(i), nil
+		}
+	}
+	return 0, fmt.Errorf("parse aggregate function %q: %w", name, ErrNotFound)
+}
+
 // AvgPlaces is the number of decimal places an average of integers or
 // decimals is rounded to (half away from zero). A money average is rounded
 // the same way to its field's places (Field.MoneyPlaces): the currency's,
@@ -273,6 +284,27 @@ const (
 	ByMonth
 	ByYear
 )
+
+var dateGroupingNames = [...]string{ByValue: "value", ByDay: "day", ByMonth: "month", ByYear: "year"}
+
+// String returns the grouping's name: "value", or FetchXML's "day",
+// "month" and "year".
+func (g DateGrouping) String() string {
+	if g >= 0 && int(g) < len(dateGroupingNames) {
+		return dateGroupingNames[g]
+	}
+	return fmt.Sprintf("DateGrouping(%d)", int(g))
+}
+
+// ParseDateGrouping returns the date grouping with a name String gives.
+func ParseDateGrouping(name string) (DateGrouping, error) {
+	for i, n := range dateGroupingNames {
+		if n == name {
+			return DateGrouping(i), nil
+		}
+	}
+	return 0, fmt.Errorf("parse date grouping %q: %w", name, ErrNotFound)
+}
 
 // Measure is one computed column of an aggregation.
 type Measure struct {

@@ -2,7 +2,8 @@
 //
 // Store is what applications and domain packages use: access to any
 // registered entity (Get, Create, CreateMany, Update, Delete, SetState,
-// ChangeState, Assign, Query, Count, Iterate, Aggregate, Names), Table for
+// ChangeState, Assign, Query, Count, Iterate, Aggregate, Names; CheckQuery
+// and CheckAggregation for a query loaded from JSON), Table for
 // Go types with the same record methods and arguments in T (a page of T is
 // a crm.PageOf[T], as a page of records is a crm.Page), transactions that
 // nest (InTx), named operations (Execute), and hooks at

@@ -59,9 +59,8 @@ func (s *Store) Lock(ctx context.Context, entity string, id crm.ID) (crm.Record,
 // Unknown fields, operators that do not fit a field and values of the
 // wrong type fail with a *crm.ValidationError before anything is read.
 func (s *Store) Query(ctx context.Context, q crm.Query) (crm.Page, error) {
-	if q.Limit > crm.MaxPageSize {
-		return crm.Page{}, fmt.Errorf("query %s: %w", q.Entity,
-			crm.Invalid(q.Entity, "limit", fmt.Sprintf("%d is over the maximum page size %d", q.Limit, crm.MaxPageSize)))
+	if err := checkPageSize(q); err != nil {
+		return crm.Page{}, fmt.Errorf("query %s: %w", q.Entity, err)
 	}
 	limit := q.Limit
 	if limit == 0 {
@@ -156,4 +155,51 @@ func (s *Store) Aggregate(ctx context.Context, a crm.Aggregation) ([]crm.Aggrega
 		return nil, fmt.Errorf("aggregate %s: %w", a.Entity, err)
 	}
 	return p.Finish(rows), nil
+}
+
+// CheckQuery checks q against the store's metadata as Query does before it
+// reads anything, and reads nothing: a query loaded from JSON (a saved
+// view, a marketing list, a request) is checked once, where it is loaded.
+// It returns nil when Query would accept q, else the error Query would
+// return: a *crm.ValidationError naming every unknown field, operator
+// that does not fit its field, value of the wrong type, limit over
+// crm.MaxPageSize and cursor of another query (an error matching
+// crm.ErrNotFound for an unknown entity). Iterate takes every query
+// CheckQuery accepts, and a Limit over the page size too; Count reads
+// only Entity and Where.
+func (s *Store) CheckQuery(ctx context.Context, q crm.Query) error {
+	if err := checkPageSize(q); err != nil {
+		return fmt.Errorf("check query %s: %w", q.Entity, err)
+	}
+	rs, err := s.scope(ctx)
+	if err != nil {
+		return fmt.Errorf("check query %s: %w", q.Entity, err)
+	}
+	if _, err := s.planQuery(ctx, rs, q); err != nil {
+		return fmt.Errorf("check query %s: %w", q.Entity, err)
+	}
+	return nil
+}
+
+// CheckAggregation checks a against the store's metadata as Aggregate
+// does before it reads anything, and reads nothing; it returns nil when
+// Aggregate would accept a, else the error Aggregate would return (see
+// CheckQuery).
+func (s *Store) CheckAggregation(ctx context.Context, a crm.Aggregation) error {
+	rs, err := s.scope(ctx)
+	if err != nil {
+		return fmt.Errorf("check aggregation %s: %w", a.Entity, err)
+	}
+	if _, err := driver.PlanAggregate(s.reg, a, s.now(ctx, rs), rs.sc.Loc()); err != nil {
+		return fmt.Errorf("check aggregation %s: %w", a.Entity, err)
+	}
+	return nil
+}
+
+// checkPageSize refuses a page query over the maximum page size.
+func checkPageSize(q crm.Query) error {
+	if q.Limit > crm.MaxPageSize {
+		return crm.Invalid(q.Entity, "limit", fmt.Sprintf("%d is over the maximum page size %d", q.Limit, crm.MaxPageSize))
+	}
+	return nil
 }
