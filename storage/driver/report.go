@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/shopspring/decimal"
 )
 
 // What reports add to an aggregation: groups through lookups, labels of
@@ -175,6 +176,11 @@ func (c *planner) having(f *crm.Field, h crm.Condition) func(*crm.Record) bool {
 	}
 	keys := make([]any, len(h.Values))
 	for i, v := range h.Values {
+		if n, ok := v.(int); ok && f.Type == crm.TypeDecimal {
+			v = decimal.NewFromInt(int64(n)) // "an average above 10"
+		} else if n, ok := v.(int64); ok && f.Type == crm.TypeDecimal {
+			v = decimal.NewFromInt(n)
+		}
 		k, reason := c.key(f, v)
 		if reason != "" {
 			c.verr.Add(name, "%s: value %d %s", h.Op, i+1, reason)

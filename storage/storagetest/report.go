@@ -192,7 +192,7 @@ func testReports(t *testing.T, open Opener) {
 
 	t.Run("having, order and limit together over a path, with labels", func(t *testing.T) {
 		rows := agg(t, crm.Aggregation{Entity: task,
-			GroupBy: []crm.GroupBy{{Alias: "cust", Path: []crm.Link{link("regardingobjectid", contact)}, Field: "parentcustomerid", Label: true}},
+			GroupBy:  []crm.GroupBy{{Alias: "cust", Path: []crm.Link{link("regardingobjectid", contact)}, Field: "parentcustomerid", Label: true}},
 			Measures: []crm.Measure{m("n", crm.AggCount, ""), m("subjects", crm.AggCountDistinct, "subject")},
 			Having:   []crm.Condition{crm.Ge("n", 1)}, OrderBy: []crm.Order{crm.Desc("n")}, Limit: 3})
 		requireRows(t, []crm.AggregateRow{
