@@ -66,7 +66,12 @@
 //     rate and no base amounts, as before.
 //   - Queries: Query, Filter (Condition, Group, Related), Order, Cursor and
 //     Aggregation: one model for search, views, marketing lists, reports
-//     and workflow conditions. A store checks a query against metadata
+//     and workflow conditions. An Aggregation groups by fields of the
+//     record or of related records (GroupBy.Path of Links, naming the
+//     entity of a step through a polymorphic lookup), counts distinct
+//     values (AggCountDistinct), labels lookup and choice keys
+//     (GroupBy.Label, AggregateRow.Label), keeps groups by their
+//     measures (Having) and returns the top of them (OrderBy, Limit). A store checks a query against metadata
 //     when it runs it; what a query means, row by row and in order, is
 //     defined once by the planner in storage/driver (PlanQuery,
 //     Plan.Match, Plan.Compare), which every adapter follows.

@@ -243,9 +243,16 @@ const (
 	AggAvg                            // average (integer, decimal, money), rounded to AvgPlaces
 	AggMin                            // smallest value
 	AggMax                            // largest value
+	// AggCountDistinct counts the distinct non-null values of a field
+	// (Dynamics' countcolumn with distinct="true"): text by its exact
+	// bytes, as a group by text keeps "Paris" and "paris" apart; a lookup
+	// by the record it points at. Not for money: an amount is not one
+	// value across currencies.
+	AggCountDistinct
 )
 
-var aggNames = [...]string{AggCount: "count", AggCountColumn: "countcolumn", AggSum: "sum", AggAvg: "avg", AggMin: "min", AggMax: "max"}
+var aggNames = [...]string{AggCount: "count", AggCountColumn: "countcolumn", AggSum: "sum", AggAvg: "avg", AggMin: "min", AggMax: "max",
+	AggCountDistinct: "countdistinct"}
 
 func (a AggFunc) String() string {
 	if a > 0 && int(a) < len(aggNames) {
@@ -315,19 +322,62 @@ type Measure struct {
 
 // GroupBy is one grouping column of an aggregation.
 type GroupBy struct {
-	Alias string // the result key; defaults to Field
+	Alias string // the result key; defaults to Field, required with a Path
 	Field string
 	Date  DateGrouping
+	// Path groups by a field of a related record: the lookups followed
+	// from the aggregated record, each to the record it points at, Field
+	// then being a field of the last one ("won revenue by the region of
+	// the owner's team"). A record whose chain is broken (a null lookup,
+	// a lookup to another entity than the step names, a record gone)
+	// falls in the group whose key is null.
+	Path []Link
+	// Label asks for the key's display text beside it, under the alias
+	// with LabelSuffix (read it with AggregateRow.Label): the primary
+	// name of the record a lookup key points at, the label of a choice
+	// key's option. Only for lookup and choice keys.
+	Label bool
 }
+
+// Link is one step of a GroupBy Path: a lookup and the entity it points
+// at, as Related names them. Entity may be empty for a lookup to one
+// entity; a lookup to several (a customer, a regarding, an owner) must
+// name the one to follow.
+type Link struct {
+	Lookup string
+	Entity string
+}
+
+// LabelSuffix ends the key under which an AggregateRow holds the display
+// text of a group key (GroupBy.Label): "owner@label" for alias "owner".
+const LabelSuffix = "@label"
 
 // Aggregation computes measures over the records of one entity that match a
 // filter, grouped by fields, in the store: records are never loaded to be
-// counted. Rows come back ordered by the group keys, nulls first.
+// counted. Rows come back ordered by the group keys, nulls first, unless
+// OrderBy says otherwise.
 type Aggregation struct {
 	Entity   string
 	Where    Filter
 	GroupBy  []GroupBy
 	Measures []Measure
+	// Having keeps only the groups whose measures meet every condition
+	// (FetchXML has none; SQL's HAVING): the Field of each is a measure
+	// alias, the operator one of eq, ne, lt, le, gt, ge, between,
+	// not-between, null and not-null, the values of the measure's type: an
+	// int64 for a count or a sum of whole numbers, a decimal for a sum of
+	// decimals or any average of numbers, a Money for money (and it holds
+	// only for a group whose amount is in that currency, as a money
+	// condition in Where does). A null measure meets only null.
+	Having []Condition
+	// OrderBy orders the groups by group or measure aliases (nulls first
+	// ascending, last descending; money by its amount); ties are broken by
+	// the group keys, so every store returns the same rows in the same
+	// order. Empty means by the group keys.
+	OrderBy []Order
+	// Limit keeps the first Limit groups after Having and OrderBy ("top 5
+	// agents by won revenue"); 0 keeps them all.
+	Limit int
 }
 
 // AggregateRow is one group: its keys and measures by alias. A sum, min, max

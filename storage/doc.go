@@ -75,6 +75,33 @@
 // one record per code, and the base currency at rate 1. Entities without
 // money fields pay nothing for any of it.
 //
+// # Reports
+//
+// Aggregate answers what a Dynamics chart or report asks (crm.Aggregation):
+// measures (count, countcolumn, distinct counts, sum, avg, min, max)
+// grouped by fields of the record or of records its lookups lead to
+// (crm.GroupBy.Path: "won revenue by the region of the owner's team"),
+// with the primary name of a lookup key's record or a choice key's label
+// beside the key (crm.GroupBy.Label), kept by Having, ordered by any group
+// or measure and cut to a Limit ("the top 5 agents"). A SQL store computes
+// the groups in one statement (LEFT JOINs along each path and to the named
+// records); Having, the order and the limit apply to those groups in the
+// planner's Finish, the same code for every store, so a tie, a decimal
+// compared exactly or a sum in another currency comes out alike
+// everywhere. The groups, never the records, travel from the database.
+//
+// Dynamics refuses an aggregate over more than 50,000 records
+// (AggregateQueryRecordLimit). A Store does not, by default, and that is
+// a choice: the limit protects a shared multi-tenant server from one
+// user's report, while crmkit runs in its host's process against the
+// host's own database, where a report over a million opportunities is an
+// index scan the host chose to run, and an arbitrary cut-off would make
+// reports fail as the data grows. A host that shares its database with
+// interactive users, or wants Dynamics' behaviour, makes the store
+// WithAggregateLimit(DynamicsAggregateLimit) (or any limit): an aggregate
+// over more matching records then fails with an *AggregateLimitError
+// (errors.Is ErrAggregateLimit), counted in the same statement.
+//
 // # Named operations
 //
 // A domain operation (qualify a lead, win an opportunity, convert a quote,

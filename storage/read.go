@@ -139,8 +139,12 @@ func (s *Store) Count(ctx context.Context, q crm.Query) (int64, error) {
 	return n, nil
 }
 
-// Aggregate computes a's measures in the store, grouped by a's fields, and
-// returns one row per group ordered by the group keys.
+// Aggregate computes a's measures in the store, grouped by a's fields
+// (or fields of related records, through lookups), and returns one row
+// per group that meets a.Having, ordered by a.OrderBy and then by the
+// group keys, at most a.Limit of them. A store made WithAggregateLimit
+// refuses, with an *AggregateLimitError, an aggregation over more records
+// than its limit.
 func (s *Store) Aggregate(ctx context.Context, a crm.Aggregation) ([]crm.AggregateRow, error) {
 	rs, err := s.scope(ctx)
 	if err != nil {
@@ -150,9 +154,17 @@ func (s *Store) Aggregate(ctx context.Context, a crm.Aggregation) ([]crm.Aggrega
 	if err != nil {
 		return nil, fmt.Errorf("aggregate %s: %w", a.Entity, err)
 	}
+	if s.aggLimit > 0 {
+		p.CountRecords() // in the same statement: one more COUNT(*)
+	}
 	rows, err := rs.r.Aggregate(ctx, p)
 	if err != nil {
 		return nil, fmt.Errorf("aggregate %s: %w", a.Entity, err)
+	}
+	if s.aggLimit > 0 {
+		if n := p.Records(rows); n > s.aggLimit {
+			return nil, fmt.Errorf("aggregate %s: %w", a.Entity, &AggregateLimitError{Records: n, Limit: s.aggLimit})
+		}
 	}
 	return p.Finish(rows), nil
 }

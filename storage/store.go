@@ -36,6 +36,9 @@ type Store struct {
 	clock   crm.Clock
 	logger  *slog.Logger
 	retries int
+	// aggLimit is the most records one Aggregate may count; 0 is none
+	// (WithAggregateLimit).
+	aggLimit int64
 
 	mu    sync.Mutex                // serializes hook registration
 	hooks atomic.Pointer[hookTable] // read on every write, without a lock

@@ -530,7 +530,7 @@ func aggregate(ctx context.Context, v view, p *driver.AggregatePlan) ([]crm.Aggr
 	if err != nil {
 		return nil, err
 	}
-	acc := p.NewAccumulator()
+	acc := p.NewAccumulator().WithResolver(resolver(v))
 	for _, r := range rows {
 		acc.Add(*r)
 	}

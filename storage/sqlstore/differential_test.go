@@ -8,6 +8,7 @@ package sqlstore_test
 // CRMKIT_DIFF_QUERIES changes how many queries are asked.
 
 import (
+	"cmp"
 	"context"
 	cryptorand "crypto/rand"
 	"errors"
@@ -881,20 +882,28 @@ func (g *diffGen) aggregation() crm.Aggregation {
 		measurable = append(measurable, fp)
 	}
 	used := map[string]bool{}
+	var aliases []string // of groups and measures, for Having and OrderBy
 	for i := range g.n(3) {
 		f := diffPick(g, groupable)
-		if used[f.Name] {
+		var path []crm.Link
+		if g.chance(0.35) {
+			// A field of a related record, one or two lookups away.
+			path, f = g.groupPath(e)
+		}
+		if used[f.Name] && len(path) == 0 {
 			continue
 		}
 		used[f.Name] = true
-		gb := crm.GroupBy{Field: f.Name}
+		gb := crm.GroupBy{Field: f.Name, Path: path}
 		if f.Type == crm.TypeTime {
 			gb.Date = crm.DateGrouping(g.n(4))
 		}
-		if g.chance(0.3) {
+		if g.chance(0.3) || len(path) > 0 {
 			gb.Alias = "g" + strconv.Itoa(i)
 		}
+		gb.Label = (f.Type == crm.TypeLookup || f.Type == crm.TypeChoice) && g.chance(0.5)
 		a.GroupBy = append(a.GroupBy, gb)
+		aliases = append(aliases, cmp.Or(gb.Alias, gb.Field))
 	}
 	for i := range g.between(1, 5) {
 		alias := "m" + strconv.Itoa(i)
@@ -905,6 +914,9 @@ func (g *diffGen) aggregation() crm.Aggregation {
 		numeric := f.Type == crm.TypeInteger || f.Type == crm.TypeDecimal || f.Type == crm.TypeMoney
 		ordered := numeric || f.Type == crm.TypeText || f.Type == crm.TypeTime || f.Type == crm.TypeChoice
 		funcs := []crm.AggFunc{crm.AggCount, crm.AggCountColumn}
+		if f.Type != crm.TypeMoney {
+			funcs = append(funcs, crm.AggCountDistinct)
+		}
 		if numeric {
 			funcs = append(funcs, crm.AggSum, crm.AggAvg)
 		}
@@ -916,8 +928,67 @@ func (g *diffGen) aggregation() crm.Aggregation {
 			m.Field = ""
 		}
 		a.Measures = append(a.Measures, m)
+		aliases = append(aliases, alias)
+		if g.chance(0.25) {
+			a.Having = append(a.Having, g.having(e, m, f))
+		}
+	}
+	for range g.n(3) {
+		a.OrderBy = append(a.OrderBy, crm.Order{Field: diffPick(g, aliases), Desc: g.chance(0.5)})
+	}
+	if g.chance(0.4) {
+		a.Limit = g.between(1, 6)
 	}
 	return a
+}
+
+// groupPath returns a path of one or two lookups from e and a groupable
+// field at its end.
+func (g *diffGen) groupPath(e *crm.Entity) ([]crm.Link, *crm.Field) {
+	var path []crm.Link
+	cur := e
+	for len(path) == 0 || (len(path) < 2 && g.chance(0.4)) {
+		lookups := cur.Lookups()
+		if len(lookups) == 0 {
+			break
+		}
+		l := diffPick(g, lookups)
+		target := diffPick(g, l.Targets)
+		link := crm.Link{Lookup: l.Name, Entity: target}
+		if len(l.Targets) == 1 && g.chance(0.5) {
+			link.Entity = "" // a lookup to one entity need not name it
+		}
+		path = append(path, link)
+		cur, _ = g.reg.Entity(target)
+	}
+	for {
+		f := diffPick(g, cur.AllFields())
+		if f.Type != crm.TypeMoney && f.Type != crm.TypeID {
+			fp, _ := cur.Field(f.Name)
+			return path, fp
+		}
+	}
+}
+
+// having returns a condition on measure m (of field f of e) in the type
+// its values have.
+func (g *diffGen) having(e *crm.Entity, m crm.Measure, f *crm.Field) crm.Condition {
+	if g.chance(0.2) {
+		return crm.Condition{Field: m.Alias, Op: diffPick(g, []crm.Operator{crm.OpNull, crm.OpNotNull})}
+	}
+	op := diffPick(g, []crm.Operator{crm.OpEq, crm.OpNe, crm.OpLt, crm.OpLe, crm.OpGt, crm.OpGe, crm.OpBetween, crm.OpNotBetween})
+	value := func() any {
+		switch m.Func {
+		case crm.AggCount, crm.AggCountColumn, crm.AggCountDistinct:
+			return g.between(0, 6)
+		}
+		return g.value(e, f)
+	}
+	c := crm.Condition{Field: m.Alias, Op: op, Values: []any{value()}}
+	if op == crm.OpBetween || op == crm.OpNotBetween {
+		c.Values = append(c.Values, value())
+	}
+	return c
 }
 
 // ---------------------------------------------------------------------------
@@ -1265,12 +1336,26 @@ func diffDescribeAggregation(a crm.Aggregation) string {
 	if len(a.GroupBy) > 0 {
 		b.WriteString(" group by")
 		for _, gb := range a.GroupBy {
-			fmt.Fprintf(&b, " %s as %s (date grouping %d)", gb.Field, gb.Alias, gb.Date)
+			b.WriteByte(' ')
+			for _, l := range gb.Path {
+				fmt.Fprintf(&b, "%s->%s.", l.Lookup, l.Entity)
+			}
+			fmt.Fprintf(&b, "%s as %s (date grouping %d, label %t)", gb.Field, gb.Alias, gb.Date, gb.Label)
 		}
 	}
 	if a.Where != nil {
 		b.WriteString(" where ")
 		b.WriteString(diffDescribeFilter(a.Where))
+	}
+	for _, h := range a.Having {
+		b.WriteString(" having ")
+		b.WriteString(diffDescribeFilter(h))
+	}
+	for _, o := range a.OrderBy {
+		fmt.Fprintf(&b, " order by %s (desc %t)", o.Field, o.Desc)
+	}
+	if a.Limit > 0 {
+		fmt.Fprintf(&b, " limit %d", a.Limit)
 	}
 	return b.String()
 }

@@ -130,4 +130,19 @@
 // that would still bind more values than the database takes fails with a
 // *crm.ValidationError before it is sent. SQLite refuses only a LIKE
 // pattern longer than 50,000 bytes with wildcards inside it.
+//
+// An aggregate is one GROUP BY statement (the minimum and maximum of text
+// add a window query each). A group through lookups (crm.GroupBy.Path)
+// LEFT JOINs each step's table on its primary key (aliases t1, t2, ...
+// shared with the EXISTS subqueries of the filter), so a broken chain
+// groups under null and no join multiplies the records counted; a
+// polymorphic step also compares the lookup's entity column. The label
+// of a lookup key joins each entity the key may point at and reads its
+// primary name as MAX over the group. Entity names in those join
+// conditions are written as literals: they are validated metadata names
+// (lower-case letters, digits, underscores), and literals keep the
+// statement's parameters in the order of its WHERE. A distinct count of a
+// polymorphic lookup adds the distinct IDs of each entity, since IDs are
+// unique per entity only. Having, ordering and limits of groups are
+// applied by the planner's Finish to the groups the statement returns.
 package sqlstore

@@ -12,7 +12,8 @@
 // adapter must do alike: exact round trips of every field type, validation,
 // optimistic concurrency, lifecycles, transactions, hooks, atomicity,
 // relationships, every query operator, sorting, keyset paging,
-// aggregates and fields added to a running store (Store.AddFields); and, calling the driver directly, the parts of the Driver
+// aggregates and reports (groups through lookups, labels, distinct
+// counts, having, top N) and fields added to a running store (Store.AddFields); and, calling the driver directly, the parts of the Driver
 // contract that the Store's own checks hide (version checks, copies,
 // rollback). The data is deterministic and small, so the suite is quick on
 // any adapter.
@@ -66,6 +67,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Sorting", func(t *testing.T) { testSorting(t, open) })
 	t.Run("Paging", func(t *testing.T) { testPaging(t, open) })
 	t.Run("Aggregates", func(t *testing.T) { testAggregates(t, open) })
+	t.Run("Reports", func(t *testing.T) { testReports(t, open) })
 	t.Run("Integrity", func(t *testing.T) { testIntegrity(t, open) })
 	t.Run("Cancelled", func(t *testing.T) { testCancelled(t, open) })
 	t.Run("Driver", func(t *testing.T) { testDriver(t, open) })
