@@ -129,10 +129,13 @@
 // (MarshalJSON writes no spaces or line breaks.) A query has "entity",
 // always written, and when they are set "where", "orderBy" (each
 // {"field", "desc"}), "limit" and "after". An aggregation has "entity",
-// "where", "groupBy" (each {"alias", "field", "date"}, date one of "day",
-// "month" and "year", left out to group by the value) and "measures" (each {"alias", "func", "field"},
-// func one of "count", "countcolumn", "sum", "avg", "min" and "max"). A
-// filter is one of
+// "where", "groupBy" (each {"alias", "path", "field", "label", "date"}:
+// path a list of {"lookup", "entity"} steps, label true to ask for the
+// key's display text, date one of "day", "month" and "year", left out to
+// group by the value), "measures" (each {"alias", "func", "field"}, func
+// one of "count", "countcolumn", "countdistinct", "sum", "avg", "min" and
+// "max"), "having" (conditions on measure aliases), "orderBy" and
+// "limit". A filter is one of
 //
 //   - a Condition: {"field", "op", "values"}, values left out when there
 //     are none;

@@ -37,26 +37,8 @@ func (q Query) MarshalJSON() ([]byte, error) {
 		e.key("where")
 		e.filter(q.Where, root.key("where"))
 	}
-	if len(q.OrderBy) > 0 {
-		e.key("orderBy")
-		e.openList()
-		for i, o := range q.OrderBy {
-			e.elem()
-			e.open()
-			e.key("field")
-			e.str(o.Field, root.key("orderBy").index(i).key("field"))
-			if o.Desc {
-				e.key("desc")
-				e.buf = append(e.buf, "true"...)
-			}
-			e.close()
-		}
-		e.closeList()
-	}
-	if q.Limit != 0 {
-		e.key("limit")
-		e.buf = strconv.AppendInt(e.buf, int64(q.Limit), 10)
-	}
+	e.orders(q.OrderBy)
+	e.limit(q.Limit)
 	if q.After != "" {
 		e.key("after")
 		e.str(string(q.After), root.key("after"))
@@ -90,15 +72,8 @@ func (q *Query) UnmarshalJSON(b []byte) error {
 		if v, ok := m["where"]; ok {
 			out.Where = d.filter(v, root.key("where"))
 		}
-		for i, v := range d.list(m, "orderBy", root) {
-			at := root.key("orderBy").index(i)
-			if om, ok := d.object(v, at, "an order", "field", "desc"); ok {
-				out.OrderBy = append(out.OrderBy, Order{Field: d.str(om, "field", at, true), Desc: d.boolean(om, "desc", at)})
-			}
-		}
-		if v, ok := m["limit"]; ok {
-			out.Limit = d.integer(v, root.key("limit"))
-		}
+		out.OrderBy = d.orders(m)
+		out.Limit = d.limit(m)
 		out.After = Cursor(d.str(m, "after", root, false))
 	}
 	if err := d.verr.Err(); err != nil {
@@ -131,8 +106,29 @@ func (a Aggregation) MarshalJSON() ([]byte, error) {
 				e.key("alias")
 				e.str(g.Alias, at.key("alias"))
 			}
+			if len(g.Path) > 0 {
+				e.key("path")
+				e.openList()
+				for j, l := range g.Path {
+					step := at.key("path").index(j)
+					e.elem()
+					e.open()
+					e.key("lookup")
+					e.str(l.Lookup, step.key("lookup"))
+					if l.Entity != "" {
+						e.key("entity")
+						e.str(l.Entity, step.key("entity"))
+					}
+					e.close()
+				}
+				e.closeList()
+			}
 			e.key("field")
 			e.str(g.Field, at.key("field"))
+			if g.Label {
+				e.key("label")
+				e.buf = append(e.buf, "true"...)
+			}
 			if g.Date != ByValue {
 				e.key("date")
 				if g.Date < 0 || int(g.Date) >= len(dateGroupingNames) {
@@ -166,6 +162,17 @@ func (a Aggregation) MarshalJSON() ([]byte, error) {
 		}
 		e.closeList()
 	}
+	if len(a.Having) > 0 {
+		e.key("having")
+		e.openList()
+		for i, c := range a.Having {
+			e.elem()
+			e.condition(c, root.key("having").index(i))
+		}
+		e.closeList()
+	}
+	e.orders(a.OrderBy)
+	e.limit(a.Limit)
 	e.close()
 	if err := e.verr.Err(); err != nil {
 		return nil, fmt.Errorf("marshal aggregation: %w", err)
@@ -187,18 +194,24 @@ func (a *Aggregation) UnmarshalJSON(b []byte) error {
 	}
 	d := decoder{doc: "aggregation"}
 	var out Aggregation
-	if m, ok := d.object(tree, root, "an aggregation", "entity", "where", "groupBy", "measures"); ok {
+	if m, ok := d.object(tree, root, "an aggregation", "entity", "where", "groupBy", "measures", "having", "orderBy", "limit"); ok {
 		out.Entity = d.entity(m)
 		if v, ok := m["where"]; ok {
 			out.Where = d.filter(v, root.key("where"))
 		}
 		for i, v := range d.list(m, "groupBy", root) {
 			at := root.key("groupBy").index(i)
-			gm, ok := d.object(v, at, "a group", "alias", "field", "date")
+			gm, ok := d.object(v, at, "a group", "alias", "path", "field", "label", "date")
 			if !ok {
 				continue
 			}
-			g := GroupBy{Alias: d.str(gm, "alias", at, false), Field: d.str(gm, "field", at, true)}
+			g := GroupBy{Alias: d.str(gm, "alias", at, false), Field: d.str(gm, "field", at, true), Label: d.boolean(gm, "label", at)}
+			for j, v := range d.list(gm, "path", at) {
+				step := at.key("path").index(j)
+				if lm, ok := d.object(v, step, "a path step", "lookup", "entity"); ok {
+					g.Path = append(g.Path, Link{Lookup: d.str(lm, "lookup", step, true), Entity: d.str(lm, "entity", step, false)})
+				}
+			}
 			if v, ok := gm["date"]; ok {
 				if name, ok := d.asString(v, at.key("date")); ok {
 					var err error
@@ -221,17 +234,76 @@ func (a *Aggregation) UnmarshalJSON(b []byte) error {
 			} else if name, ok := d.asString(v, at.key("func")); ok {
 				var err error
 				if ms.Func, err = ParseAggFunc(name); err != nil {
-					d.bad(at.key("func"), "names an unknown aggregate function %s (count, countcolumn, sum, avg, min, max)", short(name))
+					d.bad(at.key("func"), "names an unknown aggregate function %s (count, countcolumn, countdistinct, sum, avg, min, max)", short(name))
 				}
 			}
 			out.Measures = append(out.Measures, ms)
 		}
+		for i, v := range d.list(m, "having", root) {
+			at := root.key("having").index(i)
+			if cm, ok := d.object(v, at, "a condition", "field", "op", "values"); ok {
+				if c, ok := d.condition(cm, at).(Condition); ok {
+					out.Having = append(out.Having, c)
+				}
+			}
+		}
+		out.OrderBy = d.orders(m)
+		out.Limit = d.limit(m)
 	}
 	if err := d.verr.Err(); err != nil {
 		return fmt.Errorf("unmarshal aggregation: %w", err)
 	}
 	*a = out
 	return nil
+}
+
+// orders writes a query's or an aggregation's orderBy, if any.
+func (e *encoder) orders(orders []Order) {
+	if len(orders) == 0 {
+		return
+	}
+	e.key("orderBy")
+	e.openList()
+	for i, o := range orders {
+		e.elem()
+		e.open()
+		e.key("field")
+		e.str(o.Field, root.key("orderBy").index(i).key("field"))
+		if o.Desc {
+			e.key("desc")
+			e.buf = append(e.buf, "true"...)
+		}
+		e.close()
+	}
+	e.closeList()
+}
+
+// limit writes a query's or an aggregation's limit, if any.
+func (e *encoder) limit(n int) {
+	if n != 0 {
+		e.key("limit")
+		e.buf = strconv.AppendInt(e.buf, int64(n), 10)
+	}
+}
+
+// orders reads the orderBy of m, a query or an aggregation.
+func (d *decoder) orders(m map[string]any) []Order {
+	var out []Order
+	for i, v := range d.list(m, "orderBy", root) {
+		at := root.key("orderBy").index(i)
+		if om, ok := d.object(v, at, "an order", "field", "desc"); ok {
+			out = append(out, Order{Field: d.str(om, "field", at, true), Desc: d.boolean(om, "desc", at)})
+		}
+	}
+	return out
+}
+
+// limit reads the limit of m, a query or an aggregation.
+func (d *decoder) limit(m map[string]any) int {
+	if v, ok := m["limit"]; ok {
+		return d.integer(v, root.key("limit"))
+	}
+	return 0
 }
 
 // maxJSONProblems is how many problems a *ValidationError from reading or

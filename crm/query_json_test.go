@@ -85,6 +85,7 @@ var (
 			{Alias: "month", Field: "estimatedclosedate", Date: crm.ByMonth},
 			{Alias: "day", Field: "createdon", Date: crm.ByDay},
 			{Alias: "year", Field: "actualclosedate", Date: crm.ByYear},
+			{Alias: "region", Path: []crm.Link{{Lookup: "ownerid", Entity: "systemuser"}, {Lookup: "teamid"}}, Field: "region", Label: true},
 		},
 		Measures: []crm.Measure{
 			{Alias: "n", Func: crm.AggCount},
@@ -93,14 +94,21 @@ var (
 			{Alias: "mean", Func: crm.AggAvg, Field: "estimatedvalue"},
 			{Alias: "least", Func: crm.AggMin, Field: "estimatedvalue"},
 			{Alias: "most", Func: crm.AggMax, Field: "estimatedvalue"},
+			{Alias: "owners", Func: crm.AggCountDistinct, Field: "ownerid"},
 		},
+		Having:  []crm.Condition{crm.Gt("total", crm.MustMoney("1000.00 USD")), crm.NotNull("mean")},
+		OrderBy: []crm.Order{crm.Desc("total"), crm.Asc("month")},
+		Limit:   5,
 	}
 	everyMeasureJSON = `{"entity":"opportunity","where":{"field":"statecode","op":"eq","values":[0]},` +
 		`"groupBy":[{"field":"ownerid"},{"alias":"month","field":"estimatedclosedate","date":"month"},` +
-		`{"alias":"day","field":"createdon","date":"day"},{"alias":"year","field":"actualclosedate","date":"year"}],` +
+		`{"alias":"day","field":"createdon","date":"day"},{"alias":"year","field":"actualclosedate","date":"year"},` +
+		`{"alias":"region","path":[{"lookup":"ownerid","entity":"systemuser"},{"lookup":"teamid"}],"field":"region","label":true}],` +
 		`"measures":[{"alias":"n","func":"count"},{"alias":"valued","func":"countcolumn","field":"estimatedvalue"},` +
 		`{"alias":"total","func":"sum","field":"estimatedvalue"},{"alias":"mean","func":"avg","field":"estimatedvalue"},` +
-		`{"alias":"least","func":"min","field":"estimatedvalue"},{"alias":"most","func":"max","field":"estimatedvalue"}]}`
+		`{"alias":"least","func":"min","field":"estimatedvalue"},{"alias":"most","func":"max","field":"estimatedvalue"},{"alias":"owners","func":"countdistinct","field":"ownerid"}],` +
+		`"having":[{"field":"total","op":"gt","values":[{"money":"1000.00 USD"}]},{"field":"mean","op":"not-null"}],` +
+		`"orderBy":[{"field":"total","desc":true},{"field":"month"}],"limit":5}`
 )
 
 // Canonical forms of values, for canonicalQuery.
@@ -156,6 +164,17 @@ func canonicalAggregation(a crm.Aggregation) crm.Aggregation {
 	}
 	if len(a.Measures) == 0 {
 		a.Measures = nil
+	}
+	if len(a.Having) == 0 {
+		a.Having = nil
+	}
+	having := a.Having
+	a.Having = nil
+	for _, c := range having {
+		a.Having = append(a.Having, canonicalFilter(c).(crm.Condition))
+	}
+	if len(a.OrderBy) == 0 {
+		a.OrderBy = nil
 	}
 	return a
 }
@@ -503,8 +522,9 @@ func TestQueryJSONRefuses(t *testing.T) {
 			{"a measure without alias", `{"entity":"o","measures":[{"func":"count"}]}`, "measures[0].alias", "is required"},
 			{"an unknown date grouping", `{"entity":"o","groupBy":[{"field":"createdon","date":"week"}],"measures":[{"alias":"n","func":"count"}]}`,
 				"groupBy[0].date", `names an unknown date grouping "week"`},
-			{"an unknown key of a group", `{"entity":"o","groupBy":[{"field":"createdon","dategrouping":"day"}]}`, "groupBy[0].dategrouping", "is not a key of a group (alias, field, date)"},
-			{"a query's key in an aggregation", `{"entity":"o","orderBy":[]}`, "orderBy", "is not a key of an aggregation"},
+			{"an unknown key of a group", `{"entity":"o","groupBy":[{"field":"createdon","dategrouping":"day"}]}`, "groupBy[0].dategrouping", "is not a key of a group (alias, path, field, label, date)"},
+			{"a query's key in an aggregation", `{"entity":"o","after":"x"}`, "after", "is not a key of an aggregation"},
+			{"an unknown key of a path step", `{"entity":"o","groupBy":[{"alias":"r","path":[{"lookup":"a","to":"b"}],"field":"f"}]}`, "groupBy[0].path[0].to", "is not a key of a path step"},
 			{"a bad filter", `{"entity":"o","where":{"field":"a","op":"eqq"}}`, "where.op", "names an unknown operator"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
