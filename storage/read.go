@@ -147,7 +147,7 @@ func (s *Store) Aggregate(ctx context.Context, a crm.Aggregation) ([]crm.Aggrega
 	if err != nil {
 		return nil, fmt.Errorf("aggregate %s: %w", a.Entity, err)
 	}
-	p, err := driver.PlanAggregate(s.reg, a, s.now(ctx, rs), rs.sc.Loc())
+	p, err := driver.PlanAggregate(s.reg, a, s.now(ctx, rs), rs.sc.Loc(), driver.PrincipalOf(rs.sc))
 	if err != nil {
 		return nil, fmt.Errorf("aggregate %s: %w", a.Entity, err)
 	}

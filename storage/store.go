@@ -317,7 +317,7 @@ func (s *Store) now(ctx context.Context, rs readScope) time.Time {
 
 // planQuery plans q for the read scope rs.
 func (s *Store) planQuery(ctx context.Context, rs readScope, q crm.Query) (*driver.Plan, error) {
-	return driver.PlanQuery(s.reg, q, s.now(ctx, rs), rs.sc.Loc())
+	return driver.PlanQuery(s.reg, q, s.now(ctx, rs), rs.sc.Loc(), driver.PrincipalOf(rs.sc))
 }
 
 // entity returns the named entity's metadata.
