@@ -130,4 +130,15 @@
 // that would still bind more values than the database takes fails with a
 // *crm.ValidationError before it is sent. SQLite refuses only a LIKE
 // pattern longer than 50,000 bytes with wildcards inside it.
+//
+// The hierarchy operators (under, eq-or-under, above, eq-or-above,
+// not-under) compile to a membership test in a recursive common table
+// expression inside the same statement, "id [NOT] IN (WITH RECURSIVE h(id,
+// depth) AS (... UNION ALL ...) SELECT id FROM h)": down the hierarchy
+// through the index every lookup column has, up it through the primary
+// key. Its depth column stops the walk at crm.MaxHierarchyDepth (100)
+// levels, as the memory store's matcher stops, and bounds it should a
+// cycle have been stored before the write path refused them. SQLite and
+// PostgreSQL both accept WITH RECURSIVE in a subquery, so the one SQL text
+// serves both.
 package sqlstore
