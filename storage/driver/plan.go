@@ -15,7 +15,8 @@ import (
 
 // Plan is a Query checked against metadata and reduced to the operators
 // every storage adapter implements: Eq, Ne, Lt, Le, Gt, Ge, Like, NotLike,
-// In, NotIn, Null and NotNull, in And/Or groups and Related conditions.
+// In, NotIn, Null, NotNull, Under, NotUnder and Above, in And/Or groups and
+// Related conditions.
 // Relative date operators have become ranges, so an adapter never asks the
 // time; caller operators have become Eq, Ne or In of the reader's IDs.
 // Hierarchy operators have become three more operators, always on the
