@@ -79,6 +79,26 @@
 //     and back, operators and functions by name and every value in its Go
 //     type (see Queries as JSON below), for saved views, marketing lists,
 //     workflow conditions and HTTP requests.
+//   - Hierarchies: an entity's one hierarchical lookup (Field.Hierarchical,
+//     an account's parent account; the write path refuses cycles) is
+//     queried with under, eq-or-under, above, eq-or-above and not-under
+//     (Under, EqOrUnder, Above, EqOrAbove, NotUnder). As in FetchXML they
+//     go on the record's ID (FieldID) with one record ID as the value:
+//     "the account and all its sub-accounts" is EqOrUnder(id). not-under
+//     X matches every record under X does not: X itself, its ancestors,
+//     records with no parent. Each follows the lookup at most
+//     MaxHierarchyDepth (100) levels, Dynamics' default recursion cap: a
+//     record deeper below X is not under it. They combine with any other
+//     filter and work inside related-record conditions ("contacts of the
+//     account and its sub-accounts").
+//   - Caller conditions: eq-userid, ne-userid, eq-userteams,
+//     eq-useroruserteams, eq-businessid and ne-businessid take no value
+//     and compare a lookup (ownerid, createdby, owningbusinessunit...) or
+//     an ID with the reading Scope's caller, teams or business unit. A
+//     query using one in a scope naming no caller (or, for the business
+//     unit operators, no business unit) fails with a *ValidationError
+//     naming the field and the operator; a caller with no teams owns
+//     nothing through eq-userteams.
 //   - Errors callers test with errors.Is: ErrNotFound, ErrConflict,
 //     ErrInvalidTransition, ErrDuplicate, ErrValidation, ErrRestricted,
 //     ErrPermissionDenied (ErrNoCaller matches it).

@@ -48,6 +48,26 @@ const (
 	OpThisYear                           // time in the current calendar year
 	OpLastYear                           // time in the previous calendar year
 	OpOlderThanXDays                     // time before now minus N days
+
+	// Hierarchy operators, on the ID field (FieldID) of an entity with a
+	// hierarchical lookup (Field.Hierarchical), with one record ID as the
+	// value, as FetchXML puts them on the primary key. They follow that
+	// lookup at most MaxHierarchyDepth levels.
+	OpUnder     // strict descendants of the record, at any depth
+	OpEqOrUnder // the record and its descendants
+	OpAbove     // strict ancestors of the record
+	OpEqOrAbove // the record and its ancestors
+	OpNotUnder  // every record that is not a descendant: the record itself and records with no parent included
+
+	// Caller operators take no value: they compare with the reading
+	// scope (Scope). A query using one must be read in a scope naming
+	// a caller (and, for the business unit operators, a business unit).
+	OpEqUserID          // lookup or ID = the caller
+	OpNeUserID          // lookup or ID <> the caller (never null)
+	OpEqUserTeams       // lookup or ID is one of the caller's teams
+	OpEqUserOrUserTeams // lookup or ID is the caller or one of the caller's teams
+	OpEqBusinessID      // lookup or ID = the caller's business unit
+	OpNeBusinessID      // lookup or ID <> the caller's business unit (never null)
 )
 
 var operatorNames = [...]string{
@@ -60,6 +80,9 @@ var operatorNames = [...]string{
 	OpLastXDays: "last-x-days", OpNextXDays: "next-x-days", OpLastXHours: "last-x-hours",
 	OpThisMonth: "this-month", OpLastMonth: "last-month", OpNextMonth: "next-month",
 	OpThisYear: "this-year", OpLastYear: "last-year", OpOlderThanXDays: "olderthan-x-days",
+	OpUnder: "under", OpEqOrUnder: "eq-or-under", OpAbove: "above", OpEqOrAbove: "eq-or-above", OpNotUnder: "not-under",
+	OpEqUserID: "eq-userid", OpNeUserID: "ne-userid", OpEqUserTeams: "eq-userteams", OpEqUserOrUserTeams: "eq-useroruserteams",
+	OpEqBusinessID: "eq-businessid", OpNeBusinessID: "ne-businessid",
 }
 
 func (o Operator) String() string {
@@ -154,6 +177,25 @@ func NotNull(field string) Condition { return Where(field, OpNotNull) }
 // Between returns lo <= field <= hi.
 func Between(field string, lo, hi any) Condition { return Where(field, OpBetween, lo, hi) }
 
+// Under returns "the record is a descendant of id" (at most
+// MaxHierarchyDepth levels below it), on the ID of an entity with a
+// hierarchical lookup.
+func Under(id ID) Condition { return Where(FieldID, OpUnder, id) }
+
+// EqOrUnder returns "the record is id or one of its descendants".
+func EqOrUnder(id ID) Condition { return Where(FieldID, OpEqOrUnder, id) }
+
+// Above returns "the record is an ancestor of id" (at most
+// MaxHierarchyDepth levels above it).
+func Above(id ID) Condition { return Where(FieldID, OpAbove, id) }
+
+// EqOrAbove returns "the record is id or one of its ancestors".
+func EqOrAbove(id ID) Condition { return Where(FieldID, OpEqOrAbove, id) }
+
+// NotUnder returns "the record is not a descendant of id": id itself and
+// records outside its subtree match.
+func NotUnder(id ID) Condition { return Where(FieldID, OpNotUnder, id) }
+
 // And returns a group matching records that match every filter.
 func And(filters ...Filter) Group { return Group{Filters: filters} }
 
@@ -201,6 +243,17 @@ const (
 	// at this limit.
 	MaxConditions = 5_000
 )
+
+// MaxHierarchyDepth is how many levels the hierarchy operators follow a
+// hierarchical lookup, as Dynamics caps its hierarchical queries at 100
+// recursions: under and eq-or-under reach records at most this many
+// levels below the value, above and eq-or-above at most this many
+// levels above it, and not-under matches exactly the records under does
+// not (so a record deeper than this below the value is "not under" it).
+// The write path refuses cycles; the cap also bounds the work a
+// hierarchy stored before that rule, or deeper than any real one, can
+// cause. Every store applies it alike.
+const MaxHierarchyDepth = 100
 
 // Query selects records of one entity.
 type Query struct {

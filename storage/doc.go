@@ -132,7 +132,10 @@
 // (Get, Lock, Query, Iterate, Count, Aggregate) resolves the scope once,
 // in one place of the Store, which is where the access checks of the
 // security model will filter what the caller may see; until then a read
-// needs no caller. Relative date conditions follow the scope's time zone
+// needs no caller, except a query with a caller condition (eq-userid,
+// eq-userteams, eq-businessid...), which compares with the scope's caller,
+// teams and business unit and is refused, as a *crm.ValidationError,
+// in a scope naming none. Relative date conditions follow the scope's time zone
 // (driver.PlanQuery) and count from the store's "now" unless the
 // scope sets its own (Scope.Now, an "as of" for reads; writes are always
 // stamped by the store's clock).

@@ -6,7 +6,6 @@ import (
 	"iter"
 
 	"github.com/crmkit/crmkit/crm"
-	"github.com/crmkit/crmkit/storage/driver"
 )
 
 // Get returns the record of entity with the given ID, or an error matching
@@ -150,7 +149,7 @@ func (s *Store) Aggregate(ctx context.Context, a crm.Aggregation) ([]crm.Aggrega
 	if err != nil {
 		return nil, fmt.Errorf("aggregate %s: %w", a.Entity, err)
 	}
-	p, err := driver.PlanAggregate(s.reg, a, s.now(ctx, rs), rs.sc.Loc())
+	p, err := s.planAggregate(ctx, rs, a)
 	if err != nil {
 		return nil, fmt.Errorf("aggregate %s: %w", a.Entity, err)
 	}
@@ -202,7 +201,7 @@ func (s *Store) CheckAggregation(ctx context.Context, a crm.Aggregation) error {
 	if err != nil {
 		return fmt.Errorf("check aggregation %s: %w", a.Entity, err)
 	}
-	if _, err := driver.PlanAggregate(s.reg, a, s.now(ctx, rs), rs.sc.Loc()); err != nil {
+	if _, err := s.planAggregate(ctx, rs, a); err != nil {
 		return fmt.Errorf("check aggregation %s: %w", a.Entity, err)
 	}
 	return nil

@@ -828,7 +828,7 @@ func (c *cascade) applyDeleteBehavior(ctx context.Context, rel crm.Relationship,
 	}
 	// The lookup may point at several entities: match the entity too,
 	// as IDs are unique per entity only.
-	plan, err := driver.PlanQuery(s.reg, crm.Query{Entity: rel.From, Where: crm.Eq(rel.Field, ref)}, st.now, nil)
+	plan, err := driver.PlanQuery(s.reg, crm.Query{Entity: rel.From, Where: crm.Eq(rel.Field, ref)}, st.now, nil, driver.Principal{})
 	if err != nil {
 		return err
 	}

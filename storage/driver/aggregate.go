@@ -54,16 +54,18 @@ type avgMeasure struct {
 }
 
 // PlanAggregate checks a against the registry r and lowers it, relative
-// date conditions in a.Where counting from now in loc as PlanQuery's do.
+// date conditions in a.Where counting from now in loc and caller
+// conditions comparing with who, as PlanQuery's do.
 // Groups by day, month or year still cut dates in UTC, on every store: a
 // caller's zone does not move a record into another group (a documented
 // limit; grouping in the caller's zone needs per-row zone rules in SQL).
-func PlanAggregate(r *crm.Registry, a crm.Aggregation, now time.Time, loc *time.Location) (*AggregatePlan, error) {
+func PlanAggregate(r *crm.Registry, a crm.Aggregation, now time.Time, loc *time.Location, who Principal) (*AggregatePlan, error) {
 	e, err := r.Entity(a.Entity)
 	if err != nil {
 		return nil, fmt.Errorf("aggregate: %w", err)
 	}
 	c := newPlanner(r, now, loc, e)
+	c.who = who
 	p := &AggregatePlan{reg: r, Entity: e, Where: c.filter(e, a.Where, "")}
 	aliases := map[string]bool{}
 	alias := func(name string) bool {

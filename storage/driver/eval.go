@@ -26,8 +26,10 @@ func (p *Plan) Match(rec crm.Record, resolve Resolver) (bool, error) {
 
 // Matcher compiles the plan's filter into a function that tests one record:
 // text constants are folded and LIKE patterns parsed once, and testing a
-// record allocates nothing. It is the definition of what the filter means,
-// and the memory store's way to run it.
+// record allocates nothing, except that hierarchy conditions remember the
+// records they walk (so a Matcher is for one goroutine at a time). It is
+// the definition of what the filter means, and the memory store's way to
+// run it.
 func (p *Plan) Matcher(resolve Resolver) Matcher {
 	return compile(p.reg, p.Entity, p.Where, resolve)
 }

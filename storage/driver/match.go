@@ -15,6 +15,9 @@ func compile(r *crm.Registry, e *crm.Entity, f crm.Filter, resolve Resolver) Mat
 	case nil:
 		return func(*crm.Record) (bool, error) { return true, nil }
 	case crm.Condition:
+		if isHierarchyOp(f.Op) {
+			return compileHierarchy(e, f, resolve)
+		}
 		field, ok := e.Field(f.Field)
 		if !ok {
 			return failing(fmt.Errorf("match: %s has no field %q", e.Name, f.Field))

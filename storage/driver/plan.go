@@ -15,9 +15,16 @@ import (
 
 // Plan is a Query checked against metadata and reduced to the operators
 // every storage adapter implements: Eq, Ne, Lt, Le, Gt, Ge, Like, NotLike,
-// In, NotIn, Null and NotNull, in And/Or groups and Related conditions.
+// In, NotIn, Null, NotNull, Under, NotUnder and Above, in And/Or groups and
+// Related conditions.
 // Relative date operators have become ranges, so an adapter never asks the
-// time. Condition values are in sort-key form (see SortKey), except that a
+// time; caller operators have become Eq, Ne or In of the reader's IDs.
+// Hierarchy operators have become three more operators, always on the
+// entity's ID (crm.FieldID) with one crm.ID value, along the entity's
+// hierarchical lookup (HierarchyLookup), at most crm.MaxHierarchyDepth
+// levels: Under X (records 1 to MaxHierarchyDepth levels below X),
+// NotUnder X (every record Under X does not match) and Above X (the first
+// MaxHierarchyDepth ancestors of X). Condition values are in sort-key form (see SortKey), except that a
 // money value keeps its currency (a money condition matches only amounts in
 // that currency) and that an Eq or Ne on a lookup to several entities may
 // hold a Ref: it matches the entity and the ID, as IDs are unique per
@@ -52,12 +59,17 @@ type Plan struct {
 //   - Date-only fields hold calendar dates, never converted: the same
 //     operators cover those dates, "today" being the date it is in loc.
 //   - last-x-hours and olderthan-x-days count back from the instant now.
-func PlanQuery(r *crm.Registry, q crm.Query, now time.Time, loc *time.Location) (*Plan, error) {
+//
+// The caller operators (eq-userid, eq-userteams, eq-businessid...) compare
+// with who; the hierarchy operators (under, above...) become Under,
+// NotUnder and Above conditions on the entity's ID (see Plan).
+func PlanQuery(r *crm.Registry, q crm.Query, now time.Time, loc *time.Location, who Principal) (*Plan, error) {
 	e, err := r.Entity(q.Entity)
 	if err != nil {
 		return nil, fmt.Errorf("query: %w", err)
 	}
 	c := newPlanner(r, now, loc, e)
+	c.who = who
 	p := &Plan{reg: r, Entity: e, Where: c.filter(e, q.Where, "")}
 	if q.Limit < 0 {
 		c.verr.Add("limit", "is negative")
@@ -103,6 +115,7 @@ type planner struct {
 	loc     *time.Location // the caller's time zone, never nil
 	verr    *crm.ValidationError
 	related int
+	who     Principal // the reader, for the caller operators
 }
 
 func newPlanner(r *crm.Registry, now time.Time, loc *time.Location, e *crm.Entity) planner {
@@ -329,6 +342,10 @@ func (c *planner) condition(e *crm.Entity, cond crm.Condition, path string) crm.
 	}
 
 	switch op := cond.Op; op {
+	case crm.OpUnder, crm.OpEqOrUnder, crm.OpAbove, crm.OpEqOrAbove, crm.OpNotUnder:
+		return c.hierarchy(e, f, cond, bad)
+	case crm.OpEqUserID, crm.OpNeUserID, crm.OpEqUserTeams, crm.OpEqUserOrUserTeams, crm.OpEqBusinessID, crm.OpNeBusinessID:
+		return c.caller(e, f, cond, bad)
 	case crm.OpNull, crm.OpNotNull:
 		if !want(0) {
 			return nil

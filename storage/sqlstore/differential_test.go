@@ -86,7 +86,8 @@ func runDifferential(t *testing.T, seed uint64, queries int) {
 	ctx := crm.AsSystem(context.Background())
 	reg := diffRegistry(t)
 	backends := openDiffBackends(t, reg)
-	g := &diffGen{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), seed: seed, reg: reg}
+	g := &diffGen{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), seed: seed, reg: reg,
+		hier: rand.New(rand.NewPCG(seed^0x6869657261726368, seed))}
 	steps := g.dataset()
 	// The backends load at once: most of the time goes to database round
 	// trips, not to the CPU.
@@ -284,6 +285,9 @@ type diffGen struct {
 	seed  uint64
 	reg   *crm.Registry
 	pools map[string][]any // "entity.field" -> values present in the data
+	// hier draws the hierarchy conditions: a source of its own, so that
+	// adding them left every other query of a seed as it was.
+	hier *rand.Rand
 }
 
 func (g *diffGen) n(n int) int             { return g.r.IntN(n) }
@@ -699,7 +703,28 @@ func (g *diffGen) condition(e *crm.Entity) crm.Condition {
 	default:
 		c.Values = []any{g.value(e, fp)}
 	}
+	if g.hier != nil && driver.HierarchyLookup(e) != nil && g.hier.IntN(4) == 0 {
+		return g.hierarchyCondition(e)
+	}
 	return c
+}
+
+var diffHierarchyOps = []crm.Operator{crm.OpUnder, crm.OpEqOrUnder, crm.OpAbove, crm.OpEqOrAbove, crm.OpNotUnder}
+
+// hierarchyCondition draws a hierarchy condition on e's ID, from g.hier
+// alone: an ID in the data (as an ID or a Ref), or now and then one no
+// record has.
+func (g *diffGen) hierarchyCondition(e *crm.Entity) crm.Condition {
+	op := diffHierarchyOps[g.hier.IntN(len(diffHierarchyOps))]
+	var v any = diffUUID(77)
+	if pool := g.pools[e.Name+"."+crm.FieldID]; len(pool) > 0 && g.hier.IntN(10) > 0 {
+		id := pool[g.hier.IntN(len(pool))].(crm.ID)
+		v = id
+		if g.hier.IntN(4) == 0 {
+			v = crm.Ref{Entity: e.Name, ID: id}
+		}
+	}
+	return crm.Where(crm.FieldID, op, v)
 }
 
 // present returns a value of the field found in the data, if any.

@@ -145,4 +145,15 @@
 // polymorphic lookup adds the distinct IDs of each entity, since IDs are
 // unique per entity only. Having, ordering and limits of groups are
 // applied by the planner's Finish to the groups the statement returns.
+//
+// The hierarchy operators (under, eq-or-under, above, eq-or-above,
+// not-under) compile to a membership test in a recursive common table
+// expression inside the same statement, "id [NOT] IN (WITH RECURSIVE h(id,
+// depth) AS (... UNION ALL ...) SELECT id FROM h)": down the hierarchy
+// through the index every lookup column has, up it through the primary
+// key. Its depth column stops the walk at crm.MaxHierarchyDepth (100)
+// levels, as the memory store's matcher stops, and bounds it should a
+// cycle have been stored before the write path refused them. SQLite and
+// PostgreSQL both accept WITH RECURSIVE in a subquery, so the one SQL text
+// serves both.
 package sqlstore

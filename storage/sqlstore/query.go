@@ -176,6 +176,8 @@ func (b *builder) condition(tb *table, a string, cond crm.Condition) string {
 	}
 	ref := a + "." + quote(c.name)
 	switch cond.Op {
+	case crm.OpUnder, crm.OpNotUnder, crm.OpAbove:
+		return b.hierarchy(tb, a, cond)
 	case crm.OpNull:
 		return ref + " IS NULL"
 	case crm.OpNotNull:

@@ -83,7 +83,7 @@ func TestDriverContract(t *testing.T) {
 				require.ErrorIs(t, err, context.Canceled)
 			})
 			t.Run("a select stopped early releases its rows", func(t *testing.T) {
-				p, err := driver.PlanQuery(reg, crm.Query{Entity: "contact"}, crm.NormalizeTime(acc.CreatedOn), nil)
+				p, err := driver.PlanQuery(reg, crm.Query{Entity: "contact"}, crm.NormalizeTime(acc.CreatedOn), nil, driver.Principal{})
 				require.NoError(t, err)
 				for range 3 {
 					for _, err := range d.Select(ctx, p) {

@@ -11,9 +11,10 @@
 // manual clock and checks, through the Store's public API, what every
 // adapter must do alike: exact round trips of every field type, validation,
 // optimistic concurrency, lifecycles, transactions, hooks, atomicity,
-// relationships, every query operator, sorting, keyset paging,
-// aggregates and reports (groups through lookups, labels, distinct
-// counts, having, top N) and fields added to a running store (Store.AddFields); and, calling the driver directly, the parts of the Driver
+// relationships, every query operator (hierarchy and caller operators
+// included), sorting, keyset paging, aggregates and reports (groups
+// through lookups, labels, distinct counts, having, top N) and fields
+// added to a running store (Store.AddFields); and, calling the driver directly, the parts of the Driver
 // contract that the Store's own checks hide (version checks, copies,
 // rollback). The data is deterministic and small, so the suite is quick on
 // any adapter.
@@ -64,6 +65,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Atomicity", func(t *testing.T) { testAtomicity(t, open) })
 	t.Run("Relationships", func(t *testing.T) { testRelationships(t, open) })
 	t.Run("Queries", func(t *testing.T) { testQueries(t, open) })
+	t.Run("Hierarchy", func(t *testing.T) { testHierarchy(t, open) })
 	t.Run("Sorting", func(t *testing.T) { testSorting(t, open) })
 	t.Run("Paging", func(t *testing.T) { testPaging(t, open) })
 	t.Run("Aggregates", func(t *testing.T) { testAggregates(t, open) })
