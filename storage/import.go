@@ -4,7 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage/driver"
@@ -76,12 +80,12 @@ func (s *Store) Import(ctx context.Context, recs []crm.Record, opts ImportOption
 	}
 	out := make([]Imported, len(recs))
 	err := s.write(ctx, func(ctx context.Context, st *txState, cl call) error {
-		for i, rec := range recs {
-			r, created, err := s.upsert(ctx, st, cl, rec, opts.Key)
+		for start := 0; start < len(recs); {
+			n, err := s.importChunk(ctx, st, cl, recs, start, opts.Key, out)
 			if err != nil {
-				return recordErr(len(recs), i, err)
+				return err
 			}
-			out[i] = Imported{Record: r, Created: created}
+			start += n
 		}
 		return nil
 	})
@@ -183,11 +187,7 @@ func (s *Store) upsert(ctx context.Context, st *txState, cl call, rec crm.Record
 	if err != nil {
 		return crm.Record{}, false, err
 	}
-	given := make([]any, len(k.Fields))
-	for i, f := range k.Fields {
-		given[i] = rec.Fields[f]
-	}
-	vals, err := e.KeyValues(k, given)
+	vals, err := recordKey(e, k, rec)
 	if err != nil {
 		return crm.Record{}, false, err
 	}
@@ -198,8 +198,24 @@ func (s *Store) upsert(ctx context.Context, st *txState, cl call, rec crm.Record
 	if err != nil {
 		return crm.Record{}, false, err
 	}
+	out, err := s.upsertUpdate(ctx, st, cl, e, k, vals, existing, rec)
+	return out, false, err
+}
+
+// recordKey returns the canonical values of rec's key k.
+func recordKey(e *crm.Entity, k *crm.Key, rec crm.Record) ([]any, error) {
+	given := make([]any, len(k.Fields))
+	for i, f := range k.Fields {
+		given[i] = rec.Fields[f]
+	}
+	return e.KeyValues(k, given)
+}
+
+// upsertUpdate writes rec to existing, the record holding rec's value
+// vals of key k.
+func (s *Store) upsertUpdate(ctx context.Context, st *txState, cl call, e *crm.Entity, k *crm.Key, vals []any, existing, rec crm.Record) (crm.Record, error) {
 	if rec.ID != crm.NilID && rec.ID != existing.ID {
-		return crm.Record{}, false, crm.Invalid(e.Name, crm.FieldID, fmt.Sprintf("is %s, but %s holds the key %q", rec.ID, existing.ID, k.Name))
+		return crm.Record{}, crm.Invalid(e.Name, crm.FieldID, fmt.Sprintf("is %s, but %s holds the key %q", rec.ID, existing.ID, k.Name))
 	}
 	req := rec
 	req.ID = existing.ID
@@ -207,14 +223,14 @@ func (s *Store) upsert(ctx context.Context, st *txState, cl call, rec crm.Record
 	for _, f := range k.Fields {
 		delete(req.Fields, f)
 	}
-	req, _, err = s.preValidate(ctx, OpUpdate, req, "")
+	req, _, err := s.preValidate(ctx, OpUpdate, req, "")
 	if err != nil {
-		return crm.Record{}, false, err
+		return crm.Record{}, err
 	}
 	if unchangedBy(e, existing, req, cl.importing) {
-		return existing, false, nil
+		return existing, nil
 	}
-	out, err := s.change(ctx, st, cl, OpUpdate, e.Name, existing.ID, req.Version, "",
+	return s.change(ctx, st, cl, OpUpdate, e.Name, existing.ID, req.Version, "",
 		func(e *crm.Entity, before, target *crm.Record) error {
 			if !holdsKey(e, k, before, vals) {
 				// Changed between the look-up and the lock: look again.
@@ -250,42 +266,63 @@ func (s *Store) upsert(ctx context.Context, st *txState, cl call, rec crm.Record
 			applyChanges(target, changes)
 			return nil
 		})
-	if err != nil {
-		return crm.Record{}, false, err
-	}
-	return out, false, nil
 }
 
 // upsertCreate creates rec, which no stored record's key k matched.
 func (s *Store) upsertCreate(ctx context.Context, st *txState, cl call, e *crm.Entity, k *crm.Key, rec crm.Record) (crm.Record, bool, error) {
-	rec, _, err := s.preValidate(ctx, OpCreate, rec, "")
-	if err != nil {
-		return crm.Record{}, false, err
-	}
 	c := &creation{store: s, st: st, pending: map[crm.Ref]*crm.Record{}}
-	ev, err := c.prepare(ctx, rec, cl)
+	ev, err := s.prepareCreate(ctx, c, cl, rec)
 	if err != nil {
 		return crm.Record{}, false, err
 	}
-	if err := c.checkRules(ctx, ev); err != nil {
-		return crm.Record{}, false, err
-	}
-	st.writes++ // counted first, as in CreateMany
-	if err := st.tx.Insert(ctx, e, []crm.Record{*ev.Target}); err != nil {
-		var dup *crm.DuplicateKeyError
-		if errors.As(err, &dup) && dup.Key == k.Name {
-			// Another transaction created the key's record after the
-			// look-up (PostgreSQL: it waited for it to commit). This
-			// transaction is spoiled; the next run finds the record and
-			// updates it.
-			return crm.Record{}, false, fmt.Errorf("%w: %w", ErrRetry, err)
-		}
-		return crm.Record{}, false, err
-	}
-	if err := s.after(ctx, st, ev); err != nil {
+	if err := s.insertCreated(ctx, st, e, k, []*Event{ev}); err != nil {
 		return crm.Record{}, false, err
 	}
 	return *ev.Target, true, nil
+}
+
+// prepareCreate runs the PreValidation hooks of a create found to be
+// one by its key, then prepares it as CreateMany does, rules included.
+func (s *Store) prepareCreate(ctx context.Context, c *creation, cl call, rec crm.Record) (*Event, error) {
+	rec, _, err := s.preValidate(ctx, OpCreate, rec, "")
+	if err != nil {
+		return nil, err
+	}
+	ev, err := c.prepare(ctx, rec, cl)
+	if err != nil {
+		return nil, err
+	}
+	return ev, c.checkRules(ctx, ev)
+}
+
+// insertCreated writes the prepared creates of records of e, found new
+// by key k, and runs their post-operation hooks.
+func (s *Store) insertCreated(ctx context.Context, st *txState, e *crm.Entity, k *crm.Key, events []*Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	batch := make([]crm.Record, len(events))
+	for i, ev := range events {
+		batch[i] = *ev.Target
+	}
+	st.writes++ // counted first, as in CreateMany
+	if err := st.tx.Insert(ctx, e, batch); err != nil {
+		var dup *crm.DuplicateKeyError
+		if errors.As(err, &dup) && dup.Key == k.Name {
+			// Another transaction created a record of the key after the
+			// look-up (PostgreSQL: this one waited for it to commit).
+			// This transaction is spoiled; the next run finds the record
+			// and updates it.
+			return fmt.Errorf("%w: %w", ErrRetry, err)
+		}
+		return err
+	}
+	for _, ev := range events {
+		if err := s.after(ctx, st, ev); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // unchangedBy reports whether writing req to existing would change
@@ -403,4 +440,134 @@ func (s *Store) findByKey(ctx context.Context, r driver.Reader, e *crm.Entity, k
 		return rec, err
 	}
 	return crm.Record{}, fmt.Errorf("%s with key %q %v: %w", e.Name, k.Name, vals, crm.ErrNotFound)
+}
+
+// importChunk imports by key a run of the records of recs from start: up
+// to keyChunk records of one entity whose key values differ. One query
+// looks their keys up; the new ones are created in one Insert, then the
+// matched ones updated one by one (after the creates, which they may
+// point at). It returns how many records it took. A key value that comes
+// again ends the run: the next one looks it up once the record of its
+// first appearance is written.
+func (s *Store) importChunk(ctx context.Context, st *txState, cl call, recs []crm.Record, start int, keyName string, out []Imported) (int, error) {
+	e, k, err := s.key(recs[start].Entity, keyName)
+	if err != nil {
+		return 0, recordErr(len(recs), start, err)
+	}
+	// A look-up holds a condition per key field and record: within
+	// crm.MaxConditions.
+	size := min(keyChunk, crm.MaxConditions/len(k.Fields))
+	var (
+		vals [][]any
+		keys []string
+		seen = map[string]bool{}
+	)
+	for i := start; i < len(recs) && len(vals) < size && recs[i].Entity == e.Name; i++ {
+		v, err := recordKey(e, k, recs[i])
+		if err != nil {
+			return 0, recordErr(len(recs), i, err)
+		}
+		ks := keyString(v)
+		if seen[ks] {
+			break
+		}
+		seen[ks] = true
+		vals, keys = append(vals, v), append(keys, ks)
+	}
+	found, err := s.findByKeys(ctx, st, e, k, vals)
+	if err != nil {
+		return 0, err
+	}
+	c := &creation{store: s, st: st, pending: map[crm.Ref]*crm.Record{}}
+	var (
+		creates []*Event
+		at      []int
+	)
+	for n := range vals {
+		i := start + n
+		if _, ok := found[keys[n]]; ok {
+			continue
+		}
+		ev, err := s.prepareCreate(ctx, c, cl, recs[i])
+		if err != nil {
+			return 0, recordErr(len(recs), i, err)
+		}
+		creates, at = append(creates, ev), append(at, i)
+	}
+	if err := s.insertCreated(ctx, st, e, k, creates); err != nil {
+		return 0, err
+	}
+	for n, ev := range creates {
+		out[at[n]] = Imported{Record: *ev.Target, Created: true}
+	}
+	for n := range vals {
+		i := start + n
+		existing, ok := found[keys[n]]
+		if !ok {
+			continue
+		}
+		r, err := s.upsertUpdate(ctx, st, cl, e, k, vals[n], existing, recs[i])
+		if err != nil {
+			return 0, recordErr(len(recs), i, err)
+		}
+		out[i] = Imported{Record: r}
+	}
+	return len(vals), nil
+}
+
+// keyChunk is how many records of an import by key one query looks up.
+const keyChunk = 256
+
+// findByKeys reads the records of e holding the values of key k in vals,
+// by their keyString, in one query.
+func (s *Store) findByKeys(ctx context.Context, st *txState, e *crm.Entity, k *crm.Key, vals [][]any) (map[string]crm.Record, error) {
+	either := make([]crm.Filter, len(vals))
+	for i, v := range vals {
+		conds := make([]crm.Filter, len(k.Fields))
+		for j, f := range k.Fields {
+			conds[j] = crm.Eq(f, v[j])
+		}
+		either[i] = crm.And(conds...)
+	}
+	p, err := driver.PlanQuery(s.reg, crm.Query{Entity: e.Name, Where: crm.Or(either...)}, st.now, nil)
+	if err != nil {
+		return nil, err
+	}
+	found := make(map[string]crm.Record, len(vals))
+	for rec, err := range st.tx.Select(ctx, p) {
+		if err != nil {
+			return nil, err
+		}
+		v := make([]any, len(k.Fields))
+		for j, f := range k.Fields {
+			v[j] = rec.Fields[f]
+		}
+		found[keyString(v)] = rec
+	}
+	return found, nil
+}
+
+// keyString encodes canonical key values as the stores compare them:
+// text folded, decimals and times by value, lookups by entity and ID.
+func keyString(vals []any) string {
+	var b strings.Builder
+	for _, v := range vals {
+		var part string
+		switch x := v.(type) {
+		case string:
+			part = driver.FoldText(x)
+		case decimal.Decimal:
+			part = x.String() // trailing zeros trimmed: 1.50 is 1.5
+		case time.Time:
+			part = strconv.FormatInt(x.UnixMicro(), 10)
+		case crm.Ref:
+			part = x.Entity + "/" + x.ID.String()
+		default:
+			part = fmt.Sprint(x) // integers and choices
+		}
+		b.WriteString(strconv.Itoa(len(part)))
+		b.WriteByte(':')
+		b.WriteString(part)
+	}
+	return b.String()
 }

@@ -236,6 +236,53 @@ func testImport(t *testing.T, open Opener) {
 		require.EqualValues(t, 2, e.count(account))
 	})
 
+	t.Run("a large import by key: a key value given twice updates what the first created", func(t *testing.T) {
+		e := newKeyEnv(t, open)
+		const n = 600 // more records than one look-up takes
+		recs := make([]crm.Record, n)
+		for i := range recs {
+			recs[i] = crm.Record{Entity: account, Header: crm.Header{ID: testID(1000 + i)},
+				Fields: crm.Fields{"name": fmt.Sprintf("Account %d", i), "accountnumber": fmt.Sprintf("N-%d", i)}}
+			if i > 0 && i%100 == 0 {
+				// A parent imported earlier in the same call.
+				recs[i].Fields["parentaccountid"] = crm.Ref{Entity: account, ID: testID(1000 + i - 1)}
+			}
+		}
+		recs[450] = crm.Record{Entity: account, Fields: crm.Fields{"name": "Renamed", "accountnumber": "n-10", "city": "Oslo"}}
+		out, err := e.store.Import(e.ctx, recs, storage.ImportOptions{Key: "accountnumber"})
+		require.NoError(t, err)
+		require.EqualValues(t, n-1, e.count(account))
+		require.False(t, out[450].Created)
+		require.Equal(t, testID(1010), out[450].Record.ID)
+		got := e.get(account, testID(1010))
+		require.Equal(t, "Renamed", got.Fields.String("name"))
+		require.Equal(t, "N-10", got.Fields.String("accountnumber"))
+		require.EqualValues(t, 2, got.Version)
+		require.Equal(t, crm.Ref{Entity: account, ID: testID(1199)}, e.get(account, testID(1200)).Fields.Ref("parentaccountid"))
+
+		// Run again, the one record given twice is written twice (back to
+		// its first values, then to its second); nothing else changes.
+		others := func() string {
+			var keep []string
+			for _, line := range strings.Split(e.dump(), "\n") {
+				if !strings.Contains(line, testID(1010).String()) {
+					keep = append(keep, line)
+				}
+			}
+			return strings.Join(keep, "\n")
+		}
+		before := others()
+		again, err := e.store.Import(e.ctx, recs, storage.ImportOptions{Key: "accountnumber"})
+		require.NoError(t, err)
+		for i, o := range again {
+			require.False(t, o.Created, "record %d", i)
+		}
+		require.Equal(t, before, others())
+		got = e.get(account, testID(1010))
+		require.Equal(t, "Renamed", got.Fields.String("name"))
+		require.EqualValues(t, 4, got.Version)
+	})
+
 	t.Run("an import by key sets the state of a matched record, read-only or not", func(t *testing.T) {
 		e := newKeyEnv(t, open)
 		open := crm.Record{Entity: task, Fields: crm.Fields{"subject": "Migrated", "durationminutes": 10}}
