@@ -43,7 +43,9 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, st *txSt
 // Errors: crm.ErrNoCaller (matching crm.ErrPermissionDenied) when ctx names
 // no caller, as for every write; crm.ErrValidation (a *crm.ValidationError naming every bad field,
 // including lookups that point at no record), crm.ErrDuplicate for an ID in
-// use, crm.ErrNotFound for an unknown entity, and any hook's error.
+// use or an alternate key's value held by another record (a
+// *crm.DuplicateKeyError), crm.ErrNotFound for an unknown entity, and any
+// hook's error.
 func (s *Store) Create(ctx context.Context, rec crm.Record) (crm.Record, error) {
 	out, err := s.CreateMany(ctx, []crm.Record{rec})
 	if err != nil {
