@@ -3,11 +3,18 @@
 //
 //   - Records: Record with its Header (UUIDv7 ID, version for optimistic
 //     concurrency, owner, created/modified on and by, state and status
-//     reason, owning business unit) and Fields.
+//     reason, owning business unit; for an imported record, when it was
+//     imported: OverriddenCreatedOn) and Fields.
 //   - Metadata: Entity and Field declare an entity once (types, lengths,
 //     ranges, options, lookups with their delete behaviour, lifecycle);
 //     a Registry holds them. Validation (CheckCreate, CheckUpdate) is
 //     driven by it and reports every bad field in one *ValidationError.
+//   - Alternate keys: Entity.Keys declares fields whose values identify a
+//     record (Key: one to MaxKeyFields text, integer, decimal, time,
+//     choice or lookup fields, checked at registration), kept unique by
+//     every store with text compared case-insensitively and a record with
+//     a null part outside the key; a duplicate is a *DuplicateKeyError
+//     (ErrDuplicate).
 //   - Metadata that grows: Registry.AddFields adds fields to an entity
 //     another module registered (a host's custom fields on contact),
 //     checked as Register checks fields, relationships included; on a
@@ -22,7 +29,7 @@
 //     naming entity, field and missing target, and from then on Register
 //     and AddFields check targets at once; SQL stores call it when they
 //     open.
-//   - Metadata as data: Entity, Field and Lifecycle marshal to JSON and
+//   - Metadata as data: Entity (its keys included), Field and Lifecycle marshal to JSON and
 //     back (Registry.MarshalJSON, RegisterJSON). A computed field names
 //     its function (Field.Calculator, Registry.RegisterCalculator); a
 //     Compute func set in code alone, rules (Go code) and the fields the

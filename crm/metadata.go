@@ -225,6 +225,11 @@ const (
 	// FieldBusinessUnit is the owning business unit, a lookup to a
 	// business unit; null when the creating scope named none.
 	FieldBusinessUnit = "owningbusinessunit"
+	// FieldOverriddenCreatedOn is when an imported record was written
+	// (Dynamics' overriddencreatedon): an import keeps the record's
+	// original creation time in createdon and the time of the import
+	// here. Null for a record created live.
+	FieldOverriddenCreatedOn = "overriddencreatedon"
 )
 
 // systemFields are the header fields, in storage order.
@@ -241,6 +246,8 @@ var systemFields = []Field{
 	// Added after the first release: stores upgrade existing tables with
 	// a nullable column, so it is the one header field that may be null.
 	{Name: FieldBusinessUnit, Type: TypeLookup, Targets: []string{BusinessUnitEntity}, System: true},
+	// Added with imports, nullable for the same reason.
+	{Name: FieldOverriddenCreatedOn, Type: TypeTime, System: true},
 }
 
 // SystemFields returns the header fields every entity has, in a fixed order.
@@ -262,6 +269,9 @@ type Entity struct {
 	// Rules are the entity's business rules beyond its fields' own
 	// (see Rule), in the order the write path runs them.
 	Rules []Rule
+	// Keys are the entity's alternate keys (see Key): fields whose values
+	// identify a record, which stores keep unique.
+	Keys []Key
 
 	index   map[string]*Field // system and declared fields by name
 	lookups []*Field          // declared lookup fields
@@ -637,6 +647,10 @@ func cloneEntity(src *Entity) *Entity {
 	for i := range e.Rules {
 		e.Rules[i].Fields = slices.Clone(e.Rules[i].Fields)
 	}
+	e.Keys = slices.Clone(src.Keys)
+	for i := range e.Keys {
+		e.Keys[i].Fields = slices.Clone(e.Keys[i].Fields)
+	}
 	return &e
 }
 
@@ -691,6 +705,9 @@ func (e *Entity) prepare() error {
 		if f, ok := e.index[e.PrimaryName]; !ok || f.Type != TypeText {
 			return fmt.Errorf("primary name %q is not a text field", e.PrimaryName)
 		}
+	}
+	if err := e.checkKeys(); err != nil {
+		return err
 	}
 	if e.Lifecycle != nil {
 		if err := e.Lifecycle.prepare(); err != nil {

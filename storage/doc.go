@@ -3,7 +3,8 @@
 // Store is what applications and domain packages use: access to any
 // registered entity (Get, Create, CreateMany, Update, Delete, SetState,
 // ChangeState, Assign, Query, Count, Iterate, Aggregate, Names; CheckQuery
-// and CheckAggregation for a query loaded from JSON), Table for
+// and CheckAggregation for a query loaded from JSON; Import, GetByKey,
+// Upsert and Recompute for getting data in), Table for
 // Go types with the same record methods and arguments in T (a page of T is
 // a crm.PageOf[T], as a page of records is a crm.Page), transactions that
 // nest (InTx), named operations (Execute), and hooks at
@@ -32,6 +33,39 @@
 // other goroutines keep writing, and the registry then publishes the
 // extended entity, so the next write can set them. The memory store has
 // no schema: there it changes the metadata alone.
+//
+// # Getting data in
+//
+// Import is CreateMany in import mode (Dynamics' data import): a record
+// may be created in any state of its lifecycle with any status reason of
+// that state (a won opportunity, an inactive account), and a creation
+// time it gives (Header.CreatedOn) is kept as the original, the time of
+// the import going to Header.OverriddenCreatedOn (Dynamics'
+// overriddencreatedon; null for records created live); modified on is the
+// time of the import. Everything else is a create's: fields validated,
+// status reasons checked against their state, lookups, rules and keys
+// enforced, hooks run. Hooks tell an import from a live write by
+// Event.Import; the writes they make are live.
+//
+// Alternate keys (crm.Key, declared in metadata) identify records by
+// their data: every store keeps them unique, text compared
+// case-insensitively, and a record with a null key part outside the key,
+// as in a SQL unique index; a write that would store a key value twice
+// fails with a *crm.DuplicateKeyError naming the key. GetByKey finds a
+// record by its key. Upsert creates a record or updates the one holding
+// its key, atomically under concurrency (a loser of the race on SQL is
+// retried, as any ErrRetry, and then updates), and writes nothing when
+// the record holds every given value already. Import with
+// ImportOptions.Key upserts every record by the key, looking keys up a
+// batch at a time, so that an import run twice creates nothing twice and,
+// the second time, writes nothing.
+//
+// Recompute brings the computed fields of stored records up to date
+// after a computed field was added or its calculator changed: a batch per
+// transaction in ID order, resumable from the last ID it reports,
+// read-only records included, modified on and by untouched; the version
+// of a record it changes grows, so that optimistic concurrency still
+// catches a writer holding the record from before.
 //
 // # Rules
 //

@@ -38,6 +38,10 @@ type Driver struct {
 	// equality condition on a field builds its index; Commit keeps it
 	// current.
 	indexes map[string]map[string]textIndex
+	// keys index the committed records by the values of their entity's
+	// alternate keys, by entity and key name (see keys.go). The first
+	// write that needs one builds it; Commit keeps it current.
+	keys map[string]map[string]*keyIndex
 }
 
 // textIndex holds, for each folded value, the IDs of the records whose
@@ -80,7 +84,7 @@ var (
 // New returns an empty in-memory driver.
 func New() *Driver {
 	return &Driver{writer: make(chan struct{}, 1), tables: map[string]map[crm.ID]*crm.Record{},
-		indexes: map[string]map[string]textIndex{}}
+		indexes: map[string]map[string]textIndex{}, keys: map[string]map[string]*keyIndex{}}
 }
 
 // Open returns a Store over a new in-memory driver: the shortest way to a
@@ -200,7 +204,10 @@ func (v committedView) records(entity string) []*crm.Record {
 type tx struct {
 	d       *Driver
 	overlay map[string]map[crm.ID]*crm.Record // nil record: deleted
-	done    bool
+	// keys maps the key values the transaction's records took to the
+	// last record that took each, by entity and key name.
+	keys map[string]map[string]map[string]crm.ID
+	done bool
 }
 
 func (t *tx) lookup(entity string, id crm.ID) (*crm.Record, bool) {
@@ -291,6 +298,9 @@ func (t *tx) Insert(ctx context.Context, e *crm.Entity, recs []crm.Record) error
 		seen[r.ID] = true
 	}
 	for _, r := range recs {
+		if err := t.checkKeys(e, &r); err != nil {
+			return fmt.Errorf("insert %w", err)
+		}
 		c := r.Clone()
 		t.put(e.Name, r.ID, &c)
 	}
@@ -300,6 +310,9 @@ func (t *tx) Insert(ctx context.Context, e *crm.Entity, recs []crm.Record) error
 func (t *tx) Update(ctx context.Context, e *crm.Entity, rec crm.Record, prev int64) error {
 	if err := t.check(ctx, e, rec.ID, prev); err != nil {
 		return err
+	}
+	if err := t.checkKeys(e, &rec); err != nil {
+		return fmt.Errorf("update %w", err)
 	}
 	c := rec.Clone()
 	t.put(e.Name, rec.ID, &c)
@@ -351,6 +364,7 @@ func (t *tx) Commit() error {
 				ix.remove(table[id], field)
 				ix.add(r, field)
 			}
+			t.d.rekey(entity, id, table[id], r)
 			if r == nil {
 				delete(table, id)
 			} else {

@@ -32,9 +32,18 @@
 // write path checks references itself and may insert a parent and its
 // child in one call), and an index on every lookup column and on
 // statecode. A money field is two columns, <field> and <field>_currency; a
-// polymorphic lookup is <field> and <field>_type. Every change is a
+// polymorphic lookup is <field> and <field>_type. An alternate key
+// (crm.Key) is a UNIQUE index on its columns, a text part indexed as
+// lower(column) so that keys compare case-insensitively as every text
+// comparison does and a look-up by key is answered from the index; SQL's
+// unique indexes leave rows with a null part out, as the memory store
+// does. A violation is a *crm.DuplicateKeyError naming the key. A key
+// added to the registry is indexed by the migration on open (data that
+// breaks it fails the open with crm.ErrDuplicate); changing a key's
+// fields is refused, and the index of a key the registry no longer
+// declares stays. Every change is a
 // numbered version in the crmkit_schema_version table, holding the column
-// model it produced; a later registry with new entities or fields adds
+// model it produced (keys included); a later registry with new entities or fields adds
 // tables and columns as a new version. Migrating runs under a lock
 // (PostgreSQL's pg_advisory_xact_lock, SQLite's write lock), so running it
 // twice, or from two processes at once, is safe. Columns of fields a

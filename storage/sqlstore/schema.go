@@ -249,6 +249,7 @@ func (d *Driver) desiredModel(tables map[string]*table) model {
 				cols[c.extra] = extra
 			}
 		}
+		keyModel(t, cols)
 		m[t.raw] = cols
 	}
 	return m
@@ -370,7 +371,7 @@ func (d *Driver) migrateOnce(ctx context.Context, tables map[string]*table) erro
 // plan returns the statements that take the database from have to the
 // registry's schema, and a one-line summary of them.
 func (d *Driver) plan(have model, tables map[string]*table) ([]string, string, error) {
-	var creates, alters, fks, indexes, summary []string
+	var creates, alters, fks, indexes, keys, summary []string
 	for _, e := range d.reg.Entities() {
 		t, ok := tables[e.Name]
 		if !ok {
@@ -420,8 +421,14 @@ func (d *Driver) plan(have model, tables map[string]*table) ([]string, string, e
 					" ON "+t.ref+" ("+quote(c.name)+")")
 			}
 		}
+		keyStmts, keySummary, err := d.planKeys(t, cur)
+		if err != nil {
+			return nil, "", err
+		}
+		keys = append(keys, keyStmts...)
+		summary = append(summary, keySummary...)
 	}
-	stmts := slices.Concat(creates, alters, fks, indexes)
+	stmts := slices.Concat(creates, alters, fks, indexes, keys)
 	return stmts, strings.Join(summary, "; "), nil
 }
 

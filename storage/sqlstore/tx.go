@@ -145,7 +145,7 @@ func (t *tx) Insert(ctx context.Context, e *crm.Entity, recs []crm.Record) error
 			return err
 		}
 		if _, err := r.ExecContext(ctx, args...); err != nil {
-			return t.d.mapErr("insert "+e.Name, err)
+			return t.d.keyErr(tb, t.d.mapErr("insert "+e.Name, err))
 		}
 	}
 	return nil
@@ -197,7 +197,7 @@ func (t *tx) Update(ctx context.Context, e *crm.Entity, rec crm.Record, prev int
 	}
 	res, err := r.ExecContext(ctx, args...)
 	if err != nil {
-		return t.d.mapErr("update "+e.Name, err)
+		return t.d.keyErr(tb, t.d.mapErr("update "+e.Name, err))
 	}
 	return t.checkAffected(ctx, tb, res, rec.ID, prev)
 }

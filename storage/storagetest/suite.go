@@ -13,8 +13,9 @@
 // optimistic concurrency, lifecycles, transactions, hooks, atomicity,
 // relationships, every query operator (hierarchy and caller operators
 // included), sorting, keyset paging, aggregates and reports (groups
-// through lookups, labels, distinct counts, having, top N) and fields
-// added to a running store (Store.AddFields); and, calling the driver directly, the parts of the Driver
+// through lookups, labels, distinct counts, having, top N), fields added
+// to a running store (Store.AddFields), imports, alternate keys, upserts
+// and recomputed fields; and, calling the driver directly, the parts of the Driver
 // contract that the Store's own checks hide (version checks, copies,
 // rollback). The data is deterministic and small, so the suite is quick on
 // any adapter.
@@ -79,6 +80,9 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Currency", func(t *testing.T) { testCurrency(t, open) })
 	t.Run("Scope", func(t *testing.T) { testScope(t, open) })
 	t.Run("Grow", func(t *testing.T) { testGrow(t, open) })
+	t.Run("Import", func(t *testing.T) { testImport(t, open) })
+	t.Run("Keys", func(t *testing.T) { testKeys(t, open) })
+	t.Run("Recompute", func(t *testing.T) { testRecompute(t, open) })
 }
 
 // now is the injected clock's starting time: Sunday 15 March 2026, noon UTC.
