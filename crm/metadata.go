@@ -266,6 +266,9 @@ type Entity struct {
 	index   map[string]*Field // system and declared fields by name
 	lookups []*Field          // declared lookup fields
 	money   []*Field          // declared money fields, when multi-currency is on
+	// intersect is the N:N relationship the entity keeps (ManyToMany);
+	// nil for an ordinary entity.
+	intersect *ManyToMany
 }
 
 // Field returns the named field, system fields included.
@@ -530,6 +533,9 @@ func (r *Registry) extended(entity string, fields []Field) (*Entity, error) {
 	if len(fields) == 0 {
 		return nil, fmt.Errorf("no fields to add")
 	}
+	if old.intersect != nil {
+		return nil, fmt.Errorf("the intersect entity of an N:N relationship holds its two lookups only")
+	}
 	for _, f := range fields {
 		if f.Type == TypeMoney && r.org.base != "" {
 			return nil, fmt.Errorf("field %q: money fields cannot be added once the registry has a base currency", f.Name)
@@ -694,6 +700,11 @@ func (e *Entity) prepare() error {
 	if e.PrimaryName != "" {
 		if f, ok := e.index[e.PrimaryName]; !ok || f.Type != TypeText {
 			return fmt.Errorf("primary name %q is not a text field", e.PrimaryName)
+		}
+	}
+	if e.intersect != nil {
+		if err := e.checkIntersect(); err != nil {
+			return err
 		}
 	}
 	if e.Lifecycle != nil {

@@ -29,7 +29,7 @@ func (p *Plan) Match(rec crm.Record, resolve Resolver) (bool, error) {
 // record allocates nothing. It is the definition of what the filter means,
 // and the memory store's way to run it.
 func (p *Plan) Matcher(resolve Resolver) Matcher {
-	return compile(p.reg, p.Entity, p.Where, resolve)
+	return compile(p.reg, p.Entity, p.Where, sources{resolve: resolve})
 }
 
 func compareOp(op crm.Operator, cmp int) bool {

@@ -136,6 +136,12 @@ func (c *planner) filter(e *crm.Entity, f crm.Filter, path string) crm.Filter {
 		if f != nil {
 			return c.relatedFilter(e, *f, path)
 		}
+	case crm.Exists:
+		return c.existsFilter(e, f, path)
+	case *crm.Exists:
+		if f != nil {
+			return c.existsFilter(e, *f, path)
+		}
 	default:
 		c.verr.Add(path+"where", "has a filter of unknown type %T", f)
 		return nil
@@ -182,6 +188,8 @@ func (c *planner) checkShape(where crm.Filter) {
 			}
 			return d + 1
 		case crm.Related:
+			return depth(f.Where) + 1
+		case crm.Exists:
 			return depth(f.Where) + 1
 		}
 		return 0

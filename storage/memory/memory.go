@@ -38,6 +38,10 @@ type Driver struct {
 	// equality condition on a field builds its index; Commit keeps it
 	// current.
 	indexes map[string]map[string]textIndex
+	// refs index the committed records by the record a lookup points
+	// at, by entity and field, for Exists conditions; built and kept
+	// like indexes.
+	refs map[string]map[string]refIndex
 }
 
 // textIndex holds, for each folded value, the IDs of the records whose
@@ -80,7 +84,7 @@ var (
 // New returns an empty in-memory driver.
 func New() *Driver {
 	return &Driver{writer: make(chan struct{}, 1), tables: map[string]map[crm.ID]*crm.Record{},
-		indexes: map[string]map[string]textIndex{}}
+		indexes: map[string]map[string]textIndex{}, refs: map[string]map[string]refIndex{}}
 }
 
 // Open returns a Store over a new in-memory driver: the shortest way to a
@@ -137,6 +141,9 @@ type view interface {
 	// withText returns the records of entity whose text field equals
 	// folded once folded, and possibly others.
 	withText(entity, field, folded string) []*crm.Record
+	// referring returns the records of entity whose lookup field points
+	// at target, and no others.
+	referring(entity, field string, target crm.Ref) []*crm.Record
 }
 
 type committedView struct{ d *Driver }
@@ -351,6 +358,10 @@ func (t *tx) Commit() error {
 				ix.remove(table[id], field)
 				ix.add(r, field)
 			}
+			for field, ix := range t.d.refs[entity] {
+				ix.remove(table[id], field)
+				ix.add(r, field)
+			}
 			if r == nil {
 				delete(table, id)
 			} else {
@@ -457,7 +468,7 @@ func filter(ctx context.Context, all []*crm.Record, m driver.Matcher) ([]*crm.Re
 
 func selectRecords(ctx context.Context, v view, p *driver.Plan) iter.Seq2[crm.Record, error] {
 	return func(yield func(crm.Record, error) bool) {
-		rows, err := matching(ctx, v, p.Entity, p.Where, p.Matcher(resolver(v)))
+		rows, err := matching(ctx, v, p.Entity, p.Where, p.MatcherWith(resolver(v), referrers(v)))
 		if err != nil {
 			yield(crm.Record{}, err)
 			return
@@ -521,12 +532,12 @@ func (h *maxHeap) Pop() any {
 }
 
 func count(ctx context.Context, v view, p *driver.Plan) (int64, error) {
-	rows, err := matching(ctx, v, p.Entity, p.Where, p.Matcher(resolver(v)))
+	rows, err := matching(ctx, v, p.Entity, p.Where, p.MatcherWith(resolver(v), referrers(v)))
 	return int64(len(rows)), err
 }
 
 func aggregate(ctx context.Context, v view, p *driver.AggregatePlan) ([]crm.AggregateRow, error) {
-	rows, err := matching(ctx, v, p.Entity, p.Where, p.Matcher(resolver(v)))
+	rows, err := matching(ctx, v, p.Entity, p.Where, p.MatcherWith(resolver(v), referrers(v)))
 	if err != nil {
 		return nil, err
 	}
