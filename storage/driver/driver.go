@@ -8,7 +8,7 @@
 // crm.Aggregation checked against the registry. A plan holds only the
 // operators every adapter implements (Eq, Ne, Lt, Le, Gt, Ge, Like,
 // NotLike, In, NotIn, Null, NotNull in And/Or groups and related-record
-// conditions), relative dates already turned into ranges, values in their
+// conditions, Related and Exists), relative dates already turned into ranges, values in their
 // sort-key form (SortKey). What a plan means is defined here, once:
 // Plan.Match, Plan.Compare and Plan.IsAfter for rows and their order,
 // Accumulator for aggregates. storage/memory evaluates plans with them;

@@ -16,6 +16,7 @@ import (
 
 // Resolver returns the record of entity with the given ID, for conditions
 // on related records; found is false when there is none.
+// Exists conditions read the other way, through Referrers (MatcherWith).
 type Resolver func(entity string, id crm.ID) (rec crm.Record, found bool, err error)
 
 // Match reports whether rec satisfies the plan's filter. To test many

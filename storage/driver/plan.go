@@ -15,7 +15,9 @@ import (
 
 // Plan is a Query checked against metadata and reduced to the operators
 // every storage adapter implements: Eq, Ne, Lt, Le, Gt, Ge, Like, NotLike,
-// In, NotIn, Null and NotNull, in And/Or groups and Related conditions.
+// In, NotIn, Null and NotNull, in And/Or groups, Related conditions (on
+// the record a lookup points at) and Exists conditions (on the records
+// whose lookup points here; see Referrers).
 // Relative date operators have become ranges, so an adapter never asks the
 // time. Condition values are in sort-key form (see SortKey), except that a
 // money value keeps its currency (a money condition matches only amounts in

@@ -8,7 +8,9 @@
 // an entity's records, except that an equality condition on a text field
 // (alone or in a top-level And) reads only the records an index gives for
 // the value; the index is built by the first query that can use it and
-// kept current by every commit.
+// kept current by every commit. Exists conditions find the records that
+// point at a record through an index of the lookup field kept the same
+// way; inside a transaction, its pending writes are laid over both.
 package memory
 
 import (
