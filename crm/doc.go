@@ -71,9 +71,21 @@
 //     sorted and aggregated like any other: totals across currencies are
 //     sums of base amounts. Without a base currency, records carry no
 //     rate and no base amounts, as before.
-//   - Queries: Query, Filter (Condition, Group, Related), Order, Cursor and
-//     Aggregation: one model for search, views, marketing lists, reports
-//     and workflow conditions. An Aggregation groups by fields of the
+//   - Relationships: a lookup is one side of a 1:N relationship
+//     (Registry.ReferencedBy). ManyToMany declares an N:N relationship
+//     (Registry.RegisterManyToMany), kept as in Dynamics in an intersect
+//     entity whose records each hold one associated pair: two required,
+//     immutable lookups that cascade deletes from either side, and an ID
+//     derived from the pair (ManyToMany.AssociationID), so that a pair is
+//     associated once on every store.
+//   - Queries: Query, Filter (Condition, Group, Related, Exists), Order,
+//     Cursor and Aggregation: one model for search, views, marketing
+//     lists, reports and workflow conditions. Related looks up a lookup
+//     ("contacts whose parent account is in Paris"); Exists (Any, None)
+//     looks down one ("accounts with a won opportunity", "contacts with no
+//     activity"), and through an N:N relationship (ManyToMany.Any, None,
+//     With). A query holds at most MaxRelated of the two, Dynamics' 15
+//     link-entities. An Aggregation groups by fields of the
 //     record or of related records (GroupBy.Path of Links, naming the
 //     entity of a step through a polymorphic lookup), counts distinct
 //     values (AggCountDistinct), labels lookup and choice keys

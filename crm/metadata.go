@@ -276,6 +276,9 @@ type Entity struct {
 	index   map[string]*Field // system and declared fields by name
 	lookups []*Field          // declared lookup fields
 	money   []*Field          // declared money fields, when multi-currency is on
+	// intersect is the N:N relationship the entity keeps (ManyToMany);
+	// nil for an ordinary entity.
+	intersect *ManyToMany
 }
 
 // Field returns the named field, system fields included.
@@ -540,6 +543,9 @@ func (r *Registry) extended(entity string, fields []Field) (*Entity, error) {
 	if len(fields) == 0 {
 		return nil, fmt.Errorf("no fields to add")
 	}
+	if old.intersect != nil {
+		return nil, fmt.Errorf("the intersect entity of an N:N relationship holds its two lookups only")
+	}
 	decl := *old
 	decl.Fields = append(slices.Clone(old.Fields), fields...)
 	e := cloneEntity(&decl)
@@ -708,6 +714,11 @@ func (e *Entity) prepare() error {
 	}
 	if err := e.checkKeys(); err != nil {
 		return err
+	}
+	if e.intersect != nil {
+		if err := e.checkIntersect(); err != nil {
+			return err
+		}
 	}
 	if e.Lifecycle != nil {
 		if err := e.Lifecycle.prepare(); err != nil {

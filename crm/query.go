@@ -102,9 +102,10 @@ func ParseOperator(name string) (Operator, error) {
 	return 0, fmt.Errorf("parse operator %q: %w", name, ErrNotFound)
 }
 
-// Filter is a condition on records: a Condition, an And/Or Group, or a
-// Related condition on the record a lookup points at. The nil Filter
-// matches every record.
+// Filter is a condition on records: a Condition, an And/Or Group, a
+// Related condition on the record a lookup points at, or an Exists
+// condition on the records whose lookup points at this one. The nil
+// Filter matches every record.
 type Filter interface{ filter() }
 
 // Condition compares one field with values.
@@ -129,9 +130,24 @@ type Related struct {
 	Where  Filter
 }
 
+// Exists holds when some record of Entity whose Lookup points at the
+// queried record matches Where ("accounts with a won opportunity"), or,
+// with Not, when none does ("contacts with no activity in 90 days"). It
+// is the other direction of Related: Lookup is a field of Entity, the
+// child, and must be able to point at the queried entity; through a
+// lookup to several entities (a parent customer) it matches the entity
+// and the ID. Dynamics calls it a link-entity of type any / not any.
+type Exists struct {
+	Entity string // the referring (child) entity
+	Lookup string // its lookup field that points at the queried record
+	Where  Filter // nil: any child at all
+	Not    bool   // none matches, rather than some
+}
+
 func (Condition) filter() {}
 func (Group) filter()     {}
 func (Related) filter()   {}
+func (Exists) filter()    {}
 
 // Where returns a condition on field.
 func Where(field string, op Operator, values ...any) Condition {
@@ -207,6 +223,19 @@ func Through(lookup, entity string, where Filter) Related {
 	return Related{Lookup: lookup, Entity: entity, Where: where}
 }
 
+// Any returns a condition that holds when some record of entity whose
+// lookup points at the queried record matches where.
+func Any(entity, lookup string, where Filter) Exists {
+	return Exists{Entity: entity, Lookup: lookup, Where: where}
+}
+
+// None returns a condition that holds when no record of entity whose
+// lookup points at the queried record matches where: with a nil where,
+// records nothing refers to through lookup.
+func None(entity, lookup string, where Filter) Exists {
+	return Exists{Entity: entity, Lookup: lookup, Where: where, Not: true}
+}
+
 // Order sorts by one field.
 type Order struct {
 	Field string
@@ -223,7 +252,10 @@ func Desc(field string) Order { return Order{Field: field, Desc: true} }
 const (
 	DefaultPageSize = 5000
 	MaxPageSize     = 5000
-	MaxRelated      = 15 // related-record conditions in one query
+	// MaxRelated is how many related-record conditions (Related and
+	// Exists) one query may hold: Dynamics' 15 link-entities. A condition
+	// through a many-to-many relationship is two (ManyToMany.Any).
+	MaxRelated = 15
 )
 
 // Filter limits. A query past one fails with a *ValidationError naming
@@ -232,7 +264,7 @@ const (
 // most 1000 deep and binds at most 32766 values a statement).
 const (
 	// MaxFilterDepth is how deep groups and related-record conditions
-	// may nest inside one another, counted after the planner has
+	// (Related, Exists) may nest inside one another, counted after the planner has
 	// flattened an And inside an And (an Or inside an Or): an And of
 	// Ors of Ands is three deep, an And of thousands of conditions one.
 	MaxFilterDepth = 32

@@ -179,6 +179,14 @@
 // ID, and every part of the write path (duplicate checks, lookups, delete
 // behaviours, polymorphic lookup conditions) tells them apart.
 //
+// Associate and Disassociate link and unlink two records through an N:N
+// relationship (crm.ManyToMany): they create and delete the relationship's
+// intersect record through the write path, hooks included. A pair is
+// associated once: a second Associate fails with crm.ErrDuplicate on every
+// store, the intersect record's ID being derived from the pair. Associated
+// lists the records on the other side of one record, a query like any
+// other (crm.ManyToMany.With), answered by the store in one statement.
+//
 // Delete applies each relationship's delete behaviour. When a Restrict
 // relationship can be met, on the record or on one its cascades reach, the
 // cascade is walked once without writing first: a restricted delete fails

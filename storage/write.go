@@ -240,6 +240,9 @@ func (c *creation) prepare(ctx context.Context, rec crm.Record, cl call) (*Event
 	h := crm.Header{ID: rec.ID, Version: 1, Owner: rec.Owner,
 		CreatedOn: st.now, CreatedBy: caller, ModifiedOn: st.now, ModifiedBy: caller,
 		BusinessUnit: sc.BusinessUnit}
+	if m, ok := e.ManyToMany(); ok && err == nil {
+		h.ID = associationID(m, fields, rec.ID, verr)
+	}
 	if h.ID == crm.NilID {
 		h.ID = crm.NewID()
 	}
@@ -279,6 +282,9 @@ func (c *creation) prepare(ctx context.Context, rec crm.Record, cl call) (*Event
 	}
 	ev := &Event{Op: OpCreate, Entity: e, Target: &target, Depth: cl.depth, Message: cl.exec.name(), Import: cl.importing, exec: cl.exec}
 	if err := s.before(ctx, st, ev, func() error { return c.checkRefs(ctx, e, &target, nil) }); err != nil {
+		return nil, err
+	}
+	if err := checkAssociation(e, ev.Target); err != nil {
 		return nil, err
 	}
 	if err := c.price(ctx, e, &target, nil); err != nil {

@@ -151,7 +151,7 @@ func (p *AggregatePlan) Match(rec crm.Record, resolve Resolver) (bool, error) {
 
 // Matcher compiles the aggregation's filter, as Plan.Matcher does.
 func (p *AggregatePlan) Matcher(resolve Resolver) Matcher {
-	return compile(p.reg, p.Entity, p.Where, resolve)
+	return compile(p.reg, p.Entity, p.Where, sources{resolve: resolve})
 }
 
 // GroupKey returns the key of g for rec: its canonical value, or the start of

@@ -15,8 +15,9 @@ import (
 
 // Plan is a Query checked against metadata and reduced to the operators
 // every storage adapter implements: Eq, Ne, Lt, Le, Gt, Ge, Like, NotLike,
-// In, NotIn, Null, NotNull, Under, NotUnder and Above, in And/Or groups and
-// Related conditions.
+// In, NotIn, Null, NotNull, Under, NotUnder and Above, in And/Or groups,
+// Related conditions (on the record a lookup points at) and Exists
+// conditions (on the records whose lookup points here; see Referrers).
 // Relative date operators have become ranges, so an adapter never asks the
 // time; caller operators have become Eq, Ne or In of the reader's IDs.
 // Hierarchy operators have become three more operators, always on the
@@ -149,6 +150,12 @@ func (c *planner) filter(e *crm.Entity, f crm.Filter, path string) crm.Filter {
 		if f != nil {
 			return c.relatedFilter(e, *f, path)
 		}
+	case crm.Exists:
+		return c.existsFilter(e, f, path)
+	case *crm.Exists:
+		if f != nil {
+			return c.existsFilter(e, *f, path)
+		}
 	default:
 		c.verr.Add(path+"where", "has a filter of unknown type %T", f)
 		return nil
@@ -195,6 +202,8 @@ func (c *planner) checkShape(where crm.Filter) {
 			}
 			return d + 1
 		case crm.Related:
+			return depth(f.Where) + 1
+		case crm.Exists:
 			return depth(f.Where) + 1
 		}
 		return 0

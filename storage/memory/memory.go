@@ -8,7 +8,9 @@
 // an entity's records, except that an equality condition on a text field
 // (alone or in a top-level And) reads only the records an index gives for
 // the value; the index is built by the first query that can use it and
-// kept current by every commit.
+// kept current by every commit. Exists conditions find the records that
+// point at a record through an index of the lookup field kept the same
+// way; inside a transaction, its pending writes are laid over both.
 package memory
 
 import (
@@ -42,6 +44,10 @@ type Driver struct {
 	// alternate keys, by entity and key name (see keys.go). The first
 	// write that needs one builds it; Commit keeps it current.
 	keys map[string]map[string]*keyIndex
+	// refs index the committed records by the record a lookup points
+	// at, by entity and field, for Exists conditions; built and kept
+	// like indexes.
+	refs map[string]map[string]refIndex
 }
 
 // textIndex holds, for each folded value, the IDs of the records whose
@@ -84,7 +90,8 @@ var (
 // New returns an empty in-memory driver.
 func New() *Driver {
 	return &Driver{writer: make(chan struct{}, 1), tables: map[string]map[crm.ID]*crm.Record{},
-		indexes: map[string]map[string]textIndex{}, keys: map[string]map[string]*keyIndex{}}
+		indexes: map[string]map[string]textIndex{}, keys: map[string]map[string]*keyIndex{},
+		refs: map[string]map[string]refIndex{}}
 }
 
 // Open returns a Store over a new in-memory driver: the shortest way to a
@@ -141,6 +148,9 @@ type view interface {
 	// withText returns the records of entity whose text field equals
 	// folded once folded, and possibly others.
 	withText(entity, field, folded string) []*crm.Record
+	// referring returns the records of entity whose lookup field points
+	// at target, and no others.
+	referring(entity, field string, target crm.Ref) []*crm.Record
 }
 
 type committedView struct{ d *Driver }
@@ -365,6 +375,10 @@ func (t *tx) Commit() error {
 				ix.add(r, field)
 			}
 			t.d.rekey(entity, id, table[id], r)
+			for field, ix := range t.d.refs[entity] {
+				ix.remove(table[id], field)
+				ix.add(r, field)
+			}
 			if r == nil {
 				delete(table, id)
 			} else {
@@ -471,7 +485,7 @@ func filter(ctx context.Context, all []*crm.Record, m driver.Matcher) ([]*crm.Re
 
 func selectRecords(ctx context.Context, v view, p *driver.Plan) iter.Seq2[crm.Record, error] {
 	return func(yield func(crm.Record, error) bool) {
-		rows, err := matching(ctx, v, p.Entity, p.Where, p.Matcher(resolver(v)))
+		rows, err := matching(ctx, v, p.Entity, p.Where, p.MatcherWith(resolver(v), referrers(v)))
 		if err != nil {
 			yield(crm.Record{}, err)
 			return
@@ -535,12 +549,12 @@ func (h *maxHeap) Pop() any {
 }
 
 func count(ctx context.Context, v view, p *driver.Plan) (int64, error) {
-	rows, err := matching(ctx, v, p.Entity, p.Where, p.Matcher(resolver(v)))
+	rows, err := matching(ctx, v, p.Entity, p.Where, p.MatcherWith(resolver(v), referrers(v)))
 	return int64(len(rows)), err
 }
 
 func aggregate(ctx context.Context, v view, p *driver.AggregatePlan) ([]crm.AggregateRow, error) {
-	rows, err := matching(ctx, v, p.Entity, p.Where, p.Matcher(resolver(v)))
+	rows, err := matching(ctx, v, p.Entity, p.Where, p.MatcherWith(resolver(v), referrers(v)))
 	if err != nil {
 		return nil, err
 	}

@@ -211,6 +211,10 @@ const (
 	entItem    = "dx_item"
 )
 
+// diffMembers is an N:N relationship of accounts and persons: its intersect
+// entity is one more child of both, which exists conditions reach.
+var diffMembers = crm.ManyToMany{Name: "dx_members", Entity1: entAccount, Entity2: entPerson}
+
 func diffOptions(vals ...int32) []crm.Option {
 	out := make([]crm.Option, len(vals))
 	for i, v := range vals {
@@ -272,6 +276,7 @@ func diffRegistry(t testing.TB) *crm.Registry {
 	t.Helper()
 	reg := crm.NewRegistry()
 	require.NoError(t, reg.Register(diffEntities()...))
+	require.NoError(t, reg.RegisterManyToMany(diffMembers))
 	return reg
 }
 
@@ -420,6 +425,8 @@ type diffStep struct {
 	event   string // with update's ID: a SetState
 	status  crm.StatusCode
 	delete  *crm.Ref
+	// associate links an account and a person through diffMembers.
+	associate *[2]crm.Ref
 }
 
 func (g *diffGen) accountFields(accounts []crm.ID) crm.Fields {
@@ -483,6 +490,10 @@ func (g *diffGen) dataset() []diffStep {
 		persons = append(persons, id)
 	}
 	steps = append(steps, diffStep{advance: time.Hour, caller: diffUsers[0], create: batch})
+	for range 80 { // some pairs twice: refused alike everywhere
+		pair := [2]crm.Ref{{Entity: entAccount, ID: diffPick(g, accounts)}, {Entity: entPerson, ID: diffPick(g, persons)}}
+		steps = append(steps, diffStep{advance: time.Minute, caller: diffPick(g, diffUsers), associate: &pair})
+	}
 	for len(items) < 600 {
 		batch = nil
 		for range g.between(1, 80) {
@@ -552,6 +563,11 @@ func diffLoad(ctx context.Context, b diffBackend, steps []diffStep) error {
 			}
 			deleted[s.delete.ID] = true
 			err = b.store.Delete(cctx, *s.delete, storage.AnyVersion)
+		case s.associate != nil:
+			err = b.store.Associate(cctx, diffMembers.Name, s.associate[0], s.associate[1])
+			if errors.Is(err, crm.ErrDuplicate) {
+				err = nil
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("%s: load step %d: %w", b.name, i, err)
@@ -633,6 +649,15 @@ func (g *diffGen) filter(e *crm.Entity, depth int, related *int) crm.Filter {
 				r.Entity = ""
 			}
 			return r
+		}
+	case depth < 3 && *related < 6 && g.chance(0.12):
+		// Records of another entity that point here: children through
+		// a lookup to one entity or to several, and N:N associations.
+		if rels := g.reg.ReferencedBy(e.Name); len(rels) > 0 {
+			rel := diffPick(g, rels)
+			child, _ := g.reg.Entity(rel.From)
+			*related++
+			return crm.Exists{Entity: rel.From, Lookup: rel.Field, Where: g.filter(child, depth+1, related), Not: g.chance(0.4)}
 		}
 	}
 	return g.condition(e)
@@ -1218,6 +1243,11 @@ func diffConditionValues(f crm.Filter, rec crm.Record) string {
 			for _, s := range f.Filters {
 				walk(s)
 			}
+		case crm.Exists:
+			if !seen[crm.FieldID] {
+				seen[crm.FieldID] = true
+				parts = append(parts, crm.FieldID+"="+diffDescribeValue(rec.Value(crm.FieldID)))
+			}
 		case crm.Related:
 			if !seen[f.Lookup] {
 				seen[f.Lookup] = true
@@ -1330,6 +1360,12 @@ func diffDescribeFilter(f crm.Filter) string {
 		return "(" + strings.Join(parts, join) + ")"
 	case crm.Related:
 		return fmt.Sprintf("%s->%s{%s}", f.Lookup, f.Entity, diffDescribeFilter(f.Where))
+	case crm.Exists:
+		kind := "any"
+		if f.Not {
+			kind = "none"
+		}
+		return fmt.Sprintf("%s %s<-%s{%s}", kind, f.Entity, f.Lookup, diffDescribeFilter(f.Where))
 	}
 	return fmt.Sprintf("%#v", f)
 }

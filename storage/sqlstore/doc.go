@@ -127,7 +127,11 @@
 // every identifier comes from validated metadata, quoted. Their meaning is
 // driver.Plan's exactly: nulls never match comparisons and sort first
 // ascending, text compares ignoring ASCII case, money conditions match
-// only their currency, keyset paging expands to OR chains. No query fails
+// only their currency, keyset paging expands to OR chains. A related-record
+// condition is a correlated EXISTS on the other table: Related on the
+// record a lookup points at, Exists (crm.Any, crm.None) on the records
+// whose lookup column, indexed, equals the row's ID (NOT EXISTS for None),
+// comparing the <field>_type column too through a polymorphic lookup. No query fails
 // on a database limit that the memory store does not have: a long In or
 // NotIn list is one parameter (a PostgreSQL array compared with = ANY or
 // <> ALL, a JSON array read with SQLite's json_each), equalities on one

@@ -96,6 +96,8 @@ func (b *builder) filter(tb *table, a string, f crm.Filter) string {
 			return sqlFalse
 		}
 		return s + " AND (" + b.filter(target, ta, f.Where) + "))"
+	case crm.Exists:
+		return b.exists(tb, a, f)
 	}
 	return b.fail(fmt.Errorf("sqlstore: filter of unknown type %T", f))
 }

@@ -67,6 +67,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Relationships", func(t *testing.T) { testRelationships(t, open) })
 	t.Run("Queries", func(t *testing.T) { testQueries(t, open) })
 	t.Run("Hierarchy", func(t *testing.T) { testHierarchy(t, open) })
+	t.Run("Exists", func(t *testing.T) { testExists(t, open) })
 	t.Run("Sorting", func(t *testing.T) { testSorting(t, open) })
 	t.Run("Paging", func(t *testing.T) { testPaging(t, open) })
 	t.Run("Aggregates", func(t *testing.T) { testAggregates(t, open) })
