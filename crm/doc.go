@@ -182,6 +182,9 @@
 //     nil filter;
 //   - a Related condition: {"through": lookup, "entity", "where"}, entity
 //     left out when empty.
+//   - an Exists condition: {"any": entity, "lookup", "where"}, or "none"
+//     in place of "any" for one that holds when no record matches (Any,
+//     None).
 //
 // A condition value keeps its Go type. JSON's own values stand for
 // themselves; an object with one key tags the values JSON cannot tell

@@ -466,6 +466,8 @@ func (e *encoder) filter(f Filter, at *path) {
 		e.group(f, at)
 	case Related:
 		e.related(f, at)
+	case Exists:
+		e.exists(f, at)
 	case *Condition:
 		if f != nil {
 			e.condition(*f, at)
@@ -481,6 +483,12 @@ func (e *encoder) filter(f Filter, at *path) {
 	case *Related:
 		if f != nil {
 			e.related(*f, at)
+			return
+		}
+		e.nilFilter(f, at)
+	case *Exists:
+		if f != nil {
+			e.exists(*f, at)
 			return
 		}
 		e.nilFilter(f, at)
@@ -545,6 +553,26 @@ func (e *encoder) related(r Related, at *path) {
 	if r.Where != nil {
 		e.key("where")
 		e.filter(r.Where, at.key("where"))
+	}
+	e.close()
+}
+
+// exists writes an Exists condition as {"any": entity, "lookup", "where"},
+// or "none" for one that holds when no record matches, as crm.Any and
+// crm.None build them.
+func (e *encoder) exists(x Exists, at *path) {
+	e.open()
+	key := "any"
+	if x.Not {
+		key = "none"
+	}
+	e.key(key)
+	e.str(x.Entity, at.key(key))
+	e.key("lookup")
+	e.str(x.Lookup, at.key("lookup"))
+	if x.Where != nil {
+		e.key("where")
+		e.filter(x.Where, at.key("where"))
 	}
 	e.close()
 }
@@ -766,6 +794,8 @@ func (d *decoder) filter(v any, at *path) Filter {
 	_, and := m["and"]
 	_, or := m["or"]
 	_, through := m["through"]
+	_, some := m["any"]
+	_, none := m["none"]
 	_, field := m["field"]
 	_, op := m["op"]
 	switch {
@@ -776,10 +806,15 @@ func (d *decoder) filter(v any, at *path) Filter {
 		return d.group(m, or, at)
 	case through:
 		return d.related(m, at)
+	case some && none:
+		d.bad(at, `is an exists condition with both "any" and "none"`)
+		return nil
+	case some || none:
+		return d.exists(m, none, at)
 	case field || op:
 		return d.condition(m, at)
 	}
-	d.bad(at, `is not a filter: a condition has "field" and "op", a group "and" or "or", a related-record condition "through"`)
+	d.bad(at, `is not a filter: a condition has "field" and "op", a group "and" or "or", a related-record condition "through", an exists condition "any" or "none"`)
 	return nil
 }
 
@@ -808,6 +843,19 @@ func (d *decoder) related(m map[string]any, at *path) Filter {
 		r.Where = d.filter(v, at.key("where"))
 	}
 	return r
+}
+
+func (d *decoder) exists(m map[string]any, not bool, at *path) Filter {
+	key := "any"
+	if not {
+		key = "none"
+	}
+	d.object(m, at, `an "`+key+`" condition`, key, "lookup", "where")
+	x := Exists{Entity: d.str(m, key, at, true), Lookup: d.str(m, "lookup", at, true), Not: not}
+	if v, ok := m["where"]; ok {
+		x.Where = d.filter(v, at.key("where"))
+	}
+	return x
 }
 
 func (d *decoder) condition(m map[string]any, at *path) Filter {

@@ -55,6 +55,8 @@ var (
 			crm.Eq("description", "<b> & \"quotes\" ünïcode"),
 			crm.And(),
 			nil,
+			crm.Any("task", "regardingobjectid", crm.Eq("subject", "call back")),
+			crm.None("listmember", "entityid", nil),
 		),
 		OrderBy: []crm.Order{crm.Asc("lastname"), crm.Desc("createdon")},
 		Limit:   50,
@@ -74,7 +76,9 @@ var (
 		`{"field":"donotemail","op":"ne","values":[true]},` +
 		`{"field":"description","op":"eq","values":["\u003cb\u003e \u0026 \"quotes\" ünïcode"]},` +
 		`{"and":[]},` +
-		`null]},` +
+		`null,` +
+		`{"any":"task","lookup":"regardingobjectid","where":{"field":"subject","op":"eq","values":["call back"]}},` +
+		`{"none":"listmember","lookup":"entityid"}]},` +
 		`"orderBy":[{"field":"lastname"},{"field":"createdon","desc":true}],"limit":50,"after":"eyJvIjoiY29udGFjdCJ9"}`
 
 	everyMeasureAggregation = crm.Aggregation{
@@ -202,6 +206,11 @@ func canonicalFilter(f crm.Filter) crm.Filter {
 		f.Filters = fs
 		return f
 	case crm.Related:
+		f.Where = canonicalFilter(f.Where)
+		return f
+	case *crm.Exists:
+		return canonicalFilter(*f)
+	case crm.Exists:
 		f.Where = canonicalFilter(f.Where)
 		return f
 	}
