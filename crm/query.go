@@ -279,6 +279,13 @@ type Measure struct {
 	Alias string // the result key; must be unique among measures and groups
 	Func  AggFunc
 	Field string // not used by AggCount
+	// Diff measures a date difference instead of a field: the average
+	// days from created to closed is Measure{Alias: "days", Func: AggAvg,
+	// Diff: DaysBetween("createdon", "actualclosedate")}. Field is then
+	// empty. It takes CountColumn, Sum, Avg, Min and Max; sums, minimums
+	// and maximums are int64, averages decimals to AvgPlaces, and records
+	// where the difference is null are left out.
+	Diff DateDiff
 }
 
 // GroupBy is one grouping column of an aggregation.

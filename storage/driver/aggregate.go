@@ -90,6 +90,10 @@ func PlanAggregate(r *crm.Registry, a crm.Aggregation, now time.Time, loc *time.
 			p.Measures = append(p.Measures, crm.Measure{Alias: m.Alias, Func: crm.AggCount})
 			continue
 		}
+		if !m.Diff.IsZero() {
+			p.Measures = append(p.Measures, c.diffMeasure(p, e, m)...)
+			continue
+		}
 		f, ok := e.Field(m.Field)
 		if !ok {
 			c.verr.Add(m.Alias, "measures %q, which is not a field of %s", m.Field, e.Name)
@@ -179,7 +183,7 @@ func (a *Accumulator) Add(rec crm.Record) {
 	}
 	row := a.group(id.String(), keys)
 	for _, m := range a.plan.Measures {
-		if a.err = accumulate(row, m, rec.Value(m.Field)); a.err != nil {
+		if a.err = accumulate(row, m, measureValue(m, &rec)); a.err != nil {
 			return
 		}
 	}

@@ -136,6 +136,12 @@ func (c *planner) filter(e *crm.Entity, f crm.Filter, path string) crm.Filter {
 		if f != nil {
 			return c.relatedFilter(e, *f, path)
 		}
+	case crm.DiffCondition:
+		return c.diffCondition(e, f, path)
+	case *crm.DiffCondition:
+		if f != nil {
+			return c.diffCondition(e, *f, path)
+		}
 	default:
 		c.verr.Add(path+"where", "has a filter of unknown type %T", f)
 		return nil
@@ -173,7 +179,7 @@ func (c *planner) checkShape(where crm.Filter) {
 	var depth func(f crm.Filter) int
 	depth = func(f crm.Filter) int {
 		switch f := f.(type) {
-		case crm.Condition:
+		case crm.Condition, crm.DiffCondition:
 			conditions++
 		case crm.Group:
 			d := 0
@@ -299,6 +305,11 @@ func (c *planner) condition(e *crm.Entity, cond crm.Condition, path string) crm.
 		c.verr.Add(name, "is not a field of %s", e.Name)
 		return nil
 	}
+	values, ok := c.userValues(e, f, cond, name)
+	if !ok {
+		return nil
+	}
+	cond.Values = values
 	bad := func(format string, args ...any) crm.Filter {
 		c.verr.Add(name, "%s: %s", cond.Op, fmt.Sprintf(format, args...))
 		return nil
@@ -340,6 +351,9 @@ func (c *planner) condition(e *crm.Entity, cond crm.Condition, path string) crm.
 		}
 		if !want(1) {
 			return nil
+		}
+		if fv, ok := cond.Values[0].(crm.FieldValue); ok {
+			return c.fieldComparison(e, f, cond, fv, name)
 		}
 		k, ok := keys()
 		if !ok {
