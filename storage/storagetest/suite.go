@@ -75,6 +75,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Currency", func(t *testing.T) { testCurrency(t, open) })
 	t.Run("Scope", func(t *testing.T) { testScope(t, open) })
 	t.Run("Grow", func(t *testing.T) { testGrow(t, open) })
+	t.Run("Comparisons", func(t *testing.T) { testComparisons(t, open) })
+	t.Run("BaseComparisons", func(t *testing.T) { testBaseComparisons(t, open) })
 }
 
 // now is the injected clock's starting time: Sunday 15 March 2026, noon UTC.
