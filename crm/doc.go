@@ -70,6 +70,26 @@
 //     when it runs it; what a query means, row by row and in order, is
 //     defined once by the planner in storage/driver (PlanQuery,
 //     Plan.Match, Plan.Compare), which every adapter follows.
+//   - Comparisons beyond "field op constant": a condition may compare two
+//     fields of one record (ValueOf, FetchXML's valueof: "closed after
+//     the estimated close date" is Gt("actualclosedate",
+//     ValueOf("estimatedclosedate"))), fields of one type, text folded,
+//     money within one currency, decimals by value whatever their
+//     precisions; and the days or hours between two time fields
+//     (DaysBetween("createdon", "actualclosedate").Gt(30), a
+//     DiffCondition), as whole UTC day or hour boundaries crossed, as
+//     Dynamics' DIFFINDAYS and DIFFINHOURS count them. A Measure with a
+//     Diff aggregates such a difference (the average days to close).
+//     A null on either side matches nothing and is left out of measures.
+//   - Values as users have them: a choice condition takes option labels
+//     ("Banking", in any case) as well as numbers; eq, ne, in and not-in
+//     refuse a number no option names and every operator an unknown
+//     label, as validation errors, rather than match nothing. A date-only
+//     field takes "2024-03-01"; a date-and-time field an RFC 3339 time or
+//     an ISO date, its midnight in the caller's zone. A base-currency
+//     field ("_base") takes a plain decimal and refuses another currency;
+//     any other money field wants a Money, its currency being the
+//     record's.
 //   - Errors callers test with errors.Is: ErrNotFound, ErrConflict,
 //     ErrInvalidTransition, ErrDuplicate, ErrValidation, ErrRestricted,
 //     ErrPermissionDenied (ErrNoCaller matches it).

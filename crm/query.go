@@ -79,12 +79,14 @@ func ParseOperator(name string) (Operator, error) {
 	return 0, fmt.Errorf("parse operator %q: %w", name, ErrNotFound)
 }
 
-// Filter is a condition on records: a Condition, an And/Or Group, or a
-// Related condition on the record a lookup points at. The nil Filter
-// matches every record.
+// Filter is a condition on records: a Condition, an And/Or Group, a
+// Related condition on the record a lookup points at, or a DiffCondition
+// on the days or hours between two time fields. The nil Filter matches
+// every record.
 type Filter interface{ filter() }
 
-// Condition compares one field with values.
+// Condition compares one field with values. A value may be another field
+// of the same record (ValueOf), with eq, ne, lt, le, gt and ge.
 type Condition struct {
 	Field  string
 	Op     Operator

@@ -12,7 +12,9 @@ import (
 
 // AggregatePlan is an Aggregation checked against metadata, for a storage
 // adapter. Its measures use only Count, CountColumn, Sum, Min and Max: an
-// average is a sum and a count that Finish divides.
+// average is a sum and a count that Finish divides. A measure with a
+// Diff measures that date difference (an int64, see DiffUnits; null when
+// either time is) instead of a field.
 //
 // An adapter returns one AggregateRow per group, in any order, holding each
 // group key and each measure by alias:

@@ -74,7 +74,7 @@ func (c *planner) userValue(e *crm.Entity, f *crm.Field, op crm.Operator, v any)
 				return v, "" // Coerce words it
 			}
 			if _, known := f.Option(int32(n)); !known {
-				return nil, fmt.Sprintf("value %d is not an option of %s", n, f.Name)
+				return nil, fmt.Sprintf("is %d: not an option of %s", n, f.Name)
 			}
 		}
 	case crm.TypeTime:

@@ -21,7 +21,10 @@ import (
 // money value keeps its currency (a money condition matches only amounts in
 // that currency) and that an Eq or Ne on a lookup to several entities may
 // hold a Ref: it matches the entity and the ID, as IDs are unique per
-// entity only.
+// entity only. An Eq, Ne, Lt, Le, Gt or Ge whose value is a
+// crm.FieldValue compares with that field of the same record (checked:
+// one type, see crm.FieldValue), and a crm.DiffCondition compares a date
+// difference (DiffUnits) with a number; neither matches a null.
 //
 // Adapters answer a Plan with exactly the rows, in exactly the order, that
 // Match and Compare define; the conformance suite holds them to it.
