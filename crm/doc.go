@@ -118,6 +118,26 @@
 //     unit operators, no business unit) fails with a *ValidationError
 //     naming the field and the operator; a caller with no teams owns
 //     nothing through eq-userteams.
+//   - Comparisons beyond "field op constant": a condition may compare two
+//     fields of one record (ValueOf, FetchXML's valueof: "closed after
+//     the estimated close date" is Gt("actualclosedate",
+//     ValueOf("estimatedclosedate"))), fields of one type, text folded,
+//     money within one currency, decimals by value whatever their
+//     precisions; and the days or hours between two time fields
+//     (DaysBetween("createdon", "actualclosedate").Gt(30), a
+//     DiffCondition), as whole UTC day or hour boundaries crossed, as
+//     Dynamics' DIFFINDAYS and DIFFINHOURS count them. A Measure with a
+//     Diff aggregates such a difference (the average days to close).
+//     A null on either side matches nothing and is left out of measures.
+//   - Values as users have them: a choice condition takes option labels
+//     ("Banking", in any case) as well as numbers; eq, ne, in and not-in
+//     refuse a number no option names and every operator an unknown
+//     label, as validation errors, rather than match nothing. A date-only
+//     field takes "2024-03-01"; a date-and-time field an RFC 3339 time or
+//     an ISO date, its midnight in the caller's zone. A base-currency
+//     field ("_base") takes a plain decimal and refuses another currency;
+//     any other money field wants a Money, its currency being the
+//     record's.
 //   - Errors callers test with errors.Is: ErrNotFound, ErrConflict,
 //     ErrInvalidTransition, ErrDuplicate, ErrValidation, ErrRestricted,
 //     ErrPermissionDenied (ErrNoCaller matches it).
@@ -185,6 +205,8 @@
 //   - an Exists condition: {"any": entity, "lookup", "where"}, or "none"
 //     in place of "any" for one that holds when no record matches (Any,
 //     None).
+//   - a DiffCondition: {"diff": {"unit", "from", "to"}, "op", "value"},
+//     unit "days" or "hours" (a Measure's "diff" has the same form).
 //
 // A condition value keeps its Go type. JSON's own values stand for
 // themselves; an object with one key tags the values JSON cannot tell
@@ -206,6 +228,8 @@
 //	{"id":"0190f5e8-…"}     ID
 //	{"ref":{"entity":"account","id":"0190f5e8-…"}}
 //	                        Ref, entity left out when empty
+//	{"valueof":"estimatedclosedate"}
+//	                        FieldValue: another field of the record
 //
 // An integer of any signed type writes as its number and reads back as
 // an int64, which every store takes where it takes the named type: an

@@ -103,12 +103,14 @@ func ParseOperator(name string) (Operator, error) {
 }
 
 // Filter is a condition on records: a Condition, an And/Or Group, a
-// Related condition on the record a lookup points at, or an Exists
-// condition on the records whose lookup points at this one. The nil
+// Related condition on the record a lookup points at, an Exists
+// condition on the records whose lookup points at this one, or a
+// DiffCondition on the days or hours between two time fields. The nil
 // Filter matches every record.
 type Filter interface{ filter() }
 
-// Condition compares one field with values.
+// Condition compares one field with values. A value may be another field
+// of the same record (ValueOf), with eq, ne, lt, le, gt and ge.
 type Condition struct {
 	Field  string
 	Op     Operator
@@ -403,6 +405,13 @@ type Measure struct {
 	Alias string // the result key; must be unique among measures and groups
 	Func  AggFunc
 	Field string // not used by AggCount
+	// Diff measures a date difference instead of a field: the average
+	// days from created to closed is Measure{Alias: "days", Func: AggAvg,
+	// Diff: DaysBetween("createdon", "actualclosedate")}. Field is then
+	// empty. It takes CountColumn, Sum, Avg, Min and Max; sums, minimums
+	// and maximums are int64, averages decimals to AvgPlaces, and records
+	// where the difference is null are left out.
+	Diff DateDiff
 }
 
 // GroupBy is one grouping column of an aggregation.

@@ -158,6 +158,10 @@ func (a Aggregation) MarshalJSON() ([]byte, error) {
 				e.key("field")
 				e.str(m.Field, at.key("field"))
 			}
+			if !m.Diff.IsZero() {
+				e.key("diff")
+				e.dateDiff(m.Diff, at.key("diff"))
+			}
 			e.close()
 		}
 		e.closeList()
@@ -224,11 +228,14 @@ func (a *Aggregation) UnmarshalJSON(b []byte) error {
 		}
 		for i, v := range d.list(m, "measures", root) {
 			at := root.key("measures").index(i)
-			mm, ok := d.object(v, at, "a measure", "alias", "func", "field")
+			mm, ok := d.object(v, at, "a measure", "alias", "func", "field", "diff")
 			if !ok {
 				continue
 			}
 			ms := Measure{Alias: d.str(mm, "alias", at, true), Field: d.str(mm, "field", at, false)}
+			if v, ok := mm["diff"]; ok {
+				ms.Diff = d.dateDiff(v, at.key("diff"))
+			}
 			if v, ok := mm["func"]; !ok {
 				d.bad(at.key("func"), "is required")
 			} else if name, ok := d.asString(v, at.key("func")); ok {
@@ -468,6 +475,8 @@ func (e *encoder) filter(f Filter, at *path) {
 		e.related(f, at)
 	case Exists:
 		e.exists(f, at)
+	case DiffCondition:
+		e.diffCondition(f, at)
 	case *Condition:
 		if f != nil {
 			e.condition(*f, at)
@@ -489,6 +498,12 @@ func (e *encoder) filter(f Filter, at *path) {
 	case *Exists:
 		if f != nil {
 			e.exists(*f, at)
+			return
+		}
+		e.nilFilter(f, at)
+	case *DiffCondition:
+		if f != nil {
+			e.diffCondition(*f, at)
 			return
 		}
 		e.nilFilter(f, at)
@@ -577,6 +592,36 @@ func (e *encoder) exists(x Exists, at *path) {
 	e.close()
 }
 
+// diffCondition writes a DiffCondition as {"diff": {...}, "op", "value"}.
+func (e *encoder) diffCondition(c DiffCondition, at *path) {
+	e.open()
+	e.key("diff")
+	e.dateDiff(c.Diff, at.key("diff"))
+	e.key("op")
+	if c.Op <= 0 || int(c.Op) >= len(operatorNames) {
+		e.bad(at.key("op"), "is %v, which has no name", c.Op)
+	}
+	e.str(c.Op.String(), at.key("op"))
+	e.key("value")
+	e.buf = strconv.AppendInt(e.buf, c.Value, 10)
+	e.close()
+}
+
+// dateDiff writes a DateDiff as {"unit", "from", "to"}.
+func (e *encoder) dateDiff(d DateDiff, at *path) {
+	e.open()
+	e.key("unit")
+	if d.Unit != Days && d.Unit != Hours {
+		e.bad(at.key("unit"), "is %v, which has no name", d.Unit)
+	}
+	e.str(d.Unit.String(), at.key("unit"))
+	e.key("from")
+	e.str(d.From, at.key("from"))
+	e.key("to")
+	e.str(d.To, at.key("to"))
+	e.close()
+}
+
 // value writes a condition value: plainly when JSON keeps its Go type,
 // tagged when it would not.
 func (e *encoder) value(v any, at *path) {
@@ -608,6 +653,8 @@ func (e *encoder) value(v any, at *path) {
 		e.time(x, at)
 	case ID:
 		e.tagged("id", x.String(), at)
+	case FieldValue:
+		e.tagged("valueof", x.Field, at)
 	case Ref:
 		e.open()
 		e.key("ref")
@@ -794,6 +841,7 @@ func (d *decoder) filter(v any, at *path) Filter {
 	_, and := m["and"]
 	_, or := m["or"]
 	_, through := m["through"]
+	_, diff := m["diff"]
 	_, some := m["any"]
 	_, none := m["none"]
 	_, field := m["field"]
@@ -806,6 +854,8 @@ func (d *decoder) filter(v any, at *path) Filter {
 		return d.group(m, or, at)
 	case through:
 		return d.related(m, at)
+	case diff:
+		return d.diffCondition(m, at)
 	case some && none:
 		d.bad(at, `is an exists condition with both "any" and "none"`)
 		return nil
@@ -814,7 +864,7 @@ func (d *decoder) filter(v any, at *path) Filter {
 	case field || op:
 		return d.condition(m, at)
 	}
-	d.bad(at, `is not a filter: a condition has "field" and "op", a group "and" or "or", a related-record condition "through", an exists condition "any" or "none"`)
+	d.bad(at, `is not a filter: a condition has "field" and "op", a group "and" or "or", a related-record condition "through", an exists condition "any" or "none", a date difference "diff"`)
 	return nil
 }
 
@@ -858,6 +908,44 @@ func (d *decoder) exists(m map[string]any, not bool, at *path) Filter {
 	return x
 }
 
+func (d *decoder) diffCondition(m map[string]any, at *path) Filter {
+	d.object(m, at, "a date difference condition", "diff", "op", "value")
+	c := DiffCondition{Diff: d.dateDiff(m["diff"], at.key("diff"))}
+	if v, ok := m["op"]; !ok {
+		d.bad(at.key("op"), "is required")
+	} else if name, ok := d.asString(v, at.key("op")); ok {
+		var err error
+		if c.Op, err = ParseOperator(name); err != nil {
+			d.bad(at.key("op"), "names an unknown operator %s", short(name))
+		}
+	}
+	if v, ok := m["value"]; !ok {
+		d.bad(at.key("value"), "is required")
+	} else {
+		c.Value = int64(d.integer(v, at.key("value")))
+	}
+	return c
+}
+
+// dateDiff reads {"unit", "from", "to"}.
+func (d *decoder) dateDiff(v any, at *path) DateDiff {
+	m, ok := d.object(v, at, "a date difference", "unit", "from", "to")
+	if !ok {
+		return DateDiff{}
+	}
+	out := DateDiff{From: d.str(m, "from", at, true), To: d.str(m, "to", at, true)}
+	switch unit := d.str(m, "unit", at, true); unit {
+	case Days.String():
+		out.Unit = Days
+	case Hours.String():
+		out.Unit = Hours
+	case "":
+	default:
+		d.bad(at.key("unit"), "names an unknown unit %s (days, hours)", short(unit))
+	}
+	return out
+}
+
 func (d *decoder) condition(m map[string]any, at *path) Filter {
 	d.object(m, at, "a condition", "field", "op", "values")
 	c := Condition{Field: d.str(m, "field", at, true)}
@@ -886,7 +974,7 @@ func (d *decoder) value(v any, at *path) any {
 	case map[string]any:
 		return d.tagged(x, at)
 	}
-	d.bad(at, "is a list: a value is a string, a number, true, false, null or an object with one tag (decimal, money, time, id, ref)")
+	d.bad(at, "is a list: a value is a string, a number, true, false, null or an object with one tag (decimal, money, time, id, ref, valueof)")
 	return nil
 }
 
@@ -911,7 +999,7 @@ func (d *decoder) number(s string, at *path) any {
 
 func (d *decoder) tagged(m map[string]any, at *path) any {
 	if len(m) != 1 {
-		d.bad(at, "wants an object with one tag (decimal, money, time, id, ref), got %d keys", len(m))
+		d.bad(at, "wants an object with one tag (decimal, money, time, id, ref, valueof), got %d keys", len(m))
 		return nil
 	}
 	for tag, v := range m {
@@ -923,6 +1011,12 @@ func (d *decoder) tagged(m map[string]any, at *path) any {
 				return nil
 			}
 			return d.tagValue(tag, s, at)
+		case "valueof":
+			s, ok := d.asString(v, at)
+			if !ok {
+				return nil
+			}
+			return FieldValue{Field: s}
 		case "ref":
 			rm, ok := d.object(v, at, "a ref", "entity", "id")
 			if !ok {
@@ -938,7 +1032,7 @@ func (d *decoder) tagged(m map[string]any, at *path) any {
 			}
 			return r
 		}
-		d.bad(at, "is not a value tag (decimal, money, time, id, ref)")
+		d.bad(at, "is not a value tag (decimal, money, time, id, ref, valueof)")
 	}
 	return nil
 }

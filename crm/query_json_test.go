@@ -57,6 +57,8 @@ var (
 			nil,
 			crm.Any("task", "regardingobjectid", crm.Eq("subject", "call back")),
 			crm.None("listmember", "entityid", nil),
+			crm.Gt("actualclosedate", crm.ValueOf("estimatedclosedate")),
+			crm.DaysBetween("createdon", "actualclosedate").Gt(30),
 		),
 		OrderBy: []crm.Order{crm.Asc("lastname"), crm.Desc("createdon")},
 		Limit:   50,
@@ -78,7 +80,9 @@ var (
 		`{"and":[]},` +
 		`null,` +
 		`{"any":"task","lookup":"regardingobjectid","where":{"field":"subject","op":"eq","values":["call back"]}},` +
-		`{"none":"listmember","lookup":"entityid"}]},` +
+		`{"none":"listmember","lookup":"entityid"},` +
+		`{"field":"actualclosedate","op":"gt","values":[{"valueof":"estimatedclosedate"}]},` +
+		`{"diff":{"unit":"days","from":"createdon","to":"actualclosedate"},"op":"gt","value":30}]},` +
 		`"orderBy":[{"field":"lastname"},{"field":"createdon","desc":true}],"limit":50,"after":"eyJvIjoiY29udGFjdCJ9"}`
 
 	everyMeasureAggregation = crm.Aggregation{
@@ -99,6 +103,7 @@ var (
 			{Alias: "least", Func: crm.AggMin, Field: "estimatedvalue"},
 			{Alias: "most", Func: crm.AggMax, Field: "estimatedvalue"},
 			{Alias: "owners", Func: crm.AggCountDistinct, Field: "ownerid"},
+			{Alias: "hours", Func: crm.AggAvg, Diff: crm.HoursBetween("createdon", "actualclosedate")},
 		},
 		Having:  []crm.Condition{crm.Gt("total", crm.MustMoney("1000.00 USD")), crm.NotNull("mean")},
 		OrderBy: []crm.Order{crm.Desc("total"), crm.Asc("month")},
@@ -110,7 +115,8 @@ var (
 		`{"alias":"region","path":[{"lookup":"ownerid","entity":"systemuser"},{"lookup":"teamid"}],"field":"region","label":true}],` +
 		`"measures":[{"alias":"n","func":"count"},{"alias":"valued","func":"countcolumn","field":"estimatedvalue"},` +
 		`{"alias":"total","func":"sum","field":"estimatedvalue"},{"alias":"mean","func":"avg","field":"estimatedvalue"},` +
-		`{"alias":"least","func":"min","field":"estimatedvalue"},{"alias":"most","func":"max","field":"estimatedvalue"},{"alias":"owners","func":"countdistinct","field":"ownerid"}],` +
+		`{"alias":"least","func":"min","field":"estimatedvalue"},{"alias":"most","func":"max","field":"estimatedvalue"},{"alias":"owners","func":"countdistinct","field":"ownerid"},` +
+		`{"alias":"hours","func":"avg","diff":{"unit":"hours","from":"createdon","to":"actualclosedate"}}],` +
 		`"having":[{"field":"total","op":"gt","values":[{"money":"1000.00 USD"}]},{"field":"mean","op":"not-null"}],` +
 		`"orderBy":[{"field":"total","desc":true},{"field":"month"}],"limit":5}`
 )

@@ -11,7 +11,9 @@ import (
 
 // AggregatePlan is an Aggregation checked against metadata, for a storage
 // adapter. Its measures use only Count, CountColumn, Sum, Min and Max: an
-// average is a sum and a count that Finish divides.
+// average is a sum and a count that Finish divides. A measure with a
+// Diff measures that date difference (an int64, see DiffUnits; null when
+// either time is) instead of a field.
 //
 // An adapter returns one AggregateRow per group, in any order, holding each
 // group key and each measure by alias:
@@ -105,6 +107,10 @@ func PlanAggregate(r *crm.Registry, a crm.Aggregation, now time.Time, loc *time.
 		}
 		if m.Func == crm.AggCount {
 			p.Measures = append(p.Measures, crm.Measure{Alias: m.Alias, Func: crm.AggCount})
+			continue
+		}
+		if !m.Diff.IsZero() {
+			p.Measures = append(p.Measures, c.diffMeasure(p, e, m)...)
 			continue
 		}
 		f, ok := e.Field(m.Field)
@@ -218,7 +224,7 @@ func (a *Accumulator) Add(rec crm.Record) {
 		return
 	}
 	for _, m := range a.plan.Measures {
-		v := rec.Value(m.Field)
+		v := measureValue(m, &rec)
 		if m.Func == crm.AggCountDistinct {
 			a.distinct(id.String(), row, m, v)
 			continue

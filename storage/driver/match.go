@@ -22,7 +22,20 @@ func compile(r *crm.Registry, e *crm.Entity, f crm.Filter, src sources) Matcher 
 		if !ok {
 			return failing(fmt.Errorf("match: %s has no field %q", e.Name, f.Field))
 		}
+		if len(f.Values) == 1 {
+			if fv, ok := f.Values[0].(crm.FieldValue); ok {
+				other, ok := e.Field(fv.Field)
+				if !ok {
+					return failing(fmt.Errorf("match: %s has no field %q", e.Name, fv.Field))
+				}
+				m := compileFieldComparison(field, other, f.Op)
+				return func(rec *crm.Record) (bool, error) { return m(rec), nil }
+			}
+		}
 		m := compileCondition(field, f)
+		return func(rec *crm.Record) (bool, error) { return m(rec), nil }
+	case crm.DiffCondition:
+		m := compileDiffCondition(f)
 		return func(rec *crm.Record) (bool, error) { return m(rec), nil }
 	case crm.Group:
 		subs := make([]Matcher, len(f.Filters))

@@ -29,7 +29,10 @@ import (
 // money value keeps its currency (a money condition matches only amounts in
 // that currency) and that an Eq or Ne on a lookup to several entities may
 // hold a Ref: it matches the entity and the ID, as IDs are unique per
-// entity only.
+// entity only. An Eq, Ne, Lt, Le, Gt or Ge whose value is a
+// crm.FieldValue compares with that field of the same record (checked:
+// one type, see crm.FieldValue), and a crm.DiffCondition compares a date
+// difference (DiffUnits) with a number; neither matches a null.
 //
 // Adapters answer a Plan with exactly the rows, in exactly the order, that
 // Match and Compare define; the conformance suite holds them to it.
@@ -156,6 +159,12 @@ func (c *planner) filter(e *crm.Entity, f crm.Filter, path string) crm.Filter {
 		if f != nil {
 			return c.existsFilter(e, *f, path)
 		}
+	case crm.DiffCondition:
+		return c.diffCondition(e, f, path)
+	case *crm.DiffCondition:
+		if f != nil {
+			return c.diffCondition(e, *f, path)
+		}
 	default:
 		c.verr.Add(path+"where", "has a filter of unknown type %T", f)
 		return nil
@@ -193,7 +202,7 @@ func (c *planner) checkShape(where crm.Filter) {
 	var depth func(f crm.Filter) int
 	depth = func(f crm.Filter) int {
 		switch f := f.(type) {
-		case crm.Condition:
+		case crm.Condition, crm.DiffCondition:
 			conditions++
 		case crm.Group:
 			d := 0
@@ -321,6 +330,11 @@ func (c *planner) condition(e *crm.Entity, cond crm.Condition, path string) crm.
 		c.verr.Add(name, "is not a field of %s", e.Name)
 		return nil
 	}
+	values, ok := c.userValues(e, f, cond, name)
+	if !ok {
+		return nil
+	}
+	cond.Values = values
 	bad := func(format string, args ...any) crm.Filter {
 		c.verr.Add(name, "%s: %s", cond.Op, fmt.Sprintf(format, args...))
 		return nil
@@ -366,6 +380,9 @@ func (c *planner) condition(e *crm.Entity, cond crm.Condition, path string) crm.
 		}
 		if !want(1) {
 			return nil
+		}
+		if fv, ok := cond.Values[0].(crm.FieldValue); ok {
+			return c.fieldComparison(e, f, cond, fv, name)
 		}
 		k, ok := keys()
 		if !ok {

@@ -265,7 +265,7 @@ func TestPlanRefusesBadQueries(t *testing.T) {
 		{"null with a value", crm.Query{Where: crm.Where("name", crm.OpNull, "a")}, "name", "wants 0 value(s), got 1"},
 		{"between with one value", crm.Query{Where: crm.Where("employees", crm.OpBetween, 1)}, "employees", "wants 2 value(s), got 1"},
 		{"today with a value", crm.Query{Where: crm.Where("lastcontacted", crm.OpToday, 1)}, "lastcontacted", "takes no value"},
-		{"on without a time", crm.Query{Where: crm.Where("lastcontacted", crm.OpOn, "2024-01-01")}, "lastcontacted", "wants one time.Time value"},
+		{"on without a time", crm.Query{Where: crm.Where("lastcontacted", crm.OpOn, 20240101)}, "lastcontacted", "wants one time.Time value"},
 		{"last x days of zero", crm.Query{Where: crm.Where("lastcontacted", crm.OpLastXDays, 0)}, "lastcontacted", "wants one whole number from 1 to 100000"},
 		{"last x days of too many", crm.Query{Where: crm.Where("lastcontacted", crm.OpLastXDays, 100_001)}, "lastcontacted", "from 1 to 100000"},
 		{"next x days of a string", crm.Query{Where: crm.Where("lastcontacted", crm.OpNextXDays, "3")}, "lastcontacted", "from 1 to 100000"},

@@ -225,6 +225,9 @@ func (d *Driver) measureCol(tb *table, m crm.Measure) (measureCol, error) {
 		mc.exprs = []string{"COUNT(*)"}
 		return mc, nil
 	}
+	if !m.Diff.IsZero() {
+		return d.diffMeasureCol(tb, m)
+	}
 	c, ok := tb.byName[m.Field]
 	if !ok {
 		return mc, fmt.Errorf("sqlstore: %s is not a field of %s", m.Field, tb.entity.Name)
@@ -285,6 +288,9 @@ func (d *Driver) readMeasure(mc measureCol, raw []any) (any, error) {
 			return nil, fmt.Errorf("aggregate %s: count of type %T", m.Alias, raw[0])
 		}
 		return n, nil
+	}
+	if !m.Diff.IsZero() {
+		return readDiffMeasure(m, raw[0])
 	}
 	var currency crm.Currency
 	if c.f.Type == crm.TypeMoney {

@@ -244,6 +244,9 @@ func diffEntities() []*crm.Entity {
 		{Name: "note", Type: crm.TypeText, MaxLength: 2000},
 		{Name: "qty", Type: crm.TypeInteger},
 		{Name: "price", Type: crm.TypeDecimal, Precision: 4},
+		// Compared with price field to field: on SQLite price is a scaled
+		// int64 and rate, at 10 places, wide text.
+		{Name: "rate", Type: crm.TypeDecimal, Precision: 10},
 		{Name: "amount", Type: crm.TypeMoney},
 		{Name: "fee", Type: crm.TypeMoney},
 		{Name: "active", Type: crm.TypeBool},
@@ -367,6 +370,20 @@ func (g *diffGen) decimal(places int32) decimal.Decimal {
 
 var diffCurrencies = []crm.Currency{"USD", "USD", "USD", "USD", "EUR", "JPY", "BHD"}
 
+// near returns a decimal of 10 places equal to d, or just beside it in
+// digits a 4-place field cannot keep, or unrelated.
+func (g *diffGen) near(d decimal.Decimal) decimal.Decimal {
+	switch g.n(4) {
+	case 0:
+		return d
+	case 1:
+		return d.Add(decimal.New(int64(g.between(-1, 1)), -10))
+	case 2:
+		return d.Add(decimal.New(int64(g.between(-9, 9)), -6))
+	}
+	return g.decimal(10)
+}
+
 func (g *diffGen) money(c crm.Currency) crm.Money {
 	return crm.NewMoney(g.decimal(c.Precision()), c)
 }
@@ -443,11 +460,13 @@ func (g *diffGen) accountFields(accounts []crm.ID) crm.Fields {
 }
 
 func (g *diffGen) itemFields(accounts, persons []crm.ID) crm.Fields {
+	price := g.decimal(4)
 	f := crm.Fields{
 		"title":  g.text(80),
 		"note":   g.maybe(g.text(80)),
 		"qty":    g.maybe(g.integer()),
-		"price":  g.maybe(g.decimal(4)),
+		"price":  g.maybe(price),
+		"rate":   g.maybe(g.near(price)),
 		"amount": g.maybe(g.money(diffPick(g, diffCurrencies))),
 		"fee":    g.maybe(g.money("USD")),
 		"active": g.maybe(g.chance(0.5)),
@@ -659,8 +678,65 @@ func (g *diffGen) filter(e *crm.Entity, depth int, related *int) crm.Filter {
 			*related++
 			return crm.Exists{Entity: rel.From, Lookup: rel.Field, Where: g.filter(child, depth+1, related), Not: g.chance(0.4)}
 		}
+	case g.chance(0.08):
+		if c, ok := g.fieldComparison(e); ok {
+			return c
+		}
+	case g.chance(0.05):
+		if c, ok := g.diffCondition(e); ok {
+			return c
+		}
 	}
 	return g.condition(e)
+}
+
+// fieldComparison compares two fields of one type (crm.ValueOf), the same
+// field twice included: text, numbers, money (amount's currency varies,
+// fee's is USD), yes/no, times of one kind.
+func (g *diffGen) fieldComparison(e *crm.Entity) (crm.Condition, bool) {
+	var pairs [][2]*crm.Field
+	for _, a := range e.AllFields() {
+		fa, _ := e.Field(a.Name)
+		for _, b := range e.AllFields() {
+			fb, _ := e.Field(b.Name)
+			switch {
+			case fa.Type != fb.Type, fa.Type == crm.TypeLookup, fa.Type == crm.TypeID,
+				fa.Type == crm.TypeTime && fa.DateOnly != fb.DateOnly:
+				continue
+			}
+			pairs = append(pairs, [2]*crm.Field{fa, fb})
+		}
+	}
+	if len(pairs) == 0 {
+		return crm.Condition{}, false
+	}
+	p := diffPick(g, pairs)
+	ops := []crm.Operator{crm.OpEq, crm.OpNe, crm.OpLt, crm.OpLe, crm.OpGt, crm.OpGe}
+	if p[0].Type == crm.TypeBool {
+		ops = ops[:2]
+	}
+	return crm.Where(p[0].Name, diffPick(g, ops), crm.ValueOf(p[1].Name)), true
+}
+
+// diffCondition compares the days or hours between two time fields with a
+// small number.
+func (g *diffGen) diffCondition(e *crm.Entity) (crm.DiffCondition, bool) {
+	var times []*crm.Field
+	for _, f := range e.AllFields() {
+		if fp, _ := e.Field(f.Name); fp.Type == crm.TypeTime {
+			times = append(times, fp)
+		}
+	}
+	if len(times) == 0 {
+		return crm.DiffCondition{}, false
+	}
+	from, to := diffPick(g, times), diffPick(g, times)
+	d := crm.DaysBetween(from.Name, to.Name)
+	if !from.DateOnly && !to.DateOnly && g.chance(0.3) {
+		d = crm.HoursBetween(from.Name, to.Name)
+	}
+	ops := []crm.Operator{crm.OpEq, crm.OpNe, crm.OpLt, crm.OpLe, crm.OpGt, crm.OpGe}
+	return crm.DiffCondition{Diff: d, Op: diffPick(g, ops), Value: int64(diffPick(g, []int{-30, -1, 0, 1, 2, 7, 30, 100}))}, true
 }
 
 var (
@@ -977,6 +1053,12 @@ func (g *diffGen) aggregation() crm.Aggregation {
 		if m.Func == crm.AggCount {
 			m.Field = ""
 		}
+		if g.chance(0.15) {
+			if c, ok := g.diffCondition(e); ok {
+				m = crm.Measure{Alias: alias, Diff: c.Diff,
+					Func: diffPick(g, []crm.AggFunc{crm.AggCountColumn, crm.AggSum, crm.AggAvg, crm.AggMin, crm.AggMax})}
+			}
+		}
 		a.Measures = append(a.Measures, m)
 		aliases = append(aliases, alias)
 		if g.chance(0.25) {
@@ -1235,9 +1317,24 @@ func diffConditionValues(f crm.Filter, rec crm.Record) string {
 	walk = func(f crm.Filter) {
 		switch f := f.(type) {
 		case crm.Condition:
-			if !seen[f.Field] {
-				seen[f.Field] = true
-				parts = append(parts, f.Field+"="+diffDescribeValue(rec.Value(f.Field)))
+			names := []string{f.Field}
+			if len(f.Values) == 1 {
+				if fv, ok := f.Values[0].(crm.FieldValue); ok {
+					names = append(names, fv.Field)
+				}
+			}
+			for _, n := range names {
+				if !seen[n] {
+					seen[n] = true
+					parts = append(parts, n+"="+diffDescribeValue(rec.Value(n)))
+				}
+			}
+		case crm.DiffCondition:
+			for _, n := range []string{f.Diff.From, f.Diff.To} {
+				if !seen[n] {
+					seen[n] = true
+					parts = append(parts, n+"="+diffDescribeValue(rec.Value(n)))
+				}
 			}
 		case crm.Group:
 			for _, s := range f.Filters {
@@ -1366,6 +1463,8 @@ func diffDescribeFilter(f crm.Filter) string {
 			kind = "none"
 		}
 		return fmt.Sprintf("%s %s<-%s{%s}", kind, f.Entity, f.Lookup, diffDescribeFilter(f.Where))
+	case crm.DiffCondition:
+		return fmt.Sprintf("%s %s %d", f.Diff, f.Op, f.Value)
 	}
 	return fmt.Sprintf("%#v", f)
 }
@@ -1392,6 +1491,10 @@ func diffDescribeAggregation(a crm.Aggregation) string {
 	var b strings.Builder
 	b.WriteString(a.Entity)
 	for _, m := range a.Measures {
+		if !m.Diff.IsZero() {
+			fmt.Fprintf(&b, " %s=%s(%s)", m.Alias, m.Func, m.Diff)
+			continue
+		}
 		fmt.Fprintf(&b, " %s=%s(%s)", m.Alias, m.Func, m.Field)
 	}
 	if len(a.GroupBy) > 0 {

@@ -98,11 +98,19 @@
 //     whose bounds times 10^precision do not fit an int64 is stored as
 //     fixed-width offset digits in TEXT, which also order as numbers; the
 //     registry keeps bounds within crm.MaxDecimalDigits digits, which that
-//     text always holds.
+//     text always holds. Two decimal fields of different precisions
+//     compared with each other (crm.ValueOf) are compared exactly without
+//     multiplying: two int64s by the coarser one against the finer one's
+//     floored quotient and remainder, and any pair with a TEXT one as
+//     text rewritten to one scale and width (sign digit, ten's
+//     complement).
 //   - Times are PostgreSQL timestamp (UTC, microseconds) and SQLite integer
 //     microseconds since 1970 (UTC). The kernel keeps them within
 //     crm.EarliestTime..crm.LatestTime; a time far outside that reaching
-//     the encoder is an error, never a wrapped value.
+//     the encoder is an error, never a wrapped value. A date difference
+//     (crm.DaysBetween, crm.HoursBetween) is date subtraction on
+//     PostgreSQL and floored integer division of the microseconds on
+//     SQLite: the same integers, before 1970 too.
 //
 // Transactions are database transactions (READ COMMITTED on PostgreSQL,
 // where Tx.Lock is SELECT ... FOR UPDATE). Updates and deletes check the

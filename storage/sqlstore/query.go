@@ -59,6 +59,8 @@ func (b *builder) filter(tb *table, a string, f crm.Filter) string {
 		return sqlTrue
 	case crm.Condition:
 		return b.condition(tb, a, f)
+	case crm.DiffCondition:
+		return b.diffCondition(tb, a, f)
 	case crm.Group:
 		if len(f.Filters) == 0 {
 			if f.Or {
@@ -117,7 +119,7 @@ func mergeLists(tb *table, g crm.Group) []crm.Filter {
 	out := make([]crm.Filter, 0, len(g.Filters))
 	for _, f := range g.Filters {
 		c, ok := f.(crm.Condition)
-		if !ok || c.Op != op || len(c.Values) != 1 || !listable(tb, c.Field) {
+		if !ok || c.Op != op || len(c.Values) != 1 || !listable(tb, c.Field) || isFieldValue(c.Values[0]) {
 			out = append(out, f)
 			continue
 		}
@@ -187,6 +189,9 @@ func (b *builder) condition(tb *table, a string, cond crm.Condition) string {
 	case crm.OpEq, crm.OpNe, crm.OpLt, crm.OpLe, crm.OpGt, crm.OpGe:
 		if len(cond.Values) != 1 {
 			return b.fail(fmt.Errorf("sqlstore: %s %s wants one value", cond.Field, cond.Op))
+		}
+		if fv, ok := cond.Values[0].(crm.FieldValue); ok {
+			return b.compareFields(tb, a, c, cond.Op, fv.Field)
 		}
 		if m, ok := cond.Values[0].(crm.Money); ok && c.f.Type == crm.TypeMoney {
 			// A money condition matches amounts in its own currency only.
@@ -669,3 +674,7 @@ func pgArray(vals []any) any {
 	}
 	return out
 }
+
+// isFieldValue reports whether a condition value is another field of the
+// row (crm.ValueOf), which no list holds.
+func isFieldValue(v any) bool { _, ok := v.(crm.FieldValue); return ok }

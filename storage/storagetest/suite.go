@@ -84,6 +84,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Import", func(t *testing.T) { testImport(t, open) })
 	t.Run("Keys", func(t *testing.T) { testKeys(t, open) })
 	t.Run("Recompute", func(t *testing.T) { testRecompute(t, open) })
+	t.Run("Comparisons", func(t *testing.T) { testComparisons(t, open) })
+	t.Run("BaseComparisons", func(t *testing.T) { testBaseComparisons(t, open) })
 }
 
 // now is the injected clock's starting time: Sunday 15 March 2026, noon UTC.
