@@ -142,6 +142,12 @@ func resultField(e *crm.Entity, m crm.Measure) *crm.Field {
 	case crm.AggCount, crm.AggCountColumn, crm.AggCountDistinct:
 		return &crm.Field{Name: m.Alias, Type: crm.TypeInteger}
 	}
+	if !m.Diff.IsZero() { // whole days or hours: an average is a decimal
+		if m.Func == crm.AggAvg {
+			return &crm.Field{Name: m.Alias, Type: crm.TypeDecimal, Precision: crm.AvgPlaces}
+		}
+		return &crm.Field{Name: m.Alias, Type: crm.TypeInteger}
+	}
 	f, ok := e.Field(m.Field)
 	if !ok {
 		return nil

@@ -1114,6 +1114,9 @@ func (g *diffGen) having(e *crm.Entity, m crm.Measure, f *crm.Field) crm.Conditi
 		case crm.AggCount, crm.AggCountColumn, crm.AggCountDistinct:
 			return g.between(0, 6)
 		}
+		if !m.Diff.IsZero() { // whole days or hours, an int64 (an average takes it too)
+			return int64(g.between(-400, 400))
+		}
 		return g.value(e, f)
 	}
 	c := crm.Condition{Field: m.Alias, Op: op, Values: []any{value()}}
