@@ -521,15 +521,27 @@ const keyChunk = 256
 // findByKeys reads the records of e holding the values of key k in vals,
 // by their keyString, in one query.
 func (s *Store) findByKeys(ctx context.Context, st *txState, e *crm.Entity, k *crm.Key, vals [][]any) (map[string]crm.Record, error) {
-	either := make([]crm.Filter, len(vals))
-	for i, v := range vals {
-		conds := make([]crm.Filter, len(k.Fields))
-		for j, f := range k.Fields {
-			conds[j] = crm.Eq(f, v[j])
+	var where crm.Filter
+	if len(k.Fields) == 1 {
+		// One list, which every store binds as one value: planning and
+		// compiling 256 equalities costs more than the lookup.
+		in := make([]any, len(vals))
+		for i, v := range vals {
+			in[i] = v[0]
 		}
-		either[i] = crm.And(conds...)
+		where = crm.In(k.Fields[0], in...)
+	} else {
+		either := make([]crm.Filter, len(vals))
+		for i, v := range vals {
+			conds := make([]crm.Filter, len(k.Fields))
+			for j, f := range k.Fields {
+				conds[j] = crm.Eq(f, v[j])
+			}
+			either[i] = crm.And(conds...)
+		}
+		where = crm.Or(either...)
 	}
-	p, err := driver.PlanQuery(s.reg, crm.Query{Entity: e.Name, Where: crm.Or(either...)}, st.now, nil, driver.Principal{})
+	p, err := driver.PlanQuery(s.reg, crm.Query{Entity: e.Name, Where: where}, st.now, nil, driver.Principal{})
 	if err != nil {
 		return nil, err
 	}
