@@ -119,7 +119,13 @@ func run(ctx context.Context, out io.Writer, dsn string) (err error) {
 	if err := storeCounts(ctx, st, say); err != nil {
 		return err
 	}
-	return report(ctx, st, say)
+	if err := report(ctx, st, say); err != nil {
+		return err
+	}
+	if err := accountsReport(ctx, st, say); err != nil {
+		return err
+	}
+	return cycleReport(ctx, st, say)
 }
 
 // The host's entities and fields. Custom names carry the host's prefix

@@ -102,9 +102,10 @@ func expectedOutput(t *testing.T) string {
 	for _, r := range read("products.csv") {
 		products = append(products, r[0])
 	}
-	// accounts: name, sector.
-	sectorOf := map[string]string{}
+	// accounts: name, sector, parent.
+	sectorOf, parentOf := map[string]string{}, map[string]string{}
 	for _, r := range read("accounts.csv") {
+		parentOf[r[0]] = r[6]
 		sector := strings.ToUpper(r[1][:1]) + r[1][1:]
 		if sector == "Technolgy" {
 			sector = "Technology"
@@ -139,6 +140,9 @@ func expectedOutput(t *testing.T) string {
 	won, closed := map[string]int64{}, map[string]int64{}
 	created := map[int]int{}
 	withDeals := map[string]bool{}
+	premium, wonLately := map[string]bool{}, map[string]bool{}
+	days := map[string][]int64{} // engage to close of won deals, by office
+	slow, early := 0, 0
 	deals := read("sales_pipeline.csv")
 	for _, d := range deals {
 		stage, product := d[4], d[2]
@@ -156,10 +160,24 @@ func expectedOutput(t *testing.T) string {
 		if stage == "Won" || stage == "Lost" {
 			closed[product]++
 		}
+		if d[5] != "" && d[6] != "" && d[6] < d[5] {
+			early++
+		}
 		if stage != "Won" {
 			continue
 		}
 		won[product]++
+		if product == "GTK 500" {
+			premium[d[3]] = true
+		}
+		if d[6] >= "2017-12-01" {
+			wonLately[d[3]] = true
+		}
+		cycle := int64(must(time.Parse(time.DateOnly, d[6])).Sub(must(time.Parse(time.DateOnly, d[5]))).Hours() / 24)
+		days[officeOf[managerOf[d[1]]]] = append(days[officeOf[managerOf[d[1]]]], cycle)
+		if cycle > 90 {
+			slow++
+		}
 		add(byOffice, officeOf[managerOf[d[1]]], d)
 		add(byAgent, d[1], d)
 		add(byMonth, d[6][:7], d)
@@ -258,6 +276,84 @@ func expectedOutput(t *testing.T) string {
 		if tl := bySector[s]; tl.value.GreaterThanOrEqual(decimal.NewFromInt(1_000_000)) {
 			say("%s", sectorLine(s, usd(tl.value), tl.deals, int64(len(tl.accounts))))
 		}
+	}
+
+	// Accounts in name order, as the store orders text: ignoring case.
+	accounts := slices.SortedFunc(maps.Keys(sectorOf), func(a, b string) int {
+		return cmp.Compare(strings.ToLower(a), strings.ToLower(b))
+	})
+	say("== Accounts, by the deals that point at them")
+	var gtk, quiet []string
+	for _, a := range accounts {
+		if premium[a] {
+			gtk = append(gtk, a)
+		}
+		if !wonLately[a] {
+			quiet = append(quiet, a)
+		}
+	}
+	say("%s", accountsLine("won a GTK 500 deal", gtk))
+	say("%s", accountsLine("no win since 2017-12-01", quiet))
+
+	say("== Won revenue of parent companies with their subsidiaries")
+	// groupOf is the parent company at the top of an account's group.
+	groupOf := func(a string) string {
+		for parentOf[a] != "" {
+			a = parentOf[a]
+		}
+		return a
+	}
+	byGroup, subsidiaries := map[string]*tally{}, map[string]int64{}
+	for _, a := range accounts {
+		if parentOf[a] != "" {
+			subsidiaries[groupOf(a)]++
+		}
+	}
+	for _, d := range deals {
+		if d[4] == "Won" && subsidiaries[groupOf(d[3])] > 0 {
+			add(byGroup, groupOf(d[3]), d)
+		}
+	}
+	for _, a := range accounts {
+		if subsidiaries[a] > 0 {
+			say("%s", groupLine(a, subsidiaries[a], usd(byGroup[a].value), byGroup[a].deals))
+		}
+	}
+
+	say("== Days from engage to close of won deals, by regional office")
+	type cycleStats struct {
+		office                  string
+		average                 decimal.Decimal
+		fastest, slowest, deals int64
+	}
+	var cycles []cycleStats
+	for o, ds := range days {
+		var sum int64
+		for _, d := range ds {
+			sum += d
+		}
+		cycles = append(cycles, cycleStats{o, decimal.NewFromInt(sum).DivRound(decimal.NewFromInt(int64(len(ds))), crm.AvgPlaces),
+			slices.Min(ds), slices.Max(ds), int64(len(ds))})
+	}
+	slices.SortFunc(cycles, func(a, b cycleStats) int { return b.average.Cmp(a.average) })
+	var cycleLines []string
+	for _, c := range cycles {
+		cycleLines = append(cycleLines, cycleLine(c.office, c.average, c.fastest, c.slowest, c.deals))
+	}
+	for _, l := range cycleLines {
+		say("%s", l)
+	}
+	say("  won deals that took more than 90 days: %d", slow)
+	say("  deals closed before they were engaged: %d", early)
+	say("== The office report, saved as JSON, loaded back and run again")
+	say(`{"entity":"mv_opportunity","where":{"field":"statecode","op":"eq","values":[1]},` +
+		`"groupBy":[{"alias":"office","path":[{"lookup":"mv_agentid"},{"lookup":"mv_managerid"}],"field":"mv_officeid","label":true}],` +
+		`"measures":[{"alias":"days","func":"avg","diff":{"unit":"days","from":"mv_engagedate","to":"mv_closedate"}},` +
+		`{"alias":"fastest","func":"min","diff":{"unit":"days","from":"mv_engagedate","to":"mv_closedate"}},` +
+		`{"alias":"slowest","func":"max","diff":{"unit":"days","from":"mv_engagedate","to":"mv_closedate"}},` +
+		`{"alias":"deals","func":"count"}],"orderBy":[{"field":"days","desc":true}]}`)
+	for _, l := range cycleLines {
+		say("%s", l)
 	}
 	return b.String()
 }
