@@ -39,8 +39,26 @@
 // The report is aggregates the store computes in one statement each
 // (Store.Aggregate): deals and value by stage, won revenue by regional
 // office through two lookups, the top agents, revenue by close month,
-// win rates by product and the sectors above a threshold. It runs with no
-// set-up, on SQLite in a temporary directory:
+// win rates by product and the sectors above a threshold. Then questions
+// a pipeline report does not answer, each a query of the store:
+//
+//   - accounts by the deals that point at them, looking down a lookup
+//     (crm.Any, crm.None): the accounts that won a deal of the premium
+//     product, and those with no win in the data's last month (the idle
+//     agents of the load are found the same way);
+//   - parent companies with their subsidiaries, along the hierarchical
+//     parent account (crm.Under, crm.EqOrUnder): a parent is an account
+//     some account points at, and its group's won revenue is one
+//     aggregate of deals whose account is the parent or under it;
+//   - the days from engage to close of won deals by regional office, an
+//     average, minimum and maximum of crm.DaysBetween, the won deals that
+//     took more than 90 days, and, comparing two fields of each deal
+//     (crm.ValueOf), the deals closed before they were engaged: none;
+//   - that office report saved as JSON, as a saved view is, loaded back,
+//     checked against the store's metadata (Store.CheckAggregation) and
+//     run again, giving the same figures.
+//
+// It runs with no set-up, on SQLite in a temporary directory:
 //
 //	go run ./examples/import
 //
