@@ -4,11 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
-
-	"github.com/shopspring/decimal"
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage/driver"
@@ -559,27 +555,9 @@ func (s *Store) findByKeys(ctx context.Context, st *txState, e *crm.Entity, k *c
 	return found, nil
 }
 
-// keyString encodes canonical key values as the stores compare them:
-// text folded, decimals and times by value, lookups by entity and ID.
+// keyString encodes canonical key values as every store compares them
+// (driver.KeyString); the values come from records that hold the key.
 func keyString(vals []any) string {
-	var b strings.Builder
-	for _, v := range vals {
-		var part string
-		switch x := v.(type) {
-		case string:
-			part = driver.FoldText(x)
-		case decimal.Decimal:
-			part = x.String() // trailing zeros trimmed: 1.50 is 1.5
-		case time.Time:
-			part = strconv.FormatInt(x.UnixMicro(), 10)
-		case crm.Ref:
-			part = x.Entity + "/" + x.ID.String()
-		default:
-			part = fmt.Sprint(x) // integers and choices
-		}
-		b.WriteString(strconv.Itoa(len(part)))
-		b.WriteByte(':')
-		b.WriteString(part)
-	}
-	return b.String()
+	ks, _ := driver.KeyString(vals)
+	return ks
 }

@@ -3,11 +3,6 @@ package memory
 import (
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
-	"time"
-
-	"github.com/shopspring/decimal"
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage/driver"
@@ -27,30 +22,13 @@ type keyIndex struct {
 }
 
 // keyValue encodes rec's value of a key made of fields, as the stores
-// compare it; ok is false when a part is null.
+// compare it (driver.KeyString); ok is false when a part is null.
 func keyValue(rec *crm.Record, fields []string) (string, bool) {
-	var b strings.Builder
-	for _, f := range fields {
-		var part string
-		switch x := rec.Fields[f].(type) {
-		case nil:
-			return "", false
-		case string:
-			part = driver.FoldText(x)
-		case decimal.Decimal:
-			part = x.String() // trailing zeros trimmed: 1.50 is 1.5
-		case time.Time:
-			part = strconv.FormatInt(x.UnixMicro(), 10)
-		case crm.Ref:
-			part = x.Entity + "/" + x.ID.String()
-		default:
-			part = fmt.Sprint(x) // integers and choices
-		}
-		b.WriteString(strconv.Itoa(len(part)))
-		b.WriteByte(':')
-		b.WriteString(part)
+	vals := make([]any, len(fields))
+	for i, f := range fields {
+		vals[i] = rec.Fields[f]
 	}
-	return b.String(), true
+	return driver.KeyString(vals)
 }
 
 // committedKey returns the committed index of key k of entity, building
