@@ -5,8 +5,9 @@
 //
 // Importing this package links modernc.org/sqlite and not PostgreSQL's
 // driver. It opens databases through the driver's connector
-// (sql.OpenDB), not by driver name, so it works whatever a host has
-// registered with database/sql under "sqlite".
+// (sql.OpenDB), never by a database/sql driver name. modernc.org/sqlite
+// itself registers the name "sqlite" when it is initialized, so a host
+// must leave that name to it.
 package sqlite
 
 import (
