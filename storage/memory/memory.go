@@ -11,7 +11,13 @@
 // must meet (Eq, Lt, Le, Gt, Ge, In, Null, alone or in a top-level And).
 // The first query that can use an index builds it and every commit keeps
 // it current, so a page read by cursor costs about the page, not the
-// table.
+// table. Conditions no ordered index answers (Exists, hierarchy,
+// field-to-field and date-difference conditions, Or groups, related
+// records) are checked by the plan's matcher on the records an index
+// gives. Exists conditions find the records that point at a record
+// through an index of the lookup field, built by the first query that
+// needs it and kept current by every commit; inside a transaction, its
+// pending writes are laid over the committed records and indexes.
 package memory
 
 import (
@@ -42,6 +48,14 @@ type Driver struct {
 	// reader takes a table under the read lock and marks it shared; a
 	// commit changes in place only a table no reader has taken.
 	tables map[string]*table
+	// keys index the committed records by the values of their entity's
+	// alternate keys, by entity and key name (see keys.go). The first
+	// write that needs one builds it; Commit keeps it current.
+	keys map[string]map[string]*keyIndex
+	// refs index the committed records by the record a lookup points
+	// at, by entity and field, for Exists conditions (see exists.go).
+	// The first query that needs one builds it; Commit keeps it current.
+	refs map[string]map[string]refIndex
 }
 
 var (
@@ -52,7 +66,8 @@ var (
 // New returns an empty in-memory driver.
 func New() *Driver {
 	return &Driver{writer: make(chan struct{}, 1), records: map[string]map[crm.ID]*crm.Record{},
-		tables: map[string]*table{}}
+		tables: map[string]*table{}, keys: map[string]map[string]*keyIndex{},
+		refs: map[string]map[string]refIndex{}}
 }
 
 // Open returns a Store over a new in-memory driver: the shortest way to a
@@ -153,6 +168,9 @@ type view interface {
 	// stands, building it if need be; nil if f's values cannot be
 	// ordered.
 	index(e *crm.Entity, f *crm.Field) *btree
+	// referring returns the records of entity whose lookup field points
+	// at target, and no others.
+	referring(entity, field string, target crm.Ref) []*crm.Record
 }
 
 type committedView struct{ d *Driver }
@@ -175,7 +193,10 @@ type tx struct {
 	// transaction's own version of the committed table, which every later
 	// write keeps current.
 	tables map[string]*table
-	done   bool
+	// keys maps the key values the transaction's records took to the
+	// last record that took each, by entity and key name.
+	keys map[string]map[string]map[string]crm.ID
+	done bool
 }
 
 func (t *tx) lookup(entity string, id crm.ID) (*crm.Record, bool) {
@@ -288,6 +309,9 @@ func (t *tx) Insert(ctx context.Context, e *crm.Entity, recs []crm.Record) error
 		seen[r.ID] = true
 	}
 	for _, r := range recs {
+		if err := t.checkKeys(e, &r); err != nil {
+			return fmt.Errorf("insert %w", err)
+		}
 		c := r.Clone()
 		t.put(e.Name, r.ID, &c)
 	}
@@ -297,6 +321,9 @@ func (t *tx) Insert(ctx context.Context, e *crm.Entity, recs []crm.Record) error
 func (t *tx) Update(ctx context.Context, e *crm.Entity, rec crm.Record, prev int64) error {
 	if err := t.check(ctx, e, rec.ID, prev); err != nil {
 		return err
+	}
+	if err := t.checkKeys(e, &rec); err != nil {
+		return fmt.Errorf("update %w", err)
 	}
 	c := rec.Clone()
 	t.put(e.Name, rec.ID, &c)
@@ -406,6 +433,13 @@ func (t *tx) Commit() error {
 		}
 		d.tables[u.entity] = u.tb
 		for id, r := range u.changes {
+			// The alternate-key and lookup indexes change with the
+			// ordered ones, under the same lock, from the same records.
+			d.rekey(u.entity, id, records[id], r)
+			for field, ix := range d.refs[u.entity] {
+				ix.remove(records[id], field)
+				ix.add(r, field)
+			}
 			if r == nil {
 				delete(records, id)
 			} else {
