@@ -105,6 +105,8 @@ func testHierarchyOperators(t *testing.T, open Opener) {
 			rows, err := e.store.Aggregate(e.ctx, crm.Aggregation{Entity: c.entity, Where: c.where, Measures: []crm.Measure{{Alias: "n", Func: crm.AggCount}}})
 			require.NoError(t, err)
 			require.EqualValues(t, len(c.want), rows[0].Int("n"), "aggregate agrees with the query")
+			got = e.all(viaJSON(t, crm.Query{Entity: c.entity, Where: c.where}))
+			require.Equal(t, sorted(c.want), sorted(names(got, primaryName(c.entity))), "the query saved as JSON")
 		})
 	}
 
@@ -291,6 +293,9 @@ func testCallerOperators(t *testing.T, open Opener) {
 			n, err := e.store.Count(c.ctx, crm.Query{Entity: c.entity, Where: c.where})
 			require.NoError(t, err)
 			require.EqualValues(t, len(c.want), n)
+			n, err = e.store.Count(c.ctx, viaJSON(t, crm.Query{Entity: c.entity, Where: c.where}))
+			require.NoError(t, err)
+			require.EqualValues(t, len(c.want), n, "the query saved as JSON")
 		})
 	}
 

@@ -1,6 +1,7 @@
 package storagetest
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -260,6 +261,15 @@ func testQueries(t *testing.T, open Opener) {
 	run(t, accountCases())
 	run(t, relatedCases())
 
+	t.Run("every case, saved as JSON and loaded back, selects the same records", func(t *testing.T) {
+		for _, c := range append(accountCases(), relatedCases()...) {
+			loaded := viaJSON(t, crm.Query{Entity: c.entity, Where: c.where})
+			require.NoError(t, e.store.CheckQuery(e.ctx, loaded), "%s", c.name)
+			got := e.all(loaded)
+			require.Equal(t, sorted(c.want), sorted(names(got, primaryName(c.entity))), "%s", c.name)
+		}
+	})
+
 	t.Run("the date operators take now from the injected clock", func(t *testing.T) {
 		e.clock.Set(now.AddDate(0, 0, 1))
 		defer e.clock.Set(now)
@@ -344,4 +354,15 @@ func testQueries(t *testing.T, open Opener) {
 			require.ErrorIs(t, err, crm.ErrNotFound)
 		})
 	})
+}
+
+// viaJSON returns q as a saved query comes back: marshalled to JSON and
+// unmarshalled, which must succeed.
+func viaJSON(t *testing.T, q crm.Query) crm.Query {
+	t.Helper()
+	b, err := json.Marshal(q)
+	require.NoError(t, err)
+	var loaded crm.Query
+	require.NoError(t, json.Unmarshal(b, &loaded), "%s", b)
+	return loaded
 }
