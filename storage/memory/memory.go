@@ -80,7 +80,7 @@ func Open(reg *crm.Registry, opts ...storage.Option) *storage.Store {
 func (d *Driver) Begin(ctx context.Context) (driver.Tx, error) {
 	select {
 	case d.writer <- struct{}{}:
-		return &tx{d: d, overlay: map[string]map[crm.ID]*crm.Record{}, tables: map[string]*table{}}, nil
+		return &tx{d: d, overlay: map[string]map[crm.ID]*crm.Record{}}, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -191,7 +191,7 @@ type tx struct {
 	overlay map[string]map[crm.ID]*crm.Record // nil record: deleted
 	// tables holds, for each entity it has written and then queried, the
 	// transaction's own version of the committed table, which every later
-	// write keeps current.
+	// write keeps current. Nil until a query needs one.
 	tables map[string]*table
 	// keys maps the key values the transaction's records took to the
 	// last record that took each, by entity and key name.
@@ -220,6 +220,9 @@ func (t *tx) table(entity string) *table {
 		for id, r := range changed {
 			old, _ := t.d.committed(entity, id)
 			tb.apply(old, r)
+		}
+		if t.tables == nil {
+			t.tables = map[string]*table{}
 		}
 		t.tables[entity] = tb
 	}
@@ -377,7 +380,8 @@ func (t *tx) Commit() error {
 		tb      *table
 		inPlace bool // tb is the committed table: change it under the lock
 	}
-	var updates []update
+	var buf [4]update // most transactions write one entity or two
+	updates := buf[:0]
 	for entity, changes := range t.overlay {
 		if len(changes) == 0 {
 			continue
