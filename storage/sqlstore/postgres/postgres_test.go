@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -53,7 +54,7 @@ func TestOpenIgnoresTheHostsDriverNames(t *testing.T) {
 // TestOpenUnreachable: a database that cannot be reached is
 // storage.ErrUnavailable.
 func TestOpenUnreachable(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10e9)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_, err := postgres.Open(ctx, "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2", crm.NewRegistry())
 	require.ErrorIs(t, err, storage.ErrUnavailable)
