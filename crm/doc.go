@@ -15,6 +15,15 @@
 //     every store with text compared case-insensitively and a record with
 //     a null part outside the key; a duplicate is a *DuplicateKeyError
 //     (ErrDuplicate).
+//   - Base entities: an entity may extend a base entity (Entity.Base,
+//     Entity.TypeField), whose records the write path keeps, one for
+//     each record of every extension, with the fields they share: one
+//     query of the base reads all types at once, as Dynamics'
+//     activitypointer does for activities (rules in base.go). A
+//     Polymorphic lookup keeps its target entity with each ID, so
+//     Registry.AddTargets can let it point at more entities later (every
+//     entity that enables activities becomes a target of an activity's
+//     regarding lookup); on a base entity, its extensions follow.
 //   - Metadata that grows: Registry.AddFields adds fields to an entity
 //     another module registered (a host's custom fields on contact),
 //     checked as Register checks fields, relationships included; on a

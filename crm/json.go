@@ -59,6 +59,7 @@ type fieldJSON struct {
 	Options        []Option         `json:"options,omitempty"`
 	Targets        []string         `json:"targets,omitempty"`
 	OnDelete       DeleteBehavior   `json:"onDelete,omitempty"`
+	Polymorphic    bool             `json:"polymorphic,omitempty"`
 	Hierarchical   bool             `json:"hierarchical,omitempty"`
 	Calculator     string           `json:"calculator,omitempty"`
 	DateOnly       bool             `json:"dateOnly,omitempty"`
@@ -71,7 +72,7 @@ func (f Field) MarshalJSON() ([]byte, error) {
 		Name: f.Name, Label: f.Label, Type: f.Type, Required: f.Required, Immutable: f.Immutable,
 		MaxLength: f.MaxLength, Precision: f.Precision, MoneyPrecision: f.MoneyPrecision,
 		Min: f.Min, Max: f.Max, Options: f.Options, Targets: f.Targets, OnDelete: f.OnDelete,
-		Hierarchical: f.Hierarchical, Calculator: f.Calculator, DateOnly: f.DateOnly,
+		Polymorphic: f.Polymorphic, Hierarchical: f.Hierarchical, Calculator: f.Calculator, DateOnly: f.DateOnly,
 	})
 }
 
@@ -85,7 +86,7 @@ func (f *Field) UnmarshalJSON(b []byte) error {
 		Name: j.Name, Label: j.Label, Type: j.Type, Required: j.Required, Immutable: j.Immutable,
 		MaxLength: j.MaxLength, Precision: j.Precision, MoneyPrecision: j.MoneyPrecision,
 		Min: j.Min, Max: j.Max, Options: j.Options, Targets: j.Targets, OnDelete: j.OnDelete,
-		Hierarchical: j.Hierarchical, Calculator: j.Calculator, DateOnly: j.DateOnly,
+		Polymorphic: j.Polymorphic, Hierarchical: j.Hierarchical, Calculator: j.Calculator, DateOnly: j.DateOnly,
 	}
 	return nil
 }
@@ -98,6 +99,8 @@ type entityJSON struct {
 	Fields      []Field    `json:"fields,omitempty"`
 	Lifecycle   *Lifecycle `json:"lifecycle,omitempty"`
 	Keys        []Key      `json:"keys,omitempty"`
+	Base        string     `json:"base,omitempty"`
+	TypeField   string     `json:"typeField,omitempty"`
 	// ManyToMany marks the intersect entity of an N:N relationship.
 	ManyToMany *ManyToMany `json:"manyToMany,omitempty"`
 }
@@ -106,7 +109,8 @@ type entityJSON struct {
 // the ones the registry derives), its lifecycle and its alternate keys;
 // Rules are code and are left out.
 func (e Entity) MarshalJSON() ([]byte, error) {
-	j := entityJSON{Name: e.Name, Label: e.Label, PrimaryName: e.PrimaryName, Lifecycle: e.Lifecycle, Keys: e.Keys, ManyToMany: e.intersect}
+	j := entityJSON{Name: e.Name, Label: e.Label, PrimaryName: e.PrimaryName, Lifecycle: e.Lifecycle, Keys: e.Keys, ManyToMany: e.intersect,
+		Base: e.Base, TypeField: e.TypeField}
 	for _, f := range e.Fields {
 		if !f.platform {
 			j.Fields = append(j.Fields, f)
@@ -121,7 +125,8 @@ func (e *Entity) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &j); err != nil {
 		return err
 	}
-	*e = Entity{Name: j.Name, Label: j.Label, PrimaryName: j.PrimaryName, Fields: j.Fields, Lifecycle: j.Lifecycle, Keys: j.Keys, intersect: j.ManyToMany}
+	*e = Entity{Name: j.Name, Label: j.Label, PrimaryName: j.PrimaryName, Fields: j.Fields, Lifecycle: j.Lifecycle, Keys: j.Keys, intersect: j.ManyToMany,
+		Base: j.Base, TypeField: j.TypeField}
 	return nil
 }
 

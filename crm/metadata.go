@@ -137,6 +137,12 @@ type Field struct {
 	// OnDelete is what happens to this record when its lookup's target is
 	// deleted.
 	OnDelete DeleteBehavior
+	// Polymorphic keeps, with the ID, the entity a lookup points at even
+	// while it has one target or none, so that targets can be added
+	// later (Registry.AddTargets): an activity's regarding record, which
+	// any entity that enables activities may be. A lookup with two or
+	// more targets is polymorphic whether or not this is set.
+	Polymorphic bool
 	// Hierarchical marks a lookup to the field's own entity that forms a
 	// hierarchy (an account's parent account): the write path refuses a
 	// value that would make a record its own ancestor.
@@ -272,6 +278,17 @@ type Entity struct {
 	// Keys are the entity's alternate keys (see Key): fields whose values
 	// identify a record, which stores keep unique.
 	Keys []Key
+	// Base names the base entity this entity extends (see TypeField):
+	// the write path keeps, for every record of this entity, a record of
+	// the base with the same ID and header and the fields the two share,
+	// as Dynamics keeps an activitypointer row for every activity.
+	Base string
+	// TypeField, set on a base entity, names its text field that holds
+	// the logical name of the entity each of its records mirrors
+	// (activitytypecode). A base entity is written only through the
+	// entities extending it, so one query of the base reads records of
+	// every type at once (see Registry.Register for the rules).
+	TypeField string
 
 	index   map[string]*Field // system and declared fields by name
 	lookups []*Field          // declared lookup fields
@@ -412,6 +429,11 @@ func (r *Registry) Register(entities ...*Entity) error {
 		batch[e.Name] = e
 		prepared = append(prepared, e)
 	}
+	for _, e := range prepared {
+		if err := r.checkBase(e, batch); err != nil {
+			return fmt.Errorf("register entity %q: %w", e.Name, err)
+		}
+	}
 	if r.complete {
 		for _, e := range prepared {
 			if err := r.checkTargets(e, batch); err != nil {
@@ -431,6 +453,12 @@ func (r *Registry) Register(entities ...*Entity) error {
 }
 
 func (v *registryView) addInbound(e *Entity, lookups []*Field) {
+	if e.TypeField != "" {
+		// A base entity's records follow the records they mirror: they
+		// are deleted with them, never through a relationship of their
+		// own.
+		return
+	}
 	for _, f := range lookups {
 		for _, t := range f.Targets {
 			v.inbound[t] = append(v.inbound[t], Relationship{From: e.Name, Field: f.Name, To: t, OnDelete: f.OnDelete})
@@ -546,6 +574,9 @@ func (r *Registry) extended(entity string, fields []Field) (*Entity, error) {
 	if old.intersect != nil {
 		return nil, fmt.Errorf("the intersect entity of an N:N relationship holds its two lookups only")
 	}
+	if old.TypeField != "" {
+		return nil, fmt.Errorf("%s is a base entity: its fields are the ones every entity extending it shares", entity)
+	}
 	decl := *old
 	decl.Fields = append(slices.Clone(old.Fields), fields...)
 	e := cloneEntity(&decl)
@@ -559,6 +590,9 @@ func (r *Registry) extended(entity string, fields []Field) (*Entity, error) {
 		return nil, err
 	}
 	if err := e.prepare(); err != nil {
+		return nil, err
+	}
+	if err := r.checkBase(e, nil); err != nil {
 		return nil, err
 	}
 	if r.complete {
@@ -720,6 +754,11 @@ func (e *Entity) prepare() error {
 			return err
 		}
 	}
+	if e.TypeField != "" {
+		if err := e.checkBaseDeclaration(); err != nil {
+			return err
+		}
+	}
 	if e.Lifecycle != nil {
 		if err := e.Lifecycle.prepare(); err != nil {
 			return fmt.Errorf("lifecycle: %w", err)
@@ -783,13 +822,13 @@ func (f *Field) check() error {
 			seen[o.Value] = true
 		}
 	case TypeLookup:
-		if len(f.Targets) == 0 {
-			return fmt.Errorf("a lookup needs at least one target entity")
+		if len(f.Targets) == 0 && !f.Polymorphic {
+			return fmt.Errorf("a lookup needs at least one target entity (or is Polymorphic, to be given them later)")
 		}
 		if f.OnDelete < DeleteRemoveLink || f.OnDelete > DeleteRestrict {
 			return fmt.Errorf("unknown delete behaviour %d", f.OnDelete)
 		}
-		if f.Hierarchical && len(f.Targets) != 1 {
+		if f.Hierarchical && (len(f.Targets) != 1 || f.Polymorphic) {
 			return fmt.Errorf("a hierarchical lookup has exactly one target, its own entity")
 		}
 		if f.OnDelete == DeleteRemoveLink && f.Required {

@@ -358,7 +358,7 @@ func (f *Field) Coerce(v any) (any, string) {
 			}
 			return r, ""
 		case ID:
-			if len(f.Targets) != 1 {
+			if len(f.Targets) != 1 || f.Polymorphic {
 				return nil, "is a lookup to several entities: give a Ref naming one"
 			}
 			return Ref{Entity: f.Targets[0], ID: r}, ""

@@ -47,6 +47,15 @@
 // enforced, hooks run. Hooks tell an import from a live write by
 // Event.Import; the writes they make are live.
 //
+// Base entities (crm.Entity.TypeField, Dynamics' activitypointer) are
+// kept by the write path: creating, updating, changing the state of,
+// assigning, importing or recomputing a record of an entity that extends
+// a base writes its base record (same ID and header, the shared fields,
+// the type) in the same transaction, and deleting it deletes the base
+// record with the delete behaviours of what refers to it (an activity's
+// parties). One query of the base reads records of every type. Writes
+// and hooks naming a base entity are refused: write its extensions.
+//
 // Alternate keys (crm.Key, declared in metadata) identify records by
 // their data: every store keeps them unique, text compared
 // case-insensitively, and a record with a null key part outside the key,

@@ -195,6 +195,9 @@ func (s *Store) HookFields(entity string, op Op, stage Stage, fields []string, h
 	if h == nil {
 		return fmt.Errorf("register hook on %s %s: no hook", op, entity)
 	}
+	if e.TypeField != "" {
+		return fmt.Errorf("register hook on %s %s: a base entity is written only through the entities extending it: hook them", op, entity)
+	}
 	if len(fields) > 0 && op != OpUpdate && op != OpSetState {
 		return fmt.Errorf("register hook on %s %s: filtering attributes fit updates and state changes only", op, entity)
 	}

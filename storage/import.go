@@ -302,7 +302,7 @@ func (s *Store) insertCreated(ctx context.Context, st *txState, e *crm.Entity, k
 		batch[i] = *ev.Target
 	}
 	st.writes++ // counted first, as in CreateMany
-	if err := st.tx.Insert(ctx, e, batch); err != nil {
+	if err := st.insert(ctx, s, e, batch); err != nil {
 		var dup *crm.DuplicateKeyError
 		if errors.As(err, &dup) && dup.Key == k.Name {
 			// Another transaction created a record of the key after the

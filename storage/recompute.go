@@ -139,7 +139,7 @@ func (s *Store) recomputeBatch(ctx context.Context, st *txState, entity string, 
 		}
 		next.Version = cur.Version + 1
 		st.writes++ // counted first, as in CreateMany
-		if err := st.tx.Update(ctx, e, next, cur.Version); err != nil {
+		if err := st.update(ctx, s, e, next, cur.Version); err != nil {
 			return res, err
 		}
 		res.Changed++

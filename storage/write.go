@@ -106,7 +106,7 @@ func (s *Store) createMany(ctx context.Context, verb string, recs []crm.Record) 
 				batch[i] = *ev.Target
 			}
 			st.writes++ // counted first: a failed Insert may have written part
-			if err := st.tx.Insert(ctx, events[start].Entity, batch); err != nil {
+			if err := st.insert(ctx, s, events[start].Entity, batch); err != nil {
 				return err
 			}
 			start = end
@@ -224,6 +224,9 @@ func (st *txState) hold(ctx context.Context, e *crm.Entity, id crm.ID) (crm.Reco
 func (c *creation) prepare(ctx context.Context, rec crm.Record, cl call) (*Event, error) {
 	s, st := c.store, c.st
 	e, err := s.entity(rec.Entity)
+	if err == nil {
+		err = writable(e)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -653,6 +656,9 @@ func (s *Store) Assign(ctx context.Context, ref crm.Ref, version int64, owner cr
 func (s *Store) change(ctx context.Context, st *txState, cl call, op Op, entity string, id crm.ID, version int64, transition string,
 	mutate func(e *crm.Entity, before, target *crm.Record) error) (crm.Record, error) {
 	e, err := s.entity(entity)
+	if err == nil {
+		err = writable(e)
+	}
 	if err != nil {
 		return crm.Record{}, err
 	}
@@ -691,7 +697,7 @@ func (s *Store) change(ctx context.Context, st *txState, cl call, op Op, entity 
 		return crm.Record{}, err
 	}
 	st.writes++ // counted first, as in CreateMany
-	if err := st.tx.Update(ctx, e, target, before.Version); err != nil {
+	if err := st.update(ctx, s, e, target, before.Version); err != nil {
 		return crm.Record{}, err
 	}
 	if err := s.after(ctx, st, ev); err != nil {
@@ -715,6 +721,9 @@ func (s *Store) Delete(ctx context.Context, ref crm.Ref, version int64) error {
 	}
 	err := s.write(ctx, func(ctx context.Context, st *txState, cl call) error {
 		e, err := s.entity(ref.Entity)
+		if err == nil {
+			err = writable(e)
+		}
 		if err != nil {
 			return err
 		}
@@ -813,6 +822,18 @@ func (c *cascade) delete(ctx context.Context, e *crm.Entity, id crm.ID, version 
 	for _, rel := range s.reg.ReferencedBy(e.Name) {
 		if err := c.applyDeleteBehavior(ctx, rel, ref); err != nil {
 			return err
+		}
+	}
+	if e.Base != "" {
+		// The base record goes with the record it mirrors, and what
+		// refers to it (an activity's parties) with its delete
+		// behaviours.
+		base, err := s.entity(e.Base)
+		if err != nil {
+			return err
+		}
+		if err := c.delete(ctx, base, id, AnyVersion); err != nil {
+			return fmt.Errorf("%s %s: %w", base.Name, id, err)
 		}
 	}
 	if c.dryRun {

@@ -261,7 +261,7 @@ func (c *planner) key(f *crm.Field, v any) (any, string) {
 			if f.Type == crm.TypeLookup && r.Entity != "" && !slices.Contains(f.Targets, r.Entity) {
 				return nil, fmt.Sprintf("names a %q record, which the lookup cannot point at (allowed: %v)", r.Entity, f.Targets)
 			}
-			if f.Type == crm.TypeLookup && len(f.Targets) > 1 && r.Entity != "" {
+			if f.Type == crm.TypeLookup && f.IsPolymorphic() && r.Entity != "" {
 				// IDs are unique per entity: on a lookup to several
 				// entities, account K and contact K are different records.
 				return r, ""

@@ -180,7 +180,7 @@ func (d *Driver) buildTable(e *crm.Entity) (*table, error) {
 				c.repr = decimalRepr(fp)
 			}
 		case crm.TypeLookup:
-			if len(f.Targets) == 1 {
+			if !f.IsPolymorphic() {
 				c.target = f.Targets[0]
 			} else {
 				c.extra = f.Name + "_type"

@@ -86,6 +86,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Recompute", func(t *testing.T) { testRecompute(t, open) })
 	t.Run("Comparisons", func(t *testing.T) { testComparisons(t, open) })
 	t.Run("BaseComparisons", func(t *testing.T) { testBaseComparisons(t, open) })
+	t.Run("Base", func(t *testing.T) { testBase(t, open) })
 }
 
 // now is the injected clock's starting time: Sunday 15 March 2026, noon UTC.
