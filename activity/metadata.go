@@ -463,5 +463,3 @@ func statusName(e *crm.Entity, s crm.StatusCode) string {
 	}
 	return fmt.Sprint(int32(s))
 }
-
-
