@@ -2,6 +2,7 @@ package activity
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/crmkit/crmkit/crm"
 )
@@ -36,11 +37,16 @@ func RegisterType(reg *crm.Registry, t CustomType) error {
 	if err != nil {
 		return fmt.Errorf("register activity type %q: %w", t.Name, err)
 	}
-	regarding, _ := base.Field(FieldRegarding)
-	fields := commonFields(regarding.Targets)
+	fields := commonFields(nil)
 	for i := range fields {
-		if fields[i].Name == FieldIsRegular {
-			fields[i].Compute = func(crm.Fields) any { return true }
+		f := &fields[i]
+		if f.Name == FieldIsRegular {
+			f.Compute = func(crm.Fields) any { return true }
+		}
+		if bf, ok := base.Field(f.Name); ok && f.Type == crm.TypeLookup {
+			// The targets the base's lookups have now (the entities
+			// enabled so far); later ones follow through the base.
+			f.Targets = slices.Clone(bf.Targets)
 		}
 	}
 	fields = append(fields, t.Fields...)
