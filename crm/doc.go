@@ -56,7 +56,9 @@
 //     the records it reads through Write.Records; it travels with the
 //     registry, so every store on it enforces it.
 //   - Lifecycles: Lifecycle tables of states, status reasons and events,
-//     run with looplab/fsm; a refused event is a *TransitionError.
+//     run with looplab/fsm; a refused event is a *TransitionError. A
+//     transition may stamp time fields (Transition.Stamps: closing an
+//     activity sets its actual end), which every state change sets.
 //   - Money: Money and Currency on shopspring/decimal, with one rounding
 //     rule (half away from zero) and no silent currency mixing. A money
 //     field keeps as many places as its precision source says

@@ -44,6 +44,31 @@ type Transition struct {
 	Event string      `json:"event"`
 	From  []StateCode `json:"from"`
 	To    StateCode   `json:"to"`
+	// Stamps are time fields the write path sets to the transaction's
+	// time when the event fires (closing an activity sets its actual
+	// end), whichever door the state change comes through, unless the
+	// state change itself gives the field a value.
+	Stamps []Stamp `json:"stamps,omitempty"`
+}
+
+// Stamp names a time field a transition sets (Transition.Stamps).
+type Stamp struct {
+	// Field is a declared, not computed, time field of the entity; a
+	// date-only field gets the transaction's date.
+	Field string `json:"field"`
+	// IfEmpty stamps the field only when the record has no value in it
+	// (an activity's actual start, kept if it was recorded).
+	IfEmpty bool `json:"ifEmpty,omitempty"`
+}
+
+// Transition returns the transition of the named event.
+func (l *Lifecycle) Transition(event string) (Transition, bool) {
+	for _, t := range l.Transitions {
+		if t.Event == event {
+			return t, true
+		}
+	}
+	return Transition{}, false
 }
 
 // Lifecycle is an entity's table of states, status reasons and transitions.
@@ -61,6 +86,7 @@ func (l *Lifecycle) clone() *Lifecycle {
 	c := &Lifecycle{Initial: l.Initial, States: slices.Clone(l.States), Statuses: slices.Clone(l.Statuses)}
 	for _, t := range l.Transitions {
 		t.From = slices.Clone(t.From)
+		t.Stamps = slices.Clone(t.Stamps)
 		c.Transitions = append(c.Transitions, t)
 	}
 	return c
@@ -211,4 +237,18 @@ func (l *Lifecycle) Events(state StateCode) []string {
 		}
 	}
 	return out
+}
+
+// checkStamps checks that the fields the entity's transitions stamp are
+// declared time fields callers may set.
+func (e *Entity) checkStamps() error {
+	for _, t := range e.Lifecycle.Transitions {
+		for _, s := range t.Stamps {
+			f, ok := e.index[s.Field]
+			if !ok || f.System || f.Type != TypeTime || f.Compute != nil {
+				return fmt.Errorf("event %q stamps %q, which is not a declared time field callers may set", t.Event, s.Field)
+			}
+		}
+	}
+	return nil
 }

@@ -763,6 +763,9 @@ func (e *Entity) prepare() error {
 		if err := e.Lifecycle.prepare(); err != nil {
 			return fmt.Errorf("lifecycle: %w", err)
 		}
+		if err := e.checkStamps(); err != nil {
+			return fmt.Errorf("lifecycle: %w", err)
+		}
 		e.lifecycleOptions()
 	}
 	for i := range e.Rules {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/crmkit/crmkit/activity"
 	"github.com/crmkit/crmkit/crm"
 	"github.com/shopspring/decimal"
 )
@@ -70,8 +71,27 @@ const (
 // them. They refer to each other (an account's primary contact, a
 // contact's parent customer), so they are registered together; registering
 // them twice fails with crm.ErrDuplicate.
+//
+// Accounts and contacts enable activities: they can be the regarding
+// record and the parties of activities of every type (activity.Enable,
+// activity.EnableParties), so deleting one deletes the activities
+// regarding it. Register registers the activity entities first
+// (activity.Register) unless reg holds them already, so that a host
+// needs one call for sales and may register activities itself before,
+// custom activity types included.
 func Register(reg *crm.Registry) error {
 	if err := reg.Register(AccountMetadata(), ContactMetadata()); err != nil {
+		return fmt.Errorf("register sales: %w", err)
+	}
+	if !activity.Registered(reg) {
+		if err := activity.Register(reg); err != nil {
+			return fmt.Errorf("register sales: %w", err)
+		}
+	}
+	if err := activity.Enable(reg, AccountEntity, ContactEntity); err != nil {
+		return fmt.Errorf("register sales: %w", err)
+	}
+	if err := activity.EnableParties(reg, AccountEntity, ContactEntity); err != nil {
 		return fmt.Errorf("register sales: %w", err)
 	}
 	return nil

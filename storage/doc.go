@@ -56,6 +56,13 @@
 // parties). One query of the base reads records of every type. Writes
 // and hooks naming a base entity are refused: write its extensions.
 //
+// A state change sets the time fields its transition stamps
+// (crm.Transition.Stamps) to the transaction's time, unless the change
+// gives them a value (ChangeState's Fields); IfEmpty stamps only an empty
+// field. A lookup to a user, team or business unit that the registry does
+// not declare as an entity (an activity party that is a user) is taken
+// unchecked, as an owner is.
+//
 // Alternate keys (crm.Key, declared in metadata) identify records by
 // their data: every store keeps them unique, text compared
 // case-insensitively, and a record with a null key part outside the key,

@@ -314,6 +314,9 @@ func (c *creation) checkRefs(ctx context.Context, e *crm.Entity, target, before 
 			continue
 		}
 		te, err := c.store.entity(ref.Entity)
+		if err != nil && principal(ref.Entity) {
+			continue // a user or team the host keeps (see principal)
+		}
 		if err != nil {
 			return err
 		}
@@ -601,6 +604,7 @@ func (s *Store) ChangeState(ctx context.Context, ref crm.Ref, ch StateChange) (c
 				}
 				target.State, target.Status = to, reason
 				applyChanges(target, changes)
+				stamp(e, ch.Event, changes, target, st.now)
 				return nil
 			})
 		return err

@@ -87,6 +87,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Comparisons", func(t *testing.T) { testComparisons(t, open) })
 	t.Run("BaseComparisons", func(t *testing.T) { testBaseComparisons(t, open) })
 	t.Run("Base", func(t *testing.T) { testBase(t, open) })
+	t.Run("Stamps", func(t *testing.T) { testStamps(t, open) })
+	t.Run("PrincipalLookups", func(t *testing.T) { testPrincipalLookups(t, open) })
 }
 
 // now is the injected clock's starting time: Sunday 15 March 2026, noon UTC.

@@ -1,0 +1,174 @@
+// Package activity is crmkit's activities module (Dynamics' activities,
+// activities C1–C5): phone calls, emails, tasks, appointments, letters,
+// faxes, the system activities other modules fill (opportunity, quote and
+// order closes, case resolutions, campaign responses and activities,
+// service activities) and custom activity types; their parties; and the
+// timeline of any record.
+//
+// Start with Register, then say which entities activities can regard
+// (Enable) and which can take part (EnableParties); then New over a
+// storage.Store:
+//
+//	reg := crm.NewRegistry()
+//	activity.Register(reg)
+//	activity.Enable(reg, "account")        // sales.Register does this for accounts and contacts
+//	activity.EnableParties(reg, "contact") // users can always take part
+//	acts := activity.New(st, activity.WithSender(mySMTP))
+//	call, err := acts.Create(ctx, activity.Activity{Type: activity.PhoneCall, Subject: "Call Ada",
+//		Regarding: acme, Parties: activity.As(activity.RoleTo, ada)})
+//
+// # One record per activity, and a pointer
+//
+// Every type is an entity of its own extending activitypointer
+// (crm.Entity.Base): the write path keeps, in the same transaction, an
+// activitypointer record for every activity, with its header (state,
+// status reason, owner, ...), the common fields and its type
+// (FieldType). So "all activities regarding this record" and "all
+// activities this contact takes part in" are one store query each, one
+// SQL statement on the SQL stores, across every type (RegardingFilter,
+// InvolvingFilter, Timeline). The pointer is read-only: writes go to the
+// type.
+//
+// The common fields (C2): subject (required), description, regarding
+// record, priority, scheduled start and end, actual start and end,
+// billed, instance type and series (kept for recurring appointments,
+// which the recurrence module adds), and four computed ones:
+// scheduled and actual durations in minutes (end − start, null unless
+// both are set and the end is not before the start), isregularactivity
+// (false for the system types) and sortdate, the activity's date on a
+// timeline. Dynamics leaves sortdate to business logic; crmkit computes
+// it: the actual end if set, else the scheduled end (a task's due date),
+// else the scheduled start; null when none is set. A scheduled end
+// before the scheduled start is refused.
+//
+// Lookups to entities of other modules (an opportunity close's
+// opportunity and competitor, a case resolution's case, a quote, an
+// order, a service activity's service and site, an activity's series)
+// are Polymorphic lookups with no targets: this package cannot import
+// those modules, so each adds itself as the target when it registers
+// (crm.Registry.AddTargets). Until then they hold nothing.
+//
+// # Lifecycles
+//
+// Each type has its lifecycle table, with Dynamics' state and status
+// reason numbers (C4): PhoneCallLifecycle, TaskLifecycle,
+// EmailLifecycle, LetterLifecycle, FaxLifecycle, AppointmentLifecycle,
+// ServiceAppointmentLifecycle, CampaignActivityLifecycle and
+// SimpleLifecycle (closes, case resolutions, campaign responses, custom
+// types). The states number alike in every table (State): 0 Open, 1
+// Completed (named Closed for some system types), 2 Canceled, 3
+// Scheduled. Completed and Canceled are read-only: a closed activity
+// refuses updates and changes of its parties until reopened
+// (crm.ErrInvalidTransition). A status reason must belong to the state
+// (crm.ErrValidation), whichever door the change comes through.
+//
+// Completing or canceling an activity stamps its actual end, and its
+// actual start if empty, with the transaction's time (C4, DERIVED): the
+// lifecycle's transitions carry the stamps (crm.Transition.Stamps), so a
+// plain storage.Store.SetState stamps too; a state change that gives
+// either value keeps it.
+//
+// Phone calls, tasks, letters, faxes, campaign activities and the
+// three-state types draw alike (the Completed state is named Closed for
+// some):
+//
+//	stateDiagram-v2
+//	    [*] --> Open
+//	    Canceled --> Open: reopen
+//	    Completed --> Open: reopen
+//	    Open --> Canceled: cancel
+//	    Open --> Completed: complete
+//
+// Emails add the send path, Draft → Pending Send → Sending → Sent, or
+// Failed, which is Open again. Pending Send, Sending and Sent are status
+// reasons of Completed, so the path's order is the email's rule: Sending
+// only after Pending Send, Sent or Failed only after Sending.
+//
+//	stateDiagram-v2
+//	    [*] --> Open
+//	    Canceled --> Open: reopen
+//	    Completed --> Open: fail
+//	    Completed --> Open: reopen
+//	    Completed --> Completed: sending
+//	    Completed --> Completed: sent
+//	    Open --> Canceled: cancel
+//	    Open --> Completed: complete
+//	    Open --> Completed: send
+//
+// Appointments and service activities can be scheduled (Busy, Out of
+// Office; Pending, Reserved, In Progress, Arrived):
+//
+//	stateDiagram-v2
+//	    [*] --> Open
+//	    Canceled --> Open: reopen
+//	    Completed --> Open: reopen
+//	    Open --> Canceled: cancel
+//	    Open --> Completed: complete
+//	    Open --> Scheduled: schedule
+//	    Scheduled --> Canceled: cancel
+//	    Scheduled --> Completed: complete
+//
+// A test redraws them from the tables and fails if these drawings differ.
+// Dynamics' campaign activity status reason 0 (In Progress) is left out:
+// crmkit's status reasons start at 1.
+//
+// # Parties
+//
+// An activity's parties are activityparty records, one per (activity,
+// party, role) (an alternate key: a party given twice in a role fails with
+// crm.ErrDuplicate). A party is a record of an entity enabled as a party,
+// a user (crm.UserEntity, always allowed; crmkit keeps no user records,
+// so a user party is taken as an owner is), or an unresolved address
+// (no party, Party.Address set). The roles are C3's (Role); a type allows
+// the roles of C3's table (AllowedRoles: a required attendee on an email
+// is refused), a custom type all of them; an organizer is a user. The
+// rule lives on activityparty, so it holds through every door. A closed
+// activity's parties do not change. Service.Create writes an activity
+// with its parties in one transaction. Deleting an activity deletes its
+// parties; deleting a party's record clears the party's link and keeps
+// its row, as Dynamics keeps it (marked deleted).
+//
+// # Timeline
+//
+// Timeline returns one page of a record's activities of every type,
+// sorted by sortdate descending (activities without one last) and then by
+// ID descending, keyset-paged (the page's Next continues it), filtered by
+// type, state and a sortdate range, and with Involving, the activities
+// the record takes part in too; TimelineAll streams the same query
+// (iter.Seq2). Regarding and Involving stream a record's activities.
+//
+// # Custom activity types
+//
+// RegisterType registers a host's activity type: every common field,
+// regarding the entities enabled now and later, all party roles, the
+// timeline, and fields of its own, with the three-state lifecycle unless
+// it brings one.
+//
+// # Email
+//
+// crmkit sends no mail: the host supplies a Sender (WithSender), and
+// Service.Send moves the email to Pending Send and then Sending, each
+// committed, calls the Sender outside any transaction, and records Sent
+// (with the message ID) or Failed in a new transaction.
+//
+// # When the regarding record closes (C5)
+//
+// Deleting the regarding record deletes its activities of every type
+// (each type's regarding lookup cascades) and their parties.
+// Deactivating a record leaves its activities alone, as Dynamics does.
+// For records whose closing depends on their activities, CloseOpen is
+// the policy hook the service and marketing modules call inside their
+// own transaction: Block refuses with an *OpenActivitiesError listing
+// the open activities (a case cancel; a case resolve, as CRM 2011 did),
+// Cancel cancels them (a case resolve after confirmation, as the current
+// Customer Service does).
+//
+// # Typed records
+//
+// Activity carries the common fields and the type; its Fields the
+// type's own (by the Field constants) and a host's custom fields; its
+// Parties the parties. Codec converts it for storage.Table, for any type
+// or, to read, activitypointer. Priority, Role, InstanceType and State
+// are typed, with Dynamics' numbers; status reasons are crm.StatusCode
+// constants per type (PhoneCallMade, EmailSent, ...).
+package activity
