@@ -776,6 +776,9 @@ type cascade struct {
 	// gone holds the records the walk has deleted, or would have: a
 	// record two cascades reach is deleted once.
 	gone map[crm.Ref]bool
+	// deletes counts the deletes the walk has written: a record whose
+	// delete behaviours wrote nothing else was not changed by them.
+	deletes int
 }
 
 func (c *cascade) delete(ctx context.Context, e *crm.Entity, id crm.ID, version int64) error {
@@ -789,6 +792,7 @@ func (c *cascade) delete(ctx context.Context, e *crm.Entity, id crm.ID, version 
 		// The record needs no lock first, as nothing is read.
 		c.gone[ref] = true
 		st.writes++ // counted first, as in CreateMany
+		c.deletes++
 		if err := st.tx.Delete(ctx, e, id, version); err != nil {
 			if errors.Is(err, crm.ErrConflict) || errors.Is(err, crm.ErrNotFound) {
 				// It wrote nothing (Tx.Delete): the transaction goes
@@ -801,7 +805,7 @@ func (c *cascade) delete(ctx context.Context, e *crm.Entity, id crm.ID, version 
 		return nil
 	}
 	var before crm.Record
-	writes := st.writes
+	writes, deletes := st.writes, c.deletes
 	if !c.dryRun {
 		var err error
 		if before, err = st.tx.Lock(ctx, e, id); err != nil {
@@ -849,10 +853,10 @@ func (c *cascade) delete(ctx context.Context, e *crm.Entity, id crm.ID, version 
 	}
 	current := before
 	switch {
-	case st.writes != writes:
-		// The hooks or the delete behaviours wrote, and one of those
-		// writes (a link removed from a record that points at itself
-		// through another relationship, say) may have updated the record.
+	case st.writes-writes != c.deletes-deletes:
+		// The hooks or the delete behaviours wrote more than the
+		// walk's deletes of other records, and one of those writes (a
+		// hook's update, say) may have updated the record.
 		var err error
 		if current, err = st.tx.Lock(ctx, e, id); err != nil {
 			return err
@@ -861,6 +865,7 @@ func (c *cascade) delete(ctx context.Context, e *crm.Entity, id crm.ID, version 
 		current = stored.Clone() // as stored: the hooks may have changed Target
 	}
 	st.writes++ // counted first, as in CreateMany
+	c.deletes++
 	if err := st.tx.Delete(ctx, e, id, current.Version); err != nil {
 		return err
 	}
