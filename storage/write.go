@@ -828,7 +828,8 @@ func (c *cascade) delete(ctx context.Context, e *crm.Entity, id crm.ID, version 
 	var ev *Event
 	var stored crm.Record
 	hooked := false
-	if !c.dryRun {
+	quiet := c.dryRun || c.quiet(e)
+	if !quiet {
 		stored = before.Clone()
 		ev = &Event{Op: OpDelete, Entity: e, Target: &before, Before: &stored, Depth: c.call.depth, Message: c.call.exec.name(), exec: c.call.exec}
 		hooked = len(s.hooksFor(e.Name, OpDelete, PreOperation)) > 0
@@ -870,6 +871,9 @@ func (c *cascade) delete(ctx context.Context, e *crm.Entity, id crm.ID, version 
 		return err
 	}
 	delete(st.shared, ref)
+	if quiet {
+		return nil // no event: nobody would see it
+	}
 	ev.Target = &current
 	return s.after(ctx, st, ev)
 }
