@@ -207,7 +207,12 @@
 // relationship can be met, on the record or on one its cascades reach, the
 // cascade is walked once without writing first: a restricted delete fails
 // with crm.ErrRestricted having written nothing, so a transaction may
-// handle it and go on.
+// handle it and go on. Each record the delete reaches is asked once who
+// points at it, for every relationship at once (driver.Tx.Referrers). A
+// version-checked delete of a record no relationship can point at, with
+// no delete hook and outside a named operation, is the adapter's
+// version-checked delete alone; one that fails with crm.ErrConflict or
+// crm.ErrNotFound writes nothing, so a transaction may handle that too.
 //
 // A unit of work whose context is done when its function returns is rolled
 // back on every store, and InTx returns an error matching the context's.

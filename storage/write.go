@@ -9,7 +9,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/crmkit/crmkit/crm"
-	"github.com/crmkit/crmkit/storage/driver"
 )
 
 // write runs one write operation in the transaction of ctx, or in a new
@@ -790,12 +789,36 @@ type cascade struct {
 	// gone holds the records the walk has deleted, or would have: a
 	// record two cascades reach is deleted once.
 	gone map[crm.Ref]bool
+	// deletes counts the deletes the walk has written: a record whose
+	// delete behaviours wrote nothing else was not changed by them.
+	deletes int
 }
 
 func (c *cascade) delete(ctx context.Context, e *crm.Entity, id crm.ID, version int64) error {
 	s, st := c.store, c.st
 	ref := crm.Ref{Entity: e.Name, ID: id}
+	rels := c.relationships(e.Name)
+	if !c.dryRun && len(rels) == 0 && e.Base == "" && c.quiet(e) && version != AnyVersion {
+		// Nothing points at the record and nobody watches it go: the
+		// delete is the one version-checked write, which tells a
+		// missing record from a stale version when it matches no row.
+		// The record needs no lock first, as nothing is read.
+		c.gone[ref] = true
+		st.writes++ // counted first, as in CreateMany
+		c.deletes++
+		if err := st.tx.Delete(ctx, e, id, version); err != nil {
+			if errors.Is(err, crm.ErrConflict) || errors.Is(err, crm.ErrNotFound) {
+				// It wrote nothing (Tx.Delete): the transaction goes
+				// on, as after a version check that failed a lock.
+				st.writes--
+			}
+			return err
+		}
+		delete(st.shared, ref)
+		return nil
+	}
 	var before crm.Record
+	writes, deletes := st.writes, c.deletes
 	if !c.dryRun {
 		var err error
 		if before, err = st.tx.Lock(ctx, e, id); err != nil {
@@ -816,16 +839,27 @@ func (c *cascade) delete(ctx context.Context, e *crm.Entity, id crm.ID, version 
 	// but create; Target is the same record, refreshed after the delete
 	// behaviours have run.
 	var ev *Event
-	if !c.dryRun {
-		stored := before.Clone()
+	var stored crm.Record
+	hooked := false
+	quiet := c.dryRun || c.quiet(e)
+	if !quiet {
+		stored = before.Clone()
 		ev = &Event{Op: OpDelete, Entity: e, Target: &before, Before: &stored, Depth: c.call.depth, Message: c.call.exec.name(), exec: c.call.exec}
+		hooked = len(s.hooksFor(e.Name, OpDelete, PreOperation)) > 0
 		if err := s.runHooks(ctx, st, PreOperation, ev); err != nil {
 			return err
 		}
 	}
-	for _, rel := range s.reg.ReferencedBy(e.Name) {
-		if err := c.applyDeleteBehavior(ctx, rel, ref); err != nil {
+	if len(rels) > 0 {
+		// One question for every relationship: who points at the record.
+		found, err := st.tx.Referrers(ctx, ref, rels)
+		if err != nil {
 			return err
+		}
+		for i, rel := range rels {
+			if err := c.applyDeleteBehavior(ctx, rel, ref, found[i]); err != nil {
+				return err
+			}
 		}
 	}
 	if e.Base != "" {
@@ -843,42 +877,68 @@ func (c *cascade) delete(ctx context.Context, e *crm.Entity, id crm.ID, version 
 	if c.dryRun {
 		return nil
 	}
-	current, err := st.tx.Lock(ctx, e, id) // link removal may have updated it
-	if err != nil {
-		return err
+	current := before
+	switch {
+	case st.writes-writes != c.deletes-deletes:
+		// The hooks or the delete behaviours wrote more than the
+		// walk's deletes of other records, and one of those writes (a
+		// hook's update, say) may have updated the record.
+		var err error
+		if current, err = st.tx.Lock(ctx, e, id); err != nil {
+			return err
+		}
+	case hooked:
+		current = stored.Clone() // as stored: the hooks may have changed Target
 	}
 	st.writes++ // counted first, as in CreateMany
+	c.deletes++
 	if err := st.tx.Delete(ctx, e, id, current.Version); err != nil {
 		return err
 	}
 	delete(st.shared, ref)
+	if quiet {
+		return nil // no event: nobody would see it
+	}
 	ev.Target = &current
 	return s.after(ctx, st, ev)
 }
 
-// applyDeleteBehavior applies rel's delete behaviour to the records that
-// refer to ref through it.
-func (c *cascade) applyDeleteBehavior(ctx context.Context, rel crm.Relationship, ref crm.Ref) error {
+// relationships returns the relationships that point at entity whose
+// delete behaviour the walk applies: a dry run looks for restrictions
+// only, so it leaves out those that remove links.
+func (c *cascade) relationships(entity string) []crm.Relationship {
+	rels := c.store.reg.ReferencedBy(entity)
+	if c.dryRun {
+		rels = slices.DeleteFunc(rels, func(rel crm.Relationship) bool { return rel.OnDelete == crm.DeleteRemoveLink })
+	}
+	return rels
+}
+
+// quiet reports whether deleting a record of e is seen by nobody but the
+// store: no hook on the delete, and no named operation recording it.
+func (c *cascade) quiet(e *crm.Entity) bool {
+	if c.call.exec != nil {
+		return false
+	}
+	for _, stage := range []Stage{PreOperation, PostOperation, AfterCommit} {
+		if len(c.store.hooksFor(e.Name, OpDelete, stage)) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// applyDeleteBehavior applies rel's delete behaviour to children, the
+// records that referred to ref through it when the record's delete
+// asked (Tx.Referrers).
+func (c *cascade) applyDeleteBehavior(ctx context.Context, rel crm.Relationship, ref crm.Ref, children []crm.ID) error {
 	s, st := c.store, c.st
-	if c.dryRun && rel.OnDelete == crm.DeleteRemoveLink {
+	if len(children) == 0 || c.dryRun && rel.OnDelete == crm.DeleteRemoveLink {
 		return nil
 	}
 	from, err := s.entity(rel.From)
 	if err != nil {
 		return err
-	}
-	// The lookup may point at several entities: match the entity too,
-	// as IDs are unique per entity only.
-	plan, err := driver.PlanQuery(s.reg, crm.Query{Entity: rel.From, Where: crm.Eq(rel.Field, ref)}, st.now, nil, driver.Principal{})
-	if err != nil {
-		return err
-	}
-	var children []crm.ID
-	for rec, err := range st.tx.Select(ctx, plan) {
-		if err != nil {
-			return err
-		}
-		children = append(children, rec.ID)
 	}
 	for _, id := range children {
 		child := crm.Ref{Entity: rel.From, ID: id}

@@ -75,13 +75,26 @@ type Tx interface {
 	// record before it changes it, a record it shares to check a rule
 	// cannot change under the check.
 	Share(ctx context.Context, e *crm.Entity, id crm.ID) (bool, error)
+	// Referrers returns, for each relationship of rels (every one points
+	// at ref.Entity), the IDs of the records of rel.From whose lookup
+	// rel.Field holds ref, in the order of rels, each list in ID order. A
+	// lookup that may point at several entities matches ref's entity as
+	// well as its ID. It sees the transaction's own writes. The write path
+	// asks it once per record it deletes, for every relationship of the
+	// record's entity at once: an adapter answers from an index on each
+	// lookup field, in one round trip.
+	Referrers(ctx context.Context, ref crm.Ref, rels []crm.Relationship) ([][]crm.ID, error)
 	// Insert stores new records of entity e, complete with their headers.
 	// A record whose ID exists already fails the call with an error
 	// matching crm.ErrDuplicate. Adapters write many records in as few
 	// round trips as they can.
 	//
 	// After a failed Insert, Update or Delete the transaction may hold part
-	// of the write, or be unusable: the Store never commits it.
+	// of the write, or be unusable: the Store never commits it. Except
+	// that an Update or Delete failing with crm.ErrConflict or
+	// crm.ErrNotFound has written nothing and leaves the transaction
+	// usable: the Store writes a record's delete without reading it
+	// first, and a caller may handle the conflict and go on.
 	Insert(ctx context.Context, e *crm.Entity, recs []crm.Record) error
 	// Update replaces a stored record with rec if the stored version is
 	// prev; rec.Version is prev+1. A different stored version fails with

@@ -1,6 +1,10 @@
 package memory
 
 import (
+	"bytes"
+	"context"
+	"slices"
+
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage/driver"
 )
@@ -99,4 +103,28 @@ func (t *tx) referring(entity, field string, target crm.Ref) []*crm.Record {
 		}
 	}
 	return out
+}
+
+// Referrers answers from the refs index, with the transaction's pending
+// writes laid over it: no scan of the referring entities.
+func (t *tx) Referrers(ctx context.Context, ref crm.Ref, rels []crm.Relationship) ([][]crm.ID, error) {
+	if err := t.usable(ctx); err != nil {
+		return nil, err
+	}
+	out := make([][]crm.ID, len(rels))
+	for i, rel := range rels {
+		recs := t.referring(rel.From, rel.Field, ref)
+		if len(recs) == 0 {
+			continue
+		}
+		ids := make([]crm.ID, len(recs))
+		for j, r := range recs {
+			ids[j] = r.ID
+		}
+		// In ID order, as the SQL stores return them: a cascade then
+		// walks the same records in the same order on every store.
+		slices.SortFunc(ids, func(a, b crm.ID) int { return bytes.Compare(a[:], b[:]) })
+		out[i] = ids
+	}
+	return out, nil
 }

@@ -14,9 +14,10 @@
 // table. Conditions no ordered index answers (Exists, hierarchy,
 // field-to-field and date-difference conditions, Or groups, related
 // records) are checked by the plan's matcher on the records an index
-// gives. Exists conditions find the records that point at a record
-// through an index of the lookup field, built by the first query that
-// needs it and kept current by every commit; inside a transaction, its
+// gives. Exists conditions, and a delete asking who points at a record
+// (Tx.Referrers), find the records that point at it through an index of
+// the lookup field, built by the first query that needs it and kept
+// current by every commit; inside a transaction, its
 // pending writes are laid over the committed records and indexes.
 package memory
 

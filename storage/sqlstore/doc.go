@@ -114,7 +114,9 @@
 //
 // Transactions are database transactions (READ COMMITTED on PostgreSQL,
 // where Tx.Lock is SELECT ... FOR UPDATE). Updates and deletes check the
-// version in their WHERE clause. A unique violation is crm.ErrDuplicate; a
+// version in their WHERE clause. Tx.Referrers is one prepared statement
+// per set of relationships, a UNION ALL of one SELECT per lookup column,
+// each answered by the index every lookup column has. A unique violation is crm.ErrDuplicate; a
 // serialization failure, a deadlock or a SQLite database still busy after
 // the busy timeout is storage.ErrRetry, which Store retries. A lost
 // connection (a terminated backend, a server shutting down or starting,

@@ -22,6 +22,7 @@ const (
 	stmtUpdate
 	stmtDelete
 	stmtVersion
+	stmtReferrers
 )
 
 // stmtKey identifies one statement shape: SQLite parses a statement's text
@@ -31,6 +32,10 @@ type stmtKey struct {
 	tb   *table
 	kind stmtKind
 	rows int // stmtInsert: rows in the statement
+	// rels names the relationships of a stmtReferrers statement (see
+	// referrersKey): the registry may gain relationships to an entity
+	// while the Driver runs.
+	rels string
 }
 
 // stmtCache holds the Driver's prepared statements, shared by the Drivers

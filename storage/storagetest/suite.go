@@ -65,6 +65,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Operations", func(t *testing.T) { testOperations(t, open) })
 	t.Run("Atomicity", func(t *testing.T) { testAtomicity(t, open) })
 	t.Run("Relationships", func(t *testing.T) { testRelationships(t, open) })
+	t.Run("Deletes", func(t *testing.T) { testDeletes(t, open) })
 	t.Run("Queries", func(t *testing.T) { testQueries(t, open) })
 	t.Run("Hierarchy", func(t *testing.T) { testHierarchy(t, open) })
 	t.Run("Exists", func(t *testing.T) { testExists(t, open) })
