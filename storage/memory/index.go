@@ -29,13 +29,6 @@ func newTable() *table {
 	return &table{ids: &btree{owner: o}, indexes: map[string]*btree{}, owner: o}
 }
 
-// emptyTable stands for an entity without records.
-var emptyTable = func() *table {
-	tb := newTable()
-	tb.owner.shared.Store(true)
-	return tb
-}()
-
 // share marks tb as held by a reader and returns it.
 func (tb *table) share() *table {
 	tb.owner.shared.Store(true)

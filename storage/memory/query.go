@@ -1,7 +1,6 @@
 package memory
 
 import (
-	"bytes"
 	"context"
 	"iter"
 	"slices"
@@ -390,7 +389,7 @@ func (w *walker) groups(s span) bool {
 		if !w.desc { // the key ascending, IDs descending
 			t.descend(func(it *item) bool {
 				c := t.cmpKey(it, key)
-				return c > 0 || c == 0 && atCursor && bytes.Compare(it.id[:], w.id0[:]) >= 0
+				return c > 0 || c == 0 && atCursor && compareIDs(&it.id, &w.id0) >= 0
 			}, func(it *item) bool {
 				if t.cmpKey(it, key) < 0 {
 					return false
@@ -401,7 +400,7 @@ func (w *walker) groups(s span) bool {
 		} else { // the key descending, IDs ascending
 			t.ascend(func(it *item) bool {
 				c := t.cmpKey(it, key)
-				return c < 0 || c == 0 && atCursor && bytes.Compare(it.id[:], w.id0[:]) <= 0
+				return c < 0 || c == 0 && atCursor && compareIDs(&it.id, &w.id0) <= 0
 			}, func(it *item) bool {
 				if t.cmpKey(it, key) > 0 {
 					return false
