@@ -240,20 +240,25 @@ type keyRange struct {
 	// selective is true when a condition other than not-null made the
 	// spans: worth building an index for.
 	selective bool
+	// n is how many records the spans hold, if counted is set: the
+	// field has an ordered index.
+	n       int
+	counted bool
 }
 
-// keyRanges returns, by field, the spans that the sort key of every
+// keyRanges returns, one per field, the spans that the sort key of every
 // record matching where lies in: from the conditions every matching
 // record must meet (where itself, or the conditions of a top-level And)
 // that an ordered index can answer: Eq, Lt, Le, Gt, Ge, In, Null and
 // NotNull. The spans may hold records that do not match (a money amount
 // in another currency, text that only folds alike); the filter decides.
-func keyRanges(e *crm.Entity, where crm.Filter) map[string]*keyRange {
+func keyRanges(e *crm.Entity, where crm.Filter) []keyRange {
 	conds := []crm.Filter{where}
 	if g, ok := where.(crm.Group); ok && !g.Or {
 		conds = g.Filters
 	}
-	var out map[string]*keyRange
+	var out []keyRange
+next:
 	for _, sub := range conds {
 		c, ok := sub.(crm.Condition)
 		if !ok {
@@ -267,17 +272,26 @@ func keyRanges(e *crm.Entity, where crm.Filter) map[string]*keyRange {
 		if !ok {
 			continue
 		}
-		if out == nil {
-			out = map[string]*keyRange{}
+		for i := range out {
+			if r := &out[i]; r.f.Name == c.Field {
+				r.spans = intersect(r.spans, spans)
+				r.selective = r.selective || selective
+				continue next
+			}
 		}
-		if r := out[c.Field]; r != nil {
-			r.spans = intersect(r.spans, spans)
-			r.selective = r.selective || selective
-		} else {
-			out[c.Field] = &keyRange{f: f, spans: spans, selective: selective}
-		}
+		out = append(out, keyRange{f: f, spans: spans, selective: selective})
 	}
 	return out
+}
+
+// rangeOf returns the range on the named field, or nil.
+func rangeOf(ranges []keyRange, field string) *keyRange {
+	for i := range ranges {
+		if ranges[i].f.Name == field {
+			return &ranges[i]
+		}
+	}
+	return nil
 }
 
 // condSpans returns the spans of the sort keys of f that c can match.

@@ -36,7 +36,8 @@ type query struct {
 	e     *crm.Entity
 	match driver.Matcher
 	seen  int
-	err   error // ends the query
+	err   error   // ends the query
+	em    emitter // for a Select
 }
 
 func newQuery(ctx context.Context, v view, e *crm.Entity, m driver.Matcher) *query {
@@ -84,23 +85,23 @@ func (q *query) tree(tb *table, f *crm.Field, build bool) *btree {
 	return q.v.index(q.e, f)
 }
 
-// narrowest returns the access that reads the fewest records, and how
-// many records the spans of each field with an index hold.
-func (q *query) narrowest(tb *table, ranges map[string]*keyRange) (access, map[string]int) {
+// narrowest returns the access that reads the fewest records, and
+// counts the records in the spans of each range whose field has an
+// index.
+func (q *query) narrowest(tb *table, ranges []keyRange) access {
 	best := access{tree: tb.ids, n: tb.ids.len()}
-	counts := make(map[string]int, len(ranges))
-	for name, r := range ranges {
+	for i := range ranges {
+		r := &ranges[i]
 		t := q.tree(tb, r.f, r.selective)
 		if t == nil {
 			continue
 		}
-		n := t.count(r.spans)
-		counts[name] = n
-		if n < best.n {
-			best = access{tree: t, spans: r.spans, n: n}
+		r.n, r.counted = t.count(r.spans), true
+		if r.n < best.n {
+			best = access{tree: t, spans: r.spans, n: r.n}
 		}
 	}
-	return best, counts
+	return best
 }
 
 // each calls visit with the records of a that match, in a's index order.
@@ -167,9 +168,9 @@ func selectRecords(ctx context.Context, v view, p *driver.Plan) iter.Seq2[crm.Re
 			return
 		}
 		q := newQuery(ctx, v, p.Entity, p.Matcher(resolver(v)))
-		em := &emitter{yield: yield, limit: p.Limit}
-		q.run(p, em)
-		if q.err != nil && !em.stopped {
+		q.em = emitter{yield: yield, limit: p.Limit}
+		q.run(p, &q.em)
+		if q.err != nil && !q.em.stopped {
 			yield(crm.Record{}, q.err)
 		}
 	}
@@ -179,8 +180,8 @@ func selectRecords(ctx context.Context, v view, p *driver.Plan) iter.Seq2[crm.Re
 func (q *query) run(p *driver.Plan, em *emitter) {
 	tb := q.v.table(p.Entity.Name)
 	ranges := keyRanges(p.Entity, p.Where)
-	best, counts := q.narrowest(tb, ranges)
-	if t, spans, budget, ok := q.walkable(tb, p, ranges, best, counts); ok {
+	best := q.narrowest(tb, ranges)
+	if t, spans, budget, ok := q.walkable(tb, p, ranges, best); ok {
 		if q.walk(t, spans, p, em, budget) || q.err != nil {
 			return
 		}
@@ -217,21 +218,21 @@ func (q *query) run(p *driver.Plan, em *emitter) {
 // records), and it stops when it has read as many as collecting reads,
 // so that a lost bet costs twice the collection at most (the conditions
 // no index answers can make matching records rare or late in the order).
-func (q *query) walkable(tb *table, p *driver.Plan, ranges map[string]*keyRange, best access, counts map[string]int) (t *btree, spans []span, budget int, ok bool) {
+func (q *query) walkable(tb *table, p *driver.Plan, ranges []keyRange, best access) (t *btree, spans []span, budget int, ok bool) {
 	first := p.OrderBy[0].Field
 	n := tb.ids.len()
 	walkN := n
-	if r := ranges[first]; r != nil {
+	if r := rangeOf(ranges, first); r != nil {
 		spans = r.spans
-		if c, ok := counts[first]; ok {
-			walkN = c
+		if r.counted {
+			walkN = r.n
 		}
 	}
 	if best.n < walkN {
 		other := n
-		for name, c := range counts {
-			if name != first && c < other {
-				other = c
+		for _, r := range ranges {
+			if r.f.Name != first && r.counted && r.n < other {
+				other = r.n
 			}
 		}
 		guess := walkN
@@ -555,7 +556,7 @@ func count(ctx context.Context, v view, p *driver.Plan) (int64, error) {
 		return int64(tb.ids.len()), nil
 	}
 	q := newQuery(ctx, v, p.Entity, p.Matcher(resolver(v)))
-	best, _ := q.narrowest(tb, keyRanges(p.Entity, p.Where))
+	best := q.narrowest(tb, keyRanges(p.Entity, p.Where))
 	var n int64
 	q.each(best, func(*crm.Record) { n++ })
 	return n, q.err
@@ -567,7 +568,7 @@ func aggregate(ctx context.Context, v view, p *driver.AggregatePlan) ([]crm.Aggr
 	}
 	q := newQuery(ctx, v, p.Entity, p.Matcher(resolver(v)))
 	tb := v.table(p.Entity.Name)
-	best, _ := q.narrowest(tb, keyRanges(p.Entity, p.Where))
+	best := q.narrowest(tb, keyRanges(p.Entity, p.Where))
 	acc := p.NewAccumulator()
 	q.each(best, func(r *crm.Record) { acc.Add(*r) })
 	if q.err != nil {
