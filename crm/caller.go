@@ -41,11 +41,12 @@ type Scope struct {
 	// Caller is the acting user; NilID names no one, and writes refuse
 	// it with ErrNoCaller.
 	Caller ID
-	// Teams are the teams the caller belongs to. Nothing reads them yet.
+	// Teams are the teams the caller belongs to: the eq-userteams and
+	// eq-useroruserteams conditions compare with them.
 	Teams []ID
 	// BusinessUnit is the caller's business unit: a record created in the
-	// scope is owned by it (Header.BusinessUnit). NilID leaves new
-	// records with none.
+	// scope is owned by it (Header.BusinessUnit), and eq-businessid
+	// conditions compare with it. NilID leaves new records with none.
 	BusinessUnit ID
 	// Location is the caller's time zone: relative date conditions on
 	// date-and-time fields count days, months and years in it. nil is

@@ -19,7 +19,8 @@ var (
 	// from the record's current state. The error is a *TransitionError.
 	ErrInvalidTransition = errors.New("invalid transition")
 	// ErrDuplicate is returned when a create would store a second record
-	// with the same ID (or, later, the same alternate key).
+	// with the same ID, or a write a second record with the same value of
+	// an alternate key (the error is then a *DuplicateKeyError).
 	ErrDuplicate = errors.New("duplicate")
 	// ErrValidation is returned when input breaks the metadata's rules. The
 	// error is a *ValidationError listing every bad field.

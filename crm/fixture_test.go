@@ -20,4 +20,5 @@ var (
 	entity           = crmtest.Entity
 	validationFields = crmtest.ValidationFields
 	date             = crmtest.Date
+	limitsRegistry   = crmtest.LimitsRegistry
 )

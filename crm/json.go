@@ -97,13 +97,16 @@ type entityJSON struct {
 	PrimaryName string     `json:"primaryName,omitempty"`
 	Fields      []Field    `json:"fields,omitempty"`
 	Lifecycle   *Lifecycle `json:"lifecycle,omitempty"`
+	Keys        []Key      `json:"keys,omitempty"`
+	// ManyToMany marks the intersect entity of an N:N relationship.
+	ManyToMany *ManyToMany `json:"manyToMany,omitempty"`
 }
 
 // MarshalJSON writes the entity's declaration: its declared fields (not
-// the ones the registry derives) and its lifecycle; Rules are code and are
-// left out.
+// the ones the registry derives), its lifecycle and its alternate keys;
+// Rules are code and are left out.
 func (e Entity) MarshalJSON() ([]byte, error) {
-	j := entityJSON{Name: e.Name, Label: e.Label, PrimaryName: e.PrimaryName, Lifecycle: e.Lifecycle}
+	j := entityJSON{Name: e.Name, Label: e.Label, PrimaryName: e.PrimaryName, Lifecycle: e.Lifecycle, Keys: e.Keys, ManyToMany: e.intersect}
 	for _, f := range e.Fields {
 		if !f.platform {
 			j.Fields = append(j.Fields, f)
@@ -118,7 +121,7 @@ func (e *Entity) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &j); err != nil {
 		return err
 	}
-	*e = Entity{Name: j.Name, Label: j.Label, PrimaryName: j.PrimaryName, Fields: j.Fields, Lifecycle: j.Lifecycle}
+	*e = Entity{Name: j.Name, Label: j.Label, PrimaryName: j.PrimaryName, Fields: j.Fields, Lifecycle: j.Lifecycle, Keys: j.Keys, intersect: j.ManyToMany}
 	return nil
 }
 

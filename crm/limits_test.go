@@ -11,28 +11,6 @@ import (
 	"github.com/crmkit/crmkit/crm"
 )
 
-// limitsRegistry declares fields at the edges of what values may be: one
-// bound of a range set, the other left to Dynamics' default.
-func limitsRegistry(t *testing.T) *crm.Registry {
-	t.Helper()
-	reg := crm.NewRegistry()
-	require.NoError(t, reg.Register(&crm.Entity{
-		Name:        "gauge",
-		PrimaryName: "name",
-		Fields: []crm.Field{
-			{Name: "name", Type: crm.TypeText, MaxLength: 160},
-			{Name: "atleastten", Type: crm.TypeInteger, Min: decPtr("10")},
-			{Name: "atmostten", Type: crm.TypeInteger, Max: decPtr("10")},
-			{Name: "level", Type: crm.TypeDecimal, Precision: 2, Max: decPtr("5")},
-			{Name: "amount", Type: crm.TypeMoney},
-			{Name: "seenon", Type: crm.TypeTime},
-			{Name: "bornon", Type: crm.TypeTime, DateOnly: true},
-			{Name: "kind", Type: crm.TypeChoice, Options: []crm.Option{{Value: 0, Label: "Zero"}, {Value: 1, Label: "One"}}},
-		},
-	}))
-	return reg
-}
-
 func TestValueLimits(t *testing.T) {
 	reg := limitsRegistry(t)
 	gauge := entity(t, reg, "gauge")

@@ -225,6 +225,11 @@ const (
 	// FieldBusinessUnit is the owning business unit, a lookup to a
 	// business unit; null when the creating scope named none.
 	FieldBusinessUnit = "owningbusinessunit"
+	// FieldOverriddenCreatedOn is when an imported record was written
+	// (Dynamics' overriddencreatedon): an import keeps the record's
+	// original creation time in createdon and the time of the import
+	// here. Null for a record created live.
+	FieldOverriddenCreatedOn = "overriddencreatedon"
 )
 
 // systemFields are the header fields, in storage order.
@@ -241,6 +246,8 @@ var systemFields = []Field{
 	// Added after the first release: stores upgrade existing tables with
 	// a nullable column, so it is the one header field that may be null.
 	{Name: FieldBusinessUnit, Type: TypeLookup, Targets: []string{BusinessUnitEntity}, System: true},
+	// Added with imports, nullable for the same reason.
+	{Name: FieldOverriddenCreatedOn, Type: TypeTime, System: true},
 }
 
 // SystemFields returns the header fields every entity has, in a fixed order.
@@ -262,10 +269,16 @@ type Entity struct {
 	// Rules are the entity's business rules beyond its fields' own
 	// (see Rule), in the order the write path runs them.
 	Rules []Rule
+	// Keys are the entity's alternate keys (see Key): fields whose values
+	// identify a record, which stores keep unique.
+	Keys []Key
 
 	index   map[string]*Field // system and declared fields by name
 	lookups []*Field          // declared lookup fields
 	money   []*Field          // declared money fields, when multi-currency is on
+	// intersect is the N:N relationship the entity keeps (ManyToMany);
+	// nil for an ordinary entity.
+	intersect *ManyToMany
 }
 
 // Field returns the named field, system fields included.
@@ -382,7 +395,7 @@ func (r *Registry) Register(entities ...*Entity) error {
 		e := cloneEntity(src)
 		err := r.calculate(e.Fields)
 		if err == nil {
-			err = e.addPricing(r.org)
+			err = e.addPricing(r.org, 0)
 		}
 		if err == nil {
 			err = e.prepare()
@@ -530,10 +543,8 @@ func (r *Registry) extended(entity string, fields []Field) (*Entity, error) {
 	if len(fields) == 0 {
 		return nil, fmt.Errorf("no fields to add")
 	}
-	for _, f := range fields {
-		if f.Type == TypeMoney && r.org.base != "" {
-			return nil, fmt.Errorf("field %q: money fields cannot be added once the registry has a base currency", f.Name)
-		}
+	if old.intersect != nil {
+		return nil, fmt.Errorf("the intersect entity of an N:N relationship holds its two lookups only")
 	}
 	decl := *old
 	decl.Fields = append(slices.Clone(old.Fields), fields...)
@@ -541,10 +552,11 @@ func (r *Registry) extended(entity string, fields []Field) (*Entity, error) {
 	if err := r.calculate(e.Fields[len(old.Fields):]); err != nil {
 		return nil, err
 	}
-	for i := len(old.Fields); i < len(e.Fields); i++ {
-		if e.Fields[i].Type == TypeMoney {
-			e.Fields[i].org = r.org
-		}
+	// Added money fields get their base fields (and the entity its
+	// exchange rate) as registered ones do; records stored before have
+	// none of the new amounts, so none of their base amounts is missing.
+	if err := e.addPricing(r.org, len(old.Fields)); err != nil {
+		return nil, err
 	}
 	if err := e.prepare(); err != nil {
 		return nil, err
@@ -641,6 +653,10 @@ func cloneEntity(src *Entity) *Entity {
 	for i := range e.Rules {
 		e.Rules[i].Fields = slices.Clone(e.Rules[i].Fields)
 	}
+	e.Keys = slices.Clone(src.Keys)
+	for i := range e.Keys {
+		e.Keys[i].Fields = slices.Clone(e.Keys[i].Fields)
+	}
 	return &e
 }
 
@@ -694,6 +710,14 @@ func (e *Entity) prepare() error {
 	if e.PrimaryName != "" {
 		if f, ok := e.index[e.PrimaryName]; !ok || f.Type != TypeText {
 			return fmt.Errorf("primary name %q is not a text field", e.PrimaryName)
+		}
+	}
+	if err := e.checkKeys(); err != nil {
+		return err
+	}
+	if e.intersect != nil {
+		if err := e.checkIntersect(); err != nil {
+			return err
 		}
 	}
 	if e.Lifecycle != nil {

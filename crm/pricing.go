@@ -2,6 +2,7 @@ package crm
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/shopspring/decimal"
 )
@@ -176,10 +177,13 @@ func ToBase(m Money, rate decimal.Decimal, base Currency) Money {
 }
 
 // addPricing appends the exchange rate and base fields to an entity with
-// money fields, when multi-currency is on.
-func (e *Entity) addPricing(org *organization) error {
+// money fields, when multi-currency is on: base fields for the money
+// fields from index from on (0 at registration; the first added field
+// when fields are added to a registered entity), and the exchange rate
+// unless the entity has it already.
+func (e *Entity) addPricing(org *organization, from int) error {
 	n := len(e.Fields)
-	for i := 0; i < n; i++ {
+	for i := from; i < n; i++ {
 		if e.Fields[i].Type == TypeMoney {
 			e.Fields[i].org = org
 		}
@@ -188,7 +192,7 @@ func (e *Entity) addPricing(org *organization) error {
 		return nil
 	}
 	var base []Field
-	for _, f := range e.Fields[:n] {
+	for _, f := range e.Fields[from:n] {
 		if f.Type != TypeMoney {
 			continue
 		}
@@ -209,6 +213,10 @@ func (e *Entity) addPricing(org *organization) error {
 			}})
 	}
 	if len(base) == 0 {
+		return nil
+	}
+	if slices.ContainsFunc(e.Fields, func(f Field) bool { return f.Name == FieldExchangeRate }) {
+		e.Fields = append(e.Fields, base...)
 		return nil
 	}
 	min, max := MinExchangeRate, MaxExchangeRate

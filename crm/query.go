@@ -48,6 +48,26 @@ const (
 	OpThisYear                           // time in the current calendar year
 	OpLastYear                           // time in the previous calendar year
 	OpOlderThanXDays                     // time before now minus N days
+
+	// Hierarchy operators, on the ID field (FieldID) of an entity with a
+	// hierarchical lookup (Field.Hierarchical), with one record ID as the
+	// value, as FetchXML puts them on the primary key. They follow that
+	// lookup at most MaxHierarchyDepth levels.
+	OpUnder     // strict descendants of the record, at any depth
+	OpEqOrUnder // the record and its descendants
+	OpAbove     // strict ancestors of the record
+	OpEqOrAbove // the record and its ancestors
+	OpNotUnder  // every record that is not a descendant: the record itself and records with no parent included
+
+	// Caller operators take no value: they compare with the reading
+	// scope (Scope). A query using one must be read in a scope naming
+	// a caller (and, for the business unit operators, a business unit).
+	OpEqUserID          // lookup or ID = the caller
+	OpNeUserID          // lookup or ID <> the caller (never null)
+	OpEqUserTeams       // lookup or ID is one of the caller's teams
+	OpEqUserOrUserTeams // lookup or ID is the caller or one of the caller's teams
+	OpEqBusinessID      // lookup or ID = the caller's business unit
+	OpNeBusinessID      // lookup or ID <> the caller's business unit (never null)
 )
 
 var operatorNames = [...]string{
@@ -60,6 +80,9 @@ var operatorNames = [...]string{
 	OpLastXDays: "last-x-days", OpNextXDays: "next-x-days", OpLastXHours: "last-x-hours",
 	OpThisMonth: "this-month", OpLastMonth: "last-month", OpNextMonth: "next-month",
 	OpThisYear: "this-year", OpLastYear: "last-year", OpOlderThanXDays: "olderthan-x-days",
+	OpUnder: "under", OpEqOrUnder: "eq-or-under", OpAbove: "above", OpEqOrAbove: "eq-or-above", OpNotUnder: "not-under",
+	OpEqUserID: "eq-userid", OpNeUserID: "ne-userid", OpEqUserTeams: "eq-userteams", OpEqUserOrUserTeams: "eq-useroruserteams",
+	OpEqBusinessID: "eq-businessid", OpNeBusinessID: "ne-businessid",
 }
 
 func (o Operator) String() string {
@@ -79,12 +102,15 @@ func ParseOperator(name string) (Operator, error) {
 	return 0, fmt.Errorf("parse operator %q: %w", name, ErrNotFound)
 }
 
-// Filter is a condition on records: a Condition, an And/Or Group, or a
-// Related condition on the record a lookup points at. The nil Filter
-// matches every record.
+// Filter is a condition on records: a Condition, an And/Or Group, a
+// Related condition on the record a lookup points at, an Exists
+// condition on the records whose lookup points at this one, or a
+// DiffCondition on the days or hours between two time fields. The nil
+// Filter matches every record.
 type Filter interface{ filter() }
 
-// Condition compares one field with values.
+// Condition compares one field with values. A value may be another field
+// of the same record (ValueOf), with eq, ne, lt, le, gt and ge.
 type Condition struct {
 	Field  string
 	Op     Operator
@@ -106,9 +132,24 @@ type Related struct {
 	Where  Filter
 }
 
+// Exists holds when some record of Entity whose Lookup points at the
+// queried record matches Where ("accounts with a won opportunity"), or,
+// with Not, when none does ("contacts with no activity in 90 days"). It
+// is the other direction of Related: Lookup is a field of Entity, the
+// child, and must be able to point at the queried entity; through a
+// lookup to several entities (a parent customer) it matches the entity
+// and the ID. Dynamics calls it a link-entity of type any / not any.
+type Exists struct {
+	Entity string // the referring (child) entity
+	Lookup string // its lookup field that points at the queried record
+	Where  Filter // nil: any child at all
+	Not    bool   // none matches, rather than some
+}
+
 func (Condition) filter() {}
 func (Group) filter()     {}
 func (Related) filter()   {}
+func (Exists) filter()    {}
 
 // Where returns a condition on field.
 func Where(field string, op Operator, values ...any) Condition {
@@ -154,6 +195,25 @@ func NotNull(field string) Condition { return Where(field, OpNotNull) }
 // Between returns lo <= field <= hi.
 func Between(field string, lo, hi any) Condition { return Where(field, OpBetween, lo, hi) }
 
+// Under returns "the record is a descendant of id" (at most
+// MaxHierarchyDepth levels below it), on the ID of an entity with a
+// hierarchical lookup.
+func Under(id ID) Condition { return Where(FieldID, OpUnder, id) }
+
+// EqOrUnder returns "the record is id or one of its descendants".
+func EqOrUnder(id ID) Condition { return Where(FieldID, OpEqOrUnder, id) }
+
+// Above returns "the record is an ancestor of id" (at most
+// MaxHierarchyDepth levels above it).
+func Above(id ID) Condition { return Where(FieldID, OpAbove, id) }
+
+// EqOrAbove returns "the record is id or one of its ancestors".
+func EqOrAbove(id ID) Condition { return Where(FieldID, OpEqOrAbove, id) }
+
+// NotUnder returns "the record is not a descendant of id": id itself and
+// records outside its subtree match.
+func NotUnder(id ID) Condition { return Where(FieldID, OpNotUnder, id) }
+
 // And returns a group matching records that match every filter.
 func And(filters ...Filter) Group { return Group{Filters: filters} }
 
@@ -163,6 +223,19 @@ func Or(filters ...Filter) Group { return Group{Or: true, Filters: filters} }
 // Through returns a condition on the entity record that lookup points at.
 func Through(lookup, entity string, where Filter) Related {
 	return Related{Lookup: lookup, Entity: entity, Where: where}
+}
+
+// Any returns a condition that holds when some record of entity whose
+// lookup points at the queried record matches where.
+func Any(entity, lookup string, where Filter) Exists {
+	return Exists{Entity: entity, Lookup: lookup, Where: where}
+}
+
+// None returns a condition that holds when no record of entity whose
+// lookup points at the queried record matches where: with a nil where,
+// records nothing refers to through lookup.
+func None(entity, lookup string, where Filter) Exists {
+	return Exists{Entity: entity, Lookup: lookup, Where: where, Not: true}
 }
 
 // Order sorts by one field.
@@ -181,7 +254,10 @@ func Desc(field string) Order { return Order{Field: field, Desc: true} }
 const (
 	DefaultPageSize = 5000
 	MaxPageSize     = 5000
-	MaxRelated      = 15 // related-record conditions in one query
+	// MaxRelated is how many related-record conditions (Related and
+	// Exists) one query may hold: Dynamics' 15 link-entities. A condition
+	// through a many-to-many relationship is two (ManyToMany.Any).
+	MaxRelated = 15
 )
 
 // Filter limits. A query past one fails with a *ValidationError naming
@@ -190,7 +266,7 @@ const (
 // most 1000 deep and binds at most 32766 values a statement).
 const (
 	// MaxFilterDepth is how deep groups and related-record conditions
-	// may nest inside one another, counted after the planner has
+	// (Related, Exists) may nest inside one another, counted after the planner has
 	// flattened an And inside an And (an Or inside an Or): an And of
 	// Ors of Ands is three deep, an And of thousands of conditions one.
 	MaxFilterDepth = 32
@@ -201,6 +277,17 @@ const (
 	// at this limit.
 	MaxConditions = 5_000
 )
+
+// MaxHierarchyDepth is how many levels the hierarchy operators follow a
+// hierarchical lookup, as Dynamics caps its hierarchical queries at 100
+// recursions: under and eq-or-under reach records at most this many
+// levels below the value, above and eq-or-above at most this many
+// levels above it, and not-under matches exactly the records under does
+// not (so a record deeper than this below the value is "not under" it).
+// The write path refuses cycles; the cap also bounds the work a
+// hierarchy stored before that rule, or deeper than any real one, can
+// cause. Every store applies it alike.
+const MaxHierarchyDepth = 100
 
 // Query selects records of one entity.
 type Query struct {
@@ -243,15 +330,33 @@ const (
 	AggAvg                            // average (integer, decimal, money), rounded to AvgPlaces
 	AggMin                            // smallest value
 	AggMax                            // largest value
+	// AggCountDistinct counts the distinct non-null values of a field
+	// (Dynamics' countcolumn with distinct="true"): text by its exact
+	// bytes, as a group by text keeps "Paris" and "paris" apart; a lookup
+	// by the record it points at. Not for money: an amount is not one
+	// value across currencies.
+	AggCountDistinct
 )
 
-var aggNames = [...]string{AggCount: "count", AggCountColumn: "countcolumn", AggSum: "sum", AggAvg: "avg", AggMin: "min", AggMax: "max"}
+var aggNames = [...]string{AggCount: "count", AggCountColumn: "countcolumn", AggSum: "sum", AggAvg: "avg", AggMin: "min", AggMax: "max",
+	AggCountDistinct: "countdistinct"}
 
 func (a AggFunc) String() string {
 	if a > 0 && int(a) < len(aggNames) {
 		return aggNames[a]
 	}
 	return fmt.Sprintf("AggFunc(%d)", int(a))
+}
+
+// ParseAggFunc returns the aggregate function with a FetchXML name such
+// as "sum".
+func ParseAggFunc(name string) (AggFunc, error) {
+	for i, n := range aggNames {
+		if n == name && i > 0 {
+			return AggFunc(i), nil
+		}
+	}
+	return 0, fmt.Errorf("parse aggregate function %q: %w", name, ErrNotFound)
 }
 
 // AvgPlaces is the number of decimal places an average of integers or
@@ -274,28 +379,99 @@ const (
 	ByYear
 )
 
+var dateGroupingNames = [...]string{ByValue: "value", ByDay: "day", ByMonth: "month", ByYear: "year"}
+
+// String returns the grouping's name: "value", or FetchXML's "day",
+// "month" and "year".
+func (g DateGrouping) String() string {
+	if g >= 0 && int(g) < len(dateGroupingNames) {
+		return dateGroupingNames[g]
+	}
+	return fmt.Sprintf("DateGrouping(%d)", int(g))
+}
+
+// ParseDateGrouping returns the date grouping with a name String gives.
+func ParseDateGrouping(name string) (DateGrouping, error) {
+	for i, n := range dateGroupingNames {
+		if n == name {
+			return DateGrouping(i), nil
+		}
+	}
+	return 0, fmt.Errorf("parse date grouping %q: %w", name, ErrNotFound)
+}
+
 // Measure is one computed column of an aggregation.
 type Measure struct {
 	Alias string // the result key; must be unique among measures and groups
 	Func  AggFunc
 	Field string // not used by AggCount
+	// Diff measures a date difference instead of a field: the average
+	// days from created to closed is Measure{Alias: "days", Func: AggAvg,
+	// Diff: DaysBetween("createdon", "actualclosedate")}. Field is then
+	// empty. It takes CountColumn, Sum, Avg, Min and Max; sums, minimums
+	// and maximums are int64, averages decimals to AvgPlaces, and records
+	// where the difference is null are left out.
+	Diff DateDiff
 }
 
 // GroupBy is one grouping column of an aggregation.
 type GroupBy struct {
-	Alias string // the result key; defaults to Field
+	Alias string // the result key; defaults to Field, required with a Path
 	Field string
 	Date  DateGrouping
+	// Path groups by a field of a related record: the lookups followed
+	// from the aggregated record, each to the record it points at, Field
+	// then being a field of the last one ("won revenue by the region of
+	// the owner's team"). A record whose chain is broken (a null lookup,
+	// a lookup to another entity than the step names, a record gone)
+	// falls in the group whose key is null.
+	Path []Link
+	// Label asks for the key's display text beside it, under the alias
+	// with LabelSuffix (read it with AggregateRow.Label): the primary
+	// name of the record a lookup key points at, the label of a choice
+	// key's option. Only for lookup and choice keys.
+	Label bool
 }
+
+// Link is one step of a GroupBy Path: a lookup and the entity it points
+// at, as Related names them. Entity may be empty for a lookup to one
+// entity; a lookup to several (a customer, a regarding, an owner) must
+// name the one to follow.
+type Link struct {
+	Lookup string
+	Entity string
+}
+
+// LabelSuffix ends the key under which an AggregateRow holds the display
+// text of a group key (GroupBy.Label): "owner@label" for alias "owner".
+const LabelSuffix = "@label"
 
 // Aggregation computes measures over the records of one entity that match a
 // filter, grouped by fields, in the store: records are never loaded to be
-// counted. Rows come back ordered by the group keys, nulls first.
+// counted. Rows come back ordered by the group keys, nulls first, unless
+// OrderBy says otherwise.
 type Aggregation struct {
 	Entity   string
 	Where    Filter
 	GroupBy  []GroupBy
 	Measures []Measure
+	// Having keeps only the groups whose measures meet every condition
+	// (FetchXML has none; SQL's HAVING): the Field of each is a measure
+	// alias, the operator one of eq, ne, lt, le, gt, ge, between,
+	// not-between, null and not-null, the values of the measure's type: an
+	// int64 for a count or a sum of whole numbers, a decimal for a sum of
+	// decimals or any average of numbers, a Money for money (and it holds
+	// only for a group whose amount is in that currency, as a money
+	// condition in Where does). A null measure meets only null.
+	Having []Condition
+	// OrderBy orders the groups by group or measure aliases (nulls first
+	// ascending, last descending; money by its amount); ties are broken by
+	// the group keys, so every store returns the same rows in the same
+	// order. Empty means by the group keys.
+	OrderBy []Order
+	// Limit keeps the first Limit groups after Having and OrderBy ("top 5
+	// agents by won revenue"); 0 keeps them all.
+	Limit int
 }
 
 // AggregateRow is one group: its keys and measures by alias. A sum, min, max

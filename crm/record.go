@@ -68,6 +68,11 @@ type Header struct {
 	// owningbusinessunit): the business unit of the Scope that created
 	// the record, NilID when that scope named none. Assign keeps it.
 	BusinessUnit ID
+	// OverriddenCreatedOn is when an imported record was written
+	// (Dynamics' overriddencreatedon), its CreatedOn being the original
+	// creation time the import kept; the zero time (null) for a record
+	// created live.
+	OverriddenCreatedOn time.Time
 }
 
 // Record is one stored row of any entity: its header and its declared
@@ -115,6 +120,11 @@ func (r Record) Value(name string) any {
 			return nil
 		}
 		return Ref{Entity: BusinessUnitEntity, ID: r.BusinessUnit}
+	case FieldOverriddenCreatedOn:
+		if r.OverriddenCreatedOn.IsZero() {
+			return nil
+		}
+		return r.OverriddenCreatedOn
 	}
 	return r.Fields[name]
 }
@@ -156,6 +166,8 @@ func (r *Record) SetSystem(name string, v any) bool {
 		ref, ok = v.(Ref)
 		ok = ok && ref.Entity == BusinessUnitEntity
 		r.BusinessUnit = ref.ID
+	case FieldOverriddenCreatedOn:
+		r.OverriddenCreatedOn, ok = v.(time.Time)
 	}
 	return ok
 }

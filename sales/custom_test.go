@@ -11,6 +11,8 @@ import (
 	"github.com/crmkit/crmkit/sales"
 	"github.com/crmkit/crmkit/storage"
 	"github.com/crmkit/crmkit/storage/sqlstore"
+	"github.com/crmkit/crmkit/storage/sqlstore/postgres"
+	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
 )
 
 // A host's custom fields on contact, as a host would add them.
@@ -116,7 +118,7 @@ func TestCustomFieldsKeptInTheDatabase(t *testing.T) {
 		"sqlite": func(t *testing.T) opener {
 			path := filepath.Join(dir, "kept.db")
 			return func(t *testing.T, reg *crm.Registry) *sqlstore.Driver {
-				d, err := sqlstore.OpenSQLite(context.Background(), path, reg)
+				d, err := sqlite.Open(context.Background(), path, reg)
 				require.NoError(t, err)
 				return d
 			}
@@ -124,7 +126,7 @@ func TestCustomFieldsKeptInTheDatabase(t *testing.T) {
 		"postgres": func(t *testing.T) opener {
 			dsn, schema := postgresSchema(t, "crmkit_kept_")
 			return func(t *testing.T, reg *crm.Registry) *sqlstore.Driver {
-				d, err := sqlstore.OpenPostgres(context.Background(), dsn, reg, sqlstore.WithSchema(schema))
+				d, err := postgres.Open(context.Background(), dsn, reg, sqlstore.WithSchema(schema))
 				require.NoError(t, err)
 				return d
 			}

@@ -10,14 +10,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/crmkit/crmkit/storage/driver"
+	"github.com/stretchr/testify/require"
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/sales"
 	"github.com/crmkit/crmkit/storage"
+	"github.com/crmkit/crmkit/storage/driver"
 	"github.com/crmkit/crmkit/storage/memory"
 	"github.com/crmkit/crmkit/storage/sqlstore"
-	"github.com/stretchr/testify/require"
+	"github.com/crmkit/crmkit/storage/sqlstore/postgres"
+	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
 )
 
 // env is one in-memory store with the sales services over it.
@@ -89,14 +91,14 @@ func backends() []backend {
 	return []backend{
 		{"memory", func(t *testing.T, r *crm.Registry) driver.Driver { return memory.New() }},
 		{"sqlite", func(t *testing.T, r *crm.Registry) driver.Driver {
-			d, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "sales.db"), r)
+			d, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "sales.db"), r)
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = d.Close() })
 			return d
 		}},
 		{"postgres", func(t *testing.T, r *crm.Registry) driver.Driver {
 			dsn, schema := postgresSchema(t, "crmkit_sales_")
-			d, err := sqlstore.OpenPostgres(context.Background(), dsn, r, sqlstore.WithSchema(schema))
+			d, err := postgres.Open(context.Background(), dsn, r, sqlstore.WithSchema(schema))
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = d.Close() })
 			return d

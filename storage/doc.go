@@ -2,7 +2,9 @@
 //
 // Store is what applications and domain packages use: access to any
 // registered entity (Get, Create, CreateMany, Update, Delete, SetState,
-// ChangeState, Assign, Query, Count, Iterate, Aggregate, Names), Table for
+// ChangeState, Assign, Query, Count, Iterate, Aggregate, Names; CheckQuery
+// and CheckAggregation for a query loaded from JSON; Import, GetByKey,
+// Upsert and Recompute for getting data in), Table for
 // Go types with the same record methods and arguments in T (a page of T is
 // a crm.PageOf[T], as a page of records is a crm.Page), transactions that
 // nest (InTx), named operations (Execute), and hooks at
@@ -31,6 +33,39 @@
 // other goroutines keep writing, and the registry then publishes the
 // extended entity, so the next write can set them. The memory store has
 // no schema: there it changes the metadata alone.
+//
+// # Getting data in
+//
+// Import is CreateMany in import mode (Dynamics' data import): a record
+// may be created in any state of its lifecycle with any status reason of
+// that state (a won opportunity, an inactive account), and a creation
+// time it gives (Header.CreatedOn) is kept as the original, the time of
+// the import going to Header.OverriddenCreatedOn (Dynamics'
+// overriddencreatedon; null for records created live); modified on is the
+// time of the import. Everything else is a create's: fields validated,
+// status reasons checked against their state, lookups, rules and keys
+// enforced, hooks run. Hooks tell an import from a live write by
+// Event.Import; the writes they make are live.
+//
+// Alternate keys (crm.Key, declared in metadata) identify records by
+// their data: every store keeps them unique, text compared
+// case-insensitively, and a record with a null key part outside the key,
+// as in a SQL unique index; a write that would store a key value twice
+// fails with a *crm.DuplicateKeyError naming the key. GetByKey finds a
+// record by its key. Upsert creates a record or updates the one holding
+// its key, atomically under concurrency (a loser of the race on SQL is
+// retried, as any ErrRetry, and then updates), and writes nothing when
+// the record holds every given value already. Import with
+// ImportOptions.Key upserts every record by the key, looking keys up a
+// batch at a time, so that an import run twice creates nothing twice and,
+// the second time, writes nothing.
+//
+// Recompute brings the computed fields of stored records up to date
+// after a computed field was added or its calculator changed: a batch per
+// transaction in ID order, resumable from the last ID it reports,
+// read-only records included, modified on and by untouched; the version
+// of a record it changes grows, so that optimistic concurrency still
+// catches a writer holding the record from before.
 //
 // # Rules
 //
@@ -74,6 +109,33 @@
 // one record per code, and the base currency at rate 1. Entities without
 // money fields pay nothing for any of it.
 //
+// # Reports
+//
+// Aggregate answers what a Dynamics chart or report asks (crm.Aggregation):
+// measures (count, countcolumn, distinct counts, sum, avg, min, max)
+// grouped by fields of the record or of records its lookups lead to
+// (crm.GroupBy.Path: "won revenue by the region of the owner's team"),
+// with the primary name of a lookup key's record or a choice key's label
+// beside the key (crm.GroupBy.Label), kept by Having, ordered by any group
+// or measure and cut to a Limit ("the top 5 agents"). A SQL store computes
+// the groups in one statement (LEFT JOINs along each path and to the named
+// records); Having, the order and the limit apply to those groups in the
+// planner's Finish, the same code for every store, so a tie, a decimal
+// compared exactly or a sum in another currency comes out alike
+// everywhere. The groups, never the records, travel from the database.
+//
+// Dynamics refuses an aggregate over more than 50,000 records
+// (AggregateQueryRecordLimit). A Store does not, by default, and that is
+// a choice: the limit protects a shared multi-tenant server from one
+// user's report, while crmkit runs in its host's process against the
+// host's own database, where a report over a million opportunities is an
+// index scan the host chose to run, and an arbitrary cut-off would make
+// reports fail as the data grows. A host that shares its database with
+// interactive users, or wants Dynamics' behaviour, makes the store
+// WithAggregateLimit(DynamicsAggregateLimit) (or any limit): an aggregate
+// over more matching records then fails with an *AggregateLimitError
+// (errors.Is ErrAggregateLimit), counted in the same statement.
+//
 // # Named operations
 //
 // A domain operation (qualify a lead, win an opportunity, convert a quote,
@@ -104,7 +166,10 @@
 // (Get, Lock, Query, Iterate, Count, Aggregate) resolves the scope once,
 // in one place of the Store, which is where the access checks of the
 // security model will filter what the caller may see; until then a read
-// needs no caller. Relative date conditions follow the scope's time zone
+// needs no caller, except a query with a caller condition (eq-userid,
+// eq-userteams, eq-businessid...), which compares with the scope's caller,
+// teams and business unit and is refused, as a *crm.ValidationError,
+// in a scope naming none. Relative date conditions follow the scope's time zone
 // (driver.PlanQuery) and count from the store's "now" unless the
 // scope sets its own (Scope.Now, an "as of" for reads; writes are always
 // stamped by the store's clock).
@@ -113,6 +178,14 @@
 // where IDs are unique per table: an account and a contact may share an
 // ID, and every part of the write path (duplicate checks, lookups, delete
 // behaviours, polymorphic lookup conditions) tells them apart.
+//
+// Associate and Disassociate link and unlink two records through an N:N
+// relationship (crm.ManyToMany): they create and delete the relationship's
+// intersect record through the write path, hooks included. A pair is
+// associated once: a second Associate fails with crm.ErrDuplicate on every
+// store, the intersect record's ID being derived from the pair. Associated
+// lists the records on the other side of one record, a query like any
+// other (crm.ManyToMany.With), answered by the store in one statement.
 //
 // Delete applies each relationship's delete behaviour. When a Restrict
 // relationship can be met, on the record or on one its cascades reach, the

@@ -109,6 +109,12 @@ type Event struct {
 	// transaction: false at AfterCommit, and at PreValidation of an
 	// operation that started none.
 	InTransaction bool
+	// Import reports that the write is part of an import (Store.Import):
+	// a create that takes its state, status reason and creation time from
+	// the data, or the update of the record an imported one matched by
+	// its key. A hook that sends a welcome e-mail on create skips imports
+	// by it. The writes the hook makes are live writes.
+	Import bool
 
 	exec *Execution // the named operation the write is part of
 }
@@ -222,6 +228,9 @@ func (s *Store) hooksFor(entity string, op Op, stage Stage) []hookEntry {
 type call struct {
 	depth int        // the depth of the hook that made the call; 0 for a caller
 	exec  *Execution // the named operation under way, if any
+	// importing: the operation is an import (Store.Import). Hooks get a
+	// call of their own, so their writes are live.
+	importing bool
 }
 
 type callKey struct{}
@@ -304,7 +313,7 @@ func (s *Store) preValidate(ctx context.Context, op Op, req crm.Record, transiti
 	}
 	c := callOf(ctx)
 	ev := &Event{Op: op, Entity: e, Target: &target, Transition: transition, Message: c.exec.name(),
-		Depth: c.depth + 1, InTransaction: s.txFrom(ctx) != nil, exec: c.exec}
+		Depth: c.depth + 1, InTransaction: s.txFrom(ctx) != nil, Import: c.importing, exec: c.exec}
 	if err := s.runHooks(ctx, nil, PreValidation, ev); err != nil {
 		return req, true, err
 	}

@@ -99,7 +99,7 @@ func (c *creation) rate(ctx context.Context, cur crm.Currency) (decimal.Decimal,
 // currency reads the stored currency record of cur.
 func (c *creation) currency(ctx context.Context, cur crm.Currency) (crm.Record, bool, error) {
 	plan, err := driver.PlanQuery(c.store.reg, crm.Query{Entity: crm.CurrencyEntity,
-		Where: crm.Eq(crm.FieldISOCurrencyCode, string(cur)), Limit: 1}, c.st.now, nil)
+		Where: crm.Eq(crm.FieldISOCurrencyCode, string(cur)), Limit: 1}, c.st.now, nil, driver.Principal{})
 	if err != nil {
 		return crm.Record{}, false, err
 	}

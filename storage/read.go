@@ -6,7 +6,6 @@ import (
 	"iter"
 
 	"github.com/crmkit/crmkit/crm"
-	"github.com/crmkit/crmkit/storage/driver"
 )
 
 // Get returns the record of entity with the given ID, or an error matching
@@ -59,9 +58,8 @@ func (s *Store) Lock(ctx context.Context, entity string, id crm.ID) (crm.Record,
 // Unknown fields, operators that do not fit a field and values of the
 // wrong type fail with a *crm.ValidationError before anything is read.
 func (s *Store) Query(ctx context.Context, q crm.Query) (crm.Page, error) {
-	if q.Limit > crm.MaxPageSize {
-		return crm.Page{}, fmt.Errorf("query %s: %w", q.Entity,
-			crm.Invalid(q.Entity, "limit", fmt.Sprintf("%d is over the maximum page size %d", q.Limit, crm.MaxPageSize)))
+	if err := checkPageSize(q); err != nil {
+		return crm.Page{}, fmt.Errorf("query %s: %w", q.Entity, err)
 	}
 	limit := q.Limit
 	if limit == 0 {
@@ -140,20 +138,79 @@ func (s *Store) Count(ctx context.Context, q crm.Query) (int64, error) {
 	return n, nil
 }
 
-// Aggregate computes a's measures in the store, grouped by a's fields, and
-// returns one row per group ordered by the group keys.
+// Aggregate computes a's measures in the store, grouped by a's fields
+// (or fields of related records, through lookups), and returns one row
+// per group that meets a.Having, ordered by a.OrderBy and then by the
+// group keys, at most a.Limit of them. A store made WithAggregateLimit
+// refuses, with an *AggregateLimitError, an aggregation over more records
+// than its limit.
 func (s *Store) Aggregate(ctx context.Context, a crm.Aggregation) ([]crm.AggregateRow, error) {
 	rs, err := s.scope(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("aggregate %s: %w", a.Entity, err)
 	}
-	p, err := driver.PlanAggregate(s.reg, a, s.now(ctx, rs), rs.sc.Loc())
+	p, err := s.planAggregate(ctx, rs, a)
 	if err != nil {
 		return nil, fmt.Errorf("aggregate %s: %w", a.Entity, err)
+	}
+	if s.aggLimit > 0 {
+		p.CountRecords() // in the same statement: one more COUNT(*)
 	}
 	rows, err := rs.r.Aggregate(ctx, p)
 	if err != nil {
 		return nil, fmt.Errorf("aggregate %s: %w", a.Entity, err)
 	}
+	if s.aggLimit > 0 {
+		if n := p.Records(rows); n > s.aggLimit {
+			return nil, fmt.Errorf("aggregate %s: %w", a.Entity, &AggregateLimitError{Records: n, Limit: s.aggLimit})
+		}
+	}
 	return p.Finish(rows), nil
+}
+
+// CheckQuery checks q against the store's metadata as Query does before it
+// reads anything, and reads nothing: a query loaded from JSON (a saved
+// view, a marketing list, a request) is checked once, where it is loaded.
+// It returns nil when Query would accept q, else the error Query would
+// return: a *crm.ValidationError naming every unknown field, operator
+// that does not fit its field, value of the wrong type, limit over
+// crm.MaxPageSize and cursor of another query (an error matching
+// crm.ErrNotFound for an unknown entity). Iterate takes every query
+// CheckQuery accepts, and a Limit over the page size too; Count reads
+// only Entity and Where.
+func (s *Store) CheckQuery(ctx context.Context, q crm.Query) error {
+	if err := checkPageSize(q); err != nil {
+		return fmt.Errorf("check query %s: %w", q.Entity, err)
+	}
+	rs, err := s.scope(ctx)
+	if err != nil {
+		return fmt.Errorf("check query %s: %w", q.Entity, err)
+	}
+	if _, err := s.planQuery(ctx, rs, q); err != nil {
+		return fmt.Errorf("check query %s: %w", q.Entity, err)
+	}
+	return nil
+}
+
+// CheckAggregation checks a against the store's metadata as Aggregate
+// does before it reads anything, and reads nothing; it returns nil when
+// Aggregate would accept a, else the error Aggregate would return (see
+// CheckQuery).
+func (s *Store) CheckAggregation(ctx context.Context, a crm.Aggregation) error {
+	rs, err := s.scope(ctx)
+	if err != nil {
+		return fmt.Errorf("check aggregation %s: %w", a.Entity, err)
+	}
+	if _, err := s.planAggregate(ctx, rs, a); err != nil {
+		return fmt.Errorf("check aggregation %s: %w", a.Entity, err)
+	}
+	return nil
+}
+
+// checkPageSize refuses a page query over the maximum page size.
+func checkPageSize(q crm.Query) error {
+	if q.Limit > crm.MaxPageSize {
+		return crm.Invalid(q.Entity, "limit", fmt.Sprintf("%d is over the maximum page size %d", q.Limit, crm.MaxPageSize))
+	}
+	return nil
 }

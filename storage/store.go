@@ -36,6 +36,9 @@ type Store struct {
 	clock   crm.Clock
 	logger  *slog.Logger
 	retries int
+	// aggLimit is the most records one Aggregate may count; 0 is none
+	// (WithAggregateLimit).
+	aggLimit int64
 
 	mu    sync.Mutex                // serializes hook registration
 	hooks atomic.Pointer[hookTable] // read on every write, without a lock
@@ -317,7 +320,12 @@ func (s *Store) now(ctx context.Context, rs readScope) time.Time {
 
 // planQuery plans q for the read scope rs.
 func (s *Store) planQuery(ctx context.Context, rs readScope, q crm.Query) (*driver.Plan, error) {
-	return driver.PlanQuery(s.reg, q, s.now(ctx, rs), rs.sc.Loc())
+	return driver.PlanQuery(s.reg, q, s.now(ctx, rs), rs.sc.Loc(), driver.PrincipalOf(rs.sc))
+}
+
+// planAggregate plans a as planQuery plans a query.
+func (s *Store) planAggregate(ctx context.Context, rs readScope, a crm.Aggregation) (*driver.AggregatePlan, error) {
+	return driver.PlanAggregate(s.reg, a, s.now(ctx, rs), rs.sc.Loc(), driver.PrincipalOf(rs.sc))
 }
 
 // entity returns the named entity's metadata.

@@ -43,7 +43,9 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, st *txSt
 // Errors: crm.ErrNoCaller (matching crm.ErrPermissionDenied) when ctx names
 // no caller, as for every write; crm.ErrValidation (a *crm.ValidationError naming every bad field,
 // including lookups that point at no record), crm.ErrDuplicate for an ID in
-// use, crm.ErrNotFound for an unknown entity, and any hook's error.
+// use or an alternate key's value held by another record (a
+// *crm.DuplicateKeyError), crm.ErrNotFound for an unknown entity, and any
+// hook's error.
 func (s *Store) Create(ctx context.Context, rec crm.Record) (crm.Record, error) {
 	out, err := s.CreateMany(ctx, []crm.Record{rec})
 	if err != nil {
@@ -57,11 +59,17 @@ func (s *Store) Create(ctx context.Context, rec crm.Record) (crm.Record, error) 
 // for imports. A record may point at one created before it in the same
 // call. If any record fails, none is created and the error says which.
 func (s *Store) CreateMany(ctx context.Context, recs []crm.Record) ([]crm.Record, error) {
+	return s.createMany(ctx, "create", recs)
+}
+
+// createMany is CreateMany, and Import without a key; verb names the
+// operation in errors.
+func (s *Store) createMany(ctx context.Context, verb string, recs []crm.Record) ([]crm.Record, error) {
 	copied := false
 	for i := range recs {
 		rec, ran, err := s.preValidate(ctx, OpCreate, recs[i], "")
 		if err != nil {
-			return nil, fmt.Errorf("create %s: %w", entityNames(recs), recordErr(len(recs), i, err))
+			return nil, fmt.Errorf("%s %s: %w", verb, entityNames(recs), recordErr(len(recs), i, err))
 		}
 		if ran {
 			if !copied {
@@ -112,7 +120,7 @@ func (s *Store) CreateMany(ctx context.Context, recs []crm.Record) ([]crm.Record
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("create %s: %w", entityNames(recs), err)
+		return nil, fmt.Errorf("%s %s: %w", verb, entityNames(recs), err)
 	}
 	return out, nil
 }
@@ -232,6 +240,9 @@ func (c *creation) prepare(ctx context.Context, rec crm.Record, cl call) (*Event
 	h := crm.Header{ID: rec.ID, Version: 1, Owner: rec.Owner,
 		CreatedOn: st.now, CreatedBy: caller, ModifiedOn: st.now, ModifiedBy: caller,
 		BusinessUnit: sc.BusinessUnit}
+	if m, ok := e.ManyToMany(); ok && err == nil {
+		h.ID = associationID(m, fields, rec.ID, verr)
+	}
 	if h.ID == crm.NilID {
 		h.ID = crm.NewID()
 	}
@@ -240,7 +251,9 @@ func (c *creation) prepare(ctx context.Context, rec crm.Record, cl call) (*Event
 	} else if h.Owner.Entity != crm.UserEntity && h.Owner.Entity != crm.TeamEntity {
 		verr.Fields = append(verr.Fields, crm.FieldError{Field: crm.FieldOwner, Reason: "must be a systemuser or a team"})
 	}
-	if lc := e.Lifecycle; lc != nil {
+	if cl.importing {
+		importHeader(e, st.now, rec, &h, verr)
+	} else if lc := e.Lifecycle; lc != nil {
 		initial, _ := lc.State(lc.Initial)
 		h.State, h.Status = initial.Code, initial.DefaultStatus
 		if rec.State != 0 && rec.State != lc.Initial {
@@ -267,8 +280,11 @@ func (c *creation) prepare(ctx context.Context, rec crm.Record, cl call) (*Event
 	if err := c.checkRefs(ctx, e, &target, nil); err != nil {
 		return nil, err
 	}
-	ev := &Event{Op: OpCreate, Entity: e, Target: &target, Depth: cl.depth, Message: cl.exec.name(), exec: cl.exec}
+	ev := &Event{Op: OpCreate, Entity: e, Target: &target, Depth: cl.depth, Message: cl.exec.name(), Import: cl.importing, exec: cl.exec}
 	if err := s.before(ctx, st, ev, func() error { return c.checkRefs(ctx, e, &target, nil) }); err != nil {
+		return nil, err
+	}
+	if err := checkAssociation(e, ev.Target); err != nil {
 		return nil, err
 	}
 	if err := c.price(ctx, e, &target, nil); err != nil {
@@ -664,7 +680,7 @@ func (s *Store) change(ctx context.Context, st *txState, cl call, op Op, entity 
 	if err := c.checkRefs(ctx, e, &target, &before); err != nil {
 		return crm.Record{}, err
 	}
-	ev := &Event{Op: op, Entity: e, Target: &target, Before: &before, Transition: transition, Depth: cl.depth, Message: cl.exec.name(), exec: cl.exec}
+	ev := &Event{Op: op, Entity: e, Target: &target, Before: &before, Transition: transition, Depth: cl.depth, Message: cl.exec.name(), Import: cl.importing, exec: cl.exec}
 	if err := s.before(ctx, st, ev, func() error { return c.checkRefs(ctx, e, &target, &before) }); err != nil {
 		return crm.Record{}, err
 	}
@@ -828,7 +844,7 @@ func (c *cascade) applyDeleteBehavior(ctx context.Context, rel crm.Relationship,
 	}
 	// The lookup may point at several entities: match the entity too,
 	// as IDs are unique per entity only.
-	plan, err := driver.PlanQuery(s.reg, crm.Query{Entity: rel.From, Where: crm.Eq(rel.Field, ref)}, st.now, nil)
+	plan, err := driver.PlanQuery(s.reg, crm.Query{Entity: rel.From, Where: crm.Eq(rel.Field, ref)}, st.now, nil, driver.Principal{})
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ import (
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/sales"
 	"github.com/crmkit/crmkit/storage"
-	"github.com/crmkit/crmkit/storage/sqlstore"
+	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
 )
 
 // The host's fields. Custom names carry the host's prefix, and custom
@@ -78,7 +78,7 @@ func run(ctx context.Context, out io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	d, err := sqlstore.OpenSQLite(ctx, path, reg)
+	d, err := sqlite.Open(ctx, path, reg)
 	if err != nil {
 		return err
 	}
@@ -143,7 +143,7 @@ func run(ctx context.Context, out io.Writer) (err error) {
 	if err := sales.Register(plain); err != nil {
 		return err
 	}
-	d, err = sqlstore.OpenSQLite(ctx, path, plain)
+	d, err = sqlite.Open(ctx, path, plain)
 	if err != nil {
 		return err
 	}

@@ -19,11 +19,13 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/sales"
 	"github.com/crmkit/crmkit/storage"
 	"github.com/crmkit/crmkit/storage/sqlstore"
-	"github.com/shopspring/decimal"
+	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
 )
 
 func main() {
@@ -54,7 +56,7 @@ func run(ctx context.Context, out io.Writer) (err error) {
 
 	// The ERP opens its database as it always has, with the settings
 	// crmkit needs on SQLite, and keeps its own table in it.
-	db, err := sql.Open("sqlite", sqlstore.SQLiteDSN(filepath.Join(dir, "erp.db")))
+	db, err := sql.Open("sqlite", sqlite.DSN(filepath.Join(dir, "erp.db")))
 	if err != nil {
 		return err
 	}
@@ -69,7 +71,7 @@ func run(ctx context.Context, out io.Writer) (err error) {
 	if err := sales.Register(reg); err != nil {
 		return err
 	}
-	d, err := sqlstore.New(ctx, db, sqlstore.SQLite, reg, sqlstore.WithTablePrefix("crm_"))
+	d, err := sqlstore.New(ctx, db, sqlite.Dialect(), reg, sqlstore.WithTablePrefix("crm_"))
 	if err != nil {
 		return fmt.Errorf("open crmkit on the ERP's database: %w", err)
 	}

@@ -23,11 +23,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/sales"
 	"github.com/crmkit/crmkit/storage"
 	"github.com/crmkit/crmkit/storage/sqlstore"
-	"github.com/shopspring/decimal"
+	"github.com/crmkit/crmkit/storage/sqlstore/postgres"
+	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
 )
 
 // accountsCSV is a slice of Maven Analytics' "CRM Sales Opportunities"
@@ -63,7 +66,7 @@ func openStore(ctx context.Context, clock crm.Clock, dsn string) (st *storage.St
 		if err != nil {
 			return nil, nil, err
 		}
-		d, err := sqlstore.OpenSQLite(ctx, filepath.Join(dir, "crm.db"), reg)
+		d, err := sqlite.Open(ctx, filepath.Join(dir, "crm.db"), reg)
 		if err != nil {
 			return nil, nil, errors.Join(err, os.RemoveAll(dir))
 		}
@@ -72,7 +75,7 @@ func openStore(ctx context.Context, clock crm.Clock, dsn string) (st *storage.St
 		}, nil
 	}
 	schema := "crmkit_quickstart_" + strings.ReplaceAll(crm.NewID().String()[24:], "-", "")
-	d, err := sqlstore.OpenPostgres(ctx, dsn, reg, sqlstore.WithSchema(schema))
+	d, err := postgres.Open(ctx, dsn, reg, sqlstore.WithSchema(schema))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -116,3 +116,25 @@ func ValidationFields(t *testing.T, err error) map[string]string {
 }
 
 func Date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+
+// LimitsRegistry declares fields at the edges of what values may be: one
+// bound of a range set, the other left to Dynamics' default.
+func LimitsRegistry(t *testing.T) *crm.Registry {
+	t.Helper()
+	reg := crm.NewRegistry()
+	require.NoError(t, reg.Register(&crm.Entity{
+		Name:        "gauge",
+		PrimaryName: "name",
+		Fields: []crm.Field{
+			{Name: "name", Type: crm.TypeText, MaxLength: 160},
+			{Name: "atleastten", Type: crm.TypeInteger, Min: DecPtr("10")},
+			{Name: "atmostten", Type: crm.TypeInteger, Max: DecPtr("10")},
+			{Name: "level", Type: crm.TypeDecimal, Precision: 2, Max: DecPtr("5")},
+			{Name: "amount", Type: crm.TypeMoney},
+			{Name: "seenon", Type: crm.TypeTime},
+			{Name: "bornon", Type: crm.TypeTime, DateOnly: true},
+			{Name: "kind", Type: crm.TypeChoice, Options: []crm.Option{{Value: 0, Label: "Zero"}, {Value: 1, Label: "One"}}},
+		},
+	}))
+	return reg
+}

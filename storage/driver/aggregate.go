@@ -2,7 +2,6 @@ package driver
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -12,14 +11,24 @@ import (
 
 // AggregatePlan is an Aggregation checked against metadata, for a storage
 // adapter. Its measures use only Count, CountColumn, Sum, Min and Max: an
-// average is a sum and a count that Finish divides.
+// average is a sum and a count that Finish divides. A measure with a
+// Diff measures that date difference (an int64, see DiffUnits; null when
+// either time is) instead of a field.
 //
 // An adapter returns one AggregateRow per group, in any order, holding each
 // group key and each measure by alias:
 //   - group keys in their field's canonical type (Ref for lookups), or the
 //     first instant of the day, month or year (UTC) for date groupings;
-//   - counts as int64; sums as int64 (integer), decimal.Decimal (decimal)
-//     or Money (money); min and max in the field's canonical type;
+//   - a group whose GroupBy has a Path keyed by the field of the record at
+//     the end of its lookups (KeyField, KeyEntity), nil when the chain
+//     breaks (a null lookup, one to another entity than the step names,
+//     a record gone);
+//   - for a lookup key whose GroupBy asks for a Label, the primary name
+//     of the record it points at under alias+crm.LabelSuffix (nil when
+//     there is none); Finish adds the labels of choice keys itself;
+//   - counts (distinct counts too) as int64; sums as int64 (integer),
+//     decimal.Decimal (decimal) or Money (money); min and max in the
+//     field's canonical type;
 //   - nil for a sum, min or max over no values;
 //   - an error matching ErrCurrencyMismatch when a money sum, min or max
 //     would combine two currencies.
@@ -33,6 +42,12 @@ type AggregatePlan struct {
 	Measures []crm.Measure
 
 	avgs []avgMeasure
+	keys []groupKey // the field each GroupBy entry groups on, by index
+	// What Finish applies to every store's rows alike: see report.go.
+	results map[string]*crm.Field // the result type of each measure alias
+	having  []havingCond
+	order   []crm.Order
+	limit   int
 }
 
 type avgMeasure struct {
@@ -41,16 +56,18 @@ type avgMeasure struct {
 }
 
 // PlanAggregate checks a against the registry r and lowers it, relative
-// date conditions in a.Where counting from now in loc as PlanQuery's do.
+// date conditions in a.Where counting from now in loc and caller
+// conditions comparing with who, as PlanQuery's do.
 // Groups by day, month or year still cut dates in UTC, on every store: a
 // caller's zone does not move a record into another group (a documented
 // limit; grouping in the caller's zone needs per-row zone rules in SQL).
-func PlanAggregate(r *crm.Registry, a crm.Aggregation, now time.Time, loc *time.Location) (*AggregatePlan, error) {
+func PlanAggregate(r *crm.Registry, a crm.Aggregation, now time.Time, loc *time.Location, who Principal) (*AggregatePlan, error) {
 	e, err := r.Entity(a.Entity)
 	if err != nil {
 		return nil, fmt.Errorf("aggregate: %w", err)
 	}
 	c := newPlanner(r, now, loc, e)
+	c.who = who
 	p := &AggregatePlan{reg: r, Entity: e, Where: c.filter(e, a.Where, "")}
 	aliases := map[string]bool{}
 	alias := func(name string) bool {
@@ -62,21 +79,23 @@ func PlanAggregate(r *crm.Registry, a crm.Aggregation, now time.Time, loc *time.
 		return true
 	}
 	for _, g := range a.GroupBy {
-		if g.Alias == "" {
+		if g.Alias == "" && len(g.Path) == 0 {
 			g.Alias = g.Field
 		}
-		f, ok := e.Field(g.Field)
+		f, owner, ok := c.groupField(e, &g)
 		switch {
 		case !ok:
-			c.verr.Add(g.Field, "is not a field of %s", e.Name)
 		case f.Type == crm.TypeMoney || f.Type == crm.TypeID:
-			c.verr.Add(g.Field, "cannot be grouped on: a %s field", f.Type)
+			c.verr.Add(groupName(g), "cannot be grouped on: a %s field", f.Type)
 		case g.Date != crm.ByValue && f.Type != crm.TypeTime:
-			c.verr.Add(g.Field, "has a date grouping but is a %s field", f.Type)
+			c.verr.Add(groupName(g), "has a date grouping but is a %s field", f.Type)
 		case g.Date < crm.ByValue || g.Date > crm.ByYear:
-			c.verr.Add(g.Field, "has an unknown date grouping %d", g.Date)
+			c.verr.Add(groupName(g), "has an unknown date grouping %d", g.Date)
+		case g.Label && f.Type != crm.TypeLookup && f.Type != crm.TypeChoice:
+			c.verr.Add(groupName(g), "asks for a label, which only lookup and choice keys have: it is a %s field", f.Type)
 		case alias(g.Alias):
 			p.GroupBy = append(p.GroupBy, g)
+			p.keys = append(p.keys, groupKey{field: f, entity: owner})
 		}
 	}
 	if len(a.Measures) == 0 {
@@ -90,6 +109,10 @@ func PlanAggregate(r *crm.Registry, a crm.Aggregation, now time.Time, loc *time.
 			p.Measures = append(p.Measures, crm.Measure{Alias: m.Alias, Func: crm.AggCount})
 			continue
 		}
+		if !m.Diff.IsZero() {
+			p.Measures = append(p.Measures, c.diffMeasure(p, e, m)...)
+			continue
+		}
 		f, ok := e.Field(m.Field)
 		if !ok {
 			c.verr.Add(m.Alias, "measures %q, which is not a field of %s", m.Field, e.Name)
@@ -99,6 +122,7 @@ func PlanAggregate(r *crm.Registry, a crm.Aggregation, now time.Time, loc *time.
 		ordered := numeric || f.Type == crm.TypeText || f.Type == crm.TypeTime || f.Type == crm.TypeChoice
 		switch {
 		case m.Func == crm.AggCountColumn:
+		case m.Func == crm.AggCountDistinct && f.Type != crm.TypeMoney:
 		case (m.Func == crm.AggSum || m.Func == crm.AggAvg) && numeric:
 		case (m.Func == crm.AggMin || m.Func == crm.AggMax) && ordered:
 		default:
@@ -115,6 +139,7 @@ func PlanAggregate(r *crm.Registry, a crm.Aggregation, now time.Time, loc *time.
 		}
 		p.Measures = append(p.Measures, m)
 	}
+	c.planReport(p, a)
 	c.checkShape(p.Where)
 	if c.related > crm.MaxRelated {
 		c.verr.Add("where", "has %d related-record conditions, more than the %d allowed", c.related, crm.MaxRelated)
@@ -132,7 +157,7 @@ func (p *AggregatePlan) Match(rec crm.Record, resolve Resolver) (bool, error) {
 
 // Matcher compiles the aggregation's filter, as Plan.Matcher does.
 func (p *AggregatePlan) Matcher(resolve Resolver) Matcher {
-	return compile(p.reg, p.Entity, p.Where, resolve)
+	return compile(p.reg, p.Entity, p.Where, sources{resolve: resolve})
 }
 
 // GroupKey returns the key of g for rec: its canonical value, or the start of
@@ -155,15 +180,26 @@ func GroupKey(g crm.GroupBy, rec crm.Record) any {
 // Accumulator computes an AggregatePlan's rows over records fed to it one
 // at a time, as the memory store does.
 type Accumulator struct {
-	plan   *AggregatePlan
-	groups map[string]crm.AggregateRow
-	order  []string
-	err    error
+	plan    *AggregatePlan
+	groups  map[string]crm.AggregateRow
+	order   []string
+	err     error
+	resolve Resolver
+	// The values a distinct count has seen, by group and alias.
+	seen map[string]map[string]bool
 }
 
 // NewAccumulator starts an aggregation.
 func (p *AggregatePlan) NewAccumulator() *Accumulator {
 	return &Accumulator{plan: p, groups: map[string]crm.AggregateRow{}}
+}
+
+// WithResolver sets how the accumulator reads related records: the
+// groups through lookups (GroupBy.Path) and the labels of lookup keys
+// need it. It returns a.
+func (a *Accumulator) WithResolver(resolve Resolver) *Accumulator {
+	a.resolve = resolve
+	return a
 }
 
 // Add counts rec in its group.
@@ -174,14 +210,49 @@ func (a *Accumulator) Add(rec crm.Record) {
 	keys := make([]any, len(a.plan.GroupBy))
 	var id strings.Builder
 	for i, g := range a.plan.GroupBy {
-		keys[i] = GroupKey(g, rec)
+		if len(g.Path) > 0 {
+			if keys[i], a.err = pathKey(g, rec, a.resolve); a.err != nil {
+				return
+			}
+		} else {
+			keys[i] = GroupKey(g, rec)
+		}
 		fmt.Fprintf(&id, "%T:%v|", keys[i], keys[i])
 	}
 	row := a.group(id.String(), keys)
+	if a.err != nil {
+		return
+	}
 	for _, m := range a.plan.Measures {
-		if a.err = accumulate(row, m, rec.Value(m.Field)); a.err != nil {
+		v := measureValue(m, &rec)
+		if m.Func == crm.AggCountDistinct {
+			a.distinct(id.String(), row, m, v)
+			continue
+		}
+		if a.err = accumulate(row, m, v); a.err != nil {
 			return
 		}
+	}
+}
+
+// distinct counts v in row's distinct count m if the group has not seen
+// it: text by its exact bytes, a lookup by entity and ID.
+func (a *Accumulator) distinct(id string, row crm.AggregateRow, m crm.Measure, v any) {
+	if v == nil {
+		return
+	}
+	if a.seen == nil {
+		a.seen = map[string]map[string]bool{}
+	}
+	set := a.seen[id+"\x00"+m.Alias]
+	if set == nil {
+		set = map[string]bool{}
+		a.seen[id+"\x00"+m.Alias] = set
+	}
+	k := fmt.Sprintf("%T:%v", v, v) // decimals print canonically: 1.50 as 1.5
+	if !set[k] {
+		set[k] = true
+		row[m.Alias] = row[m.Alias].(int64) + 1
 	}
 }
 
@@ -192,10 +263,16 @@ func (a *Accumulator) group(id string, keys []any) crm.AggregateRow {
 	row := crm.AggregateRow{}
 	for i, g := range a.plan.GroupBy {
 		row[g.Alias] = keys[i]
+		if g.Label && a.plan.keys[i].field.Type == crm.TypeLookup {
+			var err error
+			if row[g.Alias+crm.LabelSuffix], err = a.plan.lookupLabel(keys[i], a.resolve); err != nil && a.err == nil {
+				a.err = err
+			}
+		}
 	}
 	for _, m := range a.plan.Measures {
 		row[m.Alias] = nil
-		if m.Func == crm.AggCount || m.Func == crm.AggCountColumn {
+		if m.Func == crm.AggCount || m.Func == crm.AggCountColumn || m.Func == crm.AggCountDistinct {
 			row[m.Alias] = int64(0)
 		}
 	}
@@ -281,12 +358,15 @@ func (a *Accumulator) Rows() ([]crm.AggregateRow, error) {
 }
 
 // Finish turns an adapter's rows into the aggregation's result: averages
-// computed, decimals in canonical form, rows ordered by their group keys
-// (nulls first, text ignoring ASCII case, then by its exact bytes).
+// computed, decimals in canonical form, choice keys labelled, groups kept
+// by Having, ordered by OrderBy and then by their group keys (nulls first,
+// text ignoring ASCII case, then by its exact bytes), and cut to Limit.
+// Adapters never apply Having, OrderBy or Limit: Finish does, the same
+// way for every store.
 func (p *AggregatePlan) Finish(rows []crm.AggregateRow) []crm.AggregateRow {
 	for _, row := range rows {
 		for _, m := range p.Measures {
-			if f, ok := p.Entity.Field(m.Field); ok && m.Func != crm.AggCount && m.Func != crm.AggCountColumn {
+			if f, ok := p.Entity.Field(m.Field); ok && m.Func != crm.AggCount && m.Func != crm.AggCountColumn && m.Func != crm.AggCountDistinct {
 				row[m.Alias] = canonicalNumber(f, row[m.Alias])
 			}
 		}
@@ -296,17 +376,7 @@ func (p *AggregatePlan) Finish(rows []crm.AggregateRow) []crm.AggregateRow {
 			delete(row, avg.count)
 		}
 	}
-	slices.SortStableFunc(rows, func(a, b crm.AggregateRow) int {
-		for _, g := range p.GroupBy {
-			f, _ := p.Entity.Field(g.Field)
-			ka, kb := SortKey(f, a[g.Alias]), SortKey(f, b[g.Alias])
-			if c, _ := compareValues(ka, kb); c != 0 {
-				return c
-			}
-		}
-		return 0
-	})
-	return rows
+	return p.report(rows)
 }
 
 func canonicalNumber(f *crm.Field, v any) any {

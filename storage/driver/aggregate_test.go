@@ -16,7 +16,7 @@ import (
 func aggregate(t *testing.T, reg *crm.Registry, a crm.Aggregation, recs ...crm.Record) ([]crm.AggregateRow, error) {
 	t.Helper()
 	a.Entity = "account"
-	p, err := driver.PlanAggregate(reg, a, date(2024, 6, 15), nil)
+	p, err := driver.PlanAggregate(reg, a, date(2024, 6, 15), nil, driver.Principal{})
 	require.NoError(t, err)
 	acc := p.NewAccumulator()
 	for _, r := range recs {
@@ -222,18 +222,18 @@ func TestPlanAggregateRefuses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.a.Entity = "account"
-			_, err := driver.PlanAggregate(reg, tt.a, date(2024, 1, 1), nil)
+			_, err := driver.PlanAggregate(reg, tt.a, date(2024, 1, 1), nil, driver.Principal{})
 			bad := validationFields(t, err)
 			require.Contains(t, bad, tt.field, "bad fields: %v", bad)
 			require.Contains(t, bad[tt.field], tt.reason)
 		})
 	}
 	t.Run("an unknown entity is not found", func(t *testing.T) {
-		_, err := driver.PlanAggregate(reg, crm.Aggregation{Entity: "nowhere", Measures: []crm.Measure{count}}, date(2024, 1, 1), nil)
+		_, err := driver.PlanAggregate(reg, crm.Aggregation{Entity: "nowhere", Measures: []crm.Measure{count}}, date(2024, 1, 1), nil, driver.Principal{})
 		require.ErrorIs(t, err, crm.ErrNotFound)
 	})
 	t.Run("an average is lowered to a sum and a count", func(t *testing.T) {
-		p, err := driver.PlanAggregate(reg, crm.Aggregation{Entity: "account", Measures: []crm.Measure{{Alias: "a", Func: crm.AggAvg, Field: "employees"}}}, date(2024, 1, 1), nil)
+		p, err := driver.PlanAggregate(reg, crm.Aggregation{Entity: "account", Measures: []crm.Measure{{Alias: "a", Func: crm.AggAvg, Field: "employees"}}}, date(2024, 1, 1), nil, driver.Principal{})
 		require.NoError(t, err)
 		require.Equal(t, []crm.Measure{
 			{Alias: "_sum_a", Func: crm.AggSum, Field: "employees"},

@@ -7,9 +7,10 @@
 // AggregatePlan, which PlanQuery and PlanAggregate make from a crm.Query or
 // crm.Aggregation checked against the registry. A plan holds only the
 // operators every adapter implements (Eq, Ne, Lt, Le, Gt, Ge, Like,
-// NotLike, In, NotIn, Null, NotNull in And/Or groups and related-record
-// conditions), relative dates already turned into ranges, values in their
-// sort-key form (SortKey). What a plan means is defined here, once:
+// NotLike, In, NotIn, Null, NotNull, and Under, NotUnder and Above along
+// an entity's hierarchical lookup, in And/Or groups, Related and Exists
+// conditions), relative dates already turned into ranges, caller
+// conditions into IDs, values in their sort-key form (SortKey). What a plan means is defined here, once:
 // Plan.Match, Plan.Compare and Plan.IsAfter for rows and their order,
 // Accumulator for aggregates. storage/memory evaluates plans with them;
 // storage/sqlstore compiles them to SQL; storage/storagetest holds every

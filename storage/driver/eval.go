@@ -16,6 +16,7 @@ import (
 
 // Resolver returns the record of entity with the given ID, for conditions
 // on related records; found is false when there is none.
+// Exists conditions read the other way, through Referrers (MatcherWith).
 type Resolver func(entity string, id crm.ID) (rec crm.Record, found bool, err error)
 
 // Match reports whether rec satisfies the plan's filter. To test many
@@ -26,10 +27,12 @@ func (p *Plan) Match(rec crm.Record, resolve Resolver) (bool, error) {
 
 // Matcher compiles the plan's filter into a function that tests one record:
 // text constants are folded and LIKE patterns parsed once, and testing a
-// record allocates nothing. It is the definition of what the filter means,
-// and the memory store's way to run it.
+// record allocates nothing, except that hierarchy conditions remember the
+// records they walk (so a Matcher is for one goroutine at a time). It is
+// the definition of what the filter means, and the memory store's way to
+// run it.
 func (p *Plan) Matcher(resolve Resolver) Matcher {
-	return compile(p.reg, p.Entity, p.Where, resolve)
+	return compile(p.reg, p.Entity, p.Where, sources{resolve: resolve})
 }
 
 func compareOp(op crm.Operator, cmp int) bool {

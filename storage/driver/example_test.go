@@ -42,7 +42,7 @@ func ExamplePlanQuery() {
 		),
 		OrderBy: []crm.Order{crm.Asc("lastname")},
 	}
-	plan, err := driver.PlanQuery(reg, q, time.Now(), nil)
+	plan, err := driver.PlanQuery(reg, q, time.Now(), nil, driver.Principal{})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -57,7 +57,7 @@ func ExamplePlanQuery() {
 	}
 
 	q.Where = crm.Through("parentcustomerid", "account", crm.Eq("city", "Paris"))
-	_, err = driver.PlanQuery(reg, q, time.Now(), nil)
+	_, err = driver.PlanQuery(reg, q, time.Now(), nil, driver.Principal{})
 	fmt.Println(err)
 	// Output:
 	// Davolio true

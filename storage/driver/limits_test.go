@@ -14,33 +14,11 @@ import (
 	"github.com/crmkit/crmkit/storage/driver"
 )
 
-// limitsRegistry declares fields at the edges of what values may be: one
-// bound of a range set, the other left to Dynamics' default.
-func limitsRegistry(t *testing.T) *crm.Registry {
-	t.Helper()
-	reg := crm.NewRegistry()
-	require.NoError(t, reg.Register(&crm.Entity{
-		Name:        "gauge",
-		PrimaryName: "name",
-		Fields: []crm.Field{
-			{Name: "name", Type: crm.TypeText, MaxLength: 160},
-			{Name: "atleastten", Type: crm.TypeInteger, Min: decPtr("10")},
-			{Name: "atmostten", Type: crm.TypeInteger, Max: decPtr("10")},
-			{Name: "level", Type: crm.TypeDecimal, Precision: 2, Max: decPtr("5")},
-			{Name: "amount", Type: crm.TypeMoney},
-			{Name: "seenon", Type: crm.TypeTime},
-			{Name: "bornon", Type: crm.TypeTime, DateOnly: true},
-			{Name: "kind", Type: crm.TypeChoice, Options: []crm.Option{{Value: 0, Label: "Zero"}, {Value: 1, Label: "One"}}},
-		},
-	}))
-	return reg
-}
-
 func TestPlanValueLimits(t *testing.T) {
 	reg := limitsRegistry(t)
 	now := date(2024, 1, 1)
 	query := func(where crm.Filter) (*driver.Plan, error) {
-		return driver.PlanQuery(reg, crm.Query{Entity: "gauge", Where: where}, now, nil)
+		return driver.PlanQuery(reg, crm.Query{Entity: "gauge", Where: where}, now, nil, driver.Principal{})
 	}
 	refused := func(t *testing.T, where crm.Filter, field, reason string) {
 		t.Helper()
@@ -76,17 +54,17 @@ func TestPlanValueLimits(t *testing.T) {
 		}
 	})
 	t.Run("relative date ranges stop at the edges of the range", func(t *testing.T) {
-		early, err := driver.PlanQuery(reg, crm.Query{Entity: "gauge", Where: crm.Where("seenon", crm.OpLastXDays, 100_000)}, date(1800, 1, 1), nil)
+		early, err := driver.PlanQuery(reg, crm.Query{Entity: "gauge", Where: crm.Where("seenon", crm.OpLastXDays, 100_000)}, date(1800, 1, 1), nil, driver.Principal{})
 		require.NoError(t, err)
 		lo, _ := timeRange(t, early.Where)
 		require.Equal(t, crm.EarliestTime, lo)
 
-		late, err := driver.PlanQuery(reg, crm.Query{Entity: "gauge", Where: crm.Where("seenon", crm.OpNextXDays, 100_000)}, date(9999, 1, 1), nil)
+		late, err := driver.PlanQuery(reg, crm.Query{Entity: "gauge", Where: crm.Where("seenon", crm.OpNextXDays, 100_000)}, date(9999, 1, 1), nil, driver.Principal{})
 		require.NoError(t, err)
 		_, hi := timeRange(t, late.Where)
 		require.Equal(t, crm.LatestTime.Add(crm.TimePrecision), hi)
 
-		older, err := driver.PlanQuery(reg, crm.Query{Entity: "gauge", Where: crm.Where("seenon", crm.OpOlderThanXDays, 100_000)}, date(1800, 1, 1), nil)
+		older, err := driver.PlanQuery(reg, crm.Query{Entity: "gauge", Where: crm.Where("seenon", crm.OpOlderThanXDays, 100_000)}, date(1800, 1, 1), nil, driver.Principal{})
 		require.NoError(t, err)
 		_, hi = timeRange(t, older.Where)
 		require.Equal(t, crm.EarliestTime, hi, "older than 1753: nothing")
@@ -138,7 +116,7 @@ func TestPlanRefusesForgedCursorValues(t *testing.T) {
 		{"kind", "4294967296"},
 	} {
 		q := crm.Query{Entity: "gauge", OrderBy: []crm.Order{crm.Asc(c.field)}, After: forge(c.field, c.key)}
-		_, err := driver.PlanQuery(reg, q, date(2024, 1, 1), nil)
+		_, err := driver.PlanQuery(reg, q, date(2024, 1, 1), nil, driver.Principal{})
 		require.Error(t, err, "%s %s", c.field, c.key)
 		require.Contains(t, validationFields(t, err)["after"], "is not a cursor of this query", "%s %s", c.field, c.key)
 	}
@@ -149,7 +127,7 @@ func TestPlanRefusesForgedCursorValues(t *testing.T) {
 			{"seenon", "9999-12-31T23:59:59.999999Z"},
 		} {
 			q := crm.Query{Entity: "gauge", OrderBy: []crm.Order{crm.Asc(c.field)}, After: forge(c.field, c.key)}
-			_, err := driver.PlanQuery(reg, q, date(2024, 1, 1), nil)
+			_, err := driver.PlanQuery(reg, q, date(2024, 1, 1), nil, driver.Principal{})
 			require.NoError(t, err, "%s %s", c.field, c.key)
 		}
 	})

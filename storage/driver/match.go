@@ -10,21 +10,37 @@ import (
 type Matcher func(rec *crm.Record) (bool, error)
 
 // compile turns a planned filter on entity e into a Matcher.
-func compile(r *crm.Registry, e *crm.Entity, f crm.Filter, resolve Resolver) Matcher {
+func compile(r *crm.Registry, e *crm.Entity, f crm.Filter, src sources) Matcher {
 	switch f := f.(type) {
 	case nil:
 		return func(*crm.Record) (bool, error) { return true, nil }
 	case crm.Condition:
+		if isHierarchyOp(f.Op) {
+			return compileHierarchy(e, f, src.resolve)
+		}
 		field, ok := e.Field(f.Field)
 		if !ok {
 			return failing(fmt.Errorf("match: %s has no field %q", e.Name, f.Field))
 		}
+		if len(f.Values) == 1 {
+			if fv, ok := f.Values[0].(crm.FieldValue); ok {
+				other, ok := e.Field(fv.Field)
+				if !ok {
+					return failing(fmt.Errorf("match: %s has no field %q", e.Name, fv.Field))
+				}
+				m := compileFieldComparison(field, other, f.Op)
+				return func(rec *crm.Record) (bool, error) { return m(rec), nil }
+			}
+		}
 		m := compileCondition(field, f)
+		return func(rec *crm.Record) (bool, error) { return m(rec), nil }
+	case crm.DiffCondition:
+		m := compileDiffCondition(f)
 		return func(rec *crm.Record) (bool, error) { return m(rec), nil }
 	case crm.Group:
 		subs := make([]Matcher, len(f.Filters))
 		for i, sub := range f.Filters {
-			subs[i] = compile(r, e, sub, resolve)
+			subs[i] = compile(r, e, sub, src)
 		}
 		return func(rec *crm.Record) (bool, error) {
 			for _, m := range subs {
@@ -43,18 +59,20 @@ func compile(r *crm.Registry, e *crm.Entity, f crm.Filter, resolve Resolver) Mat
 		if err != nil {
 			return failing(fmt.Errorf("match: %w", err))
 		}
-		sub := compile(r, target, f.Where, resolve)
+		sub := compile(r, target, f.Where, src)
 		return func(rec *crm.Record) (bool, error) {
 			ref, _ := rec.Value(f.Lookup).(crm.Ref)
 			if ref.IsZero() || ref.Entity != f.Entity {
 				return false, nil
 			}
-			other, found, err := resolve(f.Entity, ref.ID)
+			other, found, err := src.resolve(f.Entity, ref.ID)
 			if err != nil || !found {
 				return false, err
 			}
 			return sub(&other)
 		}
+	case crm.Exists:
+		return compileExists(r, e, f, src)
 	}
 	return failing(fmt.Errorf("match: filter of unknown type %T", f))
 }

@@ -15,13 +15,24 @@ import (
 
 // Plan is a Query checked against metadata and reduced to the operators
 // every storage adapter implements: Eq, Ne, Lt, Le, Gt, Ge, Like, NotLike,
-// In, NotIn, Null and NotNull, in And/Or groups and Related conditions.
+// In, NotIn, Null, NotNull, Under, NotUnder and Above, in And/Or groups,
+// Related conditions (on the record a lookup points at) and Exists
+// conditions (on the records whose lookup points here; see Referrers).
 // Relative date operators have become ranges, so an adapter never asks the
-// time. Condition values are in sort-key form (see SortKey), except that a
+// time; caller operators have become Eq, Ne or In of the reader's IDs.
+// Hierarchy operators have become three more operators, always on the
+// entity's ID (crm.FieldID) with one crm.ID value, along the entity's
+// hierarchical lookup (HierarchyLookup), at most crm.MaxHierarchyDepth
+// levels: Under X (records 1 to MaxHierarchyDepth levels below X),
+// NotUnder X (every record Under X does not match) and Above X (the first
+// MaxHierarchyDepth ancestors of X). Condition values are in sort-key form (see SortKey), except that a
 // money value keeps its currency (a money condition matches only amounts in
 // that currency) and that an Eq or Ne on a lookup to several entities may
 // hold a Ref: it matches the entity and the ID, as IDs are unique per
-// entity only.
+// entity only. An Eq, Ne, Lt, Le, Gt or Ge whose value is a
+// crm.FieldValue compares with that field of the same record (checked:
+// one type, see crm.FieldValue), and a crm.DiffCondition compares a date
+// difference (DiffUnits) with a number; neither matches a null.
 //
 // Adapters answer a Plan with exactly the rows, in exactly the order, that
 // Match and Compare define; the conformance suite holds them to it.
@@ -52,12 +63,17 @@ type Plan struct {
 //   - Date-only fields hold calendar dates, never converted: the same
 //     operators cover those dates, "today" being the date it is in loc.
 //   - last-x-hours and olderthan-x-days count back from the instant now.
-func PlanQuery(r *crm.Registry, q crm.Query, now time.Time, loc *time.Location) (*Plan, error) {
+//
+// The caller operators (eq-userid, eq-userteams, eq-businessid...) compare
+// with who; the hierarchy operators (under, above...) become Under,
+// NotUnder and Above conditions on the entity's ID (see Plan).
+func PlanQuery(r *crm.Registry, q crm.Query, now time.Time, loc *time.Location, who Principal) (*Plan, error) {
 	e, err := r.Entity(q.Entity)
 	if err != nil {
 		return nil, fmt.Errorf("query: %w", err)
 	}
 	c := newPlanner(r, now, loc, e)
+	c.who = who
 	p := &Plan{reg: r, Entity: e, Where: c.filter(e, q.Where, "")}
 	if q.Limit < 0 {
 		c.verr.Add("limit", "is negative")
@@ -103,6 +119,7 @@ type planner struct {
 	loc     *time.Location // the caller's time zone, never nil
 	verr    *crm.ValidationError
 	related int
+	who     Principal // the reader, for the caller operators
 }
 
 func newPlanner(r *crm.Registry, now time.Time, loc *time.Location, e *crm.Entity) planner {
@@ -135,6 +152,18 @@ func (c *planner) filter(e *crm.Entity, f crm.Filter, path string) crm.Filter {
 	case *crm.Related:
 		if f != nil {
 			return c.relatedFilter(e, *f, path)
+		}
+	case crm.Exists:
+		return c.existsFilter(e, f, path)
+	case *crm.Exists:
+		if f != nil {
+			return c.existsFilter(e, *f, path)
+		}
+	case crm.DiffCondition:
+		return c.diffCondition(e, f, path)
+	case *crm.DiffCondition:
+		if f != nil {
+			return c.diffCondition(e, *f, path)
 		}
 	default:
 		c.verr.Add(path+"where", "has a filter of unknown type %T", f)
@@ -173,7 +202,7 @@ func (c *planner) checkShape(where crm.Filter) {
 	var depth func(f crm.Filter) int
 	depth = func(f crm.Filter) int {
 		switch f := f.(type) {
-		case crm.Condition:
+		case crm.Condition, crm.DiffCondition:
 			conditions++
 		case crm.Group:
 			d := 0
@@ -182,6 +211,8 @@ func (c *planner) checkShape(where crm.Filter) {
 			}
 			return d + 1
 		case crm.Related:
+			return depth(f.Where) + 1
+		case crm.Exists:
 			return depth(f.Where) + 1
 		}
 		return 0
@@ -299,6 +330,11 @@ func (c *planner) condition(e *crm.Entity, cond crm.Condition, path string) crm.
 		c.verr.Add(name, "is not a field of %s", e.Name)
 		return nil
 	}
+	values, ok := c.userValues(e, f, cond, name)
+	if !ok {
+		return nil
+	}
+	cond.Values = values
 	bad := func(format string, args ...any) crm.Filter {
 		c.verr.Add(name, "%s: %s", cond.Op, fmt.Sprintf(format, args...))
 		return nil
@@ -329,6 +365,10 @@ func (c *planner) condition(e *crm.Entity, cond crm.Condition, path string) crm.
 	}
 
 	switch op := cond.Op; op {
+	case crm.OpUnder, crm.OpEqOrUnder, crm.OpAbove, crm.OpEqOrAbove, crm.OpNotUnder:
+		return c.hierarchy(e, f, cond, bad)
+	case crm.OpEqUserID, crm.OpNeUserID, crm.OpEqUserTeams, crm.OpEqUserOrUserTeams, crm.OpEqBusinessID, crm.OpNeBusinessID:
+		return c.caller(e, f, cond, bad)
 	case crm.OpNull, crm.OpNotNull:
 		if !want(0) {
 			return nil
@@ -340,6 +380,9 @@ func (c *planner) condition(e *crm.Entity, cond crm.Condition, path string) crm.
 		}
 		if !want(1) {
 			return nil
+		}
+		if fv, ok := cond.Values[0].(crm.FieldValue); ok {
+			return c.fieldComparison(e, f, cond, fv, name)
 		}
 		k, ok := keys()
 		if !ok {

@@ -479,7 +479,7 @@ func BenchmarkPageAt(b *testing.B) {
 				}
 				all = append(all, rec)
 			}
-			p, err := driver.PlanQuery(store.Registry(), q, time.Now(), nil)
+			p, err := driver.PlanQuery(store.Registry(), q, time.Now(), nil, driver.Principal{})
 			if err != nil {
 				b.Fatal(err)
 			}

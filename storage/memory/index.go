@@ -260,8 +260,10 @@ func keyRanges(e *crm.Entity, where crm.Filter) []keyRange {
 	var out []keyRange
 next:
 	for _, sub := range conds {
+		// Exists, Related, DiffCondition and Or groups are not
+		// conditions on one field's keys: the matcher checks them.
 		c, ok := sub.(crm.Condition)
-		if !ok {
+		if !ok || !literal(c) {
 			continue
 		}
 		f, ok := e.Field(c.Field)
@@ -294,7 +296,23 @@ func rangeOf(ranges []keyRange, field string) *keyRange {
 	return nil
 }
 
+// literal reports whether c compares its field with values, not with
+// another field of the record (a crm.FieldValue), whose value differs
+// from record to record and so bounds no range of keys.
+func literal(c crm.Condition) bool {
+	return !slices.ContainsFunc(c.Values, func(v any) bool {
+		switch v.(type) {
+		case crm.FieldValue, *crm.FieldValue:
+			return true
+		}
+		return false
+	})
+}
+
 // condSpans returns the spans of the sort keys of f that c can match.
+// Operators it does not list (hierarchy ones among them: Under, NotUnder
+// and Above on the ID follow lookups, not the ID's order) bound no span.
+
 func condSpans(f *crm.Field, c crm.Condition) (spans []span, selective, ok bool) {
 	key := func(i int) any { return driver.SortKey(f, c.Values[i]) }
 	one := len(c.Values) == 1

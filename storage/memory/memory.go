@@ -12,7 +12,14 @@
 // In, Null, alone or in a top-level And). The first query that can use an
 // index builds it and every commit keeps it current, so that a page read
 // by cursor costs about the page, not the table, and an entity that is
-// only written and read by ID pays nothing for order.
+// only written and read by ID pays nothing for order. Conditions no
+// ordered index answers (Exists, hierarchy, field-to-field and
+// date-difference conditions, Or groups, related records) are checked by
+// the plan's matcher on the records an index gives. Exists conditions find
+// the records that point at a record through an index of the lookup
+// field, built by the first query that needs it and kept current by every
+// commit; inside a transaction, its pending writes are laid over the
+// committed records and indexes.
 package memory
 
 import (
@@ -52,6 +59,18 @@ type Driver struct {
 	// tx.table). Write transactions run one at a time, so they live with
 	// the writer's token, and only its holder touches them.
 	txTables map[string]*table
+	// txKeys maps the key values the running write transaction's records
+	// took to the last record that took each, by entity and key name
+	// (see keys.go). Like txTables, it lives with the writer's token.
+	txKeys map[string]map[string]map[string]crm.ID
+	// keys index the committed records by the values of their entity's
+	// alternate keys, by entity and key name (see keys.go). The first
+	// write that needs one builds it; Commit keeps it current.
+	keys map[string]map[string]*keyIndex
+	// refs index the committed records by the record a lookup points
+	// at, by entity and field, for Exists conditions (see exists.go).
+	// The first query that needs one builds it; Commit keeps it current.
+	refs map[string]map[string]refIndex
 }
 
 var (
@@ -62,7 +81,8 @@ var (
 // New returns an empty in-memory driver.
 func New() *Driver {
 	return &Driver{writer: make(chan struct{}, 1), records: map[string]map[crm.ID]*crm.Record{},
-		tables: map[string]*table{}}
+		tables: map[string]*table{}, keys: map[string]map[string]*keyIndex{},
+		refs: map[string]map[string]refIndex{}}
 }
 
 // Open returns a Store over a new in-memory driver: the shortest way to a
@@ -178,6 +198,9 @@ type view interface {
 	// stands, building it if need be; nil if f's values cannot be
 	// ordered.
 	index(e *crm.Entity, f *crm.Field) *btree
+	// referring returns the records of entity whose lookup field points
+	// at target, and no others.
+	referring(entity, field string, target crm.Ref) []*crm.Record
 }
 
 type committedView struct{ d *Driver }
@@ -197,10 +220,11 @@ type tx struct {
 	d       *Driver
 	overlay map[string]map[crm.ID]*crm.Record // nil record: deleted; nil until the first write
 	done    bool
-	// The transaction's own tables are d.txTables. A tx is made for
-	// every write, so it stays small: at 32 bytes instead of 24, the
-	// garbage collector scanned Create's memory 20% slower in
-	// BenchmarkCreate (see BENCHMARKS.md).
+	// The transaction's own tables are d.txTables, and the key values
+	// its records took d.txKeys. A tx is made for every write, so it
+	// stays small: at 32 bytes instead of 24, the garbage collector
+	// scanned Create's memory 20% slower in BenchmarkCreate (see
+	// BENCHMARKS.md).
 }
 
 func (t *tx) lookup(entity string, id crm.ID) (*crm.Record, bool) {
@@ -324,6 +348,9 @@ func (t *tx) Insert(ctx context.Context, e *crm.Entity, recs []crm.Record) error
 		}
 	}
 	for _, r := range recs {
+		if err := t.checkKeys(e, &r); err != nil {
+			return fmt.Errorf("insert %w", err)
+		}
 		c := r.Clone()
 		t.put(e.Name, r.ID, &c)
 	}
@@ -333,6 +360,9 @@ func (t *tx) Insert(ctx context.Context, e *crm.Entity, recs []crm.Record) error
 func (t *tx) Update(ctx context.Context, e *crm.Entity, rec crm.Record, prev int64) error {
 	if err := t.check(ctx, e, rec.ID, prev); err != nil {
 		return err
+	}
+	if err := t.checkKeys(e, &rec); err != nil {
+		return fmt.Errorf("update %w", err)
 	}
 	c := rec.Clone()
 	t.put(e.Name, rec.ID, &c)
@@ -448,6 +478,13 @@ func (t *tx) Commit() error {
 			d.tables[u.entity] = u.tb
 		}
 		for id, r := range u.changes {
+			// The alternate-key and lookup indexes change with the
+			// ordered ones, under the same lock, from the same records.
+			d.rekey(u.entity, id, records[id], r)
+			for field, ix := range d.refs[u.entity] {
+				ix.remove(records[id], field)
+				ix.add(r, field)
+			}
 			if r == nil {
 				delete(records, id)
 			} else {
@@ -469,7 +506,7 @@ func (t *tx) Rollback() error {
 
 func (t *tx) end() {
 	t.done = true
-	t.overlay, t.d.txTables = nil, nil
+	t.overlay, t.d.txTables, t.d.txKeys = nil, nil, nil
 	<-t.d.writer
 }
 

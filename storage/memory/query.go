@@ -167,7 +167,7 @@ func selectRecords(ctx context.Context, v view, p *driver.Plan) iter.Seq2[crm.Re
 			yield(crm.Record{}, err)
 			return
 		}
-		q := newQuery(ctx, v, p.Entity, p.Matcher(resolver(v)))
+		q := newQuery(ctx, v, p.Entity, p.MatcherWith(resolver(v), referrers(v)))
 		q.em = emitter{yield: yield, limit: p.Limit}
 		q.run(p, &q.em)
 		if q.err != nil && !q.em.stopped {
@@ -555,7 +555,7 @@ func count(ctx context.Context, v view, p *driver.Plan) (int64, error) {
 	if p.Where == nil {
 		return int64(tb.ids.len()), nil
 	}
-	q := newQuery(ctx, v, p.Entity, p.Matcher(resolver(v)))
+	q := newQuery(ctx, v, p.Entity, p.MatcherWith(resolver(v), referrers(v)))
 	best := q.narrowest(tb, keyRanges(p.Entity, p.Where))
 	var n int64
 	q.each(best, func(*crm.Record) { n++ })
@@ -566,10 +566,10 @@ func aggregate(ctx context.Context, v view, p *driver.AggregatePlan) ([]crm.Aggr
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	q := newQuery(ctx, v, p.Entity, p.Matcher(resolver(v)))
+	q := newQuery(ctx, v, p.Entity, p.MatcherWith(resolver(v), referrers(v)))
 	tb := v.table(p.Entity.Name)
 	best := q.narrowest(tb, keyRanges(p.Entity, p.Where))
-	acc := p.NewAccumulator()
+	acc := p.NewAccumulator().WithResolver(resolver(v))
 	q.each(best, func(r *crm.Record) { acc.Add(*r) })
 	if q.err != nil {
 		return nil, q.err

@@ -176,7 +176,7 @@ func pageAll(t *testing.T, r driver.Reader, reg *crm.Registry, q crm.Query, size
 	var all []crm.ID
 	var first *driver.Plan
 	for pages := 0; ; pages++ {
-		p, err := driver.PlanQuery(reg, q, diffNow, nil)
+		p, err := driver.PlanQuery(reg, q, diffNow, nil, driver.Principal{})
 		require.NoError(t, err)
 		if first == nil {
 			first = p
@@ -217,7 +217,7 @@ func TestQueriesMatchTheDefinition(t *testing.T) {
 				t.Helper()
 				for range 4 {
 					q := g.query()
-					p, err := driver.PlanQuery(reg, q, diffNow, nil)
+					p, err := driver.PlanQuery(reg, q, diffNow, nil, driver.Principal{})
 					require.NoError(t, err)
 					want := brute(t, p, recs)
 					size := []int{0, 1, 2, 3, 5, 50}[g.r.IntN(6)]
@@ -333,7 +333,7 @@ func TestReadersSeeOneVersion(t *testing.T) {
 				default:
 				}
 				before := committed.Load()
-				p, err := driver.PlanQuery(reg, q, diffNow, nil)
+				p, err := driver.PlanQuery(reg, q, diffNow, nil, driver.Principal{})
 				if err != nil {
 					t.Error(err)
 					return
@@ -400,7 +400,7 @@ func TestReadersSeeOneVersion(t *testing.T) {
 			require.NoError(t, tx.Rollback())
 			continue
 		}
-		p, err := driver.PlanQuery(reg, q, diffNow, nil)
+		p, err := driver.PlanQuery(reg, q, diffNow, nil, driver.Principal{})
 		require.NoError(t, err)
 		versions.Store(committed.Load()+1, brute(t, p, work))
 		require.NoError(t, tx.Commit())
@@ -488,7 +488,7 @@ func TestUnorderableValuesAreLeftToTheFilter(t *testing.T) {
 
 func mustPlan(t *testing.T, reg *crm.Registry, q crm.Query) *driver.Plan {
 	t.Helper()
-	p, err := driver.PlanQuery(reg, q, diffNow, nil)
+	p, err := driver.PlanQuery(reg, q, diffNow, nil, driver.Principal{})
 	require.NoError(t, err)
 	return p
 }
@@ -502,12 +502,13 @@ func TestSpans(t *testing.T) {
 		}
 		return fmt.Sprint(out)
 	}
-	e := &crm.Entity{Name: "thing", Fields: []crm.Field{{Name: "n", Type: crm.TypeInteger}, {Name: "s", Type: crm.TypeText}}}
+	e := &crm.Entity{Name: "thing", Fields: []crm.Field{{Name: "n", Type: crm.TypeInteger}, {Name: "s", Type: crm.TypeText},
+		{Name: "m", Type: crm.TypeInteger}}}
 	reg := crm.NewRegistry()
 	require.NoError(t, reg.Register(e))
 	e, _ = reg.Entity("thing")
 	plan := func(where crm.Filter) crm.Filter {
-		p, err := driver.PlanQuery(reg, crm.Query{Entity: "thing", Where: where}, diffNow, nil)
+		p, err := driver.PlanQuery(reg, crm.Query{Entity: "thing", Where: where}, diffNow, nil, driver.Principal{})
 		require.NoError(t, err)
 		return p.Where
 	}
@@ -542,6 +543,11 @@ func TestSpans(t *testing.T) {
 		require.Empty(t, keyRanges(e, plan(crm.Or(crm.Eq("n", 1), crm.Eq("n", 2)))))
 		require.Empty(t, keyRanges(e, plan(crm.Ne("n", 1))))
 		require.Empty(t, keyRanges(e, plan(crm.NotIn("n", 1))))
+	})
+	t.Run("a comparison with another field of the record bounds no range", func(t *testing.T) {
+		require.Empty(t, keyRanges(e, plan(crm.Eq("n", crm.ValueOf("m")))))
+		r := rangeOf(keyRanges(e, plan(crm.And(crm.Gt("n", 3), crm.Lt("n", crm.ValueOf("m"))))), "n")
+		require.Equal(t, "[(3,<nil>)]", ints(r.spans))
 	})
 }
 

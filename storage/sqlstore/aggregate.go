@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage/driver"
+	"github.com/crmkit/crmkit/storage/sqlstore/internal/dialect"
 )
 
 // groupCol is one GROUP BY column of an aggregation.
@@ -19,6 +21,7 @@ type groupCol struct {
 	g     crm.GroupBy
 	c     *column
 	exprs []string // the key, and a polymorphic lookup's entity
+	label string   // the aggregated name of a lookup key's record, or ""
 }
 
 // measureCol is one measure's SQL output columns and how to read them.
@@ -36,13 +39,17 @@ func (d *Driver) aggregate(ctx context.Context, q querier, p *driver.AggregatePl
 	if err != nil {
 		return nil, err
 	}
-	groups, err := d.groupCols(tb, p)
+	b := d.newBuilder()
+	groups, joins, err := d.groupCols(b, tb, p)
 	if err != nil {
 		return nil, err
 	}
-	var gexprs []string
+	var gexprs, lexprs []string
 	for _, g := range groups {
 		gexprs = append(gexprs, g.exprs...)
+		if g.label != "" {
+			lexprs = append(lexprs, g.label)
+		}
 	}
 	var measures, textExtremes []measureCol
 	var mexprs []string
@@ -61,10 +68,9 @@ func (d *Driver) aggregate(ctx context.Context, q querier, p *driver.AggregatePl
 	if len(mexprs) == 0 {
 		mexprs = []string{"COUNT(*)"} // keeps one row per group
 	}
-	b := d.newBuilder()
 	where := b.filter(tb, "t0", p.Where)
-	query := "SELECT " + strings.Join(append(append([]string(nil), gexprs...), mexprs...), ", ") +
-		" FROM " + tb.ref + " t0 WHERE " + where
+	query := "SELECT " + strings.Join(slices.Concat(gexprs, lexprs, mexprs), ", ") +
+		" FROM " + tb.ref + " t0" + joins + " WHERE " + where
 	if len(gexprs) > 0 {
 		query += " GROUP BY " + ordinals(1, len(gexprs))
 	}
@@ -79,7 +85,7 @@ func (d *Driver) aggregate(ctx context.Context, q querier, p *driver.AggregatePl
 	var out []crm.AggregateRow
 	bySig := map[string]crm.AggregateRow{}
 	for rows.Next() {
-		raw := make([]any, len(gexprs)+len(mexprs))
+		raw := make([]any, len(gexprs)+len(lexprs)+len(mexprs))
 		ptrs := make([]any, len(raw))
 		for i := range raw {
 			ptrs[i] = &raw[i]
@@ -93,6 +99,14 @@ func (d *Driver) aggregate(ctx context.Context, q querier, p *driver.AggregatePl
 			return nil, err
 		}
 		i := len(gexprs)
+		for _, g := range groups {
+			if g.label != "" {
+				if row[g.g.Alias+crm.LabelSuffix], err = labelValue(raw[i]); err != nil {
+					return nil, fmt.Errorf("aggregate: label of %s: %w", g.g.Alias, err)
+				}
+				i++
+			}
+		}
 		for _, mc := range measures {
 			v, err := d.readMeasure(mc, raw[i:i+len(mc.exprs)])
 			if err != nil {
@@ -114,7 +128,7 @@ func (d *Driver) aggregate(ctx context.Context, q querier, p *driver.AggregatePl
 		return nil, d.mapErr("aggregate "+tb.entity.Name, err)
 	}
 	for _, mc := range textExtremes {
-		if err := d.textExtreme(ctx, q, tb, p, groups, gexprs, mc, bySig); err != nil {
+		if err := d.textExtreme(ctx, q, tb, joins, p, groups, gexprs, mc, bySig); err != nil {
 			return nil, err
 		}
 	}
@@ -129,22 +143,32 @@ func ordinals(from, n int) string {
 	return strings.Join(parts, ", ")
 }
 
-func (d *Driver) groupCols(tb *table, p *driver.AggregatePlan) ([]groupCol, error) {
+// groupCols returns the group columns of p and the LEFT JOINs that reach
+// the fields of related records they group on.
+func (d *Driver) groupCols(b *builder, tb *table, p *driver.AggregatePlan) ([]groupCol, string, error) {
 	var out []groupCol
-	for _, g := range p.GroupBy {
-		c, ok := tb.byName[g.Field]
-		if !ok {
-			return nil, fmt.Errorf("sqlstore: %s is not a field of %s", g.Field, tb.entity.Name)
+	var joins strings.Builder
+	for i, g := range p.GroupBy {
+		owner, a, err := d.joinPath(b, &joins, tb, g.Path)
+		if err != nil {
+			return nil, "", err
 		}
-		ref := "t0." + quote(c.name)
+		c, ok := owner.byName[g.Field]
+		if !ok {
+			return nil, "", fmt.Errorf("sqlstore: %s is not a field of %s", g.Field, owner.entity.Name)
+		}
+		ref := a + "." + quote(c.name)
 		gc := groupCol{g: g, c: c}
+		if g.Label && p.KeyField(i).Type == crm.TypeLookup {
+			gc.label = d.labelJoin(b, &joins, a, c)
+		}
 		switch {
 		case g.Date == crm.ByValue:
 			gc.exprs = []string{ref}
 			if c.extra != "" {
-				gc.exprs = append(gc.exprs, "t0."+quote(c.extra))
+				gc.exprs = append(gc.exprs, a+"."+quote(c.extra))
 			}
-		case d.dialect == Postgres:
+		case d.flavor == dialect.Postgres:
 			unit := map[crm.DateGrouping]string{crm.ByDay: "day", crm.ByMonth: "month", crm.ByYear: "year"}[g.Date]
 			gc.exprs = []string{"date_trunc('" + unit + "', " + ref + ")"}
 		default:
@@ -155,7 +179,7 @@ func (d *Driver) groupCols(tb *table, p *driver.AggregatePlan) ([]groupCol, erro
 		}
 		out = append(out, gc)
 	}
-	return out, nil
+	return out, joins.String(), nil
 }
 
 // readGroups decodes the group keys of one result row into row and
@@ -201,17 +225,22 @@ func (d *Driver) measureCol(tb *table, m crm.Measure) (measureCol, error) {
 		mc.exprs = []string{"COUNT(*)"}
 		return mc, nil
 	}
+	if !m.Diff.IsZero() {
+		return d.diffMeasureCol(tb, m)
+	}
 	c, ok := tb.byName[m.Field]
 	if !ok {
 		return mc, fmt.Errorf("sqlstore: %s is not a field of %s", m.Field, tb.entity.Name)
 	}
 	mc.c = c
 	ref := "t0." + quote(c.name)
-	pg := d.dialect == Postgres
+	pg := d.flavor == dialect.Postgres
 	numeric := c.f.Type == crm.TypeDecimal || c.f.Type == crm.TypeMoney
 	switch m.Func {
 	case crm.AggCountColumn:
 		mc.exprs = []string{"COUNT(" + ref + ")"}
+	case crm.AggCountDistinct:
+		mc.exprs = []string{countDistinct(c, "t0")}
 	case crm.AggSum:
 		switch {
 		case pg:
@@ -253,12 +282,15 @@ var two32 = big.NewInt(1 << 32)
 
 func (d *Driver) readMeasure(mc measureCol, raw []any) (any, error) {
 	m, c := mc.m, mc.c
-	if m.Func == crm.AggCount || m.Func == crm.AggCountColumn {
+	if m.Func == crm.AggCount || m.Func == crm.AggCountColumn || m.Func == crm.AggCountDistinct {
 		n, ok := raw[0].(int64)
 		if !ok {
 			return nil, fmt.Errorf("aggregate %s: count of type %T", m.Alias, raw[0])
 		}
 		return n, nil
+	}
+	if !m.Diff.IsZero() {
+		return readDiffMeasure(m, raw[0])
 	}
 	var currency crm.Currency
 	if c.f.Type == crm.TypeMoney {
@@ -284,7 +316,7 @@ func (d *Driver) readMeasure(mc measureCol, raw []any) (any, error) {
 	// A sum.
 	var total decimal.Decimal
 	switch {
-	case d.dialect == Postgres:
+	case d.flavor == dialect.Postgres:
 		s, err := asString(raw[0])
 		if err != nil {
 			return nil, err
@@ -321,7 +353,7 @@ func (d *Driver) readMeasure(mc measureCol, raw []any) (any, error) {
 // textExtreme fills the minimum or maximum of a text field into the rows:
 // crm orders text by its folded form, then by its exact bytes, so the
 // answer is the first row of each group in that order.
-func (d *Driver) textExtreme(ctx context.Context, q querier, tb *table, p *driver.AggregatePlan,
+func (d *Driver) textExtreme(ctx context.Context, q querier, tb *table, joins string, p *driver.AggregatePlan,
 	groups []groupCol, gexprs []string, mc measureCol, bySig map[string]crm.AggregateRow) error {
 	ref := "t0." + quote(mc.c.name)
 	dir := " ASC"
@@ -329,6 +361,7 @@ func (d *Driver) textExtreme(ctx context.Context, q querier, tb *table, p *drive
 		dir = " DESC"
 	}
 	b := d.newBuilder()
+	b.aliases = strings.Count(joins, " JOIN ") // the joins' aliases are taken
 	where := b.filter(tb, "t0", p.Where)
 	var inner, outer []string
 	for i, e := range gexprs {
@@ -342,7 +375,7 @@ func (d *Driver) textExtreme(ctx context.Context, q querier, tb *table, p *drive
 	inner = append(inner, ref+" AS v", "ROW_NUMBER() OVER ("+window+") AS rn")
 	outer = append(outer, "s.v")
 	query := "SELECT " + strings.Join(outer, ", ") + " FROM (SELECT " + strings.Join(inner, ", ") +
-		" FROM " + tb.ref + " t0 WHERE (" + where + ") AND " + ref + " IS NOT NULL) s WHERE s.rn = 1"
+		" FROM " + tb.ref + " t0" + joins + " WHERE (" + where + ") AND " + ref + " IS NOT NULL) s WHERE s.rn = 1"
 	if b.err != nil {
 		return b.err
 	}

@@ -225,6 +225,7 @@ func benchSuite(b *testing.B, open benchOpen) {
 			}
 		})
 	})
+	b.Run("Report", func(b *testing.B) { benchReport(b, open) })
 	b.Run("Count", func(b *testing.B) {
 		b.Run("impl=crmkit", func(b *testing.B) {
 			bd := readDB(b)
@@ -323,7 +324,7 @@ const hwColumns = `id, version, ownerid, ownerid_type, createdon, createdby, mod
 const hwColumnCount = 20
 
 func (bd *benchDB) ph(n int) string {
-	if bd.dialect == sqlstore.Postgres {
+	if bd.dialect.String() == "postgres" {
 		return "$" + strconv.Itoa(n)
 	}
 	return "?"
@@ -341,7 +342,7 @@ func hwStamp(c *hwContact, now time.Time, user uuid.UUID) {
 // hwArgs appends c's column values as the dialect stores them: on SQLite
 // 16-byte IDs, integer microseconds, money times 10^4 and 0/1 booleans.
 func (bd *benchDB) hwArgs(args []any, c *hwContact) []any {
-	if bd.dialect == sqlstore.Postgres {
+	if bd.dialect.String() == "postgres" {
 		return append(args, c.ID.String(), c.Version, c.OwnerID.String(), c.OwnerType, c.CreatedOn, c.CreatedBy.String(),
 			c.ModifiedOn, c.ModifiedBy.String(), c.State, c.Status, c.FirstName, c.LastName, c.Email, c.Phone,
 			c.BirthDate, c.CreditLimit.String(), c.Currency, c.Children, c.DoNotEmail, c.ParentID.String())
@@ -437,7 +438,7 @@ func (bd *benchDB) hwScan(row interface{ Scan(...any) error }) (hwContact, error
 	var c hwContact
 	var first, last, email, phone, currency sql.NullString
 	var children sql.NullInt64
-	if bd.dialect == sqlstore.Postgres {
+	if bd.dialect.String() == "postgres" {
 		var id, owner, createdBy, modifiedBy, credit sql.NullString
 		var parent sql.NullString
 		var birth sql.NullTime
@@ -496,7 +497,7 @@ func (bd *benchDB) hwScan(row interface{ Scan(...any) error }) (hwContact, error
 }
 
 func (bd *benchDB) hwID(id uuid.UUID) any {
-	if bd.dialect == sqlstore.Postgres {
+	if bd.dialect.String() == "postgres" {
 		return id.String()
 	}
 	return id[:]
@@ -563,4 +564,181 @@ func (bd *benchDB) checkSameAnswers(b *testing.B, ids []crm.ID) {
 	m, err := bd.hwCount(ctx)
 	require.NoError(b, err)
 	require.Equal(b, n, m)
+}
+
+// The report benchmark: won revenue and deal count by the region of the
+// agent's team and by close month, top benchReportTop groups by revenue,
+// over benchDeals opportunity-like records: two lookups and a date
+// grouping in one statement, against the same statement by hand.
+const (
+	benchTeam        = "bx_team"
+	benchAgent       = "bx_agent"
+	benchDeal        = "bx_deal"
+	benchReportTop   = 10
+	benchReportTeams = 20
+)
+
+var benchRegions = []string{"North", "South", "East", "West", "Central"}
+
+// benchDeals is how many deals the report reads: 20,000 by default, so the
+// benchmark runs in seconds; CRMKIT_BENCH_REPORT_N=100000 measures the
+// issue's 100,000.
+var benchDeals = func() int {
+	if n, err := strconv.Atoi(os.Getenv("CRMKIT_BENCH_REPORT_N")); err == nil && n > 0 {
+		return n
+	}
+	return 20_000
+}()
+
+func benchReportRegistry(tb testing.TB) *crm.Registry {
+	tb.Helper()
+	reg := crm.NewRegistry()
+	require.NoError(tb, reg.Register(
+		&crm.Entity{Name: benchTeam, PrimaryName: "name", Fields: []crm.Field{
+			{Name: "name", Type: crm.TypeText, MaxLength: 100, Required: true},
+			{Name: "region", Type: crm.TypeText, MaxLength: 50},
+		}},
+		&crm.Entity{Name: benchAgent, PrimaryName: "name", Fields: []crm.Field{
+			{Name: "name", Type: crm.TypeText, MaxLength: 100, Required: true},
+			{Name: "teamid", Type: crm.TypeLookup, Targets: []string{benchTeam}},
+		}},
+		&crm.Entity{Name: benchDeal, PrimaryName: "name", Fields: []crm.Field{
+			{Name: "name", Type: crm.TypeText, MaxLength: 100, Required: true},
+			{Name: "agentid", Type: crm.TypeLookup, Targets: []string{benchAgent}},
+			{Name: "revenue", Type: crm.TypeMoney},
+			{Name: "won", Type: crm.TypeBool},
+			{Name: "closedon", Type: crm.TypeTime},
+		}},
+	))
+	return reg
+}
+
+func benchReportQuery() crm.Aggregation {
+	return crm.Aggregation{Entity: benchDeal, Where: crm.Eq("won", true),
+		GroupBy: []crm.GroupBy{
+			{Alias: "region", Path: []crm.Link{{Lookup: "agentid"}, {Lookup: "teamid"}}, Field: "region"},
+			{Alias: "month", Field: "closedon", Date: crm.ByMonth},
+		},
+		Measures: []crm.Measure{{Alias: "revenue", Func: crm.AggSum, Field: "revenue"}, {Alias: "deals", Func: crm.AggCount}},
+		OrderBy:  []crm.Order{crm.Desc("revenue")},
+		Limit:    benchReportTop,
+	}
+}
+
+// hwReportRow is one group as the hand-written report reads it.
+type hwReportRow struct {
+	region  sql.NullString
+	month   string
+	revenue decimal.Decimal
+	deals   int64
+}
+
+func benchReport(b *testing.B, open benchOpen) {
+	ctx := crm.AsSystem(context.Background())
+	reg := benchReportRegistry(b)
+	d, contacts := open(b, reg)
+	store := storage.New(d, reg)
+	table := func(name string) string { return strings.Replace(contacts, benchContact, name, 1) }
+	rng := rand.New(rand.NewPCG(7, 8))
+	mk := func(entity string, n int, fields func(i int) crm.Fields) []crm.ID {
+		recs := make([]crm.Record, n)
+		for i := range recs {
+			recs[i] = crm.Record{Entity: entity, Fields: fields(i)}
+		}
+		out, err := store.CreateMany(ctx, recs)
+		require.NoError(b, err)
+		ids := make([]crm.ID, n)
+		for i, r := range out {
+			ids[i] = r.ID
+		}
+		return ids
+	}
+	teams := mk(benchTeam, benchReportTeams, func(i int) crm.Fields {
+		f := crm.Fields{"name": fmt.Sprintf("Team %02d", i)}
+		if i > 0 { // one team without a region: its deals group under null
+			f["region"] = benchRegions[i%len(benchRegions)]
+		}
+		return f
+	})
+	agents := mk(benchAgent, 10*benchReportTeams, func(i int) crm.Fields {
+		f := crm.Fields{"name": fmt.Sprintf("Agent %03d", i)}
+		if i%50 != 0 { // a few agents in no team: a broken chain
+			f["teamid"] = teams[rng.IntN(len(teams))]
+		}
+		return f
+	})
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	mk(benchDeal, benchDeals, func(i int) crm.Fields {
+		return crm.Fields{"name": fmt.Sprintf("Deal %05d", i), "agentid": agents[rng.IntN(len(agents))],
+			"revenue": crm.NewMoney(decimal.New(int64(rng.IntN(10_000_000)), -2), "USD"), "won": rng.IntN(3) > 0,
+			"closedon": start.Add(time.Duration(rng.IntN(2*365*24)) * time.Hour)}
+	})
+
+	pg := d.Dialect().String() == "postgres"
+	month := "strftime('%Y-%m', (d.closedon - (((d.closedon % 1000000) + 1000000) % 1000000)) / 1000000, 'unixepoch')"
+	won := "d.won = 1"
+	if pg {
+		month = "to_char(date_trunc('month', d.closedon), 'YYYY-MM')"
+		won = "d.won"
+	}
+	query := "SELECT t2.region, " + month + ", SUM(d.revenue), COUNT(*) FROM " + table(benchDeal) + " d" +
+		" LEFT JOIN " + table(benchAgent) + " t1 ON t1.id = d.agentid LEFT JOIN " + table(benchTeam) + " t2 ON t2.id = t1.teamid" +
+		" WHERE " + won + " GROUP BY 1, 2 ORDER BY 3 DESC, 1 NULLS FIRST, 2 LIMIT " + strconv.Itoa(benchReportTop)
+	hw := func() ([]hwReportRow, error) {
+		rows, err := d.DB().QueryContext(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var out []hwReportRow
+		for rows.Next() {
+			var r hwReportRow
+			var sum any
+			if err := rows.Scan(&r.region, &r.month, &sum, &r.deals); err != nil {
+				return nil, err
+			}
+			switch v := sum.(type) {
+			case int64: // SQLite: money is an integer times 10^4
+				r.revenue = decimal.New(v, -4)
+			case []byte:
+				r.revenue, err = decimal.NewFromString(string(v))
+			case string:
+				r.revenue, err = decimal.NewFromString(v)
+			}
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, r)
+		}
+		return out, rows.Err()
+	}
+
+	// Both sides give the same top groups.
+	got, err := store.Aggregate(ctx, benchReportQuery())
+	require.NoError(b, err)
+	want, err := hw()
+	require.NoError(b, err)
+	require.Len(b, got, len(want))
+	for i, w := range want {
+		require.Equal(b, w.region.String, got[i].String("region"), "row %d", i)
+		require.Equal(b, w.month, got[i].Time("month").Format("2006-01"), "row %d", i)
+		m, _ := got[i].Money("revenue")
+		require.True(b, w.revenue.Equal(m.Amount), "row %d: %s vs %s", i, w.revenue, m.Amount)
+		require.Equal(b, w.deals, got[i].Int("deals"), "row %d", i)
+	}
+
+	b.Run("impl=crmkit", func(b *testing.B) {
+		for b.Loop() {
+			rows, err := store.Aggregate(ctx, benchReportQuery())
+			require.NoError(b, err)
+			require.Len(b, rows, benchReportTop)
+		}
+	})
+	b.Run("impl=handwritten", func(b *testing.B) {
+		for b.Loop() {
+			rows, err := hw()
+			require.NoError(b, err)
+			require.Len(b, rows, benchReportTop)
+		}
+	})
 }

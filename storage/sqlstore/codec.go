@@ -10,23 +10,16 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/shopspring/decimal"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/storage/sqlstore/internal/dialect"
 )
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
-// encodeID is an ID as a parameter: a pgtype.UUID for PostgreSQL's uuid,
-// which pgx sends in binary without formatting and parsing text, 16 bytes
-// for SQLite.
-func (d *Driver) encodeID(id crm.ID) any {
-	if d.dialect == Postgres {
-		return pgtype.UUID{Bytes: id, Valid: true}
-	}
-	return id[:]
-}
+// encodeID is an ID as a parameter, as the dialect's driver takes it best.
+func (d *Driver) encodeID(id crm.ID) any { return d.dialect.EncodeID(id) }
 
 // encodeScaled turns an exact decimal into its SQLite column value. It
 // fails when d has more places than the column keeps or lies outside what
@@ -144,7 +137,7 @@ func (d *Driver) encodeAppend(args []any, c *column, v any) ([]any, error) {
 		return args, nil
 	}
 	out := args[n:]
-	pg := d.dialect == Postgres
+	pg := d.flavor == dialect.Postgres
 	bad := func() ([]any, error) {
 		return nil, fmt.Errorf("%s: a %s field cannot hold %T", c.f.Name, c.f.Type, v)
 	}
@@ -292,7 +285,7 @@ func (d *Driver) encodeTime(c *column, t time.Time) (any, error) {
 		return nil, fmt.Errorf("%s: time %s is outside what the store keeps", c.f.Name, t.UTC().Format(time.RFC3339Nano))
 	}
 	t = crm.NormalizeTime(t)
-	if d.dialect == Postgres {
+	if d.flavor == dialect.Postgres {
 		return t, nil
 	}
 	return t.UnixMicro(), nil
@@ -306,7 +299,7 @@ func (d *Driver) encodeDecimal(c *column, x decimal.Decimal) (any, error) {
 	if e := x.Exponent(); e > crm.DecimalDigits || e < -crm.DecimalDigits {
 		return nil, fmt.Errorf("%s: decimal with exponent %d is outside what the store keeps", c.f.Name, e)
 	}
-	if d.dialect == Postgres {
+	if d.flavor == dialect.Postgres {
 		return x.String(), nil
 	}
 	return encodeScaled(c, x)
@@ -394,7 +387,7 @@ func (d *Driver) decode(c *column, main, extra any) (any, error) {
 }
 
 func (d *Driver) decodeDecimal(c *column, v any) (decimal.Decimal, error) {
-	if d.dialect == Postgres {
+	if d.flavor == dialect.Postgres {
 		s, err := asString(v)
 		if err != nil {
 			return decimal.Decimal{}, fmt.Errorf("%s: %w", c.f.Name, err)

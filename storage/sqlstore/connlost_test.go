@@ -11,7 +11,7 @@ import (
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage"
-	"github.com/crmkit/crmkit/storage/sqlstore"
+	"github.com/crmkit/crmkit/storage/sqlstore/postgres"
 )
 
 // TestConnectionLost terminates the backend of a PostgreSQL transaction the
@@ -115,7 +115,7 @@ func TestConnectionLost(t *testing.T) {
 // ErrUnavailable; a database that does not exist is not.
 func TestOpenPostgresUnavailable(t *testing.T) {
 	ctx := crm.AsSystem(context.Background())
-	_, err := sqlstore.OpenPostgres(ctx, "postgres://postgres@127.0.0.1:1/crmkit?sslmode=disable&connect_timeout=5", testRegistry(t))
+	_, err := postgres.Open(ctx, "postgres://postgres@127.0.0.1:1/crmkit?sslmode=disable&connect_timeout=5", testRegistry(t))
 	require.ErrorIs(t, err, storage.ErrUnavailable)
 
 	dsn := postgresDSN()
@@ -123,7 +123,7 @@ func TestOpenPostgresUnavailable(t *testing.T) {
 	u, err := url.Parse(dsn)
 	require.NoError(t, err)
 	u.Path = "/crmkit_no_such_database"
-	_, err = sqlstore.OpenPostgres(ctx, u.String(), testRegistry(t))
+	_, err = postgres.Open(ctx, u.String(), testRegistry(t))
 	require.Error(t, err)
 	require.NotErrorIs(t, err, storage.ErrUnavailable)
 }

@@ -8,6 +8,7 @@ package sqlstore_test
 // CRMKIT_DIFF_QUERIES changes how many queries are asked.
 
 import (
+	"cmp"
 	"context"
 	cryptorand "crypto/rand"
 	"errors"
@@ -23,16 +24,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/crmkit/crmkit/storage/driver"
-
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage"
+	"github.com/crmkit/crmkit/storage/driver"
 	"github.com/crmkit/crmkit/storage/memory"
 	"github.com/crmkit/crmkit/storage/sqlstore"
+	"github.com/crmkit/crmkit/storage/sqlstore/postgres"
+	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
 )
 
 const (
@@ -84,7 +86,8 @@ func runDifferential(t *testing.T, seed uint64, queries int) {
 	ctx := crm.AsSystem(context.Background())
 	reg := diffRegistry(t)
 	backends := openDiffBackends(t, reg)
-	g := &diffGen{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), seed: seed, reg: reg}
+	g := &diffGen{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), seed: seed, reg: reg,
+		hier: rand.New(rand.NewPCG(seed^0x6869657261726368, seed))}
 	steps := g.dataset()
 	// The backends load at once: most of the time goes to database round
 	// trips, not to the CPU.
@@ -142,7 +145,7 @@ func openDiffBackends(t *testing.T, reg *crm.Registry) []diffBackend {
 // directory.
 func verifySQLite(t testing.TB, reg *crm.Registry, opts ...sqlstore.Option) *sqlstore.Driver {
 	t.Helper()
-	d, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "crmkit.db"), reg, opts...)
+	d, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "crmkit.db"), reg, opts...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = d.Close() })
 	return d
@@ -174,7 +177,7 @@ func verifyPostgresSchema(t testing.TB, reg *crm.Registry) (*sqlstore.Driver, st
 	_, _ = cryptorand.Read(b[:])
 	schema := fmt.Sprintf("crmkit_t_%x", b)
 	ctx := crm.AsSystem(context.Background())
-	d, err := sqlstore.OpenPostgres(ctx, os.Getenv(envPostgresDSN), reg, sqlstore.WithSchema(schema))
+	d, err := postgres.Open(ctx, os.Getenv(envPostgresDSN), reg, sqlstore.WithSchema(schema))
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		_, err := d.DB().ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE")
@@ -208,6 +211,10 @@ const (
 	entItem    = "dx_item"
 )
 
+// diffMembers is an N:N relationship of accounts and persons: its intersect
+// entity is one more child of both, which exists conditions reach.
+var diffMembers = crm.ManyToMany{Name: "dx_members", Entity1: entAccount, Entity2: entPerson}
+
 func diffOptions(vals ...int32) []crm.Option {
 	out := make([]crm.Option, len(vals))
 	for i, v := range vals {
@@ -237,6 +244,9 @@ func diffEntities() []*crm.Entity {
 		{Name: "note", Type: crm.TypeText, MaxLength: 2000},
 		{Name: "qty", Type: crm.TypeInteger},
 		{Name: "price", Type: crm.TypeDecimal, Precision: 4},
+		// Compared with price field to field: on SQLite price is a scaled
+		// int64 and rate, at 10 places, wide text.
+		{Name: "rate", Type: crm.TypeDecimal, Precision: 10},
 		{Name: "amount", Type: crm.TypeMoney},
 		{Name: "fee", Type: crm.TypeMoney},
 		{Name: "active", Type: crm.TypeBool},
@@ -269,6 +279,7 @@ func diffRegistry(t testing.TB) *crm.Registry {
 	t.Helper()
 	reg := crm.NewRegistry()
 	require.NoError(t, reg.Register(diffEntities()...))
+	require.NoError(t, reg.RegisterManyToMany(diffMembers))
 	return reg
 }
 
@@ -282,6 +293,9 @@ type diffGen struct {
 	seed  uint64
 	reg   *crm.Registry
 	pools map[string][]any // "entity.field" -> values present in the data
+	// hier draws the hierarchy conditions: a source of its own, so that
+	// adding them left every other query of a seed as it was.
+	hier *rand.Rand
 }
 
 func (g *diffGen) n(n int) int             { return g.r.IntN(n) }
@@ -356,6 +370,20 @@ func (g *diffGen) decimal(places int32) decimal.Decimal {
 
 var diffCurrencies = []crm.Currency{"USD", "USD", "USD", "USD", "EUR", "JPY", "BHD"}
 
+// near returns a decimal of 10 places equal to d, or just beside it in
+// digits a 4-place field cannot keep, or unrelated.
+func (g *diffGen) near(d decimal.Decimal) decimal.Decimal {
+	switch g.n(4) {
+	case 0:
+		return d
+	case 1:
+		return d.Add(decimal.New(int64(g.between(-1, 1)), -10))
+	case 2:
+		return d.Add(decimal.New(int64(g.between(-9, 9)), -6))
+	}
+	return g.decimal(10)
+}
+
 func (g *diffGen) money(c crm.Currency) crm.Money {
 	return crm.NewMoney(g.decimal(c.Precision()), c)
 }
@@ -414,6 +442,8 @@ type diffStep struct {
 	event   string // with update's ID: a SetState
 	status  crm.StatusCode
 	delete  *crm.Ref
+	// associate links an account and a person through diffMembers.
+	associate *[2]crm.Ref
 }
 
 func (g *diffGen) accountFields(accounts []crm.ID) crm.Fields {
@@ -430,11 +460,13 @@ func (g *diffGen) accountFields(accounts []crm.ID) crm.Fields {
 }
 
 func (g *diffGen) itemFields(accounts, persons []crm.ID) crm.Fields {
+	price := g.decimal(4)
 	f := crm.Fields{
 		"title":  g.text(80),
 		"note":   g.maybe(g.text(80)),
 		"qty":    g.maybe(g.integer()),
-		"price":  g.maybe(g.decimal(4)),
+		"price":  g.maybe(price),
+		"rate":   g.maybe(g.near(price)),
 		"amount": g.maybe(g.money(diffPick(g, diffCurrencies))),
 		"fee":    g.maybe(g.money("USD")),
 		"active": g.maybe(g.chance(0.5)),
@@ -477,6 +509,10 @@ func (g *diffGen) dataset() []diffStep {
 		persons = append(persons, id)
 	}
 	steps = append(steps, diffStep{advance: time.Hour, caller: diffUsers[0], create: batch})
+	for range 80 { // some pairs twice: refused alike everywhere
+		pair := [2]crm.Ref{{Entity: entAccount, ID: diffPick(g, accounts)}, {Entity: entPerson, ID: diffPick(g, persons)}}
+		steps = append(steps, diffStep{advance: time.Minute, caller: diffPick(g, diffUsers), associate: &pair})
+	}
 	for len(items) < 600 {
 		batch = nil
 		for range g.between(1, 80) {
@@ -546,6 +582,11 @@ func diffLoad(ctx context.Context, b diffBackend, steps []diffStep) error {
 			}
 			deleted[s.delete.ID] = true
 			err = b.store.Delete(cctx, *s.delete, storage.AnyVersion)
+		case s.associate != nil:
+			err = b.store.Associate(cctx, diffMembers.Name, s.associate[0], s.associate[1])
+			if errors.Is(err, crm.ErrDuplicate) {
+				err = nil
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("%s: load step %d: %w", b.name, i, err)
@@ -628,8 +669,74 @@ func (g *diffGen) filter(e *crm.Entity, depth int, related *int) crm.Filter {
 			}
 			return r
 		}
+	case depth < 3 && *related < 6 && g.chance(0.12):
+		// Records of another entity that point here: children through
+		// a lookup to one entity or to several, and N:N associations.
+		if rels := g.reg.ReferencedBy(e.Name); len(rels) > 0 {
+			rel := diffPick(g, rels)
+			child, _ := g.reg.Entity(rel.From)
+			*related++
+			return crm.Exists{Entity: rel.From, Lookup: rel.Field, Where: g.filter(child, depth+1, related), Not: g.chance(0.4)}
+		}
+	case g.chance(0.08):
+		if c, ok := g.fieldComparison(e); ok {
+			return c
+		}
+	case g.chance(0.05):
+		if c, ok := g.diffCondition(e); ok {
+			return c
+		}
 	}
 	return g.condition(e)
+}
+
+// fieldComparison compares two fields of one type (crm.ValueOf), the same
+// field twice included: text, numbers, money (amount's currency varies,
+// fee's is USD), yes/no, times of one kind.
+func (g *diffGen) fieldComparison(e *crm.Entity) (crm.Condition, bool) {
+	var pairs [][2]*crm.Field
+	for _, a := range e.AllFields() {
+		fa, _ := e.Field(a.Name)
+		for _, b := range e.AllFields() {
+			fb, _ := e.Field(b.Name)
+			switch {
+			case fa.Type != fb.Type, fa.Type == crm.TypeLookup, fa.Type == crm.TypeID,
+				fa.Type == crm.TypeTime && fa.DateOnly != fb.DateOnly:
+				continue
+			}
+			pairs = append(pairs, [2]*crm.Field{fa, fb})
+		}
+	}
+	if len(pairs) == 0 {
+		return crm.Condition{}, false
+	}
+	p := diffPick(g, pairs)
+	ops := []crm.Operator{crm.OpEq, crm.OpNe, crm.OpLt, crm.OpLe, crm.OpGt, crm.OpGe}
+	if p[0].Type == crm.TypeBool {
+		ops = ops[:2]
+	}
+	return crm.Where(p[0].Name, diffPick(g, ops), crm.ValueOf(p[1].Name)), true
+}
+
+// diffCondition compares the days or hours between two time fields with a
+// small number.
+func (g *diffGen) diffCondition(e *crm.Entity) (crm.DiffCondition, bool) {
+	var times []*crm.Field
+	for _, f := range e.AllFields() {
+		if fp, _ := e.Field(f.Name); fp.Type == crm.TypeTime {
+			times = append(times, fp)
+		}
+	}
+	if len(times) == 0 {
+		return crm.DiffCondition{}, false
+	}
+	from, to := diffPick(g, times), diffPick(g, times)
+	d := crm.DaysBetween(from.Name, to.Name)
+	if !from.DateOnly && !to.DateOnly && g.chance(0.3) {
+		d = crm.HoursBetween(from.Name, to.Name)
+	}
+	ops := []crm.Operator{crm.OpEq, crm.OpNe, crm.OpLt, crm.OpLe, crm.OpGt, crm.OpGe}
+	return crm.DiffCondition{Diff: d, Op: diffPick(g, ops), Value: int64(diffPick(g, []int{-30, -1, 0, 1, 2, 7, 30, 100}))}, true
 }
 
 var (
@@ -697,7 +804,28 @@ func (g *diffGen) condition(e *crm.Entity) crm.Condition {
 	default:
 		c.Values = []any{g.value(e, fp)}
 	}
+	if g.hier != nil && driver.HierarchyLookup(e) != nil && g.hier.IntN(4) == 0 {
+		return g.hierarchyCondition(e)
+	}
 	return c
+}
+
+var diffHierarchyOps = []crm.Operator{crm.OpUnder, crm.OpEqOrUnder, crm.OpAbove, crm.OpEqOrAbove, crm.OpNotUnder}
+
+// hierarchyCondition draws a hierarchy condition on e's ID, from g.hier
+// alone: an ID in the data (as an ID or a Ref), or now and then one no
+// record has.
+func (g *diffGen) hierarchyCondition(e *crm.Entity) crm.Condition {
+	op := diffHierarchyOps[g.hier.IntN(len(diffHierarchyOps))]
+	var v any = diffUUID(77)
+	if pool := g.pools[e.Name+"."+crm.FieldID]; len(pool) > 0 && g.hier.IntN(10) > 0 {
+		id := pool[g.hier.IntN(len(pool))].(crm.ID)
+		v = id
+		if g.hier.IntN(4) == 0 {
+			v = crm.Ref{Entity: e.Name, ID: id}
+		}
+	}
+	return crm.Where(crm.FieldID, op, v)
 }
 
 // present returns a value of the field found in the data, if any.
@@ -880,20 +1008,28 @@ func (g *diffGen) aggregation() crm.Aggregation {
 		measurable = append(measurable, fp)
 	}
 	used := map[string]bool{}
+	var aliases []string // of groups and measures, for Having and OrderBy
 	for i := range g.n(3) {
 		f := diffPick(g, groupable)
-		if used[f.Name] {
+		var path []crm.Link
+		if g.chance(0.35) {
+			// A field of a related record, one or two lookups away.
+			path, f = g.groupPath(e)
+		}
+		if used[f.Name] && len(path) == 0 {
 			continue
 		}
 		used[f.Name] = true
-		gb := crm.GroupBy{Field: f.Name}
+		gb := crm.GroupBy{Field: f.Name, Path: path}
 		if f.Type == crm.TypeTime {
 			gb.Date = crm.DateGrouping(g.n(4))
 		}
-		if g.chance(0.3) {
+		if g.chance(0.3) || len(path) > 0 {
 			gb.Alias = "g" + strconv.Itoa(i)
 		}
+		gb.Label = (f.Type == crm.TypeLookup || f.Type == crm.TypeChoice) && g.chance(0.5)
 		a.GroupBy = append(a.GroupBy, gb)
+		aliases = append(aliases, cmp.Or(gb.Alias, gb.Field))
 	}
 	for i := range g.between(1, 5) {
 		alias := "m" + strconv.Itoa(i)
@@ -904,6 +1040,9 @@ func (g *diffGen) aggregation() crm.Aggregation {
 		numeric := f.Type == crm.TypeInteger || f.Type == crm.TypeDecimal || f.Type == crm.TypeMoney
 		ordered := numeric || f.Type == crm.TypeText || f.Type == crm.TypeTime || f.Type == crm.TypeChoice
 		funcs := []crm.AggFunc{crm.AggCount, crm.AggCountColumn}
+		if f.Type != crm.TypeMoney {
+			funcs = append(funcs, crm.AggCountDistinct)
+		}
 		if numeric {
 			funcs = append(funcs, crm.AggSum, crm.AggAvg)
 		}
@@ -914,9 +1053,77 @@ func (g *diffGen) aggregation() crm.Aggregation {
 		if m.Func == crm.AggCount {
 			m.Field = ""
 		}
+		if g.chance(0.15) {
+			if c, ok := g.diffCondition(e); ok {
+				m = crm.Measure{Alias: alias, Diff: c.Diff,
+					Func: diffPick(g, []crm.AggFunc{crm.AggCountColumn, crm.AggSum, crm.AggAvg, crm.AggMin, crm.AggMax})}
+			}
+		}
 		a.Measures = append(a.Measures, m)
+		aliases = append(aliases, alias)
+		if g.chance(0.25) {
+			a.Having = append(a.Having, g.having(e, m, f))
+		}
+	}
+	for range g.n(3) {
+		a.OrderBy = append(a.OrderBy, crm.Order{Field: diffPick(g, aliases), Desc: g.chance(0.5)})
+	}
+	if g.chance(0.4) {
+		a.Limit = g.between(1, 6)
 	}
 	return a
+}
+
+// groupPath returns a path of one or two lookups from e and a groupable
+// field at its end.
+func (g *diffGen) groupPath(e *crm.Entity) ([]crm.Link, *crm.Field) {
+	var path []crm.Link
+	cur := e
+	for len(path) == 0 || (len(path) < 2 && g.chance(0.4)) {
+		lookups := cur.Lookups()
+		if len(lookups) == 0 {
+			break
+		}
+		l := diffPick(g, lookups)
+		target := diffPick(g, l.Targets)
+		link := crm.Link{Lookup: l.Name, Entity: target}
+		if len(l.Targets) == 1 && g.chance(0.5) {
+			link.Entity = "" // a lookup to one entity need not name it
+		}
+		path = append(path, link)
+		cur, _ = g.reg.Entity(target)
+	}
+	for {
+		f := diffPick(g, cur.AllFields())
+		if f.Type != crm.TypeMoney && f.Type != crm.TypeID {
+			fp, _ := cur.Field(f.Name)
+			return path, fp
+		}
+	}
+}
+
+// having returns a condition on measure m (of field f of e) in the type
+// its values have.
+func (g *diffGen) having(e *crm.Entity, m crm.Measure, f *crm.Field) crm.Condition {
+	if g.chance(0.2) {
+		return crm.Condition{Field: m.Alias, Op: diffPick(g, []crm.Operator{crm.OpNull, crm.OpNotNull})}
+	}
+	op := diffPick(g, []crm.Operator{crm.OpEq, crm.OpNe, crm.OpLt, crm.OpLe, crm.OpGt, crm.OpGe, crm.OpBetween, crm.OpNotBetween})
+	value := func() any {
+		switch m.Func {
+		case crm.AggCount, crm.AggCountColumn, crm.AggCountDistinct:
+			return g.between(0, 6)
+		}
+		if !m.Diff.IsZero() { // whole days or hours, an int64 (an average takes it too)
+			return int64(g.between(-400, 400))
+		}
+		return g.value(e, f)
+	}
+	c := crm.Condition{Field: m.Alias, Op: op, Values: []any{value()}}
+	if op == crm.OpBetween || op == crm.OpNotBetween {
+		c.Values = append(c.Values, value())
+	}
+	return c
 }
 
 // ---------------------------------------------------------------------------
@@ -1113,13 +1320,33 @@ func diffConditionValues(f crm.Filter, rec crm.Record) string {
 	walk = func(f crm.Filter) {
 		switch f := f.(type) {
 		case crm.Condition:
-			if !seen[f.Field] {
-				seen[f.Field] = true
-				parts = append(parts, f.Field+"="+diffDescribeValue(rec.Value(f.Field)))
+			names := []string{f.Field}
+			if len(f.Values) == 1 {
+				if fv, ok := f.Values[0].(crm.FieldValue); ok {
+					names = append(names, fv.Field)
+				}
+			}
+			for _, n := range names {
+				if !seen[n] {
+					seen[n] = true
+					parts = append(parts, n+"="+diffDescribeValue(rec.Value(n)))
+				}
+			}
+		case crm.DiffCondition:
+			for _, n := range []string{f.Diff.From, f.Diff.To} {
+				if !seen[n] {
+					seen[n] = true
+					parts = append(parts, n+"="+diffDescribeValue(rec.Value(n)))
+				}
 			}
 		case crm.Group:
 			for _, s := range f.Filters {
 				walk(s)
+			}
+		case crm.Exists:
+			if !seen[crm.FieldID] {
+				seen[crm.FieldID] = true
+				parts = append(parts, crm.FieldID+"="+diffDescribeValue(rec.Value(crm.FieldID)))
 			}
 		case crm.Related:
 			if !seen[f.Lookup] {
@@ -1233,6 +1460,14 @@ func diffDescribeFilter(f crm.Filter) string {
 		return "(" + strings.Join(parts, join) + ")"
 	case crm.Related:
 		return fmt.Sprintf("%s->%s{%s}", f.Lookup, f.Entity, diffDescribeFilter(f.Where))
+	case crm.Exists:
+		kind := "any"
+		if f.Not {
+			kind = "none"
+		}
+		return fmt.Sprintf("%s %s<-%s{%s}", kind, f.Entity, f.Lookup, diffDescribeFilter(f.Where))
+	case crm.DiffCondition:
+		return fmt.Sprintf("%s %s %d", f.Diff, f.Op, f.Value)
 	}
 	return fmt.Sprintf("%#v", f)
 }
@@ -1259,17 +1494,35 @@ func diffDescribeAggregation(a crm.Aggregation) string {
 	var b strings.Builder
 	b.WriteString(a.Entity)
 	for _, m := range a.Measures {
+		if !m.Diff.IsZero() {
+			fmt.Fprintf(&b, " %s=%s(%s)", m.Alias, m.Func, m.Diff)
+			continue
+		}
 		fmt.Fprintf(&b, " %s=%s(%s)", m.Alias, m.Func, m.Field)
 	}
 	if len(a.GroupBy) > 0 {
 		b.WriteString(" group by")
 		for _, gb := range a.GroupBy {
-			fmt.Fprintf(&b, " %s as %s (date grouping %d)", gb.Field, gb.Alias, gb.Date)
+			b.WriteByte(' ')
+			for _, l := range gb.Path {
+				fmt.Fprintf(&b, "%s->%s.", l.Lookup, l.Entity)
+			}
+			fmt.Fprintf(&b, "%s as %s (date grouping %d, label %t)", gb.Field, gb.Alias, gb.Date, gb.Label)
 		}
 	}
 	if a.Where != nil {
 		b.WriteString(" where ")
 		b.WriteString(diffDescribeFilter(a.Where))
+	}
+	for _, h := range a.Having {
+		b.WriteString(" having ")
+		b.WriteString(diffDescribeFilter(h))
+	}
+	for _, o := range a.OrderBy {
+		fmt.Fprintf(&b, " order by %s (desc %t)", o.Field, o.Desc)
+	}
+	if a.Limit > 0 {
+		fmt.Fprintf(&b, " limit %d", a.Limit)
 	}
 	return b.String()
 }

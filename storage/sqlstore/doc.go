@@ -1,16 +1,25 @@
 // Package sqlstore is crmkit's SQL storage adapter: one driver.Driver over
-// database/sql, generic over entity metadata, with two dialects.
+// database/sql, generic over entity metadata, for two databases, each in
+// a package of its own that links its Go driver and no other:
 //
 //   - SQLite, the embedded default, through modernc.org/sqlite (pure Go, no
-//     cgo). OpenSQLite opens a file (or ":memory:") with WAL, foreign keys,
-//     a busy timeout and synchronous=NORMAL, and write transactions that
-//     start with BEGIN IMMEDIATE.
-//   - PostgreSQL, for scale, through github.com/jackc/pgx/v5/stdlib.
-//     OpenPostgres opens a DSN.
+//     cgo): package storage/sqlstore/sqlite. sqlite.Open opens a file (or
+//     ":memory:") with WAL, foreign keys, a busy timeout and
+//     synchronous=NORMAL, and write transactions that start with BEGIN
+//     IMMEDIATE.
+//   - PostgreSQL, for scale, through pgx: package storage/sqlstore/postgres.
+//     postgres.Open opens a DSN.
 //
-// Start with OpenSQLite or OpenPostgres and hand the Driver to
-// storage.New. A host that owns its *sql.DB uses New instead, with
-// WithTablePrefix (SQLite) or WithSchema (PostgreSQL) to keep crmkit's
+// Both open their database through the Go driver's connector, never by a
+// database/sql driver name, so a host's own registrations do not matter.
+// (modernc.org/sqlite registers the name "sqlite" when it is initialized,
+// so a host must not register that name itself; pgx leaves "pgx" to a host
+// that took it first.)
+//
+// Start with sqlite.Open or postgres.Open and hand the Driver to
+// storage.New. A host that owns its *sql.DB uses New with sqlite.Dialect()
+// or postgres.Dialect() instead, with WithTablePrefix (SQLite) or
+// WithSchema (PostgreSQL) to keep crmkit's
 // tables apart from its own; a host that holds a *sql.Tx runs crmkit inside
 // it with Driver.WithTx, so that its own writes and crmkit's commit or roll
 // back together.
@@ -23,9 +32,18 @@
 // write path checks references itself and may insert a parent and its
 // child in one call), and an index on every lookup column and on
 // statecode. A money field is two columns, <field> and <field>_currency; a
-// polymorphic lookup is <field> and <field>_type. Every change is a
+// polymorphic lookup is <field> and <field>_type. An alternate key
+// (crm.Key) is a UNIQUE index on its columns, a text part indexed as
+// lower(column) so that keys compare case-insensitively as every text
+// comparison does and a look-up by key is answered from the index; SQL's
+// unique indexes leave rows with a null part out, as the memory store
+// does. A violation is a *crm.DuplicateKeyError naming the key. A key
+// added to the registry is indexed by the migration on open (data that
+// breaks it fails the open with crm.ErrDuplicate); changing a key's
+// fields is refused, and the index of a key the registry no longer
+// declares stays. Every change is a
 // numbered version in the crmkit_schema_version table, holding the column
-// model it produced; a later registry with new entities or fields adds
+// model it produced (keys included); a later registry with new entities or fields adds
 // tables and columns as a new version. Migrating runs under a lock
 // (PostgreSQL's pg_advisory_xact_lock, SQLite's write lock), so running it
 // twice, or from two processes at once, is safe. Columns of fields a
@@ -80,11 +98,19 @@
 //     whose bounds times 10^precision do not fit an int64 is stored as
 //     fixed-width offset digits in TEXT, which also order as numbers; the
 //     registry keeps bounds within crm.MaxDecimalDigits digits, which that
-//     text always holds.
+//     text always holds. Two decimal fields of different precisions
+//     compared with each other (crm.ValueOf) are compared exactly without
+//     multiplying: two int64s by the coarser one against the finer one's
+//     floored quotient and remainder, and any pair with a TEXT one as
+//     text rewritten to one scale and width (sign digit, ten's
+//     complement).
 //   - Times are PostgreSQL timestamp (UTC, microseconds) and SQLite integer
 //     microseconds since 1970 (UTC). The kernel keeps them within
 //     crm.EarliestTime..crm.LatestTime; a time far outside that reaching
-//     the encoder is an error, never a wrapped value.
+//     the encoder is an error, never a wrapped value. A date difference
+//     (crm.DaysBetween, crm.HoursBetween) is date subtraction on
+//     PostgreSQL and floored integer division of the microseconds on
+//     SQLite: the same integers, before 1970 too.
 //
 // Transactions are database transactions (READ COMMITTED on PostgreSQL,
 // where Tx.Lock is SELECT ... FOR UPDATE). Updates and deletes check the
@@ -109,7 +135,11 @@
 // every identifier comes from validated metadata, quoted. Their meaning is
 // driver.Plan's exactly: nulls never match comparisons and sort first
 // ascending, text compares ignoring ASCII case, money conditions match
-// only their currency, keyset paging expands to OR chains. No query fails
+// only their currency, keyset paging expands to OR chains. A related-record
+// condition is a correlated EXISTS on the other table: Related on the
+// record a lookup points at, Exists (crm.Any, crm.None) on the records
+// whose lookup column, indexed, equals the row's ID (NOT EXISTS for None),
+// comparing the <field>_type column too through a polymorphic lookup. No query fails
 // on a database limit that the memory store does not have: a long In or
 // NotIn list is one parameter (a PostgreSQL array compared with = ANY or
 // <> ALL, a JSON array read with SQLite's json_each), equalities on one
@@ -121,4 +151,30 @@
 // that would still bind more values than the database takes fails with a
 // *crm.ValidationError before it is sent. SQLite refuses only a LIKE
 // pattern longer than 50,000 bytes with wildcards inside it.
+//
+// An aggregate is one GROUP BY statement (the minimum and maximum of text
+// add a window query each). A group through lookups (crm.GroupBy.Path)
+// LEFT JOINs each step's table on its primary key (aliases t1, t2, ...
+// shared with the EXISTS subqueries of the filter), so a broken chain
+// groups under null and no join multiplies the records counted; a
+// polymorphic step also compares the lookup's entity column. The label
+// of a lookup key joins each entity the key may point at and reads its
+// primary name as MAX over the group. Entity names in those join
+// conditions are written as literals: they are validated metadata names
+// (lower-case letters, digits, underscores), and literals keep the
+// statement's parameters in the order of its WHERE. A distinct count of a
+// polymorphic lookup adds the distinct IDs of each entity, since IDs are
+// unique per entity only. Having, ordering and limits of groups are
+// applied by the planner's Finish to the groups the statement returns.
+//
+// The hierarchy operators (under, eq-or-under, above, eq-or-above,
+// not-under) compile to a membership test in a recursive common table
+// expression inside the same statement, "id [NOT] IN (WITH RECURSIVE h(id,
+// depth) AS (... UNION ALL ...) SELECT id FROM h)": down the hierarchy
+// through the index every lookup column has, up it through the primary
+// key. Its depth column stops the walk at crm.MaxHierarchyDepth (100)
+// levels, as the memory store's matcher stops, and bounds it should a
+// cycle have been stored before the write path refused them. SQLite and
+// PostgreSQL both accept WITH RECURSIVE in a subquery, so the one SQL text
+// serves both.
 package sqlstore

@@ -11,6 +11,9 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/crmkit/crmkit/storage/sqlstore/internal/dialect"
+	"github.com/crmkit/crmkit/storage/sqlstore/internal/pgdialect"
+
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
 
@@ -18,8 +21,13 @@ import (
 	"github.com/crmkit/crmkit/storage"
 )
 
+// pgDriver is a Driver of the PostgreSQL dialect, for its error mapping.
+func pgDriver() *Driver {
+	return &Driver{dialect: Dialect{pgdialect.Spec()}, flavor: dialect.Postgres}
+}
+
 func TestMapErr(t *testing.T) {
-	d := &Driver{dialect: Postgres}
+	d := pgDriver()
 	for code, want := range map[string]error{
 		"23505": crm.ErrDuplicate,
 		"40001": storage.ErrRetry,
@@ -43,7 +51,7 @@ func TestMapErr(t *testing.T) {
 }
 
 func TestMapErrConnectionLost(t *testing.T) {
-	d := &Driver{dialect: Postgres}
+	d := pgDriver()
 	lost := map[string]error{
 		"admin shutdown (57P01)":     &pgconn.PgError{Code: "57P01"},
 		"crash shutdown (57P02)":     &pgconn.PgError{Code: "57P02"},
@@ -81,7 +89,7 @@ func TestMapErrConnectionLost(t *testing.T) {
 		require.NotErrorIs(t, err, storage.ErrRetry, "ErrConnClosed alone does not say nothing was sent")
 	})
 	t.Run("inside the caller's transaction it is not retried", func(t *testing.T) {
-		c := &Driver{dialect: Postgres, callerTx: new(sql.Tx)}
+		c := &Driver{dialect: Dialect{pgdialect.Spec()}, flavor: dialect.Postgres, callerTx: new(sql.Tx)}
 		err := c.mapErr("update account", &pgconn.PgError{Code: "57P01"})
 		require.ErrorIs(t, err, storage.ErrUnavailable)
 		require.NotErrorIs(t, err, storage.ErrRetry)

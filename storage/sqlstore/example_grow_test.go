@@ -9,7 +9,7 @@ import (
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage"
-	"github.com/crmkit/crmkit/storage/sqlstore"
+	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
 )
 
 // Example_addFields adds a field to the contacts of a running store: the
@@ -35,7 +35,7 @@ func Example_addFields() {
 
 	ctx := crm.AsSystem(context.Background())
 	reg := declare()
-	driver, err := sqlstore.OpenSQLite(ctx, path, reg)
+	driver, err := sqlite.Open(ctx, path, reg)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func Example_addFields() {
 	driver.Close()
 
 	plain := declare() // without the custom field
-	driver, err = sqlstore.OpenSQLite(ctx, path, plain)
+	driver, err = sqlite.Open(ctx, path, plain)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -13,6 +13,8 @@ import (
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage"
 	"github.com/crmkit/crmkit/storage/sqlstore"
+	"github.com/crmkit/crmkit/storage/sqlstore/postgres"
+	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
 )
 
 func TestAddFieldsOnline(t *testing.T) {
@@ -150,9 +152,9 @@ func TestMetadataKeptBesideTheSchema(t *testing.T) {
 			t.Run("a calculator the registry lacks fails the open, naming it", func(t *testing.T) {
 				var err error
 				if o.name == "sqlite" {
-					_, err = sqlstore.New(ctx, o.raw(t), sqlstore.SQLite, testRegistry(t))
+					_, err = sqlstore.New(ctx, o.raw(t), sqlite.Dialect(), testRegistry(t))
 				} else {
-					_, err = sqlstore.New(ctx, o.raw(t), sqlstore.Postgres, testRegistry(t), sqlstore.WithSchema(schemaOf(o)))
+					_, err = sqlstore.New(ctx, o.raw(t), postgres.Dialect(), testRegistry(t), sqlstore.WithSchema(schemaOf(o)))
 				}
 				require.ErrorContains(t, err, `calculator "double" is not registered`)
 			})

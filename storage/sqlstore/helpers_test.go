@@ -14,6 +14,8 @@ import (
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage/sqlstore"
+	"github.com/crmkit/crmkit/storage/sqlstore/postgres"
+	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
 )
 
 // opener opens a fresh, empty database for one test.
@@ -45,7 +47,7 @@ func sqliteOpener(t *testing.T) opener {
 		table: "host_orders",
 		open: func(t *testing.T, reg *crm.Registry, opts ...sqlstore.Option) *sqlstore.Driver {
 			t.Helper()
-			d, err := sqlstore.OpenSQLite(context.Background(), path, reg, opts...)
+			d, err := sqlite.Open(context.Background(), path, reg, opts...)
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = d.Close() })
 			return d
@@ -54,7 +56,7 @@ func sqliteOpener(t *testing.T) opener {
 			t.Helper()
 			if db == nil {
 				var err error
-				db, err = sql.Open("sqlite", sqlstore.SQLiteDSN(path))
+				db, err = sql.Open("sqlite", sqlite.DSN(path))
 				require.NoError(t, err)
 				t.Cleanup(func() { _ = db.Close() })
 			}
@@ -93,7 +95,7 @@ func postgresOpener(t *testing.T) opener {
 			t.Helper()
 			raw(t) // registers the schema's cleanup first, so it runs last
 			opts = append([]sqlstore.Option{sqlstore.WithSchema(schema)}, opts...)
-			d, err := sqlstore.OpenPostgres(context.Background(), dsn, reg, opts...)
+			d, err := postgres.Open(context.Background(), dsn, reg, opts...)
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = d.Close() })
 			return d

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/storage/sqlstore/internal/dialect"
 )
 
 // The metadata table keeps, beside the schema, the declaration of every
@@ -29,7 +30,7 @@ func (d *Driver) metadataTable() string { return d.qualify(d.metadataRaw()) }
 // entity; none if the table does not exist yet.
 func (d *Driver) storedMetadata(ctx context.Context, q querier) (map[string]string, error) {
 	var exists bool
-	if d.dialect == Postgres {
+	if d.flavor == dialect.Postgres {
 		var reg sql.NullString
 		if err := q.QueryRowContext(ctx, "SELECT to_regclass($1)::text", d.metadataTable()).Scan(&reg); err != nil {
 			return nil, d.mapErr("find metadata table", err)

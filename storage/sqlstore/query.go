@@ -14,6 +14,7 @@ import (
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage/driver"
+	"github.com/crmkit/crmkit/storage/sqlstore/internal/dialect"
 )
 
 // builder compiles plans to SQL. Values only ever become parameters;
@@ -58,6 +59,8 @@ func (b *builder) filter(tb *table, a string, f crm.Filter) string {
 		return sqlTrue
 	case crm.Condition:
 		return b.condition(tb, a, f)
+	case crm.DiffCondition:
+		return b.diffCondition(tb, a, f)
 	case crm.Group:
 		if len(f.Filters) == 0 {
 			if f.Or {
@@ -95,6 +98,8 @@ func (b *builder) filter(tb *table, a string, f crm.Filter) string {
 			return sqlFalse
 		}
 		return s + " AND (" + b.filter(target, ta, f.Where) + "))"
+	case crm.Exists:
+		return b.exists(tb, a, f)
 	}
 	return b.fail(fmt.Errorf("sqlstore: filter of unknown type %T", f))
 }
@@ -114,7 +119,7 @@ func mergeLists(tb *table, g crm.Group) []crm.Filter {
 	out := make([]crm.Filter, 0, len(g.Filters))
 	for _, f := range g.Filters {
 		c, ok := f.(crm.Condition)
-		if !ok || c.Op != op || len(c.Values) != 1 || !listable(tb, c.Field) {
+		if !ok || c.Op != op || len(c.Values) != 1 || !listable(tb, c.Field) || isFieldValue(c.Values[0]) {
 			out = append(out, f)
 			continue
 		}
@@ -175,6 +180,8 @@ func (b *builder) condition(tb *table, a string, cond crm.Condition) string {
 	}
 	ref := a + "." + quote(c.name)
 	switch cond.Op {
+	case crm.OpUnder, crm.OpNotUnder, crm.OpAbove:
+		return b.hierarchy(tb, a, cond)
 	case crm.OpNull:
 		return ref + " IS NULL"
 	case crm.OpNotNull:
@@ -182,6 +189,9 @@ func (b *builder) condition(tb *table, a string, cond crm.Condition) string {
 	case crm.OpEq, crm.OpNe, crm.OpLt, crm.OpLe, crm.OpGt, crm.OpGe:
 		if len(cond.Values) != 1 {
 			return b.fail(fmt.Errorf("sqlstore: %s %s wants one value", cond.Field, cond.Op))
+		}
+		if fv, ok := cond.Values[0].(crm.FieldValue); ok {
+			return b.compareFields(tb, a, c, cond.Op, fv.Field)
 		}
 		if m, ok := cond.Values[0].(crm.Money); ok && c.f.Type == crm.TypeMoney {
 			// A money condition matches amounts in its own currency only.
@@ -226,7 +236,7 @@ func (b *builder) condition(tb *table, a string, cond crm.Condition) string {
 			return b.fail(fmt.Errorf("sqlstore: %s %s wants text", cond.Field, cond.Op))
 		}
 		pattern := likePattern(s)
-		if b.d.dialect == SQLite && len(pattern) > maxLikeSQLite {
+		if b.d.flavor == dialect.SQLite && len(pattern) > maxLikeSQLite {
 			return b.longLike(tb.entity.Name, c, ref, cond.Op, pattern)
 		}
 		op := " LIKE "
@@ -244,7 +254,7 @@ func (b *builder) condition(tb *table, a string, cond crm.Condition) string {
 // a parameter a value on PostgreSQL from about 64 values, on SQLite
 // between 256 and 1,024.
 func (d *Driver) maxListParams() int {
-	if d.dialect == Postgres {
+	if d.flavor == dialect.Postgres {
 		return 64
 	}
 	return 512
@@ -272,7 +282,7 @@ func noValues(ref string, op crm.Operator) string {
 // memory store's matcher, neither matches a null column: the list is never
 // empty here, and a null compared with it is null.
 func (b *builder) inList(c *column, ref string, cond crm.Condition) string {
-	pg := b.d.dialect == Postgres
+	pg := b.d.flavor == dialect.Postgres
 	var vals []any
 	var typ string // PostgreSQL's array type
 	switch c.f.Type {
@@ -499,7 +509,7 @@ func (b *builder) keyArg(c *column, v any) (string, bool) {
 		if !ok {
 			return b.fail(fmt.Errorf("sqlstore: %s: want a decimal, got %T", c.f.Name, v)), false
 		}
-		if b.d.dialect == Postgres {
+		if b.d.flavor == dialect.Postgres {
 			return b.arg(x.String()) + "::numeric", true
 		}
 		n := x.Shift(c.scale)
@@ -530,7 +540,7 @@ func (b *builder) keyArg(c *column, v any) (string, bool) {
 // compare compiles "column op key" with driver.CompareKeys' meaning for a
 // non-null column; a null column never matches.
 func (b *builder) compare(c *column, ref string, op crm.Operator, key any) string {
-	if (c.f.Type == crm.TypeDecimal || c.f.Type == crm.TypeMoney) && b.d.dialect == SQLite {
+	if (c.f.Type == crm.TypeDecimal || c.f.Type == crm.TypeMoney) && b.d.flavor == dialect.SQLite {
 		x, ok := key.(decimal.Decimal)
 		if !ok {
 			return b.fail(fmt.Errorf("sqlstore: %s: want a decimal, got %T", c.f.Name, key))
@@ -664,3 +674,7 @@ func pgArray(vals []any) any {
 	}
 	return out
 }
+
+// isFieldValue reports whether a condition value is another field of the
+// row (crm.ValueOf), which no list holds.
+func isFieldValue(v any) bool { _, ok := v.(crm.FieldValue); return ok }

@@ -2,7 +2,10 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"testing"
+
+	"github.com/crmkit/crmkit/storage/sqlstore/internal/sqlitedialect"
 
 	"github.com/stretchr/testify/require"
 
@@ -20,13 +23,17 @@ func TestParameterGuard(t *testing.T) {
 		{Name: "employees", Type: crm.TypeInteger},
 	}}))
 	ctx := context.Background()
-	d, err := OpenSQLite(ctx, ":memory:", reg)
+	db, err := sql.Open("sqlite", ":memory:")
+	require.NoError(t, err)
+	defer db.Close()
+	db.SetMaxOpenConns(1) // every connection to :memory: is a database of its own
+	d, err := New(ctx, db, Dialect{sqlitedialect.Spec()}, reg)
 	require.NoError(t, err)
 	defer d.Close()
 	e, err := reg.Entity("account")
 	require.NoError(t, err)
 	or := crm.Group{Or: true}
-	for i := range maxParamsSQLite + 1 {
+	for i := range d.maxParams() + 1 {
 		// Comparisons, which no list stands for.
 		or.Filters = append(or.Filters, crm.Condition{Field: "employees", Op: crm.OpGt, Values: []any{int64(i)}})
 	}

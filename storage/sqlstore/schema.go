@@ -22,6 +22,7 @@ import (
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage"
+	"github.com/crmkit/crmkit/storage/sqlstore/internal/dialect"
 )
 
 // repr is how a field's main column holds its values.
@@ -84,7 +85,7 @@ func (tb *table) finish() {
 // sqlTypes returns the main and extra column types as the schema model
 // records them.
 func (d *Driver) sqlTypes(c *column) (main, extra string) {
-	pg := d.dialect == Postgres
+	pg := d.flavor == dialect.Postgres
 	pick := func(p, s string) string {
 		if pg {
 			return p
@@ -155,7 +156,7 @@ func (d *Driver) buildTables(entities []*crm.Entity) (map[string]*table, error) 
 // buildTable derives entity e's table from its metadata.
 func (d *Driver) buildTable(e *crm.Entity) (*table, error) {
 	raw := d.cfg.prefix + e.Name
-	if d.dialect == Postgres && len(raw) > maxPostgresIdent {
+	if d.flavor == dialect.Postgres && len(raw) > maxPostgresIdent {
 		// PostgreSQL would silently cut the name, and two entities
 		// could end up in one table.
 		return nil, fmt.Errorf("sqlstore: table %q is longer than PostgreSQL's %d bytes: use a shorter prefix", raw, maxPostgresIdent)
@@ -170,12 +171,12 @@ func (d *Driver) buildTable(e *crm.Entity) (*table, error) {
 		case crm.TypeMoney:
 			c.extra = f.Name + "_currency"
 			c.scale = 4
-			if d.dialect == SQLite {
+			if d.flavor == dialect.SQLite {
 				c.repr = reprScaled
 			}
 		case crm.TypeDecimal:
 			c.scale = f.Precision
-			if d.dialect == SQLite {
+			if d.flavor == dialect.SQLite {
 				c.repr = decimalRepr(fp)
 			}
 		case crm.TypeLookup:
@@ -248,6 +249,7 @@ func (d *Driver) desiredModel(tables map[string]*table) model {
 				cols[c.extra] = extra
 			}
 		}
+		keyModel(t, cols)
 		m[t.raw] = cols
 	}
 	return m
@@ -292,7 +294,7 @@ func (d *Driver) migrateOnce(ctx context.Context, tables map[string]*table) erro
 		}
 		return nil
 	}
-	if d.dialect == Postgres {
+	if d.flavor == dialect.Postgres {
 		// One lock per schema, whatever the prefix: two prefixes migrating
 		// into one new schema must not race to create it.
 		sum := sha256.Sum256([]byte("crmkit migrate " + d.cfg.schema))
@@ -306,7 +308,7 @@ func (d *Driver) migrateOnce(ctx context.Context, tables map[string]*table) erro
 		}
 	}
 	ddl := strings.ReplaceAll(schemaVersionDDL, "{{table}}", d.versionTable())
-	ddl = strings.ReplaceAll(ddl, "{{time}}", map[Dialect]string{SQLite: "TEXT", Postgres: "text"}[d.dialect])
+	ddl = strings.ReplaceAll(ddl, "{{time}}", map[dialect.Flavor]string{dialect.SQLite: "TEXT", dialect.Postgres: "text"}[d.flavor])
 	if err := exec(ddl); err != nil {
 		return err
 	}
@@ -369,7 +371,7 @@ func (d *Driver) migrateOnce(ctx context.Context, tables map[string]*table) erro
 // plan returns the statements that take the database from have to the
 // registry's schema, and a one-line summary of them.
 func (d *Driver) plan(have model, tables map[string]*table) ([]string, string, error) {
-	var creates, alters, fks, indexes, summary []string
+	var creates, alters, fks, indexes, keys, summary []string
 	for _, e := range d.reg.Entities() {
 		t, ok := tables[e.Name]
 		if !ok {
@@ -409,7 +411,7 @@ func (d *Driver) plan(have model, tables map[string]*table) ([]string, string, e
 			summary = append(summary, "create "+t.raw)
 		}
 		for _, c := range added {
-			if d.dialect == Postgres && d.fkTarget(c, tables) != nil {
+			if d.flavor == dialect.Postgres && d.fkTarget(c, tables) != nil {
 				fks = append(fks, "ALTER TABLE "+t.ref+" ADD CONSTRAINT "+quote(d.objectName(e.Name, c.name, "fk"))+
 					" FOREIGN KEY ("+quote(c.name)+") REFERENCES "+d.fkTarget(c, tables).ref+" (id) DEFERRABLE INITIALLY DEFERRED")
 			}
@@ -419,8 +421,14 @@ func (d *Driver) plan(have model, tables map[string]*table) ([]string, string, e
 					" ON "+t.ref+" ("+quote(c.name)+")")
 			}
 		}
+		keyStmts, keySummary, err := d.planKeys(t, cur)
+		if err != nil {
+			return nil, "", err
+		}
+		keys = append(keys, keyStmts...)
+		summary = append(summary, keySummary...)
 	}
-	stmts := slices.Concat(creates, alters, fks, indexes)
+	stmts := slices.Concat(creates, alters, fks, indexes, keys)
 	return stmts, strings.Join(summary, "; "), nil
 }
 
@@ -450,7 +458,7 @@ func (d *Driver) columnDef(c *column, name, typ string, added bool, tables map[s
 	// SQLite cannot add a constraint to an existing table, but takes one
 	// on a new column; PostgreSQL gets its foreign keys once every table
 	// exists, as lookups may point both ways.
-	if d.dialect == SQLite && name == c.name {
+	if d.flavor == dialect.SQLite && name == c.name {
 		if t := d.fkTarget(c, tables); t != nil {
 			def += " REFERENCES " + t.ref + " (id) DEFERRABLE INITIALLY DEFERRED"
 		}

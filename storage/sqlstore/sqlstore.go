@@ -10,49 +10,33 @@ import (
 	"net"
 	"regexp"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"syscall"
-
-	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver for OpenPostgres
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage"
 	"github.com/crmkit/crmkit/storage/driver"
+	"github.com/crmkit/crmkit/storage/sqlstore/internal/dialect"
 )
 
-// Dialect is the SQL database a Driver talks to.
-type Dialect int
+// Dialect is a SQL database and the Go driver crmkit reaches it through:
+// sqlite.Dialect() (package storage/sqlstore/sqlite, modernc.org/sqlite)
+// or postgres.Dialect() (storage/sqlstore/postgres, pgx). Package sqlstore
+// links no database driver itself, so a program that uses one database
+// does not link the other's. The zero Dialect is none: New refuses it.
+type Dialect struct{ *dialect.Spec }
 
-// Dialects.
-const (
-	SQLite   Dialect = iota + 1 // modernc.org/sqlite, driver name "sqlite"
-	Postgres                    // PostgreSQL through pgx, driver name "pgx"
-)
-
-// String returns the dialect's name.
+// String returns the dialect's name: "sqlite" or "postgres".
 func (d Dialect) String() string {
-	switch d {
-	case SQLite:
-		return "sqlite"
-	case Postgres:
-		return "postgres"
+	if d.Spec == nil {
+		return "none"
 	}
-	return "Dialect(" + strconv.Itoa(int(d)) + ")"
+	return d.Flavor.String()
 }
 
-// Parameter limits per statement: SQLite's SQLITE_MAX_VARIABLE_NUMBER and
-// PostgreSQL's wire protocol limit.
-const (
-	maxParamsSQLite   = 32766
-	maxParamsPostgres = 65535
-	// defaultBatchRows caps the rows of one multi-row INSERT: past a few
-	// hundred rows a bigger statement saves nothing.
-	defaultBatchRows = 500
-)
+// defaultBatchRows caps the rows of one multi-row INSERT: past a few
+// hundred rows a bigger statement saves nothing.
+const defaultBatchRows = 500
 
 // Option configures a Driver.
 type Option func(*config)
@@ -61,6 +45,7 @@ type config struct {
 	prefix    string
 	schema    string
 	batchRows int
+	closeDB   bool
 }
 
 // WithTablePrefix prefixes every table crmkit creates, for a database that
@@ -72,6 +57,10 @@ func WithTablePrefix(prefix string) Option { return func(c *config) { c.prefix =
 // created if missing. SQLite has no schemas: use WithTablePrefix there.
 func WithSchema(schema string) Option { return func(c *config) { c.schema = schema } }
 
+// WithCloseDB makes the Driver own its database: Close closes it. The
+// sqlite and postgres packages' Open use it for the database they open.
+func WithCloseDB() Option { return func(c *config) { c.closeDB = true } }
+
 // WithBatchRows caps the rows of one multi-row INSERT (default 500). The
 // statement's parameter limit caps it further.
 func WithBatchRows(n int) Option { return func(c *config) { c.batchRows = n } }
@@ -80,17 +69,17 @@ var identPattern = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,29}$`)
 
 // Driver stores crmkit records in a SQL database. It implements
 // driver.Driver and is safe for concurrent use. Create one with
-// OpenSQLite, OpenPostgres or New; Close it when done.
+// sqlite.Open, postgres.Open or New; Close it when done.
 type Driver struct {
 	db      *sql.DB
 	q       querier // db, or the caller's transaction (WithTx)
 	dialect Dialect
+	flavor  dialect.Flavor // dialect.Flavor, the SQL statements are written in
 	reg     *crm.Registry
 	cfg     config
 	// sch holds the tables and the schema version, shared with the
 	// Drivers WithTx derives, and replaced whole when fields are added.
-	sch    *schemaState
-	ownsDB bool
+	sch *schemaState
 
 	callerTx *sql.Tx       // set by WithTx
 	seq      *atomic.Int64 // savepoint names within callerTx
@@ -115,92 +104,37 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// SQLiteDSN returns the data source name OpenSQLite uses for path: write
-// transactions that begin IMMEDIATE (so two writers queue on the busy
-// timeout instead of failing when one upgrades its read lock), WAL,
-// foreign keys on, a 10 s busy timeout and synchronous=NORMAL. A host
-// that opens its own *sql.DB for New should use it.
-func SQLiteDSN(path string) string {
-	sep := "?"
-	if strings.Contains(path, "?") { // a file: URI with parameters of its own
-		sep = "&"
-	}
-	return path + sep + "_txlock=immediate" +
-		"&_pragma=busy_timeout(10000)" +
-		"&_pragma=foreign_keys(1)" +
-		"&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(NORMAL)"
-}
-
-// OpenSQLite opens (creating it if needed) the SQLite database at path and
-// migrates it to reg. The path ":memory:" opens a private in-memory
-// database; because each SQLite connection to ":memory:" is a database of
-// its own, that Driver uses a single connection, so a Select must be read
-// to its end (or stopped) before the next transaction begins.
-func OpenSQLite(ctx context.Context, path string, reg *crm.Registry, opts ...Option) (*Driver, error) {
-	db, err := sql.Open("sqlite", SQLiteDSN(path))
-	if err != nil {
-		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
-	}
-	if path == ":memory:" || strings.Contains(path, "mode=memory") {
-		db.SetMaxOpenConns(1)
-	}
-	d, err := New(ctx, db, SQLite, reg, opts...)
-	if err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
-	}
-	d.ownsDB = true
-	return d, nil
-}
-
-// OpenPostgres connects to the PostgreSQL database at dsn (a pgx
-// connection string or URL) and migrates it to reg. A database it cannot
-// reach fails with storage.ErrUnavailable.
-func OpenPostgres(ctx context.Context, dsn string, reg *crm.Registry, opts ...Option) (*Driver, error) {
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("open postgres: %w", err)
-	}
-	if err := db.PingContext(ctx); err != nil {
-		_ = db.Close()
-		if connLost(err) {
-			return nil, fmt.Errorf("open postgres: %w: %w", storage.ErrUnavailable, err)
-		}
-		return nil, fmt.Errorf("open postgres: %w", err)
-	}
-	d, err := New(ctx, db, Postgres, reg, opts...)
-	if err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("open postgres: %w", err)
-	}
-	d.ownsDB = true
-	return d, nil
-}
-
-// New returns a Driver over the caller's db and migrates the database to
-// reg. Close does not close db. A SQLite db should be opened with
-// SQLiteDSN's settings: without _txlock=immediate, concurrent writers fail
-// with storage.ErrRetry more often.
-func New(ctx context.Context, db *sql.DB, dialect Dialect, reg *crm.Registry, opts ...Option) (*Driver, error) {
+// New returns a Driver over db, a database of the given dialect, and
+// migrates the database to reg. Close does not close db (see WithCloseDB). Most programs
+// call sqlite.Open or postgres.Open instead, which open the database
+// too; New is for a host that holds its own *sql.DB (a SQLite one should
+// be opened with sqlite.DSN's settings: without _txlock=immediate,
+// concurrent writers fail with storage.ErrRetry more often).
+func New(ctx context.Context, db *sql.DB, dl Dialect, reg *crm.Registry, opts ...Option) (*Driver, error) {
 	cfg := config{batchRows: defaultBatchRows}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	switch {
-	case dialect != SQLite && dialect != Postgres:
-		return nil, fmt.Errorf("sqlstore: unknown dialect %v", dialect)
+	case dl.Spec == nil:
+		return nil, errors.New("sqlstore: no dialect: use sqlite.Dialect() or postgres.Dialect()")
 	case cfg.prefix != "" && !identPattern.MatchString(cfg.prefix):
 		return nil, fmt.Errorf("sqlstore: table prefix %q: want lower-case letters, digits and '_'", cfg.prefix)
-	case cfg.schema != "" && dialect != Postgres:
+	case cfg.schema != "" && dl.Flavor != dialect.Postgres:
 		return nil, fmt.Errorf("sqlstore: schemas are for PostgreSQL; use WithTablePrefix with SQLite")
 	case cfg.schema != "" && !identPattern.MatchString(cfg.schema):
 		return nil, fmt.Errorf("sqlstore: schema %q: want lower-case letters, digits and '_'", cfg.schema)
 	case cfg.batchRows < 1:
 		cfg.batchRows = 1
 	}
-	d := &Driver{db: db, q: db, dialect: dialect, reg: reg, cfg: cfg, seq: new(atomic.Int64), sch: &schemaState{},
+	d := &Driver{db: db, q: db, dialect: dl, flavor: dl.Flavor, reg: reg, cfg: cfg, seq: new(atomic.Int64), sch: &schemaState{},
 		stmts: &stmtCache{m: map[stmtKey]*sql.Stmt{}, pending: map[stmtKey]string{}}}
+	if err := db.PingContext(ctx); err != nil {
+		if d.connLost(err) {
+			return nil, fmt.Errorf("sqlstore: %w: %w", storage.ErrUnavailable, err)
+		}
+		return nil, fmt.Errorf("sqlstore: %w", err)
+	}
 	if err := d.learn(ctx); err != nil {
 		return nil, fmt.Errorf("sqlstore: %w", err)
 	}
@@ -219,14 +153,14 @@ func New(ctx context.Context, db *sql.DB, dialect Dialect, reg *crm.Registry, op
 }
 
 // Close closes the Driver's prepared statements, and the database if the
-// Driver opened it. A Driver WithTx returned closes nothing: its parent
+// Driver owns it (WithCloseDB, as sqlite.Open and postgres.Open do). A Driver WithTx returned closes nothing: its parent
 // owns the statements.
 func (d *Driver) Close() error {
 	if d.callerTx != nil {
 		return nil
 	}
 	err := d.stmts.close()
-	if d.ownsDB {
+	if d.cfg.closeDB {
 		err = errors.Join(err, d.db.Close())
 	}
 	return err
@@ -286,29 +220,17 @@ func (d *Driver) mapErr(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	if connLost(err) {
+	if d.connLost(err) {
 		if d.callerTx != nil {
 			return fmt.Errorf("%s: %w: %w", op, storage.ErrUnavailable, err)
 		}
 		return fmt.Errorf("%s: %w: %w: %w", op, storage.ErrUnavailable, storage.ErrRetry, err)
 	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		switch pgErr.Code {
-		case "23505":
-			return fmt.Errorf("%s: %w: %w", op, crm.ErrDuplicate, err)
-		case "40001", "40P01":
-			return fmt.Errorf("%s: %w: %w", op, storage.ErrRetry, err)
-		}
-	}
-	var sqErr *sqlite.Error
-	if errors.As(err, &sqErr) {
-		switch code := sqErr.Code(); {
-		case code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || code == sqlite3.SQLITE_CONSTRAINT_UNIQUE:
-			return fmt.Errorf("%s: %w: %w", op, crm.ErrDuplicate, err)
-		case code&0xff == sqlite3.SQLITE_BUSY || code&0xff == sqlite3.SQLITE_LOCKED:
-			return fmt.Errorf("%s: %w: %w", op, storage.ErrRetry, err)
-		}
+	switch d.dialect.Classify(err) {
+	case dialect.ErrDuplicate:
+		return fmt.Errorf("%s: %w: %w", op, crm.ErrDuplicate, err)
+	case dialect.ErrRetry:
+		return fmt.Errorf("%s: %w: %w", op, storage.ErrRetry, err)
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }
@@ -318,42 +240,28 @@ func (d *Driver) mapErr(op string, err error) error {
 // (storage.ErrRetry); lost after, the outcome is unknown
 // (storage.ErrCommitUnknown, never ErrRetry).
 func (d *Driver) mapCommitErr(err error) error {
-	if err == nil || !connLost(err) {
+	if err == nil || !d.connLost(err) {
 		return d.mapErr("commit", err)
 	}
-	if errors.Is(err, sqldriver.ErrBadConn) || pgconn.SafeToRetry(err) {
+	if errors.Is(err, sqldriver.ErrBadConn) || d.dialect.Unsent(err) {
 		return fmt.Errorf("commit: %w: %w: %w", storage.ErrUnavailable, storage.ErrRetry, err)
 	}
 	return fmt.Errorf("commit: %w: %w: %w", storage.ErrUnavailable, storage.ErrCommitUnknown, err)
 }
 
 // connLost reports whether err says the database could not be reached or
-// dropped the connection: a failed connection attempt (unless the server
-// refused the credentials or the database name, which no wait cures),
-// PostgreSQL's connection exceptions (class 08) but a protocol violation,
-// and shutdowns (57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot
-// connect now), a connection database/sql or pgx found broken or closed,
+// dropped the connection: what the Go driver says of its own errors (see
+// dialect.Spec.ConnLost), else a connection database/sql found broken,
 // and network errors. A cancelled or expired context is not one.
-func connLost(err error) bool {
+func (d *Driver) connLost(err error) bool {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
-	var pgErr *pgconn.PgError
-	isPg := errors.As(err, &pgErr)
-	var connectErr *pgconn.ConnectError
-	if errors.As(err, &connectErr) {
-		return !isPg || !(strings.HasPrefix(pgErr.Code, "28") || pgErr.Code == "3D000")
-	}
-	if isPg {
-		switch code := pgErr.Code; {
-		case strings.HasPrefix(code, "08") && code != "08P01",
-			code == "57P01", code == "57P02", code == "57P03":
-			return true
-		}
-		return false
+	if lost, known := d.dialect.ConnLost(err); known {
+		return lost
 	}
 	var netErr net.Error
-	return errors.Is(err, sqldriver.ErrBadConn) || errors.Is(err, pgconn.ErrConnClosed) ||
+	return errors.Is(err, sqldriver.ErrBadConn) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNREFUSED) ||
 		errors.As(err, &netErr)
@@ -374,18 +282,13 @@ func (d *Driver) table(e *crm.Entity) (*table, error) {
 // quadratic. Statements therefore bind each value where it appears, in
 // order, and bind it again where it appears again.
 func (d *Driver) ph(n int) string {
-	if d.dialect == Postgres {
+	if d.flavor == dialect.Postgres {
 		return "$" + strconv.Itoa(n)
 	}
 	return "?"
 }
 
-func (d *Driver) maxParams() int {
-	if d.dialect == Postgres {
-		return maxParamsPostgres
-	}
-	return maxParamsSQLite
-}
+func (d *Driver) maxParams() int { return d.dialect.MaxParams }
 
 // quote quotes an identifier. Identifiers come from validated metadata and
 // options, so they hold no quote; quoting keeps reserved words usable.

@@ -16,6 +16,8 @@ import (
 	"github.com/crmkit/crmkit/storage"
 	"github.com/crmkit/crmkit/storage/driver"
 	"github.com/crmkit/crmkit/storage/sqlstore"
+	"github.com/crmkit/crmkit/storage/sqlstore/postgres"
+	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
 	"github.com/crmkit/crmkit/storage/storagetest"
 )
 
@@ -81,7 +83,7 @@ func TestDriverContract(t *testing.T) {
 				require.ErrorIs(t, err, context.Canceled)
 			})
 			t.Run("a select stopped early releases its rows", func(t *testing.T) {
-				p, err := driver.PlanQuery(reg, crm.Query{Entity: "contact"}, crm.NormalizeTime(acc.CreatedOn), nil)
+				p, err := driver.PlanQuery(reg, crm.Query{Entity: "contact"}, crm.NormalizeTime(acc.CreatedOn), nil, driver.Principal{})
 				require.NoError(t, err)
 				for range 3 {
 					for _, err := range d.Select(ctx, p) {
@@ -276,9 +278,9 @@ func TestMigrations(t *testing.T) {
 				require.NoError(t, changed.Register(&crm.Entity{Name: "lead", Fields: []crm.Field{{Name: "subject", Type: crm.TypeInteger}}}))
 				var err error
 				if o.name == "sqlite" {
-					_, err = sqlstore.New(ctx, o.raw(t), sqlstore.SQLite, changed, sqlstore.WithTablePrefix("up_"))
+					_, err = sqlstore.New(ctx, o.raw(t), sqlite.Dialect(), changed, sqlstore.WithTablePrefix("up_"))
 				} else {
-					_, err = sqlstore.New(ctx, o.raw(t), sqlstore.Postgres, changed, sqlstore.WithTablePrefix("up_"), sqlstore.WithSchema(schemaOf(o)))
+					_, err = sqlstore.New(ctx, o.raw(t), postgres.Dialect(), changed, sqlstore.WithTablePrefix("up_"), sqlstore.WithSchema(schemaOf(o)))
 				}
 				require.ErrorContains(t, err, "changing a field's type is not supported")
 			})
@@ -368,7 +370,7 @@ func TestInjection(t *testing.T) {
 func TestOpenMemory(t *testing.T) {
 	ctx := crm.AsSystem(context.Background())
 	reg := testRegistry(t)
-	d, err := sqlstore.OpenSQLite(ctx, ":memory:", reg)
+	d, err := sqlite.Open(ctx, ":memory:", reg)
 	require.NoError(t, err)
 	defer func() { require.NoError(t, d.Close()) }()
 	s := storage.New(d, reg)
@@ -385,11 +387,11 @@ func TestNewRefusesBadOptions(t *testing.T) {
 	require.NoError(t, err)
 	defer db.Close()
 	reg := testRegistry(t)
-	_, err = sqlstore.New(ctx, db, sqlstore.SQLite, reg, sqlstore.WithTablePrefix(`x"; drop`))
+	_, err = sqlstore.New(ctx, db, sqlite.Dialect(), reg, sqlstore.WithTablePrefix(`x"; drop`))
 	require.Error(t, err)
-	_, err = sqlstore.New(ctx, db, sqlstore.SQLite, reg, sqlstore.WithSchema("crm"))
+	_, err = sqlstore.New(ctx, db, sqlite.Dialect(), reg, sqlstore.WithSchema("crm"))
 	require.Error(t, err)
-	_, err = sqlstore.New(ctx, db, sqlstore.Dialect(9), reg)
+	_, err = sqlstore.New(ctx, db, sqlstore.Dialect{}, reg)
 	require.Error(t, err)
 }
 
@@ -427,7 +429,7 @@ func TestOpenSQLiteURI(t *testing.T) {
 	ctx := crm.AsSystem(context.Background())
 	reg := testRegistry(t)
 	uri := "file:" + filepath.Join(t.TempDir(), "uri.db") + "?cache=private"
-	d, err := sqlstore.OpenSQLite(ctx, uri, reg)
+	d, err := sqlite.Open(ctx, uri, reg)
 	require.NoError(t, err)
 	defer func() { require.NoError(t, d.Close()) }()
 	_, err = storage.New(d, reg).Create(ctx, crm.Record{Entity: "account", Fields: crm.Fields{"name": "uri"}})

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/storage/sqlstore/internal/dialect"
 )
 
 // stmtKind names the statements the write path and Get run over and over,
@@ -210,7 +211,7 @@ func (d *Driver) getSQL(tb *table, lock bool) string {
 
 func (d *Driver) shareSQL(tb *table) string {
 	q := "SELECT 1 FROM " + tb.ref + " WHERE id = " + d.ph(1)
-	if d.dialect == Postgres {
+	if d.flavor == dialect.Postgres {
 		q += " FOR KEY SHARE"
 	}
 	return q

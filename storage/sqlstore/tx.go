@@ -12,6 +12,7 @@ import (
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage/driver"
+	"github.com/crmkit/crmkit/storage/sqlstore/internal/dialect"
 )
 
 // tx is a driver.Tx: a database transaction, or a savepoint in the
@@ -88,7 +89,7 @@ func (t *tx) Lock(ctx context.Context, e *crm.Entity, id crm.ID) (crm.Record, er
 	if err := t.usable(ctx); err != nil {
 		return crm.Record{}, err
 	}
-	return t.d.get(ctx, t.q, t.bound, e, id, t.d.dialect == Postgres)
+	return t.d.get(ctx, t.q, t.bound, e, id, t.d.flavor == dialect.Postgres)
 }
 
 func (t *tx) Select(ctx context.Context, p *driver.Plan) iter.Seq2[crm.Record, error] {
@@ -144,7 +145,7 @@ func (t *tx) Insert(ctx context.Context, e *crm.Entity, recs []crm.Record) error
 			return err
 		}
 		if _, err := r.ExecContext(ctx, args...); err != nil {
-			return t.d.mapErr("insert "+e.Name, err)
+			return t.d.keyErr(tb, t.d.mapErr("insert "+e.Name, err))
 		}
 	}
 	return nil
@@ -155,7 +156,7 @@ func (t *tx) Insert(ctx context.Context, e *crm.Entity, recs []crm.Record) error
 // powers of two, so that the statements it prepares have a few shapes
 // only (each prepared statement of a table keeps its parsed form).
 func (d *Driver) insertRows(n, per int) int {
-	if n >= per || d.dialect == Postgres {
+	if n >= per || d.flavor == dialect.Postgres {
 		return min(n, per)
 	}
 	return 1 << (bits.Len(uint(n)) - 1)
@@ -166,7 +167,7 @@ func (d *Driver) insertRows(n, per int) int {
 // remainder (pgx caches the statements it runs on each connection).
 func (t *tx) insertRunner(ctx context.Context, tb *table, rows, per int) (runner, error) {
 	build := func() string { return t.d.insertSQL(tb, rows) }
-	if t.d.dialect == Postgres && rows != per && rows != 1 {
+	if t.d.flavor == dialect.Postgres && rows != per && rows != 1 {
 		return textRunner{q: t.q, text: build()}, nil
 	}
 	return t.d.run(ctx, t.q, t.bound, stmtKey{tb: tb, kind: stmtInsert, rows: rows}, build)
@@ -196,7 +197,7 @@ func (t *tx) Update(ctx context.Context, e *crm.Entity, rec crm.Record, prev int
 	}
 	res, err := r.ExecContext(ctx, args...)
 	if err != nil {
-		return t.d.mapErr("update "+e.Name, err)
+		return t.d.keyErr(tb, t.d.mapErr("update "+e.Name, err))
 	}
 	return t.checkAffected(ctx, tb, res, rec.ID, prev)
 }
@@ -392,7 +393,7 @@ func (d *Driver) selectRecords(ctx context.Context, q querier, cursors *cursorNa
 			yield(crm.Record{}, b.err)
 			return
 		}
-		if cursors != nil && d.dialect == Postgres {
+		if cursors != nil && d.flavor == dialect.Postgres {
 			d.selectCursor(ctx, q, cursors, tb, p, query, b.args, yield)
 			return
 		}

@@ -148,6 +148,28 @@ func testCurrency(t *testing.T, open Opener) {
 		require.True(t, page.Records[0].Fields["amount"].(crm.Money).Equal(money("1000 EUR")))
 	})
 
+	t.Run("a money field added to a running store gets its base amount", func(t *testing.T) {
+		e := setup(t)
+		before := e.create("deal", crm.Fields{"name": "before", "amount": money("10.00 EUR")})
+		require.NoError(t, e.store.AddFields(e.ctx, "deal", crm.Field{Name: "discount", Type: crm.TypeMoney}))
+		deal, err := e.store.Registry().Entity("deal")
+		require.NoError(t, err)
+		_, ok := deal.Field(crm.BaseField("discount"))
+		require.True(t, ok, "discount has a base field")
+		require.Nil(t, e.get("deal", before.ID).Fields[crm.BaseField("discount")], "a record stored before has no discount and no base amount")
+		rec := e.create("deal", crm.Fields{"name": "after", "amount": money("100.00 EUR"), "discount": money("8.50 EUR")})
+		got := e.get("deal", rec.ID)
+		require.True(t, got.Fields[crm.BaseField("discount")].(crm.Money).Equal(money("10.0000 USD")), "8.50 EUR at 0.85: %v", got.Fields[crm.BaseField("discount")])
+		updated, err := e.store.Update(e.ctx, crm.Record{Entity: "deal", Header: crm.Header{ID: before.ID, Version: before.Version},
+			Fields: crm.Fields{"discount": money("0.85 EUR")}})
+		require.NoError(t, err)
+		require.True(t, updated.Fields[crm.BaseField("discount")].(crm.Money).Equal(money("1 USD")), "%v", updated.Fields[crm.BaseField("discount")])
+		rows, err := e.store.Aggregate(e.ctx, crm.Aggregation{Entity: "deal",
+			Measures: []crm.Measure{{Alias: "total", Func: crm.AggSum, Field: crm.BaseField("discount")}}})
+		require.NoError(t, err)
+		require.True(t, rows[0]["total"].(crm.Money).Equal(money("11 USD")), "%v", rows[0]["total"])
+	})
+
 	t.Run("a new rate changes no stored amount until the record's money or state changes", func(t *testing.T) {
 		e := setup(t)
 		eur, err := e.store.Query(e.ctx, crm.Query{Entity: crm.CurrencyEntity, Where: crm.Eq(crm.FieldISOCurrencyCode, "EUR")})

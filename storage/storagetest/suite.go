@@ -11,8 +11,11 @@
 // manual clock and checks, through the Store's public API, what every
 // adapter must do alike: exact round trips of every field type, validation,
 // optimistic concurrency, lifecycles, transactions, hooks, atomicity,
-// relationships, every query operator, sorting, keyset paging,
-// aggregates and fields added to a running store (Store.AddFields); and, calling the driver directly, the parts of the Driver
+// relationships, every query operator (hierarchy and caller operators
+// included), sorting, keyset paging, aggregates and reports (groups
+// through lookups, labels, distinct counts, having, top N), fields added
+// to a running store (Store.AddFields), imports, alternate keys, upserts
+// and recomputed fields; and, calling the driver directly, the parts of the Driver
 // contract that the Store's own checks hide (version checks, copies,
 // rollback). The data is deterministic and small, so the suite is quick on
 // any adapter.
@@ -63,9 +66,12 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Atomicity", func(t *testing.T) { testAtomicity(t, open) })
 	t.Run("Relationships", func(t *testing.T) { testRelationships(t, open) })
 	t.Run("Queries", func(t *testing.T) { testQueries(t, open) })
+	t.Run("Hierarchy", func(t *testing.T) { testHierarchy(t, open) })
+	t.Run("Exists", func(t *testing.T) { testExists(t, open) })
 	t.Run("Sorting", func(t *testing.T) { testSorting(t, open) })
 	t.Run("Paging", func(t *testing.T) { testPaging(t, open) })
 	t.Run("Aggregates", func(t *testing.T) { testAggregates(t, open) })
+	t.Run("Reports", func(t *testing.T) { testReports(t, open) })
 	t.Run("Integrity", func(t *testing.T) { testIntegrity(t, open) })
 	t.Run("Cancelled", func(t *testing.T) { testCancelled(t, open) })
 	t.Run("Driver", func(t *testing.T) { testDriver(t, open) })
@@ -75,6 +81,11 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Currency", func(t *testing.T) { testCurrency(t, open) })
 	t.Run("Scope", func(t *testing.T) { testScope(t, open) })
 	t.Run("Grow", func(t *testing.T) { testGrow(t, open) })
+	t.Run("Import", func(t *testing.T) { testImport(t, open) })
+	t.Run("Keys", func(t *testing.T) { testKeys(t, open) })
+	t.Run("Recompute", func(t *testing.T) { testRecompute(t, open) })
+	t.Run("Comparisons", func(t *testing.T) { testComparisons(t, open) })
+	t.Run("BaseComparisons", func(t *testing.T) { testBaseComparisons(t, open) })
 }
 
 // now is the injected clock's starting time: Sunday 15 March 2026, noon UTC.

@@ -1,4 +1,4 @@
-package sqlstore_test
+package sqlite_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage"
-	"github.com/crmkit/crmkit/storage/sqlstore"
+	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
 )
 
 // Example opens a SQLite database file, stores accounts in it and reads
@@ -31,7 +31,7 @@ func Example() {
 	}
 
 	ctx := crm.AsSystem(context.Background())
-	driver, err := sqlstore.OpenSQLite(ctx, filepath.Join(dir, "crm.db"), reg)
+	driver, err := sqlite.Open(ctx, filepath.Join(dir, "crm.db"), reg)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -1,0 +1,60 @@
+// Package dialect describes to sqlstore a SQL database and the Go driver
+// that reaches it. sqlstore itself imports no database driver: the
+// packages that provide a Spec (pgdialect, sqlitedialect, offered to
+// users by sqlstore/postgres and sqlstore/sqlite) are the only ones that
+// do, so a program that uses one database does not link the other's
+// driver.
+package dialect
+
+import "github.com/crmkit/crmkit/crm"
+
+// Flavor is the SQL a database speaks: sqlstore writes its statements
+// for one of them.
+type Flavor int
+
+// Flavors.
+const (
+	SQLite Flavor = iota + 1
+	Postgres
+)
+
+// String returns the flavor's name.
+func (f Flavor) String() string {
+	switch f {
+	case SQLite:
+		return "sqlite"
+	case Postgres:
+		return "postgres"
+	}
+	return "unknown"
+}
+
+// ErrKind is what a database error means to the write path.
+type ErrKind int
+
+// Error kinds.
+const (
+	ErrOther     ErrKind = iota
+	ErrDuplicate         // a unique key was violated: crm.ErrDuplicate
+	ErrRetry             // the transaction was aborted through no fault of its own: storage.ErrRetry
+)
+
+// Spec is one database and its Go driver.
+type Spec struct {
+	Flavor Flavor
+	// MaxParams is the most parameters one statement binds.
+	MaxParams int
+	// Classify tells what a database error means.
+	Classify func(err error) ErrKind
+	// ConnLost reports whether err, as the Go driver reports it, says the
+	// database could not be reached or dropped the connection; known is
+	// false when the driver has nothing to say about err and sqlstore's
+	// generic checks (database/sql's ErrBadConn, EOF, network errors)
+	// decide.
+	ConnLost func(err error) (lost, known bool)
+	// Unsent reports whether a failed statement certainly never reached
+	// the database, so that a failed COMMIT left nothing committed.
+	Unsent func(err error) bool
+	// EncodeID is an ID as a statement parameter.
+	EncodeID func(id crm.ID) any
+}
