@@ -241,9 +241,16 @@ type keyRange struct {
 	// spans: worth building an index for.
 	selective bool
 	// n is how many records the spans hold, if counted is set: the
-	// field has an ordered index.
+	// field has an ordered index, or ref was looked up.
 	n       int
 	counted bool
+	// ref is the record that an equality on a lookup (of the record's
+	// own fields) names, entity and ID: the lookup index of exists.go
+	// answers it exactly, in O(1), without an ordered index on the
+	// lookup. Nil for any other range. listed is set when the lookup
+	// index counted n.
+	ref    *crm.Ref
+	listed bool
 }
 
 // keyRanges returns, one per field, the spans that the sort key of every
@@ -278,12 +285,31 @@ next:
 			if r := &out[i]; r.f.Name == c.Field {
 				r.spans = intersect(r.spans, spans)
 				r.selective = r.selective || selective
+				r.ref = nil // two conditions: the ordered index takes both
 				continue next
 			}
 		}
-		out = append(out, keyRange{f: f, spans: spans, selective: selective})
+		out = append(out, keyRange{f: f, spans: spans, selective: selective, ref: refOf(f, c)})
 	}
 	return out
+}
+
+// refOf returns the record that c, an equality on the lookup f, names,
+// or nil if c is anything else. A system lookup (the owner) is left to
+// the ordered indexes: the lookup index reads a record's Fields.
+func refOf(f *crm.Field, c crm.Condition) *crm.Ref {
+	if f.Type != crm.TypeLookup || f.System || c.Op != crm.OpEq || len(c.Values) != 1 {
+		return nil
+	}
+	switch v := c.Values[0].(type) {
+	case crm.Ref:
+		return &v
+	case crm.ID: // the planner's form for a lookup to one entity
+		if len(f.Targets) == 1 {
+			return &crm.Ref{Entity: f.Targets[0], ID: v}
+		}
+	}
+	return nil
 }
 
 // rangeOf returns the range on the named field, or nil.

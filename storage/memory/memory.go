@@ -19,7 +19,13 @@
 // the records that point at a record through an index of the lookup
 // field, built by the first query that needs it and kept current by every
 // commit; inside a transaction, its pending writes are laid over the
-// committed records and indexes.
+// committed records and indexes. The same lookup index answers an
+// equality on a lookup (the children of a record, a delete's
+// relationship probes) by reading only the records it lists, so that
+// such a probe costs what it finds whatever the size of the table. A
+// count reads no record when an index decides it: the whole entity, or
+// conditions on one field that its ordered index (or the lookup index)
+// answers exactly (see count.go).
 package memory
 
 import (
@@ -201,6 +207,8 @@ type view interface {
 	// referring returns the records of entity whose lookup field points
 	// at target, and no others.
 	referring(entity, field string, target crm.Ref) []*crm.Record
+	// size returns how many records entity has (count.go).
+	size(entity string) int
 }
 
 type committedView struct{ d *Driver }

@@ -63,11 +63,15 @@ func (q *query) test(rec *crm.Record) bool {
 }
 
 // access is a way to the records a query reads: the items of one ordered
-// index within spans.
+// index within spans, or the records a lookup index listed.
 type access struct {
 	tree  *btree
 	spans []span // nil: every item
 	n     int    // how many items that is
+	// listed is set when recs, the records of an equality on a lookup
+	// read from the lookup index (in no order), are the access.
+	listed bool
+	recs   []*crm.Record
 }
 
 // tree returns the ordered index on f: the ID index, an index tb has, or
@@ -92,6 +96,17 @@ func (q *query) narrowest(tb *table, ranges []keyRange) access {
 	best := access{tree: tb.ids, n: tb.ids.len()}
 	for i := range ranges {
 		r := &ranges[i]
+		if _, ordered := tb.indexes[r.f.Name]; r.ref != nil && !ordered {
+			// An equality on a lookup (a delete's relationship probe,
+			// the children of a record) reads the lookup index rather
+			// than build an ordered one: its records are all it reads.
+			recs := q.v.referring(q.e.Name, r.f.Name, *r.ref)
+			r.n, r.counted, r.listed = len(recs), true, true
+			if r.n < best.n {
+				best = access{n: r.n, listed: true, recs: recs}
+			}
+			continue
+		}
 		t := q.tree(tb, r.f, r.selective)
 		if t == nil {
 			continue
@@ -106,6 +121,17 @@ func (q *query) narrowest(tb *table, ranges []keyRange) access {
 
 // each calls visit with the records of a that match, in a's index order.
 func (q *query) each(a access, visit func(*crm.Record)) {
+	if a.listed {
+		for _, r := range a.recs {
+			if q.test(r) {
+				visit(r)
+			}
+			if q.err != nil {
+				return
+			}
+		}
+		return
+	}
 	t := a.tree
 	test := func(it *item) bool {
 		if q.test(it.rec) {
@@ -181,7 +207,10 @@ func (q *query) run(p *driver.Plan, em *emitter) {
 	tb := q.v.table(p.Entity.Name)
 	ranges := keyRanges(p.Entity, p.Where)
 	best := q.narrowest(tb, ranges)
-	if t, spans, budget, ok := q.walkable(tb, p, ranges, best); ok {
+	// Records a lookup index listed are read together, under one lock,
+	// and not mixed with a walk of an ordered table, which may stand at
+	// an earlier commit.
+	if t, spans, budget, ok := q.walkable(tb, p, ranges, best); ok && !best.listed {
 		if q.walk(t, spans, p, em, budget) || q.err != nil {
 			return
 		}
@@ -548,18 +577,28 @@ func firstN[T any](rows []T, n int, cmp func(a, b T) int) []T {
 }
 
 func count(ctx context.Context, v view, p *driver.Plan) (int64, error) {
+	n, _, err := countRead(ctx, v, p)
+	return n, err
+}
+
+// countRead is count, which also reports how many records it read (its
+// matcher tested).
+func countRead(ctx context.Context, v view, p *driver.Plan) (n int64, read int, err error) {
 	if err := ctx.Err(); err != nil {
-		return 0, err
+		return 0, 0, err
+	}
+	if p.Where == nil {
+		return int64(v.size(p.Entity.Name)), 0, nil
 	}
 	tb := v.table(p.Entity.Name)
-	if p.Where == nil {
-		return int64(tb.ids.len()), nil
-	}
 	q := newQuery(ctx, v, p.Entity, p.MatcherWith(resolver(v), referrers(v)))
-	best := q.narrowest(tb, keyRanges(p.Entity, p.Where))
-	var n int64
+	ranges := keyRanges(p.Entity, p.Where)
+	best := q.narrowest(tb, ranges)
+	if r, ok := exactRange(p.Entity, p.Where, ranges); ok {
+		return int64(r.n), 0, nil // counted by an index
+	}
 	q.each(best, func(*crm.Record) { n++ })
-	return n, q.err
+	return n, q.seen, q.err
 }
 
 func aggregate(ctx context.Context, v view, p *driver.AggregatePlan) ([]crm.AggregateRow, error) {
