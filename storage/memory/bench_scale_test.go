@@ -93,18 +93,27 @@ func (bl *baseline) count(city string) int {
 // contacts (accounts' primary contact, contacts' parent customer, tasks'
 // regarding, orders' contact, which restricts) for the records that refer
 // to it. When the table runs out, it is loaded again with the timer
-// stopped.
+// stopped, and one contact deleted: what the first delete of a table
+// builds once (its ordered table by ID, the lookup indexes) is not a
+// delete's cost.
 func BenchmarkDelete(b *testing.B) {
 	for _, n := range []int{10_000, 100_000} {
 		b.Run(fmt.Sprintf("n=%d/impl=memory", n), func(b *testing.B) {
 			ctx := crm.AsSystem(context.Background())
-			store, ids := contactStore(b, n)
+			load := func() (*storage.Store, []crm.ID) {
+				store, ids := contactStore(b, n+1)
+				if err := store.Delete(ctx, crm.Ref{Entity: "contact", ID: ids[n]}, 1); err != nil {
+					b.Fatal(err)
+				}
+				return store, ids[:n]
+			}
+			store, ids := load()
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
 				if i == len(ids) {
 					b.StopTimer()
-					store, ids = contactStore(b, n)
+					store, ids = load()
 					i = 0
 					b.StartTimer()
 				}
