@@ -1,7 +1,8 @@
 package memory
 
 import (
-	"bytes"
+	"cmp"
+	"encoding/binary"
 	"slices"
 	"sync/atomic"
 
@@ -26,12 +27,14 @@ import (
 // the nodes of its own owner, and an owner that a reader has seen is
 // marked shared and never used to change anything again (see table).
 
-// degree is the B-tree's minimum degree: a node holds at most 2*degree-1
-// items and, but for the root, at least degree-1.
+// A node holds at most maxItems items and, but for the root, at least
+// minItems. The gap between them is wider than a classic B-tree's (2m+1
+// would do), so that a node split by an item that lands past its end can
+// keep most of its items: keys that only grow (IDs made by crm.NewID)
+// fill nodes three quarters full, not half.
 const (
-	degree   = 16
-	maxItems = 2*degree - 1
-	minItems = degree - 1
+	maxItems = 31
+	minItems = 7
 )
 
 // item is one entry of an ordered index: a record under its sort key.
@@ -82,7 +85,17 @@ func (t *btree) cmp(a, b *item) int {
 			return c
 		}
 	}
-	return bytes.Compare(a.id[:], b.id[:])
+	return compareIDs(&a.id, &b.id)
+}
+
+// compareIDs orders IDs as driver.CompareKeys does, by their bytes, eight
+// at a time.
+func compareIDs(a, b *crm.ID) int {
+	x, y := binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(b[:8])
+	if x == y {
+		x, y = binary.BigEndian.Uint64(a[8:]), binary.BigEndian.Uint64(b[8:])
+	}
+	return cmp.Compare(x, y)
 }
 
 // cmpKey compares an item's key with k, a sort key of the indexed field
@@ -95,7 +108,7 @@ func (t *btree) cmpKey(it *item, k any) int {
 		return 1 // nulls sort first; no ID is null
 	}
 	id := k.(crm.ID)
-	return bytes.Compare(it.id[:], id[:])
+	return compareIDs(&it.id, &id)
 }
 
 // mut returns n, or a copy of it that t may change.
@@ -144,7 +157,7 @@ func (t *btree) put(it item) bool {
 	t.root = t.mut(t.root)
 	if len(t.root.items) >= maxItems {
 		left := t.root
-		mid, right := t.split(left, maxItems/2)
+		mid, right := t.split(left, t.splitAt(left, &it))
 		t.root = &node{owner: t.owner, size: left.size + 1 + right.size,
 			items: []item{mid}, children: []*node{left, right}}
 	}
@@ -159,16 +172,16 @@ func (t *btree) insert(n *node, it item) bool {
 		return true
 	}
 	if n.children == nil {
-		n.items = slices.Insert(n.items, i, it)
+		n.items = insertAt(n.items, i, it, maxItems)
 		n.size++
 		return false
 	}
 	if len(n.children[i].items) >= maxItems {
 		child := t.mut(n.children[i])
 		n.children[i] = child
-		mid, right := t.split(child, maxItems/2)
-		n.items = slices.Insert(n.items, i, mid)
-		n.children = slices.Insert(n.children, i+1, right)
+		mid, right := t.split(child, t.splitAt(child, &it))
+		n.items = insertAt(n.items, i, mid, maxItems)
+		n.children = insertAt(n.children, i+1, right, maxItems+1)
 		switch c := t.cmp(&it, &n.items[i]); {
 		case c == 0:
 			n.items[i] = it
@@ -184,6 +197,47 @@ func (t *btree) insert(n *node, it item) bool {
 		n.size++
 	}
 	return replaced
+}
+
+// splitAt returns where to split the full node n, which it is about to
+// go under: in the middle, or, if it lands past either end, so that the
+// side it lands on keeps the fewest items.
+func (t *btree) splitAt(n *node, it *item) int {
+	switch {
+	case t.cmp(it, &n.items[len(n.items)-1]) > 0:
+		return maxItems - minItems - 1
+	case t.cmp(it, &n.items[0]) < 0:
+		return minItems
+	}
+	return maxItems / 2
+}
+
+// insertAt inserts v at position i of s, growing s, if it must, to hold
+// max: a node never holds more, so append's doubling would only waste
+// memory.
+func insertAt[T any](s []T, i int, v T, max int) []T {
+	if len(s) == cap(s) {
+		grown := make([]T, len(s)+1, max)
+		copy(grown, s[:i])
+		grown[i] = v
+		copy(grown[i+1:], s[i:])
+		return grown
+	}
+	s = s[:len(s)+1]
+	copy(s[i+1:], s[i:])
+	s[i] = v
+	return s
+}
+
+// room returns s, or a copy of it, with room for n more and no more than
+// limit in all.
+func room[T any](s []T, n, limit int) []T {
+	if len(s)+n <= cap(s) {
+		return s
+	}
+	grown := make([]T, len(s), max(len(s)+n, limit))
+	copy(grown, s)
+	return grown
 }
 
 // split cuts n, which t may change, after item i: n keeps what comes
@@ -279,7 +333,7 @@ func (t *btree) grow(n *node, i int) {
 		child, left := t.mut(n.children[i]), t.mut(n.children[i-1])
 		n.children[i], n.children[i-1] = child, left
 		last := len(left.items) - 1
-		child.items = slices.Insert(child.items, 0, n.items[i-1])
+		child.items = insertAt(child.items, 0, n.items[i-1], maxItems)
 		n.items[i-1] = left.items[last]
 		left.items[last] = item{}
 		left.items = left.items[:last]
@@ -289,7 +343,7 @@ func (t *btree) grow(n *node, i int) {
 			c := left.children[last]
 			left.children[last] = nil
 			left.children = left.children[:last]
-			child.children = slices.Insert(child.children, 0, c)
+			child.children = insertAt(child.children, 0, c, maxItems+1)
 			moved += c.size
 		}
 		left.size -= moved
@@ -299,14 +353,14 @@ func (t *btree) grow(n *node, i int) {
 	if i < len(n.items) && len(n.children[i+1].items) > minItems {
 		child, right := t.mut(n.children[i]), t.mut(n.children[i+1])
 		n.children[i], n.children[i+1] = child, right
-		child.items = append(child.items, n.items[i])
+		child.items = append(room(child.items, 1, maxItems), n.items[i])
 		n.items[i] = right.items[0]
 		right.items = slices.Delete(right.items, 0, 1)
 		moved := 1
 		if right.children != nil {
 			c := right.children[0]
 			right.children = slices.Delete(right.children, 0, 1)
-			child.children = append(child.children, c)
+			child.children = append(room(child.children, 1, maxItems+1), c)
 			moved += c.size
 		}
 		right.size -= moved
@@ -318,9 +372,9 @@ func (t *btree) grow(n *node, i int) {
 	}
 	child := t.mut(n.children[i])
 	right := n.children[i+1] // read only: its items move into child
-	child.items = append(child.items, n.items[i])
+	child.items = append(room(child.items, 1+len(right.items), maxItems), n.items[i])
 	child.items = append(child.items, right.items...)
-	child.children = append(child.children, right.children...)
+	child.children = append(room(child.children, len(right.children), maxItems+1), right.children...)
 	child.size += 1 + right.size
 	n.children[i] = child
 	n.items = slices.Delete(n.items, i, i+1)

@@ -181,3 +181,44 @@ func checkWalks(t *testing.T, r *rand.Rand, tr *btree, model []item) {
 		}
 	}
 }
+
+func TestBTreeKeysThatOnlyGrowOrShrink(t *testing.T) {
+	for _, desc := range []bool{false, true} {
+		t.Run(fmt.Sprint("descending ", desc), func(t *testing.T) {
+			tr := &btree{owner: &owner{}} // an ID index
+			var model []item
+			for i := range 3000 {
+				it := testItem(0, i)
+				if desc {
+					it = testItem(0, 3000-i)
+				}
+				require.False(t, tr.put(it))
+				model = append(model, it)
+			}
+			if desc {
+				slices.Reverse(model)
+			}
+			checkTree(t, tr, model)
+			leaves, n := 0, 0
+			tr.ascend(nil, func(*item) bool { n++; return true })
+			var count func(nd *node)
+			count = func(nd *node) {
+				if nd.children == nil {
+					leaves++
+				}
+				for _, c := range nd.children {
+					count(c)
+				}
+			}
+			count(tr.root)
+			require.Greater(t, float64(n)/float64(leaves*maxItems), 0.7, "leaves are filled three quarters")
+			r := rand.New(rand.NewPCG(2, 2))
+			for range 2500 {
+				i := r.IntN(len(model))
+				require.True(t, tr.del(model[i]))
+				model = slices.Delete(model, i, i+1)
+			}
+			checkTree(t, tr, model)
+		})
+	}
+}

@@ -29,13 +29,6 @@ func newTable() *table {
 	return &table{ids: &btree{owner: o}, indexes: map[string]*btree{}, owner: o}
 }
 
-// emptyTable stands for an entity without records.
-var emptyTable = func() *table {
-	tb := newTable()
-	tb.owner.shared.Store(true)
-	return tb
-}()
-
 // share marks tb as held by a reader and returns it.
 func (tb *table) share() *table {
 	tb.owner.shared.Store(true)
@@ -247,20 +240,32 @@ type keyRange struct {
 	// selective is true when a condition other than not-null made the
 	// spans: worth building an index for.
 	selective bool
+	// n is how many records the spans hold, if counted is set: the
+	// field has an ordered index, or ref was looked up.
+	n       int
+	counted bool
+	// ref is the record that an equality on a lookup (of the record's
+	// own fields) names, entity and ID: the lookup index of exists.go
+	// answers it exactly, in O(1), without an ordered index on the
+	// lookup. Nil for any other range. listed is set when the lookup
+	// index counted n.
+	ref    *crm.Ref
+	listed bool
 }
 
-// keyRanges returns, by field, the spans that the sort key of every
+// keyRanges returns, one per field, the spans that the sort key of every
 // record matching where lies in: from the conditions every matching
 // record must meet (where itself, or the conditions of a top-level And)
 // that an ordered index can answer: Eq, Lt, Le, Gt, Ge, In, Null and
 // NotNull. The spans may hold records that do not match (a money amount
 // in another currency, text that only folds alike); the filter decides.
-func keyRanges(e *crm.Entity, where crm.Filter) map[string]*keyRange {
+func keyRanges(e *crm.Entity, where crm.Filter) []keyRange {
 	conds := []crm.Filter{where}
 	if g, ok := where.(crm.Group); ok && !g.Or {
 		conds = g.Filters
 	}
-	var out map[string]*keyRange
+	var out []keyRange
+next:
 	for _, sub := range conds {
 		// Exists, Related, DiffCondition and Or groups are not
 		// conditions on one field's keys: the matcher checks them.
@@ -276,17 +281,45 @@ func keyRanges(e *crm.Entity, where crm.Filter) map[string]*keyRange {
 		if !ok {
 			continue
 		}
-		if out == nil {
-			out = map[string]*keyRange{}
+		for i := range out {
+			if r := &out[i]; r.f.Name == c.Field {
+				r.spans = intersect(r.spans, spans)
+				r.selective = r.selective || selective
+				r.ref = nil // two conditions: the ordered index takes both
+				continue next
+			}
 		}
-		if r := out[c.Field]; r != nil {
-			r.spans = intersect(r.spans, spans)
-			r.selective = r.selective || selective
-		} else {
-			out[c.Field] = &keyRange{f: f, spans: spans, selective: selective}
-		}
+		out = append(out, keyRange{f: f, spans: spans, selective: selective, ref: refOf(f, c)})
 	}
 	return out
+}
+
+// refOf returns the record that c, an equality on the lookup f, names,
+// or nil if c is anything else. A system lookup (the owner) is left to
+// the ordered indexes: the lookup index reads a record's Fields.
+func refOf(f *crm.Field, c crm.Condition) *crm.Ref {
+	if f.Type != crm.TypeLookup || f.System || c.Op != crm.OpEq || len(c.Values) != 1 {
+		return nil
+	}
+	switch v := c.Values[0].(type) {
+	case crm.Ref:
+		return &v
+	case crm.ID: // the planner's form for a lookup to one entity
+		if len(f.Targets) == 1 {
+			return &crm.Ref{Entity: f.Targets[0], ID: v}
+		}
+	}
+	return nil
+}
+
+// rangeOf returns the range on the named field, or nil.
+func rangeOf(ranges []keyRange, field string) *keyRange {
+	for i := range ranges {
+		if ranges[i].f.Name == field {
+			return &ranges[i]
+		}
+	}
+	return nil
 }
 
 // literal reports whether c compares its field with values, not with

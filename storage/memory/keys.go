@@ -91,7 +91,7 @@ func (t *tx) checkKeys(e *crm.Entity, r *crm.Record) error {
 		values[i] = v
 		// The record of the transaction that last took v holds it now,
 		// if any does: a second one taking it would have failed here.
-		if id, taken := t.keys[e.Name][k.Name][v]; taken && id != r.ID {
+		if id, taken := t.d.txKeys[e.Name][k.Name][v]; taken && id != r.ID {
 			if cur := changed[id]; cur != nil {
 				if cv, ok := keyValue(cur, k.Fields); ok && cv == v {
 					return fmt.Errorf("%s %s: %w", e.Name, r.ID, &crm.DuplicateKeyError{Entity: e.Name, Key: k.Name})
@@ -110,13 +110,13 @@ func (t *tx) checkKeys(e *crm.Entity, r *crm.Record) error {
 		if v == "" {
 			continue
 		}
-		if t.keys == nil {
-			t.keys = map[string]map[string]map[string]crm.ID{}
+		if t.d.txKeys == nil {
+			t.d.txKeys = map[string]map[string]map[string]crm.ID{}
 		}
-		byKey := t.keys[e.Name]
+		byKey := t.d.txKeys[e.Name]
 		if byKey == nil {
 			byKey = map[string]map[string]crm.ID{}
-			t.keys[e.Name] = byKey
+			t.d.txKeys[e.Name] = byKey
 		}
 		name := e.Keys[i].Name
 		if byKey[name] == nil {

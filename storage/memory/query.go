@@ -1,7 +1,6 @@
 package memory
 
 import (
-	"bytes"
 	"context"
 	"iter"
 	"slices"
@@ -37,7 +36,8 @@ type query struct {
 	e     *crm.Entity
 	match driver.Matcher
 	seen  int
-	err   error // ends the query
+	err   error   // ends the query
+	em    emitter // for a Select
 }
 
 func newQuery(ctx context.Context, v view, e *crm.Entity, m driver.Matcher) *query {
@@ -63,11 +63,15 @@ func (q *query) test(rec *crm.Record) bool {
 }
 
 // access is a way to the records a query reads: the items of one ordered
-// index within spans.
+// index within spans, or the records a lookup index listed.
 type access struct {
 	tree  *btree
 	spans []span // nil: every item
 	n     int    // how many items that is
+	// listed is set when recs, the records of an equality on a lookup
+	// read from the lookup index (in no order), are the access.
+	listed bool
+	recs   []*crm.Record
 }
 
 // tree returns the ordered index on f: the ID index, an index tb has, or
@@ -85,27 +89,49 @@ func (q *query) tree(tb *table, f *crm.Field, build bool) *btree {
 	return q.v.index(q.e, f)
 }
 
-// narrowest returns the access that reads the fewest records, and how
-// many records the spans of each field with an index hold.
-func (q *query) narrowest(tb *table, ranges map[string]*keyRange) (access, map[string]int) {
+// narrowest returns the access that reads the fewest records, and
+// counts the records in the spans of each range whose field has an
+// index.
+func (q *query) narrowest(tb *table, ranges []keyRange) access {
 	best := access{tree: tb.ids, n: tb.ids.len()}
-	counts := make(map[string]int, len(ranges))
-	for name, r := range ranges {
+	for i := range ranges {
+		r := &ranges[i]
+		if _, ordered := tb.indexes[r.f.Name]; r.ref != nil && !ordered {
+			// An equality on a lookup (a delete's relationship probe,
+			// the children of a record) reads the lookup index rather
+			// than build an ordered one: its records are all it reads.
+			recs := q.v.referring(q.e.Name, r.f.Name, *r.ref)
+			r.n, r.counted, r.listed = len(recs), true, true
+			if r.n < best.n {
+				best = access{n: r.n, listed: true, recs: recs}
+			}
+			continue
+		}
 		t := q.tree(tb, r.f, r.selective)
 		if t == nil {
 			continue
 		}
-		n := t.count(r.spans)
-		counts[name] = n
-		if n < best.n {
-			best = access{tree: t, spans: r.spans, n: n}
+		r.n, r.counted = t.count(r.spans), true
+		if r.n < best.n {
+			best = access{tree: t, spans: r.spans, n: r.n}
 		}
 	}
-	return best, counts
+	return best
 }
 
 // each calls visit with the records of a that match, in a's index order.
 func (q *query) each(a access, visit func(*crm.Record)) {
+	if a.listed {
+		for _, r := range a.recs {
+			if q.test(r) {
+				visit(r)
+			}
+			if q.err != nil {
+				return
+			}
+		}
+		return
+	}
 	t := a.tree
 	test := func(it *item) bool {
 		if q.test(it.rec) {
@@ -168,9 +194,9 @@ func selectRecords(ctx context.Context, v view, p *driver.Plan) iter.Seq2[crm.Re
 			return
 		}
 		q := newQuery(ctx, v, p.Entity, p.MatcherWith(resolver(v), referrers(v)))
-		em := &emitter{yield: yield, limit: p.Limit}
-		q.run(p, em)
-		if q.err != nil && !em.stopped {
+		q.em = emitter{yield: yield, limit: p.Limit}
+		q.run(p, &q.em)
+		if q.err != nil && !q.em.stopped {
 			yield(crm.Record{}, q.err)
 		}
 	}
@@ -180,8 +206,11 @@ func selectRecords(ctx context.Context, v view, p *driver.Plan) iter.Seq2[crm.Re
 func (q *query) run(p *driver.Plan, em *emitter) {
 	tb := q.v.table(p.Entity.Name)
 	ranges := keyRanges(p.Entity, p.Where)
-	best, counts := q.narrowest(tb, ranges)
-	if t, spans, budget, ok := q.walkable(tb, p, ranges, best, counts); ok {
+	best := q.narrowest(tb, ranges)
+	// Records a lookup index listed are read together, under one lock,
+	// and not mixed with a walk of an ordered table, which may stand at
+	// an earlier commit.
+	if t, spans, budget, ok := q.walkable(tb, p, ranges, best); ok && !best.listed {
 		if q.walk(t, spans, p, em, budget) || q.err != nil {
 			return
 		}
@@ -218,21 +247,21 @@ func (q *query) run(p *driver.Plan, em *emitter) {
 // records), and it stops when it has read as many as collecting reads,
 // so that a lost bet costs twice the collection at most (the conditions
 // no index answers can make matching records rare or late in the order).
-func (q *query) walkable(tb *table, p *driver.Plan, ranges map[string]*keyRange, best access, counts map[string]int) (t *btree, spans []span, budget int, ok bool) {
+func (q *query) walkable(tb *table, p *driver.Plan, ranges []keyRange, best access) (t *btree, spans []span, budget int, ok bool) {
 	first := p.OrderBy[0].Field
 	n := tb.ids.len()
 	walkN := n
-	if r := ranges[first]; r != nil {
+	if r := rangeOf(ranges, first); r != nil {
 		spans = r.spans
-		if c, ok := counts[first]; ok {
-			walkN = c
+		if r.counted {
+			walkN = r.n
 		}
 	}
 	if best.n < walkN {
 		other := n
-		for name, c := range counts {
-			if name != first && c < other {
-				other = c
+		for _, r := range ranges {
+			if r.f.Name != first && r.counted && r.n < other {
+				other = r.n
 			}
 		}
 		guess := walkN
@@ -390,7 +419,7 @@ func (w *walker) groups(s span) bool {
 		if !w.desc { // the key ascending, IDs descending
 			t.descend(func(it *item) bool {
 				c := t.cmpKey(it, key)
-				return c > 0 || c == 0 && atCursor && bytes.Compare(it.id[:], w.id0[:]) >= 0
+				return c > 0 || c == 0 && atCursor && compareIDs(&it.id, &w.id0) >= 0
 			}, func(it *item) bool {
 				if t.cmpKey(it, key) < 0 {
 					return false
@@ -401,7 +430,7 @@ func (w *walker) groups(s span) bool {
 		} else { // the key descending, IDs ascending
 			t.ascend(func(it *item) bool {
 				c := t.cmpKey(it, key)
-				return c < 0 || c == 0 && atCursor && bytes.Compare(it.id[:], w.id0[:]) <= 0
+				return c < 0 || c == 0 && atCursor && compareIDs(&it.id, &w.id0) <= 0
 			}, func(it *item) bool {
 				if t.cmpKey(it, key) > 0 {
 					return false
@@ -548,18 +577,28 @@ func firstN[T any](rows []T, n int, cmp func(a, b T) int) []T {
 }
 
 func count(ctx context.Context, v view, p *driver.Plan) (int64, error) {
+	n, _, err := countRead(ctx, v, p)
+	return n, err
+}
+
+// countRead is count, which also reports how many records it read (its
+// matcher tested).
+func countRead(ctx context.Context, v view, p *driver.Plan) (n int64, read int, err error) {
 	if err := ctx.Err(); err != nil {
-		return 0, err
+		return 0, 0, err
+	}
+	if p.Where == nil {
+		return int64(v.size(p.Entity.Name)), 0, nil
 	}
 	tb := v.table(p.Entity.Name)
-	if p.Where == nil {
-		return int64(tb.ids.len()), nil
-	}
 	q := newQuery(ctx, v, p.Entity, p.MatcherWith(resolver(v), referrers(v)))
-	best, _ := q.narrowest(tb, keyRanges(p.Entity, p.Where))
-	var n int64
+	ranges := keyRanges(p.Entity, p.Where)
+	best := q.narrowest(tb, ranges)
+	if r, ok := exactRange(p.Entity, p.Where, ranges); ok {
+		return int64(r.n), 0, nil // counted by an index
+	}
 	q.each(best, func(*crm.Record) { n++ })
-	return n, q.err
+	return n, q.seen, q.err
 }
 
 func aggregate(ctx context.Context, v view, p *driver.AggregatePlan) ([]crm.AggregateRow, error) {
@@ -568,7 +607,7 @@ func aggregate(ctx context.Context, v view, p *driver.AggregatePlan) ([]crm.Aggr
 	}
 	q := newQuery(ctx, v, p.Entity, p.MatcherWith(resolver(v), referrers(v)))
 	tb := v.table(p.Entity.Name)
-	best, _ := q.narrowest(tb, keyRanges(p.Entity, p.Where))
+	best := q.narrowest(tb, keyRanges(p.Entity, p.Where))
 	acc := p.NewAccumulator().WithResolver(resolver(v))
 	q.each(best, func(r *crm.Record) { acc.Add(*r) })
 	if q.err != nil {

@@ -110,6 +110,11 @@ func (g *accountGen) condition() crm.Filter {
 	case "creditonhold":
 		return g.pick(crm.Eq(field, value()), crm.Ne(field, value()), crm.IsNull(field)).(crm.Filter)
 	case "parentaccountid", crm.FieldID:
+		if field == "parentaccountid" && g.r.IntN(3) == 0 {
+			// As a delete's relationship probe asks: the lookup index
+			// answers it.
+			return crm.Eq(field, crm.Ref{Entity: "account", ID: value().(crm.ID)})
+		}
 		return g.pick(crm.Eq(field, value()), crm.In(field, value(), value()), crm.NotNull(field), crm.IsNull(field),
 			crm.Related{Lookup: "parentaccountid", Where: crm.Eq("city", "paris")}).(crm.Filter)
 	case "creditlimit", "lastcontactedon", crm.FieldModifiedOn:
@@ -513,30 +518,30 @@ func TestSpans(t *testing.T) {
 		return p.Where
 	}
 	t.Run("a range from two conditions", func(t *testing.T) {
-		r := keyRanges(e, plan(crm.And(crm.Gt("n", 3), crm.Le("n", 9))))["n"]
+		r := rangeOf(keyRanges(e, plan(crm.And(crm.Gt("n", 3), crm.Le("n", 9)))), "n")
 		require.Equal(t, "[(3,9]]", ints(r.spans))
 	})
 	t.Run("between", func(t *testing.T) {
-		r := keyRanges(e, plan(crm.Where("n", crm.OpBetween, 3, 9)))["n"]
+		r := rangeOf(keyRanges(e, plan(crm.Where("n", crm.OpBetween, 3, 9))), "n")
 		require.Equal(t, "[[3,9]]", ints(r.spans))
 	})
 	t.Run("in, cut by a range; text values that fold alike are one", func(t *testing.T) {
-		r := keyRanges(e, plan(crm.And(crm.In("n", 9, 1, 5, 5, 12), crm.Lt("n", 10))))["n"]
+		r := rangeOf(keyRanges(e, plan(crm.And(crm.In("n", 9, 1, 5, 5, 12), crm.Lt("n", 10)))), "n")
 		require.Equal(t, "[[1,1] [5,5] [9,9]]", ints(r.spans))
-		r = keyRanges(e, plan(crm.In("s", "Paris", "PARIS", "lyon")))["s"]
+		r = rangeOf(keyRanges(e, plan(crm.In("s", "Paris", "PARIS", "lyon"))), "s")
 		require.Len(t, r.spans, 2)
 	})
 	t.Run("contradictions leave nothing", func(t *testing.T) {
-		r := keyRanges(e, plan(crm.And(crm.Gt("n", 5), crm.Lt("n", 5))))["n"]
+		r := rangeOf(keyRanges(e, plan(crm.And(crm.Gt("n", 5), crm.Lt("n", 5)))), "n")
 		require.NotNil(t, r.spans)
 		require.Empty(t, r.spans)
-		r = keyRanges(e, plan(crm.And(crm.IsNull("n"), crm.Eq("n", 5))))["n"]
+		r = rangeOf(keyRanges(e, plan(crm.And(crm.IsNull("n"), crm.Eq("n", 5)))), "n")
 		require.Empty(t, r.spans)
 	})
 	t.Run("comparisons leave out nulls; not-null alone is no reason to build an index", func(t *testing.T) {
-		r := keyRanges(e, plan(crm.Lt("n", 5)))["n"]
+		r := rangeOf(keyRanges(e, plan(crm.Lt("n", 5))), "n")
 		require.Equal(t, "[(<nil>,5)]", ints(r.spans))
-		r = keyRanges(e, plan(crm.NotNull("n")))["n"]
+		r = rangeOf(keyRanges(e, plan(crm.NotNull("n"))), "n")
 		require.False(t, r.selective)
 	})
 	t.Run("or, not and related conditions are left to the filter", func(t *testing.T) {
@@ -546,7 +551,7 @@ func TestSpans(t *testing.T) {
 	})
 	t.Run("a comparison with another field of the record bounds no range", func(t *testing.T) {
 		require.Empty(t, keyRanges(e, plan(crm.Eq("n", crm.ValueOf("m")))))
-		r := keyRanges(e, plan(crm.And(crm.Gt("n", 3), crm.Lt("n", crm.ValueOf("m")))))["n"]
+		r := rangeOf(keyRanges(e, plan(crm.And(crm.Gt("n", 3), crm.Lt("n", crm.ValueOf("m"))))), "n")
 		require.Equal(t, "[(3,<nil>)]", ints(r.spans))
 	})
 }
