@@ -385,8 +385,16 @@ func PointerMetadata() *crm.Entity {
 		fields[i].Compute = nil // the base holds what each type computed
 	}
 	fields = append(fields, crm.Field{Name: FieldType, Label: "Activity Type", Type: crm.TypeText, MaxLength: 50})
-	return &crm.Entity{Name: PointerEntity, Label: "Activity", PrimaryName: FieldSubject, TypeField: FieldType, Fields: fields}
+	return &crm.Entity{Name: PointerEntity, Label: "Activity", PrimaryName: FieldSubject, TypeField: FieldType, Fields: fields,
+		// A timeline page (Timeline) is the newest activities regarding
+		// one record: read from this index, it costs its page, not a sort
+		// of every activity the record has.
+		Indexes: []crm.Index{{Name: TimelineIndex, Fields: []string{FieldRegarding, FieldSortDate, crm.FieldID}}}}
 }
+
+// TimelineIndex is the index the SQL stores keep on activitypointer for
+// Timeline: regarding record, sort date, ID (crm.Index).
+const TimelineIndex = "timeline"
 
 // minutes computes a duration in whole minutes from two time fields:
 // null unless both are set and the end is not before the start.

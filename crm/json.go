@@ -99,6 +99,7 @@ type entityJSON struct {
 	Fields      []Field    `json:"fields,omitempty"`
 	Lifecycle   *Lifecycle `json:"lifecycle,omitempty"`
 	Keys        []Key      `json:"keys,omitempty"`
+	Indexes     []Index    `json:"indexes,omitempty"`
 	Base        string     `json:"base,omitempty"`
 	TypeField   string     `json:"typeField,omitempty"`
 	// ManyToMany marks the intersect entity of an N:N relationship.
@@ -109,7 +110,7 @@ type entityJSON struct {
 // the ones the registry derives), its lifecycle and its alternate keys;
 // Rules are code and are left out.
 func (e Entity) MarshalJSON() ([]byte, error) {
-	j := entityJSON{Name: e.Name, Label: e.Label, PrimaryName: e.PrimaryName, Lifecycle: e.Lifecycle, Keys: e.Keys, ManyToMany: e.intersect,
+	j := entityJSON{Name: e.Name, Label: e.Label, PrimaryName: e.PrimaryName, Lifecycle: e.Lifecycle, Keys: e.Keys, Indexes: e.Indexes, ManyToMany: e.intersect,
 		Base: e.Base, TypeField: e.TypeField}
 	for _, f := range e.Fields {
 		if !f.platform {
@@ -125,7 +126,7 @@ func (e *Entity) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &j); err != nil {
 		return err
 	}
-	*e = Entity{Name: j.Name, Label: j.Label, PrimaryName: j.PrimaryName, Fields: j.Fields, Lifecycle: j.Lifecycle, Keys: j.Keys, intersect: j.ManyToMany,
+	*e = Entity{Name: j.Name, Label: j.Label, PrimaryName: j.PrimaryName, Fields: j.Fields, Lifecycle: j.Lifecycle, Keys: j.Keys, Indexes: j.Indexes, intersect: j.ManyToMany,
 		Base: j.Base, TypeField: j.TypeField}
 	return nil
 }

@@ -278,6 +278,9 @@ type Entity struct {
 	// Keys are the entity's alternate keys (see Key): fields whose values
 	// identify a record, which stores keep unique.
 	Keys []Key
+	// Indexes are ordered indexes the SQL stores keep on the entity's
+	// fields for the queries it serves (see Index).
+	Indexes []Index
 	// Base names the base entity this entity extends (see TypeField):
 	// the write path keeps, for every record of this entity, a record of
 	// the base with the same ID and header and the fields the two share,
@@ -691,6 +694,10 @@ func cloneEntity(src *Entity) *Entity {
 	for i := range e.Keys {
 		e.Keys[i].Fields = slices.Clone(e.Keys[i].Fields)
 	}
+	e.Indexes = slices.Clone(src.Indexes)
+	for i := range e.Indexes {
+		e.Indexes[i].Fields = slices.Clone(e.Indexes[i].Fields)
+	}
 	return &e
 }
 
@@ -747,6 +754,9 @@ func (e *Entity) prepare() error {
 		}
 	}
 	if err := e.checkKeys(); err != nil {
+		return err
+	}
+	if err := e.checkIndexes(); err != nil {
 		return err
 	}
 	if e.intersect != nil {

@@ -41,7 +41,11 @@
 // added to the registry is indexed by the migration on open (data that
 // breaks it fails the open with crm.ErrDuplicate); changing a key's
 // fields is refused, and the index of a key the registry no longer
-// declares stays. Every change is a
+// declares stays. An index an entity declares (crm.Index) is an ordinary
+// index ordered as queries sort (text as lower(column), a polymorphic
+// lookup as its ID and type columns, nulls first: PostgreSQL is told
+// NULLS FIRST so that read backwards it gives crmkit's DESC NULLS LAST),
+// created, and checked for changes, as a key's is. Every change is a
 // numbered version in the crmkit_schema_version table, holding the column
 // model it produced (keys included); a later registry with new entities or fields adds
 // tables and columns as a new version. Migrating runs under a lock

@@ -250,6 +250,7 @@ func (d *Driver) desiredModel(tables map[string]*table) model {
 			}
 		}
 		keyModel(t, cols)
+		d.indexModel(t, cols)
 		m[t.raw] = cols
 	}
 	return m
@@ -427,6 +428,12 @@ func (d *Driver) plan(have model, tables map[string]*table) ([]string, string, e
 		}
 		keys = append(keys, keyStmts...)
 		summary = append(summary, keySummary...)
+		ixStmts, ixSummary, err := d.planIndexes(t, cur)
+		if err != nil {
+			return nil, "", err
+		}
+		indexes = append(indexes, ixStmts...)
+		summary = append(summary, ixSummary...)
 	}
 	stmts := slices.Concat(creates, alters, fks, indexes, keys)
 	return stmts, strings.Join(summary, "; "), nil
