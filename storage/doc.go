@@ -26,6 +26,17 @@
 // A hook registered with filtering attributes (HookFields) runs only for
 // updates and state changes that change one of its fields.
 //
+// An Update at a known version (not AnyVersion) that nothing in the
+// pipeline needs the stored record for (no PreOperation, PostOperation or
+// AfterCommit hooks on the entity's updates, no named operation, no
+// rules, no computed fields, and no lookup or immutable field among the
+// changes) is written in one step when the adapter can (driver.Patcher):
+// one statement on the SQL stores, the version and the read-only states
+// checked in its WHERE. When that step finds no record to write, the
+// update runs the general path, which reads the record and fails exactly
+// as it would have: the fast path changes what an update costs, never
+// what it does.
+//
 // # Metadata that grows
 //
 // Store.AddFields adds fields to a registered entity of a running store:

@@ -465,7 +465,13 @@ func (s *Store) Update(ctx context.Context, rec crm.Record) (crm.Record, error) 
 	}
 	var out crm.Record
 	err = s.write(ctx, func(ctx context.Context, st *txState, cl call) error {
-		var err error
+		var (
+			done bool
+			err  error
+		)
+		if out, done, err = s.patch(ctx, st, cl, rec); done || err != nil {
+			return err
+		}
 		out, err = s.change(ctx, st, cl, OpUpdate, rec.Entity, rec.ID, rec.Version, "",
 			func(e *crm.Entity, before, target *crm.Record) error {
 				verr := &crm.ValidationError{Entity: e.Name}

@@ -165,6 +165,8 @@ func benchSuite(b *testing.B, open benchOpen) {
 		})
 	})
 
+	b.Run("Update", func(b *testing.B) { benchUpdate(b, open) })
+
 	// The reads share one database of benchBulk contacts, loaded the first
 	// time a read benchmark runs (so -bench can pick the writes alone). The
 	// hand-written bulk insert loads it because it is quicker; the rows are

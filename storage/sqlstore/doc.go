@@ -114,7 +114,11 @@
 //
 // Transactions are database transactions (READ COMMITTED on PostgreSQL,
 // where Tx.Lock is SELECT ... FOR UPDATE). Updates and deletes check the
-// version in their WHERE clause. A unique violation is crm.ErrDuplicate; a
+// version in their WHERE clause. A patch (driver.Patcher: an update the
+// store sends without reading the record first) is one UPDATE of the
+// changed columns and the header, its WHERE checking the version, the
+// read-only states and any state or owner the caller named, RETURNING
+// the row: BEGIN, UPDATE, COMMIT on PostgreSQL. A unique violation is crm.ErrDuplicate; a
 // serialization failure, a deadlock or a SQLite database still busy after
 // the busy timeout is storage.ErrRetry, which Store retries. A lost
 // connection (a terminated backend, a server shutting down or starting,

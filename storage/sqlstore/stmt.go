@@ -22,6 +22,7 @@ const (
 	stmtUpdate
 	stmtDelete
 	stmtVersion
+	stmtPatch // one per set of changed columns and checks: see patchShape
 )
 
 // stmtKey identifies one statement shape: SQLite parses a statement's text
@@ -31,6 +32,8 @@ type stmtKey struct {
 	tb   *table
 	kind stmtKind
 	rows int // stmtInsert: rows in the statement
+	// shape: stmtPatch's columns and checks (patchShape)
+	shape string
 }
 
 // stmtCache holds the Driver's prepared statements, shared by the Drivers
@@ -48,6 +51,9 @@ type stmtCache struct {
 	m       map[stmtKey]*sql.Stmt
 	pending map[stmtKey]string
 	closed  bool
+	// shapes counts the patch shapes of each table given a prepared
+	// statement (admitShape).
+	shapes map[*table]int
 }
 
 // runner is what *sql.Stmt has: a statement bound to its SQL text.

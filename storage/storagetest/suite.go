@@ -56,6 +56,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Validation", func(t *testing.T) { testValidation(t, open) })
 	t.Run("Limits", func(t *testing.T) { testLimits(t, open) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, open) })
+	t.Run("FastUpdate", func(t *testing.T) { testFastUpdate(t, open) })
 	t.Run("Lifecycle", func(t *testing.T) { testLifecycle(t, open) })
 	t.Run("StateChanges", func(t *testing.T) { testStateChanges(t, open) })
 	t.Run("Transactions", func(t *testing.T) { testTransactions(t, open) })

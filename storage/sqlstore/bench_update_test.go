@@ -1,0 +1,87 @@
+package sqlstore_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"math/rand/v2"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmkit/crmkit/crm"
+)
+
+// benchUpdated is how many contacts the update benchmark cycles through.
+const benchUpdated = benchInTx
+
+// benchUpdate measures one version-checked update of two fields of a
+// contact, each in its own transaction (crmkit's Store.Update on its own
+// runs one), beside the same by hand: BEGIN, a prepared UPDATE of the two
+// columns and the version and modification stamps WHERE id and version
+// match, a check that it hit one row, COMMIT. crmkit also returns the
+// record as stored (RETURNING every column); the hand-written code reads
+// nothing back.
+func benchUpdate(b *testing.B, open benchOpen) {
+	ctx := crm.AsSystem(context.Background())
+	setup := func(b *testing.B) (*benchDB, []hwContact) {
+		bd := newBenchDB(b, open)
+		cs := hwContacts(rand.New(rand.NewPCG(9, 10)), bd.accounts, benchUpdated)
+		require.NoError(b, bd.hwInsertBulk(ctx, cs))
+		return bd, cs
+	}
+	b.Run("impl=crmkit", func(b *testing.B) {
+		bd, cs := setup(b)
+		i := 0
+		for b.Loop() {
+			c := &cs[i%len(cs)]
+			i++
+			out, err := bd.store.Update(ctx, crm.Record{Entity: benchContact, Header: crm.Header{ID: c.ID, Version: c.Version},
+				Fields: crm.Fields{"telephone1": "+49 30 " + strconv.Itoa(i), "numberofchildren": int64(i % 5)}})
+			require.NoError(b, err)
+			c.Version = out.Version
+		}
+	})
+	b.Run("impl=handwritten", func(b *testing.B) {
+		bd, cs := setup(b)
+		stmt, err := bd.db.PrepareContext(ctx, "UPDATE "+bd.contacts+" SET telephone1 = "+bd.ph(1)+", numberofchildren = "+bd.ph(2)+
+			", version = "+bd.ph(3)+", modifiedon = "+bd.ph(4)+", modifiedby = "+bd.ph(5)+" WHERE id = "+bd.ph(6)+" AND version = "+bd.ph(7))
+		require.NoError(b, err)
+		b.Cleanup(func() { _ = stmt.Close() })
+		user := crm.Caller(ctx)
+		i := 0
+		for b.Loop() {
+			c := &cs[i%len(cs)]
+			i++
+			require.NoError(b, bd.hwUpdate(ctx, stmt, c, "+49 30 "+strconv.Itoa(i), int64(i%5), user))
+		}
+	})
+}
+
+// hwUpdate is one version-checked update in its own transaction.
+func (bd *benchDB) hwUpdate(ctx context.Context, stmt *sql.Stmt, c *hwContact, phone string, children int64, user crm.ID) error {
+	tx, err := bd.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	var modified, by any = now, user.String()
+	if bd.dialect.String() != "postgres" {
+		modified, by = now.UnixMicro(), user[:]
+	}
+	res, err := tx.StmtContext(ctx, stmt).ExecContext(ctx, phone, children, c.Version+1, modified, by, bd.hwID(c.ID), c.Version)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return errors.Join(err, errors.New("stale version"))
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	c.Version++
+	return nil
+}
