@@ -29,6 +29,10 @@ type tx struct {
 	// cursors names the PostgreSQL cursors Select has open in the
 	// transaction's session.
 	cursors *cursorNames
+	// args is the parameter buffer writes reuse (database/sql copies the
+	// parameters before a statement returns), so that a transaction of
+	// many single-record writes does not grow a slice for each.
+	args []any
 }
 
 func (t *tx) usable(ctx context.Context) error {
@@ -126,7 +130,8 @@ func (t *tx) Insert(ctx context.Context, e *crm.Entity, recs []crm.Record) error
 		return err
 	}
 	per := min(t.d.cfg.batchRows, t.d.maxParams()/len(tb.colNames))
-	var args []any
+	args := t.args[:0]
+	defer func() { clear(args); t.args = args[:0] }()
 	for start := 0; start < len(recs); {
 		rows := t.d.insertRows(len(recs)-start, per)
 		batch := recs[start : start+rows]
