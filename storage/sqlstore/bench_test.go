@@ -163,6 +163,7 @@ func benchSuite(b *testing.B, open benchOpen) {
 				require.NoError(b, bd.hwInsertBulk(ctx, cs))
 			}
 		})
+		b.Run("impl=handwritten-copy", func(b *testing.B) { benchCopy(b, open) })
 	})
 
 	b.Run("Update", func(b *testing.B) { benchUpdate(b, open) })

@@ -118,7 +118,11 @@
 // store sends without reading the record first) is one UPDATE of the
 // changed columns and the header, its WHERE checking the version, the
 // read-only states and any state or owner the caller named, RETURNING
-// the row: BEGIN, UPDATE, COMMIT on PostgreSQL. A unique violation is crm.ErrDuplicate; a
+// the row: BEGIN, UPDATE, COMMIT on PostgreSQL. On PostgreSQL an Insert of
+// more records than one multi-row INSERT holds (WithBatchRows) is one
+// COPY, on the transaction's connection (pgx's CopyFrom, reached through
+// the dialect: this package imports no database driver), with the
+// INSERTs' outcome: a taken ID or key fails it as crm.ErrDuplicate. A unique violation is crm.ErrDuplicate; a
 // serialization failure, a deadlock or a SQLite database still busy after
 // the busy timeout is storage.ErrRetry, which Store retries. A lost
 // connection (a terminated backend, a server shutting down or starting,
