@@ -1,7 +1,7 @@
 // Package storage is crmkit's storage contract and its write path.
 //
 // Store is what applications and domain packages use: access to any
-// registered entity (Get, Create, CreateMany, Update, Delete, SetState,
+// registered entity (Get, Create, CreateMany, CreateSeq, Update, Delete, SetState,
 // ChangeState, Assign, Query, Count, Iterate, Aggregate, Names; CheckQuery
 // and CheckAggregation for a query loaded from JSON; Import, GetByKey,
 // Upsert and Recompute for getting data in), Table for

@@ -80,49 +80,58 @@ func (s *Store) createMany(ctx context.Context, verb string, recs []crm.Record) 
 	}
 	out := make([]crm.Record, len(recs))
 	err := s.write(ctx, func(ctx context.Context, st *txState, cl call) error {
-		c := &creation{store: s, st: st, pending: map[crm.Ref]*crm.Record{}}
-		events := make([]*Event, len(recs))
-		for i, rec := range recs {
-			ev, err := c.prepare(ctx, rec, cl)
-			if err != nil {
-				return recordErr(len(recs), i, err)
-			}
-			events[i] = ev
-		}
-		// The entities' rules see every record of the call, so a record
-		// may satisfy a rule through one created after it in recs.
-		for i, ev := range events {
-			if err := c.checkRules(ctx, ev); err != nil {
-				return recordErr(len(recs), i, err)
-			}
-		}
-		for start := 0; start < len(events); {
-			end := start + 1
-			for end < len(events) && events[end].Entity == events[start].Entity {
-				end++
-			}
-			batch := make([]crm.Record, end-start)
-			for i, ev := range events[start:end] {
-				batch[i] = *ev.Target
-			}
-			st.writes++ // counted first: a failed Insert may have written part
-			if err := st.tx.Insert(ctx, events[start].Entity, batch); err != nil {
-				return err
-			}
-			start = end
-		}
-		for i, ev := range events {
-			if err := s.after(ctx, st, ev); err != nil {
-				return err
-			}
-			out[i] = *ev.Target // the adapter copied what it stored
-		}
-		return nil
+		return s.createIn(ctx, st, cl, recs, out, 0, len(recs))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", verb, entityNames(recs), err)
 	}
 	return out, nil
+}
+
+// createIn creates recs in st and sets out[i] to recs[i] as stored (out
+// may be nil). Errors name a record by its position in the call: first
+// plus its index in recs, of n records in all.
+func (s *Store) createIn(ctx context.Context, st *txState, cl call, recs, out []crm.Record, first, n int) error {
+	c := &creation{store: s, st: st, pending: map[crm.Ref]*crm.Record{}}
+	events := make([]*Event, len(recs))
+	for i, rec := range recs {
+		ev, err := c.prepare(ctx, rec, cl)
+		if err != nil {
+			return recordErr(n, first+i, err)
+		}
+		events[i] = ev
+	}
+	// The entities' rules see every record of the call, so a record
+	// may satisfy a rule through one created after it in recs.
+	for i, ev := range events {
+		if err := c.checkRules(ctx, ev); err != nil {
+			return recordErr(n, first+i, err)
+		}
+	}
+	for start := 0; start < len(events); {
+		end := start + 1
+		for end < len(events) && events[end].Entity == events[start].Entity {
+			end++
+		}
+		batch := make([]crm.Record, end-start)
+		for i, ev := range events[start:end] {
+			batch[i] = *ev.Target
+		}
+		st.writes++ // counted first: a failed Insert may have written part
+		if err := st.tx.Insert(ctx, events[start].Entity, batch); err != nil {
+			return err
+		}
+		start = end
+	}
+	for i, ev := range events {
+		if err := s.after(ctx, st, ev); err != nil {
+			return err
+		}
+		if out != nil {
+			out[i] = *ev.Target // the adapter copied what it stored
+		}
+	}
+	return nil
 }
 
 // recordErr says which of n records err is about, when there are several.
