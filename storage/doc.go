@@ -32,7 +32,8 @@
 // rules, no computed fields, and no lookup or immutable field among the
 // changes) is written in one step when the adapter can (driver.Patcher):
 // one statement on the SQL stores, the version and the read-only states
-// checked in its WHERE. When that step finds no record to write, the
+// checked in its WHERE; outside a transaction, that statement is the
+// whole update (no BEGIN or COMMIT). When that step finds no record to write, the
 // update runs the general path, which reads the record and fails exactly
 // as it would have: the fast path changes what an update costs, never
 // what it does.

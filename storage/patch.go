@@ -2,6 +2,9 @@ package storage
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"time"
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage/driver"
@@ -28,29 +31,80 @@ import (
 // change, which needs the stored value). An update without a version
 // (AnyVersion) takes the general path too.
 func (s *Store) patch(ctx context.Context, st *txState, cl call, rec crm.Record) (crm.Record, bool, error) {
-	if rec.Version == AnyVersion || cl.exec != nil {
-		return crm.Record{}, false, nil
-	}
 	p, ok := st.tx.(driver.Patcher)
 	if !ok {
 		return crm.Record{}, false, nil
 	}
+	e, pt := s.patchOf(ctx, cl, rec, st.now)
+	if pt == nil {
+		return crm.Record{}, false, nil
+	}
+	st.writes++ // counted first, as in CreateMany
+	out, ok, err := p.Patch(ctx, e, pt)
+	if err == nil && !ok {
+		st.writes-- // nothing was written
+	}
+	return out, ok, err
+}
+
+// patchAlone is patch for an update that joins no transaction, on a
+// Driver that patches outside one (one statement on its own: no BEGIN
+// and COMMIT either). There is nothing to commit after it, since
+// patchable rules out after-commit hooks. When the driver reports a
+// transaction aborted for retry, or writes nothing, the update runs the
+// general path, which retries and reads.
+func (s *Store) patchAlone(ctx context.Context, rec crm.Record) (crm.Record, bool, error) {
+	p, ok := s.driver.(driver.Patcher)
+	if !ok || s.txFrom(ctx) != nil || ctx.Err() != nil {
+		return crm.Record{}, false, nil
+	}
+	if _, ok := crm.CallerFrom(ctx); !ok {
+		return crm.Record{}, false, nil // the general path refuses it
+	}
+	cl := callOf(ctx)
+	if cl.depth+1 > MaxDepth {
+		return crm.Record{}, false, nil
+	}
+	now := crm.NormalizeTime(s.clock.Now())
+	if now.Before(crm.EarliestTime) || now.After(crm.LatestTime) {
+		return crm.Record{}, false, nil
+	}
+	e, pt := s.patchOf(ctx, cl, rec, now)
+	if pt == nil {
+		return crm.Record{}, false, nil
+	}
+	out, ok, err := p.Patch(ctx, e, pt)
+	if errors.Is(err, ErrRetry) {
+		return crm.Record{}, false, nil
+	}
+	if err != nil {
+		return crm.Record{}, false, fmt.Errorf("update %s %s: %w", rec.Entity, rec.ID, err)
+	}
+	return out, ok, nil
+}
+
+// patchOf returns the patch that writes rec at now, or nil when the
+// update needs the general path (see patch).
+func (s *Store) patchOf(ctx context.Context, cl call, rec crm.Record, now time.Time) (*crm.Entity, *driver.Patch) {
+	if rec.Version == AnyVersion || cl.exec != nil {
+		return nil, nil
+	}
 	e, err := s.entity(rec.Entity)
 	if err != nil || !s.patchable(e) {
-		return crm.Record{}, false, nil
+		return nil, nil
 	}
 	for name := range rec.Fields {
 		f, ok := e.Field(name)
 		if !ok || f.Immutable || f.Type == crm.TypeLookup {
-			return crm.Record{}, false, nil
+			return nil, nil
 		}
 	}
 	changes, err := e.CheckUpdate(rec.Fields)
 	if err != nil {
-		return crm.Record{}, false, nil // the general path reports it, after the checks that come first
+		return nil, nil // the general path reports it, after the checks that come first
 	}
 	pt := &driver.Patch{ID: rec.ID, Version: rec.Version, Fields: changes,
-		ModifiedOn: st.now, ModifiedBy: crm.Caller(ctx)}
+		ModifiedOn: now, ModifiedBy: crm.Caller(ctx)}
 	// What Update refuses to change must be as rec says: else the general
 	// path reads the record and refuses.
 	if rec.Status != 0 {
@@ -71,12 +125,7 @@ func (s *Store) patch(ctx context.Context, st *txState, cl call, rec crm.Record)
 			}
 		}
 	}
-	st.writes++ // counted first, as in CreateMany
-	out, ok, err := p.Patch(ctx, e, pt)
-	if err == nil && !ok {
-		st.writes-- // nothing was written
-	}
-	return out, ok, err
+	return e, pt
 }
 
 // patchable reports whether updates of e can skip reading the record

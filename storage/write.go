@@ -472,7 +472,10 @@ func (s *Store) Update(ctx context.Context, rec crm.Record) (crm.Record, error) 
 	if err != nil {
 		return crm.Record{}, fmt.Errorf("update %s %s: %w", rec.Entity, rec.ID, err)
 	}
-	var out crm.Record
+	out, done, err := s.patchAlone(ctx, rec)
+	if done || err != nil {
+		return out, err
+	}
 	err = s.write(ctx, func(ctx context.Context, st *txState, cl call) error {
 		var (
 			done bool

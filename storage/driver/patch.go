@@ -31,7 +31,11 @@ type Patch struct {
 }
 
 // Patcher is an optional capability of a Tx: an update that checks and
-// writes in one step. A Tx without it gets Lock followed by Update.
+// writes in one step. A Tx without it gets Lock followed by Update. A
+// Driver may have it too, for an update that joins no transaction: the
+// write is then committed on its own, as one statement; a Driver that
+// cannot do that in a given case reports false, having written nothing,
+// and the Store begins a transaction.
 type Patcher interface {
 	// Patch writes p to the record of entity e with ID p.ID if that
 	// record is stored at p.Version, holds p.Expect and is in none of

@@ -118,7 +118,8 @@
 // store sends without reading the record first) is one UPDATE of the
 // changed columns and the header, its WHERE checking the version, the
 // read-only states and any state or owner the caller named, RETURNING
-// the row: BEGIN, UPDATE, COMMIT on PostgreSQL. On PostgreSQL an Insert of
+// the row: an update that joins no transaction is that one statement,
+// committed as it runs (Driver.Patch); inside one, BEGIN, UPDATE, COMMIT. On PostgreSQL an Insert of
 // more records than one multi-row INSERT holds (WithBatchRows) is one
 // COPY, on the transaction's connection (pgx's CopyFrom, reached through
 // the dialect: this package imports no database driver), with the

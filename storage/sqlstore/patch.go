@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/binary"
 	"fmt"
 	"strconv"
@@ -11,7 +12,10 @@ import (
 	"github.com/crmkit/crmkit/storage/driver"
 )
 
-var _ driver.Patcher = (*tx)(nil)
+var (
+	_ driver.Patcher = (*tx)(nil)
+	_ driver.Patcher = (*Driver)(nil)
+)
 
 // maxPatchShapes is how many shapes of patch (sets of changed columns and
 // checks) a table gets prepared statements for. Whole-record updates have
@@ -30,7 +34,28 @@ func (t *tx) Patch(ctx context.Context, e *crm.Entity, p *driver.Patch) (crm.Rec
 	if err := t.usable(ctx); err != nil {
 		return crm.Record{}, false, err
 	}
-	tb, err := t.d.table(e)
+	return t.d.patch(ctx, t.q, t.bound, e, p)
+}
+
+// Patch on the Driver is the statement on its own, which the database
+// commits as it runs it: one round trip for an update that joins no
+// transaction. Inside a caller's transaction (WithTx) it writes nothing
+// and reports false, so that the Store takes a savepoint first: a failed
+// statement there would spoil the caller's transaction.
+func (d *Driver) Patch(ctx context.Context, e *crm.Entity, p *driver.Patch) (crm.Record, bool, error) {
+	if d.callerTx != nil {
+		return crm.Record{}, false, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return crm.Record{}, false, err
+	}
+	return d.patch(ctx, d.q, nil, e, p)
+}
+
+// patch runs p's statement through q, with its statement bound once in
+// bound (nil outside a transaction).
+func (d *Driver) patch(ctx context.Context, q querier, bound map[stmtKey]*sql.Stmt, e *crm.Entity, p *driver.Patch) (crm.Record, bool, error) {
+	tb, err := d.table(e)
 	if err != nil {
 		return crm.Record{}, false, err
 	}
@@ -40,32 +65,32 @@ func (t *tx) Patch(ctx context.Context, e *crm.Entity, p *driver.Patch) (crm.Rec
 	}
 	args := make([]any, 0, 2*len(set)+8)
 	for _, c := range set {
-		if args, err = t.d.encodeAppend(args, c, p.Fields[c.f.Name]); err != nil {
+		if args, err = d.encodeAppend(args, c, p.Fields[c.f.Name]); err != nil {
 			return crm.Record{}, false, fmt.Errorf("update %s %s: %w", e.Name, p.ID, err)
 		}
 	}
 	header := crm.Record{Header: crm.Header{Version: p.Version + 1, ModifiedOn: p.ModifiedOn, ModifiedBy: p.ModifiedBy}}
 	for _, name := range patchHeader {
-		if args, err = t.d.appendColumn(args, tb.byName[name], &header); err != nil {
+		if args, err = d.appendColumn(args, tb.byName[name], &header); err != nil {
 			return crm.Record{}, false, fmt.Errorf("update %s %s: %w", e.Name, p.ID, err)
 		}
 	}
-	args = append(args, t.d.encodeID(p.ID), p.Version)
+	args = append(args, d.encodeID(p.ID), p.Version)
 	for _, c := range expect {
-		if args, err = t.d.encodeAppend(args, c, p.Expect[c.f.Name]); err != nil {
+		if args, err = d.encodeAppend(args, c, p.Expect[c.f.Name]); err != nil {
 			return crm.Record{}, false, fmt.Errorf("update %s %s: %w", e.Name, p.ID, err)
 		}
 	}
-	r, err := t.patchRunner(ctx, tb, set, expect, p.NotIn)
+	r, err := d.patchRunner(ctx, q, bound, tb, set, expect, p.NotIn)
 	if err != nil {
 		return crm.Record{}, false, err
 	}
-	rec, err := t.d.scanRecord(tb, newScanBuf(tb), r.QueryRowContext(ctx, args...))
+	rec, err := d.scanRecord(tb, newScanBuf(tb), r.QueryRowContext(ctx, args...))
 	if isNoRows(err) {
 		return crm.Record{}, false, nil
 	}
 	if err != nil {
-		return crm.Record{}, false, t.d.keyErr(tb, t.d.mapErr("update "+e.Name, err))
+		return crm.Record{}, false, d.keyErr(tb, d.mapErr("update "+e.Name, err))
 	}
 	return rec, true, nil
 }
@@ -121,13 +146,13 @@ func patchShape(tb *table, set, expect []*column, notIn []crm.StateCode) string 
 
 // patchRunner returns the prepared statement of a patch's shape, or its
 // text once the table has maxPatchShapes of them.
-func (t *tx) patchRunner(ctx context.Context, tb *table, set, expect []*column, notIn []crm.StateCode) (runner, error) {
+func (d *Driver) patchRunner(ctx context.Context, q querier, bound map[stmtKey]*sql.Stmt, tb *table, set, expect []*column, notIn []crm.StateCode) (runner, error) {
 	key := stmtKey{tb: tb, kind: stmtPatch, shape: patchShape(tb, set, expect, notIn)}
-	build := func() string { return t.d.patchSQL(tb, set, expect, notIn) }
-	if _, ok := t.bound[key]; !ok && t.d.stmts.lookup(key) == nil && !t.d.stmts.admitShape(tb) {
-		return textRunner{q: t.q, text: build()}, nil
+	build := func() string { return d.patchSQL(tb, set, expect, notIn) }
+	if _, ok := bound[key]; !ok && d.stmts.lookup(key) == nil && !d.stmts.admitShape(tb) {
+		return textRunner{q: q, text: build()}, nil
 	}
-	return t.d.run(ctx, t.q, t.bound, key, build)
+	return d.run(ctx, q, bound, key, build)
 }
 
 // admitShape reports whether tb may have one more patch shape prepared,
