@@ -18,13 +18,13 @@ import (
 const benchUpdated = benchInTx
 
 // benchUpdate measures one version-checked update of two fields of a
-// contact, each in its own transaction (crmkit's Store.Update on its own
-// runs one), beside the same by hand: BEGIN, a prepared UPDATE of the two
+// contact that joins no transaction (Store.Update on its own), beside the
+// same by hand with the same structure: one prepared UPDATE of the two
 // columns and the version and modification stamps WHERE id and version
-// match, a check that it hit one row, COMMIT. Store.Update returns the
-// record as stored, so the like-for-like baseline is
-// impl=handwritten-returning, whose UPDATE returns the row (RETURNING
-// every column, scanned into the hand-written struct);
+// match, on its own (autocommit), and a check that it hit one row.
+// Store.Update returns the record as stored, so the like-for-like
+// baseline is impl=handwritten-returning, whose UPDATE returns the row
+// (RETURNING every column, scanned into the hand-written struct);
 // impl=handwritten reads nothing back.
 func benchUpdate(b *testing.B, open benchOpen) {
 	ctx := crm.AsSystem(context.Background())
@@ -72,14 +72,9 @@ func benchUpdate(b *testing.B, open benchOpen) {
 	}
 }
 
-// hwUpdate is one version-checked update in its own transaction.
-// With returning, it reads the row back into c.
+// hwUpdate is one version-checked update, committed as it runs. With
+// returning, it reads the row back into c.
 func (bd *benchDB) hwUpdate(ctx context.Context, stmt *sql.Stmt, returning bool, c *hwContact, phone string, children int64, user crm.ID) error {
-	tx, err := bd.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = tx.Rollback() }()
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	var modified, by any = now, user.String()
 	if bd.dialect.String() != "postgres" {
@@ -87,25 +82,19 @@ func (bd *benchDB) hwUpdate(ctx context.Context, stmt *sql.Stmt, returning bool,
 	}
 	args := []any{phone, children, c.Version + 1, modified, by, bd.hwID(c.ID), c.Version}
 	if returning {
-		got, err := bd.hwScan(tx.StmtContext(ctx, stmt).QueryRowContext(ctx, args...))
+		got, err := bd.hwScan(stmt.QueryRowContext(ctx, args...))
 		if err != nil {
 			return err // sql.ErrNoRows: a stale version
-		}
-		if err := tx.Commit(); err != nil {
-			return err
 		}
 		*c = got
 		return nil
 	}
-	res, err := tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
+	res, err := stmt.ExecContext(ctx, args...)
 	if err != nil {
 		return err
 	}
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
 		return errors.Join(err, errors.New("stale version"))
-	}
-	if err := tx.Commit(); err != nil {
-		return err
 	}
 	c.Version++
 	return nil
