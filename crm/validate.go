@@ -2,6 +2,7 @@ package crm
 
 import (
 	"fmt"
+	"maps"
 	"math/big"
 	"reflect"
 	"slices"
@@ -123,10 +124,20 @@ func numDigits(d decimal.Decimal) int64 {
 // canonical form. Every bad field is reported in one *ValidationError.
 func (e *Entity) CheckCreate(fields Fields) (Fields, error) {
 	verr := &ValidationError{Entity: e.Name}
-	out := make(Fields, len(fields))
-	for name, v := range fields {
-		if v, ok := e.checkInput(verr, name, v, false); ok && v != nil {
-			out[name] = v
+	var out Fields
+	if e.canonical(verr, fields) {
+		// The common case: every value is valid and canonical already,
+		// and one copy of the map is cheaper than building it afresh.
+		out = maps.Clone(fields)
+		if out == nil {
+			out = Fields{}
+		}
+	} else {
+		out = make(Fields, len(fields))
+		for name, v := range fields {
+			if v, ok := e.checkInput(verr, name, v, false); ok && v != nil {
+				out[name] = v
+			}
 		}
 	}
 	e.sorted(verr) // bad input first, then what is missing
@@ -140,6 +151,24 @@ func (e *Entity) CheckCreate(fields Fields) (Fields, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// canonical reports whether every value of fields passes checkInput for a
+// create unchanged: not nil, not empty text, and in canonical form
+// already. It stops at the first that does not; checkInput then sees them
+// all again, so verr holds what it reports (canonical adds nothing to a
+// verr that it returns true for).
+func (e *Entity) canonical(verr *ValidationError, fields Fields) bool {
+	n := len(verr.Fields)
+	for name, v := range fields {
+		cv, ok := e.checkInput(verr, name, v, false)
+		// cv is of a comparable canonical type, so == cannot panic.
+		if !ok || v == nil || cv != v {
+			verr.Fields = verr.Fields[:n]
+			return false
+		}
+	}
+	return true
 }
 
 // sorted orders verr's fields as the entity declares them, unknown names

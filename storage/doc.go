@@ -1,7 +1,7 @@
 // Package storage is crmkit's storage contract and its write path.
 //
 // Store is what applications and domain packages use: access to any
-// registered entity (Get, Create, CreateMany, Update, Delete, SetState,
+// registered entity (Get, Create, CreateMany, CreateSeq, Update, Delete, SetState,
 // ChangeState, Assign, Query, Count, Iterate, Aggregate, Names; CheckQuery
 // and CheckAggregation for a query loaded from JSON; Import, GetByKey,
 // Upsert and Recompute for getting data in), Table for
@@ -25,6 +25,18 @@
 //
 // A hook registered with filtering attributes (HookFields) runs only for
 // updates and state changes that change one of its fields.
+//
+// An Update at a known version (not AnyVersion) that nothing in the
+// pipeline needs the stored record for (no PreOperation, PostOperation or
+// AfterCommit hooks on the entity's updates, no named operation, no
+// rules, no computed fields, and no lookup or immutable field among the
+// changes) is written in one step when the adapter can (driver.Patcher):
+// one statement on the SQL stores, the version and the read-only states
+// checked in its WHERE; outside a transaction, that statement is the
+// whole update (no BEGIN or COMMIT). When that step finds no record to write, the
+// update runs the general path, which reads the record and fails exactly
+// as it would have: the fast path changes what an update costs, never
+// what it does.
 //
 // # Metadata that grows
 //

@@ -79,49 +79,58 @@ func (s *Store) createMany(ctx context.Context, verb string, recs []crm.Record) 
 	}
 	out := make([]crm.Record, len(recs))
 	err := s.write(ctx, func(ctx context.Context, st *txState, cl call) error {
-		c := &creation{store: s, st: st, pending: map[crm.Ref]*crm.Record{}}
-		events := make([]*Event, len(recs))
-		for i, rec := range recs {
-			ev, err := c.prepare(ctx, rec, cl)
-			if err != nil {
-				return recordErr(len(recs), i, err)
-			}
-			events[i] = ev
-		}
-		// The entities' rules see every record of the call, so a record
-		// may satisfy a rule through one created after it in recs.
-		for i, ev := range events {
-			if err := c.checkRules(ctx, ev); err != nil {
-				return recordErr(len(recs), i, err)
-			}
-		}
-		for start := 0; start < len(events); {
-			end := start + 1
-			for end < len(events) && events[end].Entity == events[start].Entity {
-				end++
-			}
-			batch := make([]crm.Record, end-start)
-			for i, ev := range events[start:end] {
-				batch[i] = *ev.Target
-			}
-			st.writes++ // counted first: a failed Insert may have written part
-			if err := st.insert(ctx, s, events[start].Entity, batch); err != nil {
-				return err
-			}
-			start = end
-		}
-		for i, ev := range events {
-			if err := s.after(ctx, st, ev); err != nil {
-				return err
-			}
-			out[i] = *ev.Target // the adapter copied what it stored
-		}
-		return nil
+		return s.createIn(ctx, st, cl, recs, out, 0, len(recs))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", verb, entityNames(recs), err)
 	}
 	return out, nil
+}
+
+// createIn creates recs in st and sets out[i] to recs[i] as stored (out
+// may be nil). Errors name a record by its position in the call: first
+// plus its index in recs, of n records in all.
+func (s *Store) createIn(ctx context.Context, st *txState, cl call, recs, out []crm.Record, first, n int) error {
+	c := &creation{store: s, st: st, pending: map[crm.Ref]*crm.Record{}}
+	events := make([]*Event, len(recs))
+	for i, rec := range recs {
+		ev, err := c.prepare(ctx, rec, cl)
+		if err != nil {
+			return recordErr(n, first+i, err)
+		}
+		events[i] = ev
+	}
+	// The entities' rules see every record of the call, so a record
+	// may satisfy a rule through one created after it in recs.
+	for i, ev := range events {
+		if err := c.checkRules(ctx, ev); err != nil {
+			return recordErr(n, first+i, err)
+		}
+	}
+	for start := 0; start < len(events); {
+		end := start + 1
+		for end < len(events) && events[end].Entity == events[start].Entity {
+			end++
+		}
+		batch := make([]crm.Record, end-start)
+		for i, ev := range events[start:end] {
+			batch[i] = *ev.Target
+		}
+		st.writes++ // counted first: a failed Insert may have written part
+		if err := st.insert(ctx, s, events[start].Entity, batch); err != nil {
+			return err
+		}
+		start = end
+	}
+	for i, ev := range events {
+		if err := s.after(ctx, st, ev); err != nil {
+			return err
+		}
+		if out != nil {
+			out[i] = *ev.Target // the adapter copied what it stored
+		}
+	}
+	return nil
 }
 
 // recordErr says which of n records err is about, when there are several.
@@ -468,9 +477,18 @@ func (s *Store) Update(ctx context.Context, rec crm.Record) (crm.Record, error) 
 	if err != nil {
 		return crm.Record{}, fmt.Errorf("update %s %s: %w", rec.Entity, rec.ID, err)
 	}
-	var out crm.Record
+	out, done, err := s.patchAlone(ctx, rec)
+	if done || err != nil {
+		return out, err
+	}
 	err = s.write(ctx, func(ctx context.Context, st *txState, cl call) error {
-		var err error
+		var (
+			done bool
+			err  error
+		)
+		if out, done, err = s.patch(ctx, st, cl, rec); done || err != nil {
+			return err
+		}
 		out, err = s.change(ctx, st, cl, OpUpdate, rec.Entity, rec.ID, rec.Version, "",
 			func(e *crm.Entity, before, target *crm.Record) error {
 				verr := &crm.ValidationError{Entity: e.Name}

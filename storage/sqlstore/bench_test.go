@@ -163,9 +163,11 @@ func benchSuite(b *testing.B, open benchOpen) {
 				require.NoError(b, bd.hwInsertBulk(ctx, cs))
 			}
 		})
+		b.Run("impl=handwritten-copy", func(b *testing.B) { benchCopy(b, open) })
 	})
 
 	benchDelete(b, open)
+	b.Run("Update", func(b *testing.B) { benchUpdate(b, open) })
 
 	// The reads share one database of benchBulk contacts, loaded the first
 	// time a read benchmark runs (so -bench can pick the writes alone). The

@@ -148,18 +148,18 @@ func (d *Driver) encodeAppend(args []any, c *column, v any) ([]any, error) {
 			return bad()
 		}
 		out[0] = d.encodeID(id)
+	// Where the column takes the field's value as it is, v goes in as
+	// boxed already: boxing it again would allocate once per value.
 	case crm.TypeText:
-		s, ok := v.(string)
-		if !ok {
+		if _, ok := v.(string); !ok {
 			return bad()
 		}
-		out[0] = s
+		out[0] = v
 	case crm.TypeInteger:
-		n, ok := v.(int64)
-		if !ok {
+		if _, ok := v.(int64); !ok {
 			return bad()
 		}
-		out[0] = n
+		out[0] = v
 	case crm.TypeChoice:
 		n, ok := v.(int32)
 		if !ok {
@@ -171,7 +171,7 @@ func (d *Driver) encodeAppend(args []any, c *column, v any) ([]any, error) {
 		if !ok {
 			return bad()
 		}
-		out[0] = b
+		out[0] = v
 		if !pg {
 			out[0] = int64(0)
 			if b {

@@ -120,7 +120,17 @@
 // where Tx.Lock is SELECT ... FOR UPDATE). Updates and deletes check the
 // version in their WHERE clause. Tx.Referrers is one prepared statement
 // per set of relationships, a UNION ALL of one SELECT per lookup column,
-// each answered by the index every lookup column has. A unique violation is crm.ErrDuplicate; a
+// each answered by the index every lookup column has.
+// A patch (driver.Patcher: an update the
+// store sends without reading the record first) is one UPDATE of the
+// changed columns and the header, its WHERE checking the version, the
+// read-only states and any state or owner the caller named, RETURNING
+// the row: an update that joins no transaction is that one statement,
+// committed as it runs (Driver.Patch); inside one, BEGIN, UPDATE, COMMIT. On PostgreSQL an Insert of
+// more records than one multi-row INSERT holds (WithBatchRows) is one
+// COPY, on the transaction's connection (pgx's CopyFrom, reached through
+// the dialect: this package imports no database driver), with the
+// INSERTs' outcome: a taken ID or key fails it as crm.ErrDuplicate. A unique violation is crm.ErrDuplicate; a
 // serialization failure, a deadlock or a SQLite database still busy after
 // the busy timeout is storage.ErrRetry, which Store retries. A lost
 // connection (a terminated backend, a server shutting down or starting,

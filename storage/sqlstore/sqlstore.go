@@ -201,6 +201,9 @@ func (d *Driver) Begin(ctx context.Context) (driver.Tx, error) {
 		}
 		return &tx{d: d, q: d.callerTx, savepoint: name, bound: d.txBound, cursors: d.cursors}, nil
 	}
+	if d.dialect.CopyFrom != nil {
+		return d.beginOnConn(ctx)
+	}
 	t, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, d.mapErr("begin", err)

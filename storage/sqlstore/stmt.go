@@ -23,6 +23,7 @@ const (
 	stmtDelete
 	stmtVersion
 	stmtReferrers
+	stmtPatch // one per set of changed columns and checks: see patchShape
 )
 
 // stmtKey identifies one statement shape: SQLite parses a statement's text
@@ -36,6 +37,8 @@ type stmtKey struct {
 	// referrersKey): the registry may gain relationships to an entity
 	// while the Driver runs.
 	rels string
+	// shape: stmtPatch's columns and checks (patchShape)
+	shape string
 }
 
 // stmtCache holds the Driver's prepared statements, shared by the Drivers
@@ -53,6 +56,9 @@ type stmtCache struct {
 	m       map[stmtKey]*sql.Stmt
 	pending map[stmtKey]string
 	closed  bool
+	// shapes counts the patch shapes of each table given a prepared
+	// statement (admitShape).
+	shapes map[*table]int
 }
 
 // runner is what *sql.Stmt has: a statement bound to its SQL text.

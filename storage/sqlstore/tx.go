@@ -29,6 +29,13 @@ type tx struct {
 	// cursors names the PostgreSQL cursors Select has open in the
 	// transaction's session.
 	cursors *cursorNames
+	// conn is the connection sqlTx runs on, held until it ends, when the
+	// dialect has a bulk path (COPY) that needs it (see copyInsert).
+	conn *sql.Conn
+	// args is the parameter buffer writes reuse (database/sql copies the
+	// parameters before a statement returns), so that a transaction of
+	// many single-record writes does not grow a slice for each.
+	args []any
 }
 
 func (t *tx) usable(ctx context.Context) error {
@@ -45,6 +52,7 @@ func (t *tx) Commit() error {
 	t.done = true
 	if t.sqlTx != nil {
 		err := t.sqlTx.Commit()
+		t.releaseConn()
 		t.d.stmts.preparePending(t.d.db)
 		return t.d.mapCommitErr(err)
 	}
@@ -61,6 +69,7 @@ func (t *tx) Rollback() error {
 	t.done = true
 	if t.sqlTx != nil {
 		err := t.sqlTx.Rollback()
+		t.releaseConn()
 		t.d.stmts.preparePending(t.d.db)
 		if err != nil && !errors.Is(err, sql.ErrTxDone) {
 			return t.d.mapErr("rollback", err)
@@ -126,7 +135,13 @@ func (t *tx) Insert(ctx context.Context, e *crm.Entity, recs []crm.Record) error
 		return err
 	}
 	per := min(t.d.cfg.batchRows, t.d.maxParams()/len(tb.colNames))
-	var args []any
+	if len(recs) > per && t.conn != nil {
+		if copied, err := t.copyInsert(ctx, tb, recs); copied || err != nil {
+			return err
+		}
+	}
+	args := t.args[:0]
+	defer func() { clear(args); t.args = args[:0] }()
 	for start := 0; start < len(recs); {
 		rows := t.d.insertRows(len(recs)-start, per)
 		batch := recs[start : start+rows]

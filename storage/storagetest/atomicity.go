@@ -77,6 +77,20 @@ func (t *faultyTx) Delete(ctx context.Context, e *crm.Entity, id crm.ID, version
 	return t.Tx.Delete(ctx, e, id, version)
 }
 
+// Patch counts as a write when the wrapped Tx patches; one that cannot
+// reports that it wrote nothing, which sends the store down Lock and
+// Update.
+func (t *faultyTx) Patch(ctx context.Context, e *crm.Entity, p *driver.Patch) (crm.Record, bool, error) {
+	pt, ok := t.Tx.(driver.Patcher)
+	if !ok {
+		return crm.Record{}, false, nil
+	}
+	if err := t.d.write(); err != nil {
+		return crm.Record{}, false, err
+	}
+	return pt.Patch(ctx, e, p)
+}
+
 // Select is passed through explicitly so that the wrapper stays a Reader
 // even if the embedded Tx grows methods.
 func (t *faultyTx) Select(ctx context.Context, p *driver.Plan) iter.Seq2[crm.Record, error] {

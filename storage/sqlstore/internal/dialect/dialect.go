@@ -6,7 +6,12 @@
 // driver.
 package dialect
 
-import "github.com/crmkit/crmkit/crm"
+import (
+	"context"
+	"errors"
+
+	"github.com/crmkit/crmkit/crm"
+)
 
 // Flavor is the SQL a database speaks: sqlstore writes its statements
 // for one of them.
@@ -39,6 +44,10 @@ const (
 	ErrRetry             // the transaction was aborted through no fault of its own: storage.ErrRetry
 )
 
+// ErrNoCopy is CopyFrom's answer when it cannot copy through the
+// connection it was given: the caller writes the rows another way.
+var ErrNoCopy = errors.New("dialect: no bulk copy through this connection")
+
 // Spec is one database and its Go driver.
 type Spec struct {
 	Flavor Flavor
@@ -57,4 +66,15 @@ type Spec struct {
 	Unsent func(err error) bool
 	// EncodeID is an ID as a statement parameter.
 	EncodeID func(id crm.ID) any
+	// CopyFrom, if set, writes n rows into table (its name's parts:
+	// schema, if any, and name) with the database's bulk path (COPY),
+	// through conn, the Go driver's connection as database/sql's
+	// Conn.Raw exposes it, inside the transaction open on it. row
+	// appends row i's values, in the order of columns and in the forms
+	// statement parameters take, to buf and returns it; buf is reused
+	// for the next row. Errors are the Go driver's, as a statement's
+	// would be (Classify reads them), or ErrNoCopy, having sent nothing,
+	// when conn is not of the Go driver it knows (a host's *sql.DB
+	// opened with another driver).
+	CopyFrom func(ctx context.Context, conn any, table, columns []string, n int, row func(i int, buf []any) ([]any, error)) error
 }

@@ -22,6 +22,7 @@ var spec = dialect.Spec{
 	ConnLost:  connLost,
 	Unsent:    pgconn.SafeToRetry,
 	EncodeID:  encodeID,
+	CopyFrom:  copyFrom,
 }
 
 // Spec returns PostgreSQL's dialect.
