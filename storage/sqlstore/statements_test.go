@@ -338,12 +338,28 @@ func TestStatementsPerOperation(t *testing.T) {
 						"parentcustomerid": acc.Ref()}})
 					return err
 				}},
-				{"update, version checked: BEGIN, lock, UPDATE, COMMIT", 4, func() error {
+				{"update, version checked: one UPDATE ... RETURNING, committed as it runs", 1, func() error {
 					c := newContact(crm.NilID)
 					log.take()
 					_, err := s.Update(ctx, crm.Record{Entity: benchContact, Header: crm.Header{ID: c.ID, Version: c.Version},
 						Fields: crm.Fields{"firstname": "Changed"}})
 					return err
+				}},
+				{"update of a lookup, version checked: BEGIN, lock, share the target, UPDATE, COMMIT", 5, func() error {
+					c := newContact(crm.NilID)
+					log.take()
+					_, err := s.Update(ctx, crm.Record{Entity: benchContact, Header: crm.Header{ID: c.ID, Version: c.Version},
+						Fields: crm.Fields{"parentcustomerid": acc.Ref()}})
+					return err
+				}},
+				{"update inside a transaction: BEGIN, UPDATE, COMMIT", 3, func() error {
+					c := newContact(crm.NilID)
+					log.take()
+					return s.InTx(ctx, func(ctx context.Context) error {
+						_, err := s.Update(ctx, crm.Record{Entity: benchContact, Header: crm.Header{ID: c.ID, Version: c.Version},
+							Fields: crm.Fields{"firstname": "Changed"}})
+						return err
+					})
 				}},
 				{"delete of a record nothing can point at: BEGIN, DELETE, COMMIT", 3, func() error {
 					c := newContact(acc.ID)
