@@ -279,6 +279,9 @@ func (s *Service) Materialise(ctx context.Context, series crm.ID, until time.Tim
 }
 
 func (s *Service) createInstances(ctx context.Context, id crm.ID, until time.Time, n int) ([]Activity, error) {
+	if n < 1 {
+		return nil, fmt.Errorf("create instances of %s: %w", id, crm.Invalid(RecurringAppointmentMaster, "count", fmt.Sprintf("must be at least 1, not %d", n)))
+	}
 	var out []Activity
 	err := s.store.Execute(ctx, MessageCreateInstance, map[string]any{"target": id, "count": n, "until": until},
 		func(ctx context.Context, x *storage.Execution) error {
