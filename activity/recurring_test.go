@@ -428,3 +428,36 @@ func TestRecurringOperationsAreNamed(t *testing.T) {
 	require.ErrorContains(t, err, "no more instances today")
 	require.Equal(t, []string{activity.MessageCreateSeries, activity.MessageCreateException, activity.MessageDeleteInstance}, seen)
 }
+
+func TestMaterialisationBounds(t *testing.T) {
+	onEveryStore(t, func(t *testing.T, b backend) {
+		t.Run("a horizon, then more up to the window", func(t *testing.T) {
+			e := b.env(t, nil, activity.WithExpansion(2, 0))
+			p := recurrence.WeeklyEvery(date(2026, time.March, 2), 1, recurrence.Monday).At(recurrence.At(9, 0), 30)
+			m, err := e.acts.CreateSeries(e.ctx, activity.RecurringAppointment{Activity: activity.Activity{Subject: "Weekly"}, Pattern: p},
+				start.Add(14*24*time.Hour))
+			require.NoError(t, err)
+			require.Equal(t, []string{"2026-03-02", "2026-03-09"}, localDates(e.instances(t, m.ID), time.UTC), "up to the horizon given")
+			more, err := e.acts.Materialise(e.ctx, m.ID, start.AddDate(1, 0, 0))
+			require.NoError(t, err)
+			require.Equal(t, "2026-04-27", localDates(more, time.UTC)[len(more)-1], "never beyond the window: two months from now")
+			_, err = e.acts.CreateInstances(e.ctx, m.ID, 0)
+			require.ErrorIs(t, err, crm.ErrValidation)
+		})
+		t.Run("at most the sync maximum at once", func(t *testing.T) {
+			e := b.env(t, nil, activity.WithExpansion(0, 3))
+			p := recurrence.DailyEvery(date(2026, time.March, 2), 1).At(recurrence.At(9, 0), 30).EndAfter(5)
+			m, err := e.acts.CreateSeries(e.ctx, activity.RecurringAppointment{Activity: activity.Activity{Subject: "Daily"}, Pattern: p}, time.Time{})
+			require.NoError(t, err)
+			require.Len(t, e.instances(t, m.ID), 3)
+			require.Equal(t, activity.PartiallyExpanded, m.Expansion)
+			more, err := e.acts.CreateInstances(e.ctx, m.ID, 10)
+			require.NoError(t, err)
+			require.Equal(t, []string{"2026-03-05", "2026-03-06"}, localDates(more, time.UTC))
+			m, err = e.acts.GetSeries(e.ctx, m.ID)
+			require.NoError(t, err)
+			require.Equal(t, activity.FullyExpanded, m.Expansion)
+			require.Equal(t, time.Date(2026, 3, 6, 9, 0, 0, 0, time.UTC), m.LastExpanded)
+		})
+	})
+}
