@@ -31,8 +31,8 @@
 //
 // The common fields (C2): subject (required), description, regarding
 // record, priority, scheduled start and end, actual start and end,
-// billed, instance type and series (kept for recurring appointments,
-// which the recurrence module adds), and four computed ones:
+// billed, instance type and series (kept for recurring appointments:
+// see below), and four computed ones:
 // scheduled and actual durations in minutes (end − start, null unless
 // both are set and the end is not before the start), isregularactivity
 // (false for the system types) and sortdate, the activity's date on a
@@ -165,6 +165,73 @@
 // the open activities (a case cancel; a case resolve, as CRM 2011 did),
 // Cancel cancels them (a case resolve after confirmation, as the current
 // Customer Service does).
+//
+// # Recurring appointments
+//
+// A recurring appointment is a series (activities C6): a
+// recurringappointmentmaster record (RecurringAppointmentMaster, an
+// activity type of its own with the appointment's states, status
+// reasons and party roles) holding the pattern, and appointments as its
+// instances (instancetypecode 2, seriesid the master, originalstartdate
+// their start in the pattern). The pattern is stored in Dynamics' fields
+// with Dynamics' values (recurrencepatterntype, interval,
+// daysofweekmask, isweekdaypattern, dayofmonth, isnthmonthly,
+// isnthyearly, instance, monthofyear, firstdayofweek — set on create
+// only —, patternstartdate, patternendtype, occurrences,
+// patternenddate, starttime, duration, isalldayevent), so the
+// "every weekday" choice is stored as weekly, mask 62. The engine is
+// package recurrence; a rule on the master decodes the fields and
+// refuses, through every door, a pattern that does not validate, naming
+// the fields. Choices where Dynamics differs or the reference is silent:
+//
+//   - starttime is the instances' wall-clock time as text "15:04" in the
+//     series' time zone, and endtime is computed from it and duration.
+//     The zone is an IANA name in the text field timezone (empty: UTC),
+//     not Dynamics' numeric time zone code: it is what keeps a weekly
+//     09:00 Europe/Berlin meeting at 09:00 local across both
+//     daylight-saving changes.
+//   - deletedexceptionslist holds the deleted instances' dates in the
+//     series' zone as sorted ISO dates separated by commas
+//     ("2024-01-08,2024-01-15"); each must be an instance of the pattern.
+//   - groupid is a UUID as text; CreateSeries gives a new series a new
+//     one, and a split shares it.
+//   - The write path computes effectivestartdate and effectiveenddate
+//     (the first and last instance's dates; none without an end) and the
+//     master's scheduled start and end: its first instance's, so a
+//     series sits on a timeline where it begins.
+//
+// The operations are named operations (storage.Store.Execute), each one
+// transaction that hooks see by name (the Message constants):
+// CreateSeries creates the master, its parties and its instances up to a
+// horizon; CreateInstances and Materialise append instances after the
+// last one materialised (lastexpandedinstancedate, expansionstatecode).
+// Materialisation never goes beyond the future expansion window (12
+// months from now by default) nor creates more than the sync maximum
+// (1,000) at once (WithExpansion; Dynamics' FutureExpansionWindow and
+// RecurrenceExpansionSynchCreateMax), so a series without an end is
+// never materialised whole; crmkit has no past window: a series that
+// began in the past is materialised from its first instance. Expand
+// yields a series' instances in any window straight from its pattern
+// and exceptions, rows or not ("next month's meetings").
+//
+// UpdateInstance makes an instance an exception (instancetypecode 3),
+// moved or changed alone; DeleteInstance adds its date to the master's
+// deletedexceptionslist and deletes the row. Exceptions are never
+// regenerated. UpdateSeries applies the master's changed basic
+// information (subject, description, regarding, priority, location) to
+// its open plain instances; exceptions keep all their own values (crmkit
+// does not track which attribute an exception changed) and closed
+// instances are read-only. A change of the pattern is ChangePattern,
+// the split of C6.4 (recurrence.Split): if an instance had started, the
+// old master ends at its last past instance and keeps the past
+// instances, its future ones are deleted, and a new master with the same
+// groupid expands the future; if none had, every instance is deleted and
+// the series expanded again in place. Deleting a master deletes its
+// instances (seriesid cascades), and a closed master is read-only.
+// Through other doors (the generic store, a Table) the rule still holds,
+// but an update of an instance does not make it an exception, a deleted
+// row does not enter deletedexceptionslist, and a pattern written over a
+// master does not re-materialise its instances: use the Service.
 //
 // # Typed records
 //

@@ -136,8 +136,9 @@ const (
 
 // Register adds the activity entities to reg: activitypointer, every
 // built-in type (phone call, email, task, appointment, letter, fax and
-// the system types other modules fill) and activityparty, with their
-// rules, so every store built on reg enforces them. No entity can be the
+// the system types other modules fill), recurringappointmentmaster (the
+// series of recurring appointments, the target of every activity's
+// seriesid) and activityparty, with their rules, so every store built on reg enforces them. No entity can be the
 // regarding record of an activity or a party yet: Enable and
 // EnableParties say which can. Registering twice fails with
 // crm.ErrDuplicate.
@@ -148,6 +149,9 @@ func Register(reg *crm.Registry) error {
 	}
 	ents = append(ents, partyMetadata(reg))
 	if err := reg.Register(ents...); err != nil {
+		return fmt.Errorf("register activities: %w", err)
+	}
+	if err := registerRecurring(reg); err != nil {
 		return fmt.Errorf("register activities: %w", err)
 	}
 	return nil
@@ -248,7 +252,7 @@ var builtins = []kind{
 		}},
 	{name: Appointment, label: "Appointment", lifecycle: AppointmentLifecycle,
 		roles:  []Role{RoleRequiredAttendee, RoleOptionalAttendee, RoleOrganizer},
-		fields: func() []crm.Field { return []crm.Field{location, allDay} }},
+		fields: func() []crm.Field { return []crm.Field{location, allDay, originalStart} }},
 	{name: Letter, label: "Letter", lifecycle: LetterLifecycle, roles: []Role{RoleSender, RoleTo, RoleBcc},
 		fields: func() []crm.Field {
 			return []crm.Field{direction, {Name: FieldAddress, Label: "Address", Type: crm.TypeText, MaxLength: 500}}
@@ -341,6 +345,9 @@ func Types() []string {
 // (activities C3): those of a built-in type, every role for any other
 // type (a custom type allows them all, activities C1).
 func AllowedRoles(entity string) []Role {
+	if entity == RecurringAppointmentMaster {
+		entity = Appointment // a series' parties are its instances'
+	}
 	for _, k := range builtins {
 		if k.name == entity {
 			return slices.Clone(k.roles)

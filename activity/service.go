@@ -18,6 +18,8 @@ import (
 type Service struct {
 	store  *storage.Store
 	sender Sender
+	// The materialisation bounds of recurring appointments (WithExpansion).
+	futureMonths, syncMax int
 }
 
 // Option configures a Service.
@@ -29,7 +31,7 @@ func WithSender(s Sender) Option { return func(svc *Service) { svc.sender = s } 
 // New returns the activity service over st, whose registry must hold the
 // activity entities (Register).
 func New(st *storage.Store, opts ...Option) *Service {
-	s := &Service{store: st}
+	s := &Service{store: st, futureMonths: DefaultFutureExpansionMonths, syncMax: DefaultSyncCreateMax}
 	for _, o := range opts {
 		o(s)
 	}
