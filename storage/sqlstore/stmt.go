@@ -23,7 +23,8 @@ const (
 	stmtDelete
 	stmtVersion
 	stmtReferrers
-	stmtPatch // one per set of changed columns and checks: see patchShape
+	stmtPatch  // one per set of changed columns and checks: see patchShape
+	stmtSelect // one per query text: see selectRunner
 )
 
 // stmtKey identifies one statement shape: SQLite parses a statement's text
@@ -59,6 +60,9 @@ type stmtCache struct {
 	// shapes counts the patch shapes of each table given a prepared
 	// statement (admitShape).
 	shapes map[*table]int
+	// selects counts the SELECTs of each table given a prepared
+	// statement (admitSelect).
+	selects map[*table]int
 }
 
 // runner is what *sql.Stmt has: a statement bound to its SQL text.

@@ -394,45 +394,57 @@ func (d *Driver) selectRecords(ctx context.Context, q querier, cursors *cursorNa
 			yield(crm.Record{}, err)
 			return
 		}
-		b := d.newBuilder()
-		where := b.filter(tb, "t0", p.Where)
-		if p.After != nil {
-			where = "(" + where + ") AND (" + b.after(tb, "t0", p) + ")"
-		}
-		query := "SELECT " + tb.selectList + " FROM " + tb.ref + " t0 WHERE " + where +
-			" ORDER BY " + b.orderBy(tb, "t0", p.OrderBy)
-		if p.Limit > 0 {
-			query += " LIMIT " + strconv.Itoa(p.Limit)
-		}
-		if b.err != nil {
-			yield(crm.Record{}, b.err)
-			return
-		}
-		if cursors != nil && d.flavor == dialect.Postgres {
-			d.selectCursor(ctx, q, cursors, tb, p, query, b.args, yield)
-			return
-		}
-		rows, err := q.QueryContext(ctx, query, b.args...)
+		parts, err := d.selectParts(tb, p)
 		if err != nil {
-			yield(crm.Record{}, d.mapErr("select "+p.Entity.Name, err))
+			yield(crm.Record{}, err)
 			return
 		}
-		defer rows.Close()
-		buf := newScanBuf(tb)
-		for rows.Next() {
-			rec, err := d.scanRecord(tb, buf, rows)
-			if err != nil {
-				yield(crm.Record{}, d.mapErr("select "+p.Entity.Name, err))
-				return
-			}
-			if !yield(rec, nil) {
-				return
-			}
+		// The parts read consecutive runs of the plan's order (see
+		// selectParts): a later one runs only when the page is not full.
+		n := 0
+		counted := func(rec crm.Record, err error) bool {
+			n++
+			return yield(rec, err)
 		}
-		if err := rows.Err(); err != nil {
-			yield(crm.Record{}, d.mapErr("select "+p.Entity.Name, err))
+		for _, part := range parts {
+			more := true
+			if cursors != nil && d.flavor == dialect.Postgres {
+				more = d.selectCursor(ctx, q, cursors, tb, p, part.query, part.args, counted)
+			} else {
+				more = d.selectPart(ctx, q, tb, p, part, counted)
+			}
+			if !more || p.Limit > 0 && n >= p.Limit {
+				return
+			}
 		}
 	}
+}
+
+// selectPart streams the rows of one part of a plan's SELECT, and reports
+// whether the caller wants more.
+func (d *Driver) selectPart(ctx context.Context, q querier, tb *table, p *driver.Plan, part selectPart, yield func(crm.Record, error) bool) bool {
+	rows, err := d.selectRunner(ctx, q, tb, part.query).QueryContext(ctx, part.args...)
+	if err != nil {
+		yield(crm.Record{}, d.mapErr("select "+p.Entity.Name, err))
+		return false
+	}
+	defer rows.Close()
+	buf := newScanBuf(tb)
+	for rows.Next() {
+		rec, err := d.scanRecord(tb, buf, rows)
+		if err != nil {
+			yield(crm.Record{}, d.mapErr("select "+p.Entity.Name, err))
+			return false
+		}
+		if !yield(rec, nil) {
+			return false
+		}
+	}
+	if err := rows.Err(); err != nil {
+		yield(crm.Record{}, d.mapErr("select "+p.Entity.Name, err))
+		return false
+	}
+	return true
 }
 
 // cursorBatch is how many rows one FETCH reads: the most a Select inside
@@ -466,12 +478,12 @@ func (c *cursorNames) release(i int) { c.open[i] = false }
 // each batch only once it has been read to its end, so that the
 // connection is free for other statements between batches.
 func (d *Driver) selectCursor(ctx context.Context, q querier, cursors *cursorNames, tb *table, p *driver.Plan,
-	query string, args []any, yield func(crm.Record, error) bool) {
+	query string, args []any, yield func(crm.Record, error) bool) bool {
 	name, slot := cursors.acquire(tb)
 	defer cursors.release(slot)
 	if _, err := q.ExecContext(ctx, "DECLARE "+name+" NO SCROLL CURSOR FOR "+query, args...); err != nil {
 		yield(crm.Record{}, d.mapErr("select "+p.Entity.Name, err))
-		return
+		return false
 	}
 	// CLOSE fails only when the transaction has failed or ended, and
 	// then the cursor is gone anyway.
@@ -484,14 +496,14 @@ func (d *Driver) selectCursor(ctx context.Context, q querier, cursors *cursorNam
 		rows, err := q.QueryContext(ctx, fetch)
 		if err != nil {
 			yield(crm.Record{}, d.mapErr("select "+p.Entity.Name, err))
-			return
+			return false
 		}
 		for rows.Next() {
 			rec, err := d.scanRecord(tb, buf, rows)
 			if err != nil {
 				_ = rows.Close()
 				yield(crm.Record{}, d.mapErr("select "+p.Entity.Name, err))
-				return
+				return false
 			}
 			batch = append(batch, rec)
 		}
@@ -501,15 +513,15 @@ func (d *Driver) selectCursor(ctx context.Context, q querier, cursors *cursorNam
 		}
 		if err != nil {
 			yield(crm.Record{}, d.mapErr("select "+p.Entity.Name, err))
-			return
+			return false
 		}
 		for _, rec := range batch {
 			if !yield(rec, nil) {
-				return
+				return false
 			}
 		}
 		if len(batch) < cursorBatch {
-			return
+			return true
 		}
 	}
 }
