@@ -228,10 +228,13 @@
 // groupid expands the future; if none had, every instance is deleted and
 // the series expanded again in place. Deleting a master deletes its
 // instances (seriesid cascades), and a closed master is read-only.
-// Through other doors (the generic store, a Table) the rule still holds,
-// but an update of an instance does not make it an exception, a deleted
-// row does not enter deletedexceptionslist, and a pattern written over a
-// master does not re-materialise its instances: use the Service.
+// Through other doors (the generic store, a Table) the pattern rule still
+// holds, and so does the instances' rule: a write that moves an instance
+// (its scheduled start or end) must make it an exception
+// (instancetypecode 3), an exception stays one, and nothing else changes
+// an instance type. But a deleted row does not enter
+// deletedexceptionslist, and a pattern written over a master does not
+// re-materialise its instances: use the Service for those.
 //
 // # Typed records
 //

@@ -252,7 +252,8 @@ var builtins = []kind{
 		}},
 	{name: Appointment, label: "Appointment", lifecycle: AppointmentLifecycle,
 		roles:  []Role{RoleRequiredAttendee, RoleOptionalAttendee, RoleOrganizer},
-		fields: func() []crm.Field { return []crm.Field{location, allDay, originalStart} }},
+		fields: func() []crm.Field { return []crm.Field{location, allDay, originalStart} },
+		rules:  func() []crm.Rule { return []crm.Rule{instanceRule()} }},
 	{name: Letter, label: "Letter", lifecycle: LetterLifecycle, roles: []Role{RoleSender, RoleTo, RoleBcc},
 		fields: func() []crm.Field {
 			return []crm.Field{direction, {Name: FieldAddress, Label: "Address", Type: crm.TypeText, MaxLength: 500}}
@@ -433,6 +434,45 @@ func scheduleRule() crm.Rule {
 			s, e := w.Target.Fields.Time(FieldScheduledStart), w.Target.Fields.Time(FieldScheduledEnd)
 			if !s.IsZero() && !e.IsZero() && e.Before(s) {
 				return crm.Invalid(w.Entity.Name, FieldScheduledEnd, "is before the scheduled start")
+			}
+			return nil
+		}}
+}
+
+// instanceRule keeps the instances of recurring series what the series
+// says they are, through every door (C6.4): moving an instance (its
+// scheduled start or end) makes it an exception, so a write that moves
+// one must say so (instancetypecode 3, as Service.UpdateInstance writes),
+// or later materialisation and expansion would not know it moved; and an
+// exception stays one.
+func instanceRule() crm.Rule {
+	return crm.Rule{Name: "recurring instances move as exceptions",
+		Fields: []string{FieldScheduledStart, FieldScheduledEnd, FieldInstanceType},
+		Check: func(_ context.Context, w crm.Write) error {
+			if w.Before == nil {
+				return nil
+			}
+			before, _ := w.Before.Fields.Choice(FieldInstanceType)
+			after, _ := w.Target.Fields.Choice(FieldInstanceType)
+			switch InstanceType(before) {
+			case RecurringInstance:
+				moved := !crm.SameValue(w.Before.Fields[FieldScheduledStart], w.Target.Fields[FieldScheduledStart]) ||
+					!crm.SameValue(w.Before.Fields[FieldScheduledEnd], w.Target.Fields[FieldScheduledEnd])
+				if moved && InstanceType(after) == RecurringInstance {
+					return crm.Invalid(w.Entity.Name, FieldScheduledStart,
+						"moves an instance of a recurring series: make it an exception (instancetypecode 3), as Service.UpdateInstance does")
+				}
+				if after != before && InstanceType(after) != RecurringException {
+					return crm.Invalid(w.Entity.Name, FieldInstanceType, "an instance of a recurring series can only become an exception")
+				}
+			case RecurringException:
+				if after != before {
+					return crm.Invalid(w.Entity.Name, FieldInstanceType, "an exception of a recurring series stays one")
+				}
+			default:
+				if after != before {
+					return crm.Invalid(w.Entity.Name, FieldInstanceType, "is set when a series materialises its instances")
+				}
 			}
 			return nil
 		}}

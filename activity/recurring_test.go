@@ -461,3 +461,47 @@ func TestMaterialisationBounds(t *testing.T) {
 		})
 	})
 }
+
+func TestInstancesMoveAsExceptionsThroughEveryDoor(t *testing.T) {
+	onEveryStore(t, func(t *testing.T, b backend) {
+		e := b.env(t, nil)
+		p := recurrence.WeeklyEvery(date(2026, time.March, 3), 1, recurrence.Tuesday).At(recurrence.At(10, 0), 60).EndAfter(3)
+		m := e.series(t, "Review", p, crm.Ref{})
+		got := e.instances(t, m.ID)
+		first := got[0]
+		later := first.ScheduledStart.Add(2 * time.Hour)
+		move := func(extra crm.Fields) error {
+			f := crm.Fields{activity.FieldScheduledStart: later, activity.FieldScheduledEnd: later.Add(time.Hour)}
+			for k, v := range extra {
+				f[k] = v
+			}
+			_, err := e.store.Update(e.ctx, crm.Record{Entity: activity.Appointment,
+				Header: crm.Header{ID: first.ID, Version: first.Version}, Fields: f})
+			return err
+		}
+		requireInvalidField(t, move(nil), activity.FieldScheduledStart)
+		requireInvalidField(t, move(crm.Fields{activity.FieldInstanceType: int32(activity.NotRecurring)}), activity.FieldInstanceType)
+		require.NoError(t, move(crm.Fields{activity.FieldInstanceType: int32(activity.RecurringException)}),
+			"a move that says it makes an exception is the generic door's UpdateInstance")
+
+		moved, err := e.store.Get(e.ctx, activity.Appointment, first.ID)
+		require.NoError(t, err)
+		_, err = e.store.Update(e.ctx, crm.Record{Entity: activity.Appointment, Header: crm.Header{ID: moved.ID, Version: moved.Version},
+			Fields: crm.Fields{activity.FieldInstanceType: int32(activity.RecurringInstance)}})
+		requireInvalidField(t, err, activity.FieldInstanceType)
+
+		// Renaming an instance moves nothing: it stays an instance, so a
+		// master update still reaches it.
+		second := got[1]
+		_, err = e.store.Update(e.ctx, crm.Record{Entity: activity.Appointment, Header: crm.Header{ID: second.ID, Version: second.Version},
+			Fields: crm.Fields{activity.FieldSubject: "Review (room 2)"}})
+		require.NoError(t, err)
+	})
+}
+
+func requireInvalidField(t *testing.T, err error, field string) {
+	t.Helper()
+	var verr *crm.ValidationError
+	require.ErrorAs(t, err, &verr)
+	require.True(t, verr.Has(field), "want %s named: %v", field, err)
+}
