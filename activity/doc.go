@@ -136,7 +136,7 @@
 // type, state and a sortdate range, and with Involving, the activities
 // the record takes part in too; TimelineAll streams the same query
 // (iter.Seq2). Regarding and Involving stream a record's activities.
-// activitypointer declares an index on (regarding record, sort date, ID)
+// activitypointer declares an index on (regarding record, sort date, ID, type)
 // (TimelineIndex, crm.Index), so on the SQL stores a page reads its rows
 // from the index instead of sorting every activity of the record.
 //
