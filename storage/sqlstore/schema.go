@@ -66,10 +66,19 @@ type table struct {
 	// of cols) and the SELECT list of them for alias t0.
 	colNames   []string
 	selectList string
+	// fields counts the declared (not system) fields: the size of a
+	// record's Fields read back.
+	fields int
 }
 
 // finish builds what tb's statements share once its columns are known.
 func (tb *table) finish() {
+	tb.fields = 0
+	for _, c := range tb.cols {
+		if !c.f.System {
+			tb.fields++
+		}
+	}
 	var sel []string
 	for _, c := range tb.cols {
 		for _, n := range []string{c.name, c.extra} {

@@ -306,7 +306,7 @@ func (d *Driver) scanRecord(tb *table, buf *scanBuf, rows interface{ Scan(...any
 	if err := rows.Scan(buf.ptrs...); err != nil {
 		return crm.Record{}, err
 	}
-	rec := crm.Record{Entity: tb.entity.Name, Fields: make(crm.Fields, len(tb.cols))}
+	rec := crm.Record{Entity: tb.entity.Name, Fields: make(crm.Fields, tb.fields)}
 	i := 0
 	for _, c := range tb.cols {
 		main := raw[i]
