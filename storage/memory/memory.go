@@ -77,6 +77,10 @@ type Driver struct {
 	// at, by entity and field, for Exists conditions (see exists.go).
 	// The first query that needs one builds it; Commit keeps it current.
 	refs map[string]map[string]refIndex
+	// spare is the overlay of the last write transaction, emptied, for
+	// the next to reuse (see keep). Like txTables, it lives with the
+	// writer's token.
+	spare map[string]map[crm.ID]*crm.Record
 }
 
 var (
@@ -294,6 +298,10 @@ func (t *tx) index(e *crm.Entity, f *crm.Field) *btree {
 func (t *tx) put(entity string, id crm.ID, r *crm.Record) {
 	m := t.overlay[entity]
 	if m == nil {
+		if t.overlay == nil {
+			t.overlay = t.d.spare
+			t.d.spare = nil
+		}
 		if t.overlay == nil {
 			t.overlay = map[string]map[crm.ID]*crm.Record{}
 		}
@@ -514,8 +522,30 @@ func (t *tx) Rollback() error {
 
 func (t *tx) end() {
 	t.done = true
+	t.d.keep(t.overlay)
 	t.overlay, t.d.txTables, t.d.txKeys = nil, nil, nil
 	<-t.d.writer
+}
+
+// keepMax is the most records of one entity, and the most entities, a
+// transaction may have written for its overlay to be kept for the next
+// one: clearing a small map costs less than making it, and a large one
+// is not worth its memory.
+const keepMax = 64
+
+// keep makes the overlay of a transaction that has ended the next one's,
+// emptied, if it is small. The caller holds the writer's token.
+func (d *Driver) keep(overlay map[string]map[crm.ID]*crm.Record) {
+	if overlay == nil || len(overlay) > keepMax {
+		return
+	}
+	for _, m := range overlay {
+		if len(m) > keepMax {
+			return
+		}
+		clear(m) // the records are the committed tables' now, or gone
+	}
+	d.spare = overlay
 }
 
 func get(ctx context.Context, v view, e *crm.Entity, id crm.ID) (crm.Record, error) {
@@ -538,4 +568,18 @@ func resolver(v view) driver.Resolver {
 		}
 		return *r, true, nil
 	}
+}
+
+var _ driver.VersionLocker = (*tx)(nil)
+
+// LockVersion is Lock without the copy of the record.
+func (t *tx) LockVersion(ctx context.Context, e *crm.Entity, id crm.ID) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	r, ok := t.lookup(e.Name, id)
+	if !ok {
+		return 0, fmt.Errorf("%s %s: %w", e.Name, id, crm.ErrNotFound)
+	}
+	return r.Version, nil
 }
