@@ -400,7 +400,7 @@ func (s *Store) getByKey(ctx context.Context, entity, key string, values []any) 
 	if err != nil {
 		return crm.Record{}, err
 	}
-	return s.findByKey(ctx, rs.r, e, k, vals, s.now(ctx, rs))
+	return s.findByKey(ctx, rs.r, e, k, vals, s.now(ctx, rs.sc()))
 }
 
 // key returns an entity and its key called name.

@@ -35,6 +35,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage"
@@ -81,6 +82,11 @@ type Driver struct {
 	// the next to reuse (see keep). Like txTables, it lives with the
 	// writer's token.
 	spare map[string]map[crm.ID]*crm.Record
+	// sizes holds how many committed records each entity has, for
+	// counts of everything that take no lock (count.go). The map is
+	// replaced, never changed, when an entity is first written.
+	sizes    atomic.Pointer[map[string]*atomic.Int64]
+	lastSize atomic.Pointer[sizeOf] // the counter the last count read
 }
 
 var (
@@ -507,6 +513,7 @@ func (t *tx) Commit() error {
 				records[id] = r // the transaction's own copy, changed no more
 			}
 		}
+		d.setSize(u.entity, len(records))
 	}
 	d.mu.Unlock()
 	t.end()
