@@ -80,7 +80,7 @@ func (s *Store) createMany(ctx context.Context, verb string, recs []crm.Record) 
 	}
 	out := make([]crm.Record, len(recs))
 	err := s.write(ctx, func(ctx context.Context, st *txState, cl call) error {
-		c := &creation{store: s, st: st, pending: map[crm.Ref]*crm.Record{}}
+		c := &creation{store: s, st: st}
 		events := make([]*Event, len(recs))
 		for i, rec := range recs {
 			ev, err := c.prepare(ctx, rec, cl)
@@ -153,7 +153,7 @@ func entityNames(recs []crm.Record) string {
 type creation struct {
 	store   *Store
 	st      *txState
-	pending map[crm.Ref]*crm.Record // records of this call prepared so far
+	pending pendingRecords // records of this call prepared so far
 	// rates are the exchange rates of the currency records of this call.
 	rates map[crm.Currency]decimal.Decimal
 }
@@ -165,7 +165,7 @@ func (c *creation) checkRules(ctx context.Context, ev *Event) error {
 		return nil
 	}
 	// A reader of its own, so that c stays off the heap when no rule runs.
-	records := &ruleRecords{store: c.store, st: c.st, pending: c.pending}
+	records := &ruleRecords{store: c.store, st: c.st, pending: &c.pending}
 	return ev.Entity.CheckRules(ctx, crm.Write{Entity: ev.Entity, Target: ev.Target, Before: ev.Before, Records: records})
 }
 
@@ -173,13 +173,13 @@ func (c *creation) checkRules(ctx context.Context, ev *Event) error {
 type ruleRecords struct {
 	store   *Store
 	st      *txState
-	pending map[crm.Ref]*crm.Record
+	pending *pendingRecords
 }
 
 // Lock returns a record the call creates as it will be stored, and holds
 // any other (see hold).
 func (r *ruleRecords) Lock(ctx context.Context, entity string, id crm.ID) (crm.Record, error) {
-	if rec := r.pending[crm.Ref{Entity: entity, ID: id}]; rec != nil {
+	if rec := r.pending.get(crm.Ref{Entity: entity, ID: id}); rec != nil {
 		return rec.Clone(), nil
 	}
 	e, err := r.store.entity(entity)
@@ -234,9 +234,10 @@ func (c *creation) prepare(ctx context.Context, rec crm.Record, cl call) (*Event
 	if err == nil {
 		err = e.Compute(fields)
 	}
+	// On the stack unless it is returned: most creates are valid.
 	verr := &crm.ValidationError{Entity: e.Name}
 	if err != nil {
-		verr = asValidation(err)
+		*verr = *asValidation(err)
 	}
 	sc, _ := crm.ScopeFrom(ctx) // s.write refused a scope naming no caller
 	caller := sc.Caller
@@ -274,9 +275,10 @@ func (c *creation) prepare(ctx context.Context, rec crm.Record, cl call) (*Event
 		verr.Fields = append(verr.Fields, crm.FieldError{Field: crm.FieldState, Reason: "is not kept: the entity has no lifecycle"})
 	}
 	if len(verr.Fields) > 0 {
-		return nil, verr
+		out := *verr
+		return nil, &out
 	}
-	if c.pending[crm.Ref{Entity: e.Name, ID: h.ID}] != nil {
+	if c.pending.get(crm.Ref{Entity: e.Name, ID: h.ID}) != nil {
 		return nil, fmt.Errorf("%s %s appears twice: %w", e.Name, h.ID, crm.ErrDuplicate)
 	}
 	target := crm.Record{Entity: e.Name, Header: h, Fields: fields}
@@ -293,7 +295,7 @@ func (c *creation) prepare(ctx context.Context, rec crm.Record, cl call) (*Event
 	if err := c.price(ctx, e, &target, nil); err != nil {
 		return nil, err
 	}
-	c.pending[crm.Ref{Entity: e.Name, ID: h.ID}] = ev.Target
+	c.pending.put(crm.Ref{Entity: e.Name, ID: h.ID}, ev.Target)
 	return ev, nil
 }
 
@@ -310,7 +312,7 @@ func (c *creation) checkRefs(ctx context.Context, e *crm.Entity, target, before 
 		if before != nil && before.Fields[f.Name] == target.Fields[f.Name] {
 			continue
 		}
-		if c.pending[ref] != nil || c.st.shared[ref] {
+		if c.pending.get(ref) != nil || c.st.shared[ref] {
 			continue
 		}
 		te, err := c.store.entity(ref.Entity)
