@@ -101,7 +101,9 @@ func (s *Store) createMany(ctx context.Context, verb string, recs []crm.Record) 
 			for end < len(events) && events[end].Entity == events[start].Entity {
 				end++
 			}
-			batch := make([]crm.Record, end-start)
+			// The records go in through out, which the loop below
+			// fills again: the adapter copies what it stores.
+			batch := out[start:end]
 			for i, ev := range events[start:end] {
 				batch[i] = *ev.Target
 			}
