@@ -109,6 +109,14 @@ func Open(reg *crm.Registry, opts ...storage.Option) *storage.Store {
 
 // Begin starts a write transaction, waiting for the one running to end.
 func (d *Driver) Begin(ctx context.Context) (driver.Tx, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	select {
+	case d.writer <- struct{}{}: // no writer: no wait on the context either
+		return &tx{d: d}, nil
+	default:
+	}
 	select {
 	case d.writer <- struct{}{}:
 		return &tx{d: d}, nil
