@@ -53,7 +53,8 @@ type Reader interface {
 	// at once. The semantics are Plan's Match, Compare and IsAfter.
 	Select(ctx context.Context, p *Plan) iter.Seq2[crm.Record, error]
 	// Count returns how many records match p.Where; it ignores order,
-	// cursor and limit.
+	// cursor and limit. p is read, never changed: the Store shares the
+	// plan of a count with no condition between concurrent calls.
 	Count(ctx context.Context, p *Plan) (int64, error)
 	// Aggregate computes p's rows as AggregatePlan documents.
 	Aggregate(ctx context.Context, p *AggregatePlan) ([]crm.AggregateRow, error)

@@ -23,9 +23,11 @@
 // equality on a lookup (the children of a record, a delete's
 // relationship probes, Tx.Referrers) by reading only the records it lists, so that
 // such a probe costs what it finds whatever the size of the table. A
-// count reads no record when an index decides it: the whole entity, or
-// conditions on one field that its ordered index (or the lookup index)
-// answers exactly (see count.go).
+// count reads no record when an index decides it: the whole entity (a
+// size each commit publishes, read without a lock), or conditions on one
+// field that its ordered index (or the lookup index) answers exactly (see
+// count.go). Tx.Referrers reads every relationship's lookup index under
+// one read lock and copies out IDs alone.
 package memory
 
 import (
