@@ -83,7 +83,8 @@ type Tx interface {
 	// well as its ID. It sees the transaction's own writes. The write path
 	// asks it once per record it deletes, for every relationship of the
 	// record's entity at once: an adapter answers from an index on each
-	// lookup field, in one round trip.
+	// lookup field, in one round trip. rels is read, never changed: the
+	// Store passes the same slice to every delete of the entity.
 	Referrers(ctx context.Context, ref crm.Ref, rels []crm.Relationship) ([][]crm.ID, error)
 	// Insert stores new records of entity e, complete with their headers.
 	// A record whose ID exists already fails the call with an error
