@@ -225,6 +225,15 @@
 // no delete hook and outside a named operation, is the adapter's
 // version-checked delete alone; one that fails with crm.ErrConflict or
 // crm.ErrNotFound writes nothing, so a transaction may handle that too.
+// A delete nobody watches (no delete hook, no named operation) locks the
+// record (only its version, where the adapter can: driver.VersionLocker)
+// and asks who points at it before the walk without writing: when
+// nothing does and the entity extends no base, nothing can restrict it,
+// and the delete is that lock, that question and the write.
+//
+// Count with no condition needs neither the scope's time nor its caller:
+// its plan is made once per entity and registry generation, and the
+// memory store answers it from a size it keeps per entity.
 //
 // A unit of work whose context is done when its function returns is rolled
 // back on every store, and InTx returns an error matching the context's.

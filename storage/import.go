@@ -266,7 +266,7 @@ func (s *Store) upsertUpdate(ctx context.Context, st *txState, cl call, e *crm.E
 
 // upsertCreate creates rec, which no stored record's key k matched.
 func (s *Store) upsertCreate(ctx context.Context, st *txState, cl call, e *crm.Entity, k *crm.Key, rec crm.Record) (crm.Record, bool, error) {
-	c := &creation{store: s, st: st, pending: map[crm.Ref]*crm.Record{}}
+	c := &creation{store: s, st: st}
 	ev, err := s.prepareCreate(ctx, c, cl, rec)
 	if err != nil {
 		return crm.Record{}, false, err
@@ -400,7 +400,7 @@ func (s *Store) getByKey(ctx context.Context, entity, key string, values []any) 
 	if err != nil {
 		return crm.Record{}, err
 	}
-	return s.findByKey(ctx, rs.r, e, k, vals, s.now(ctx, rs))
+	return s.findByKey(ctx, rs.r, e, k, vals, s.now(ctx, rs.sc()))
 }
 
 // key returns an entity and its key called name.
@@ -474,7 +474,7 @@ func (s *Store) importChunk(ctx context.Context, st *txState, cl call, recs []cr
 	if err != nil {
 		return 0, err
 	}
-	c := &creation{store: s, st: st, pending: map[crm.Ref]*crm.Record{}}
+	c := &creation{store: s, st: st}
 	var (
 		creates []*Event
 		at      []int

@@ -6,6 +6,7 @@ import (
 	"iter"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/storage/driver"
 )
 
 // Get returns the record of entity with the given ID, or an error matching
@@ -127,7 +128,12 @@ func (s *Store) Count(ctx context.Context, q crm.Query) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("count %s: %w", q.Entity, err)
 	}
-	p, err := s.planQuery(ctx, rs, crm.Query{Entity: q.Entity, Where: q.Where})
+	var p *driver.Plan
+	if q.Where == nil {
+		p, err = s.wholePlan(q.Entity)
+	} else {
+		p, err = s.planQuery(ctx, rs, crm.Query{Entity: q.Entity, Where: q.Where})
+	}
 	if err != nil {
 		return 0, fmt.Errorf("count %s: %w", q.Entity, err)
 	}

@@ -43,7 +43,9 @@ type Store struct {
 	mu    sync.Mutex                // serializes hook registration
 	hooks atomic.Pointer[hookTable] // read on every write, without a lock
 
-	restricts sync.Map // entity name -> restrictEntry: whether a delete can meet a Restrict
+	restricts sync.Map                   // entity name -> restrictEntry: whether a delete can meet a Restrict
+	counts    atomic.Pointer[wholePlans] // the plans of counts with no condition (countplan.go)
+	lastCount atomic.Pointer[lastCount]  // the one of them used last
 }
 
 // Option configures a Store.
@@ -285,14 +287,22 @@ func (s *Store) reader(ctx context.Context) (driver.Reader, error) {
 }
 
 // readScope is what one read runs with: the reader (the transaction of
-// the context, or the driver) and the crm.Scope it reads in, whose "now"
-// and time zone plan its relative date conditions.
+// the context, or the driver) and the context, whose crm.Scope ("now"
+// and time zone) plans its relative date conditions. The scope is read
+// from the context by the reads that plan conditions (sc), not by a Get
+// or a count of everything, which would only copy it.
 type readScope struct {
-	r  driver.Reader
-	sc crm.Scope
+	r   driver.Reader
+	ctx context.Context
 }
 
-// scope resolves the crm.Scope of ctx once for a read. Every read (Get,
+// sc returns the crm.Scope the read runs in.
+func (rs readScope) sc() crm.Scope {
+	sc, _ := crm.ScopeFrom(rs.ctx)
+	return sc
+}
+
+// scope resolves the reader of ctx once for a read. Every read (Get,
 // Lock, Query, Iterate, Count, Aggregate) goes through it: it is the one
 // seam where the access checks of the security model will go, turning
 // the caller, teams and business unit into a filter the store adds to its
@@ -304,28 +314,29 @@ func (s *Store) scope(ctx context.Context) (readScope, error) {
 	if err != nil {
 		return readScope{}, err
 	}
-	sc, _ := crm.ScopeFrom(ctx)
-	return readScope{r: r, sc: sc}, nil
+	return readScope{r: r, ctx: ctx}, nil
 }
 
 // now is the instant relative dates count from: the scope's, else the
 // transaction's or the clock's. It is read only by the reads that plan
 // conditions: a Get does not ask the clock.
-func (s *Store) now(ctx context.Context, rs readScope) time.Time {
-	if !rs.sc.Now.IsZero() {
-		return crm.NormalizeTime(rs.sc.Now)
+func (s *Store) now(ctx context.Context, sc crm.Scope) time.Time {
+	if !sc.Now.IsZero() {
+		return crm.NormalizeTime(sc.Now)
 	}
 	return s.Now(ctx)
 }
 
 // planQuery plans q for the read scope rs.
 func (s *Store) planQuery(ctx context.Context, rs readScope, q crm.Query) (*driver.Plan, error) {
-	return driver.PlanQuery(s.reg, q, s.now(ctx, rs), rs.sc.Loc(), driver.PrincipalOf(rs.sc))
+	sc := rs.sc()
+	return driver.PlanQuery(s.reg, q, s.now(ctx, sc), sc.Loc(), driver.PrincipalOf(sc))
 }
 
 // planAggregate plans a as planQuery plans a query.
 func (s *Store) planAggregate(ctx context.Context, rs readScope, a crm.Aggregation) (*driver.AggregatePlan, error) {
-	return driver.PlanAggregate(s.reg, a, s.now(ctx, rs), rs.sc.Loc(), driver.PrincipalOf(rs.sc))
+	sc := rs.sc()
+	return driver.PlanAggregate(s.reg, a, s.now(ctx, sc), sc.Loc(), driver.PrincipalOf(sc))
 }
 
 // entity returns the named entity's metadata.

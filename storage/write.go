@@ -9,6 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/storage/driver"
 )
 
 // write runs one write operation in the transaction of ctx, or in a new
@@ -91,7 +92,7 @@ func (s *Store) createMany(ctx context.Context, verb string, recs []crm.Record) 
 // may be nil). Errors name a record by its position in the call: first
 // plus its index in recs, of n records in all.
 func (s *Store) createIn(ctx context.Context, st *txState, cl call, recs, out []crm.Record, first, n int) error {
-	c := &creation{store: s, st: st, pending: map[crm.Ref]*crm.Record{}}
+	c := &creation{store: s, st: st}
 	events := make([]*Event, len(recs))
 	for i, rec := range recs {
 		ev, err := c.prepare(ctx, rec, cl)
@@ -112,7 +113,15 @@ func (s *Store) createIn(ctx context.Context, st *txState, cl call, recs, out []
 		for end < len(events) && events[end].Entity == events[start].Entity {
 			end++
 		}
-		batch := make([]crm.Record, end-start)
+		// The records go in through out, when the caller wants them
+		// back, which the loop below fills again: the adapter copies
+		// what it stores.
+		var batch []crm.Record
+		if out != nil {
+			batch = out[start:end]
+		} else {
+			batch = make([]crm.Record, end-start)
+		}
 		for i, ev := range events[start:end] {
 			batch[i] = *ev.Target
 		}
@@ -161,7 +170,7 @@ func entityNames(recs []crm.Record) string {
 type creation struct {
 	store   *Store
 	st      *txState
-	pending map[crm.Ref]*crm.Record // records of this call prepared so far
+	pending pendingRecords // records of this call prepared so far
 	// rates are the exchange rates of the currency records of this call.
 	rates map[crm.Currency]decimal.Decimal
 }
@@ -173,7 +182,7 @@ func (c *creation) checkRules(ctx context.Context, ev *Event) error {
 		return nil
 	}
 	// A reader of its own, so that c stays off the heap when no rule runs.
-	records := &ruleRecords{store: c.store, st: c.st, pending: c.pending}
+	records := &ruleRecords{store: c.store, st: c.st, pending: &c.pending}
 	return ev.Entity.CheckRules(ctx, crm.Write{Entity: ev.Entity, Target: ev.Target, Before: ev.Before, Records: records})
 }
 
@@ -181,13 +190,13 @@ func (c *creation) checkRules(ctx context.Context, ev *Event) error {
 type ruleRecords struct {
 	store   *Store
 	st      *txState
-	pending map[crm.Ref]*crm.Record
+	pending *pendingRecords
 }
 
 // Lock returns a record the call creates as it will be stored, and holds
 // any other (see hold).
 func (r *ruleRecords) Lock(ctx context.Context, entity string, id crm.ID) (crm.Record, error) {
-	if rec := r.pending[crm.Ref{Entity: entity, ID: id}]; rec != nil {
+	if rec := r.pending.get(crm.Ref{Entity: entity, ID: id}); rec != nil {
 		return rec.Clone(), nil
 	}
 	e, err := r.store.entity(entity)
@@ -242,9 +251,10 @@ func (c *creation) prepare(ctx context.Context, rec crm.Record, cl call) (*Event
 	if err == nil {
 		err = e.Compute(fields)
 	}
+	// On the stack unless it is returned: most creates are valid.
 	verr := &crm.ValidationError{Entity: e.Name}
 	if err != nil {
-		verr = asValidation(err)
+		*verr = *asValidation(err)
 	}
 	sc, _ := crm.ScopeFrom(ctx) // s.write refused a scope naming no caller
 	caller := sc.Caller
@@ -282,9 +292,10 @@ func (c *creation) prepare(ctx context.Context, rec crm.Record, cl call) (*Event
 		verr.Fields = append(verr.Fields, crm.FieldError{Field: crm.FieldState, Reason: "is not kept: the entity has no lifecycle"})
 	}
 	if len(verr.Fields) > 0 {
-		return nil, verr
+		out := *verr
+		return nil, &out
 	}
-	if c.pending[crm.Ref{Entity: e.Name, ID: h.ID}] != nil {
+	if c.pending.get(crm.Ref{Entity: e.Name, ID: h.ID}) != nil {
 		return nil, fmt.Errorf("%s %s appears twice: %w", e.Name, h.ID, crm.ErrDuplicate)
 	}
 	target := crm.Record{Entity: e.Name, Header: h, Fields: fields}
@@ -301,7 +312,7 @@ func (c *creation) prepare(ctx context.Context, rec crm.Record, cl call) (*Event
 	if err := c.price(ctx, e, &target, nil); err != nil {
 		return nil, err
 	}
-	c.pending[crm.Ref{Entity: e.Name, ID: h.ID}] = ev.Target
+	c.pending.put(crm.Ref{Entity: e.Name, ID: h.ID}, ev.Target)
 	return ev, nil
 }
 
@@ -318,7 +329,7 @@ func (c *creation) checkRefs(ctx context.Context, e *crm.Entity, target, before 
 		if before != nil && before.Fields[f.Name] == target.Fields[f.Name] {
 			continue
 		}
-		if c.pending[ref] != nil || c.st.shared[ref] {
+		if c.pending.get(ref) != nil || c.st.shared[ref] {
 			continue
 		}
 		te, err := c.store.entity(ref.Entity)
@@ -748,10 +759,14 @@ func (s *Store) Delete(ctx context.Context, ref crm.Ref, version int64) error {
 		if err != nil {
 			return err
 		}
-		c := &cascade{store: s, st: st, call: cl, gone: map[crm.Ref]bool{}}
+		c := &cascade{store: s, st: st, call: cl}
 		if s.mayRestrict(e.Name) {
-			dry := &cascade{store: s, st: st, call: cl, gone: map[crm.Ref]bool{}, dryRun: true}
-			if err := dry.delete(ctx, e, ref.ID, AnyVersion); err != nil {
+			if c.quiet(e) {
+				// Nothing runs before the record's own probe, so the
+				// dry run can wait for it: a record nothing points at
+				// restricts nothing (see cascade.delete).
+				c.dryFirst = true
+			} else if err := c.dry(ctx, e, ref.ID); err != nil {
 				return err
 			}
 		}
@@ -765,10 +780,14 @@ func (s *Store) Delete(ctx context.Context, ref crm.Ref, version int64) error {
 
 // mayRestrict reports whether deleting a record of entity can meet a
 // Restrict relationship, on it or on a record its cascades reach.
-func (s *Store) mayRestrict(entity string) bool {
+func (s *Store) mayRestrict(entity string) bool { return s.deletion(entity).may }
+
+// deletion returns what a delete of a record of entity needs to know of
+// the metadata, found once per generation of the registry.
+func (s *Store) deletion(entity string) restrictEntry {
 	gen := s.reg.Generation() // before the walk: a change during it shows
 	if v, ok := s.restricts.Load(entity); ok && v.(restrictEntry).gen == gen {
-		return v.(restrictEntry).may
+		return v.(restrictEntry)
 	}
 	seen := map[string]bool{}
 	var walk func(string) bool
@@ -784,16 +803,22 @@ func (s *Store) mayRestrict(entity string) bool {
 		}
 		return false
 	}
-	v := walk(entity)
-	s.restricts.Store(entity, restrictEntry{gen: gen, may: v})
+	rels := s.reg.ReferencedBy(entity)
+	v := restrictEntry{gen: gen, may: walk(entity), rels: rels,
+		dryRels: slices.DeleteFunc(slices.Clone(rels), func(rel crm.Relationship) bool { return rel.OnDelete == crm.DeleteRemoveLink })}
+	s.restricts.Store(entity, v)
 	return v
 }
 
-// restrictEntry is what mayRestrict found for an entity, at a generation
-// of the registry.
+// restrictEntry is what a delete needs to know of an entity, at a
+// generation of the registry: whether it may meet a Restrict, and the
+// relationships that point at the entity (rels), less those that remove
+// links (dryRels, what a dry run walks). The slices are shared: read
+// them, never change them.
 type restrictEntry struct {
-	gen uint64
-	may bool
+	gen           uint64
+	may           bool
+	rels, dryRels []crm.Relationship
 }
 
 // cascade is one Delete's walk through the records it reaches. A dry run
@@ -804,16 +829,37 @@ type cascade struct {
 	st     *txState
 	call   call
 	dryRun bool
+	// dryFirst is set on a quiet walk that may meet a Restrict: the dry
+	// run is due before its first write, once the root's probe has
+	// found a record to walk to (a record nothing points at, and that
+	// has no base record, restricts nothing).
+	dryFirst bool
 	// gone holds the records the walk has deleted, or would have: a
-	// record two cascades reach is deleted once.
+	// record two cascades reach is deleted once. It is made by the
+	// first record whose delete reaches others, so a delete of a
+	// record nothing points at allocates none: only the root can be
+	// deleted before it exists, and nothing reaches the root again.
 	gone map[crm.Ref]bool
 	// deletes counts the deletes the walk has written: a record whose
 	// delete behaviours wrote nothing else was not changed by them.
 	deletes int
 }
 
+// dry walks from e's record id as a dry run, to find a restriction.
+func (c *cascade) dry(ctx context.Context, e *crm.Entity, id crm.ID) error {
+	dry := &cascade{store: c.store, st: c.st, call: c.call, dryRun: true}
+	return dry.delete(ctx, e, id, AnyVersion)
+}
+
+// leave notes that the walk has deleted ref.
+func (c *cascade) leave(ref crm.Ref) {
+	if c.gone != nil {
+		c.gone[ref] = true
+	}
+}
+
 func (c *cascade) delete(ctx context.Context, e *crm.Entity, id crm.ID, version int64) error {
-	s, st := c.store, c.st
+	st := c.st
 	ref := crm.Ref{Entity: e.Name, ID: id}
 	rels := c.relationships(e.Name)
 	if !c.dryRun && len(rels) == 0 && e.Base == "" && c.quiet(e) && version != AnyVersion {
@@ -821,7 +867,7 @@ func (c *cascade) delete(ctx context.Context, e *crm.Entity, id crm.ID, version 
 		// delete is the one version-checked write, which tells a
 		// missing record from a stale version when it matches no row.
 		// The record needs no lock first, as nothing is read.
-		c.gone[ref] = true
+		c.leave(ref)
 		st.writes++ // counted first, as in CreateMany
 		c.deletes++
 		if err := st.tx.Delete(ctx, e, id, version); err != nil {
@@ -835,21 +881,74 @@ func (c *cascade) delete(ctx context.Context, e *crm.Entity, id crm.ID, version 
 		delete(st.shared, ref)
 		return nil
 	}
-	var before crm.Record
+	if c.dryRun || !c.quiet(e) || len(rels) == 0 {
+		var before crm.Record
+		if !c.dryRun {
+			var err error
+			if before, err = st.tx.Lock(ctx, e, id); err != nil {
+				return err
+			}
+			if version != AnyVersion && before.Version != version {
+				return fmt.Errorf("%w: version %d was asked for, the stored version is %d", crm.ErrConflict, version, before.Version)
+			}
+		}
+		return c.walk(ctx, e, ref, rels, before, nil)
+	}
+	// Nobody watches the record go: its version is all the walk reads of
+	// it, and no hook runs before its probe, so the probe is asked now,
+	// and a record nothing points at is gone in one more write.
+	locked, err := lockVersion(ctx, st.tx, e, id)
+	if err != nil {
+		return err
+	}
+	if version != AnyVersion && locked != version {
+		return fmt.Errorf("%w: version %d was asked for, the stored version is %d", crm.ErrConflict, version, locked)
+	}
+	found, err := st.tx.Referrers(ctx, ref, rels)
+	if err != nil {
+		return err
+	}
+	if e.Base != "" || slices.ContainsFunc(found, func(ids []crm.ID) bool { return len(ids) > 0 }) {
+		before := crm.Record{Entity: e.Name, Header: crm.Header{ID: id, Version: locked}}
+		return c.walk(ctx, e, ref, rels, before, found)
+	}
+	c.dryFirst = false // nothing to walk to, nothing to restrict
+	c.leave(ref)
+	st.writes++ // counted first, as in CreateMany
+	c.deletes++
+	if err := st.tx.Delete(ctx, e, id, locked); err != nil {
+		return err
+	}
+	delete(st.shared, ref)
+	return nil
+}
+
+// lockVersion locks a record of e in tx, as Tx.Lock does, and returns its
+// version.
+func lockVersion(ctx context.Context, tx driver.Tx, e *crm.Entity, id crm.ID) (int64, error) {
+	if vl, ok := tx.(driver.VersionLocker); ok {
+		return vl.LockVersion(ctx, e, id)
+	}
+	rec, err := tx.Lock(ctx, e, id)
+	return rec.Version, err
+}
+
+// walk deletes the record ref, of e, locked as before (unless the walk
+// is a dry run), after applying the delete behaviour of each of rels to
+// the records that point at it: found, when the walk has asked already,
+// else asked after the PreOperation hooks.
+func (c *cascade) walk(ctx context.Context, e *crm.Entity, ref crm.Ref, rels []crm.Relationship, before crm.Record, found [][]crm.ID) error {
+	s, st, id := c.store, c.st, ref.ID
 	writes, deletes := st.writes, c.deletes
 	if !c.dryRun {
-		var err error
-		if before, err = st.tx.Lock(ctx, e, id); err != nil {
-			return err
-		}
-		if version != AnyVersion && before.Version != version {
-			return fmt.Errorf("%w: version %d was asked for, the stored version is %d", crm.ErrConflict, version, before.Version)
-		}
 		if st.deleting == nil {
 			st.deleting = map[crm.Ref]bool{}
 		}
 		st.deleting[ref] = true
 		defer delete(st.deleting, ref)
+	}
+	if c.gone == nil {
+		c.gone = map[crm.Ref]bool{}
 	}
 	c.gone[ref] = true
 
@@ -869,15 +968,31 @@ func (c *cascade) delete(ctx context.Context, e *crm.Entity, id crm.ID, version 
 		}
 	}
 	if len(rels) > 0 {
-		// One question for every relationship: who points at the record.
-		found, err := st.tx.Referrers(ctx, ref, rels)
-		if err != nil {
-			return err
+		if found == nil {
+			// One question for every relationship: who points at the record.
+			var err error
+			if found, err = st.tx.Referrers(ctx, ref, rels); err != nil {
+				return err
+			}
+		}
+		if c.dryFirst {
+			c.dryFirst = false
+			if err := c.dry(ctx, e, id); err != nil {
+				return err
+			}
 		}
 		for i, rel := range rels {
 			if err := c.applyDeleteBehavior(ctx, rel, ref, found[i]); err != nil {
 				return err
 			}
+		}
+	}
+	if c.dryFirst {
+		// A record with a base record and nothing pointing at it: the
+		// base record's walk may meet a restriction.
+		c.dryFirst = false
+		if err := c.dry(ctx, e, id); err != nil {
+			return err
 		}
 	}
 	if e.Base != "" {
@@ -925,11 +1040,11 @@ func (c *cascade) delete(ctx context.Context, e *crm.Entity, id crm.ID, version 
 // delete behaviour the walk applies: a dry run looks for restrictions
 // only, so it leaves out those that remove links.
 func (c *cascade) relationships(entity string) []crm.Relationship {
-	rels := c.store.reg.ReferencedBy(entity)
+	d := c.store.deletion(entity)
 	if c.dryRun {
-		rels = slices.DeleteFunc(rels, func(rel crm.Relationship) bool { return rel.OnDelete == crm.DeleteRemoveLink })
+		return d.dryRels
 	}
-	return rels
+	return d.rels
 }
 
 // quiet reports whether deleting a record of e is seen by nobody but the

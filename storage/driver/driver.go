@@ -53,7 +53,8 @@ type Reader interface {
 	// at once. The semantics are Plan's Match, Compare and IsAfter.
 	Select(ctx context.Context, p *Plan) iter.Seq2[crm.Record, error]
 	// Count returns how many records match p.Where; it ignores order,
-	// cursor and limit.
+	// cursor and limit. p is read, never changed: the Store shares the
+	// plan of a count with no condition between concurrent calls.
 	Count(ctx context.Context, p *Plan) (int64, error)
 	// Aggregate computes p's rows as AggregatePlan documents.
 	Aggregate(ctx context.Context, p *AggregatePlan) ([]crm.AggregateRow, error)
@@ -82,7 +83,8 @@ type Tx interface {
 	// well as its ID. It sees the transaction's own writes. The write path
 	// asks it once per record it deletes, for every relationship of the
 	// record's entity at once: an adapter answers from an index on each
-	// lookup field, in one round trip.
+	// lookup field, in one round trip. rels is read, never changed: the
+	// Store passes the same slice to every delete of the entity.
 	Referrers(ctx context.Context, ref crm.Ref, rels []crm.Relationship) ([][]crm.ID, error)
 	// Insert stores new records of entity e, complete with their headers.
 	// A record whose ID exists already fails the call with an error

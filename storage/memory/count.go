@@ -1,6 +1,9 @@
 package memory
 
 import (
+	"maps"
+	"sync/atomic"
+
 	"github.com/crmkit/crmkit/crm"
 )
 
@@ -62,11 +65,48 @@ func exactOn(r *keyRange, c crm.Condition) bool {
 	return true
 }
 
-// size returns how many committed records entity has.
+// size returns how many committed records entity has, without a lock:
+// Commit publishes each entity's size (setSize) as it changes the
+// entity's records, under the write lock.
 func (v committedView) size(entity string) int {
-	v.d.mu.RLock()
-	defer v.d.mu.RUnlock()
-	return len(v.d.records[entity])
+	d := v.d
+	if last := d.lastSize.Load(); last != nil && last.entity == entity {
+		return int(last.n.Load()) // counted again: no hash of the name
+	}
+	if sizes := d.sizes.Load(); sizes != nil {
+		if n := (*sizes)[entity]; n != nil {
+			d.lastSize.Store(&sizeOf{entity: entity, n: n})
+			return int(n.Load())
+		}
+	}
+	return 0
+}
+
+// sizeOf is an entity's counter of committed records (Driver.sizes),
+// which stays the entity's once made.
+type sizeOf struct {
+	entity string
+	n      *atomic.Int64
+}
+
+// setSize publishes the number of committed records of entity. The
+// caller holds d.mu.
+func (d *Driver) setSize(entity string, n int) {
+	sizes := d.sizes.Load()
+	if sizes != nil {
+		if c := (*sizes)[entity]; c != nil {
+			c.Store(int64(n))
+			return
+		}
+	}
+	next := map[string]*atomic.Int64{}
+	if sizes != nil {
+		next = maps.Clone(*sizes) // a new entity: readers keep the old map
+	}
+	c := &atomic.Int64{}
+	c.Store(int64(n))
+	next[entity] = c
+	d.sizes.Store(&next)
 }
 
 // size returns how many records entity has as the transaction sees it:

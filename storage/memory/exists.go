@@ -106,25 +106,51 @@ func (t *tx) referring(entity, field string, target crm.Ref) []*crm.Record {
 }
 
 // Referrers answers from the refs index, with the transaction's pending
-// writes laid over it: no scan of the referring entities.
+// writes laid over it: no scan of the referring entities. It reads every
+// relationship's index under one read lock, and copies out only IDs.
 func (t *tx) Referrers(ctx context.Context, ref crm.Ref, rels []crm.Relationship) ([][]crm.ID, error) {
 	if err := t.usable(ctx); err != nil {
 		return nil, err
 	}
+	d := t.d
 	out := make([][]crm.ID, len(rels))
+	d.mu.RLock()
 	for i, rel := range rels {
-		recs := t.referring(rel.From, rel.Field, ref)
-		if len(recs) == 0 {
-			continue
+		ix, ok := d.refs[rel.From][rel.Field]
+		if !ok {
+			// Built under the write lock, the first time a probe
+			// needs it.
+			d.mu.RUnlock()
+			d.referring(rel.From, rel.Field, ref, nil)
+			d.mu.RLock()
+			ix = d.refs[rel.From][rel.Field]
 		}
-		ids := make([]crm.ID, len(recs))
-		for j, r := range recs {
-			ids[j] = r.ID
+		changed := t.overlay[rel.From]
+		var ids []crm.ID
+		if committed := ix[ref]; len(committed) > 0 {
+			ids = make([]crm.ID, 0, len(committed))
+			for id := range committed {
+				if _, ok := changed[id]; !ok {
+					ids = append(ids, id)
+				}
+			}
+		}
+		for id, r := range changed {
+			if r == nil {
+				continue
+			}
+			if target, ok := r.Fields[rel.Field].(crm.Ref); ok && target == ref {
+				ids = append(ids, id)
+			}
+		}
+		if len(ids) == 0 {
+			continue
 		}
 		// In ID order, as the SQL stores return them: a cascade then
 		// walks the same records in the same order on every store.
 		slices.SortFunc(ids, func(a, b crm.ID) int { return bytes.Compare(a[:], b[:]) })
 		out[i] = ids
 	}
+	d.mu.RUnlock()
 	return out, nil
 }

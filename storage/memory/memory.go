@@ -23,9 +23,11 @@
 // equality on a lookup (the children of a record, a delete's
 // relationship probes, Tx.Referrers) by reading only the records it lists, so that
 // such a probe costs what it finds whatever the size of the table. A
-// count reads no record when an index decides it: the whole entity, or
-// conditions on one field that its ordered index (or the lookup index)
-// answers exactly (see count.go).
+// count reads no record when an index decides it: the whole entity (a
+// size each commit publishes, read without a lock), or conditions on one
+// field that its ordered index (or the lookup index) answers exactly (see
+// count.go). Tx.Referrers reads every relationship's lookup index under
+// one read lock and copies out IDs alone.
 package memory
 
 import (
@@ -35,6 +37,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage"
@@ -77,6 +80,15 @@ type Driver struct {
 	// at, by entity and field, for Exists conditions (see exists.go).
 	// The first query that needs one builds it; Commit keeps it current.
 	refs map[string]map[string]refIndex
+	// spare is the overlay of the last write transaction, emptied, for
+	// the next to reuse (see keep). Like txTables, it lives with the
+	// writer's token.
+	spare map[string]map[crm.ID]*crm.Record
+	// sizes holds how many committed records each entity has, for
+	// counts of everything that take no lock (count.go). The map is
+	// replaced, never changed, when an entity is first written.
+	sizes    atomic.Pointer[map[string]*atomic.Int64]
+	lastSize atomic.Pointer[sizeOf] // the counter the last count read
 }
 
 var (
@@ -99,6 +111,14 @@ func Open(reg *crm.Registry, opts ...storage.Option) *storage.Store {
 
 // Begin starts a write transaction, waiting for the one running to end.
 func (d *Driver) Begin(ctx context.Context) (driver.Tx, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	select {
+	case d.writer <- struct{}{}: // no writer: no wait on the context either
+		return &tx{d: d}, nil
+	default:
+	}
 	select {
 	case d.writer <- struct{}{}:
 		return &tx{d: d}, nil
@@ -294,6 +314,10 @@ func (t *tx) index(e *crm.Entity, f *crm.Field) *btree {
 func (t *tx) put(entity string, id crm.ID, r *crm.Record) {
 	m := t.overlay[entity]
 	if m == nil {
+		if t.overlay == nil {
+			t.overlay = t.d.spare
+			t.d.spare = nil
+		}
 		if t.overlay == nil {
 			t.overlay = map[string]map[crm.ID]*crm.Record{}
 		}
@@ -499,6 +523,7 @@ func (t *tx) Commit() error {
 				records[id] = r // the transaction's own copy, changed no more
 			}
 		}
+		d.setSize(u.entity, len(records))
 	}
 	d.mu.Unlock()
 	t.end()
@@ -514,8 +539,30 @@ func (t *tx) Rollback() error {
 
 func (t *tx) end() {
 	t.done = true
+	t.d.keep(t.overlay)
 	t.overlay, t.d.txTables, t.d.txKeys = nil, nil, nil
 	<-t.d.writer
+}
+
+// keepMax is the most records of one entity, and the most entities, a
+// transaction may have written for its overlay to be kept for the next
+// one: clearing a small map costs less than making it, and a large one
+// is not worth its memory.
+const keepMax = 64
+
+// keep makes the overlay of a transaction that has ended the next one's,
+// emptied, if it is small. The caller holds the writer's token.
+func (d *Driver) keep(overlay map[string]map[crm.ID]*crm.Record) {
+	if overlay == nil || len(overlay) > keepMax {
+		return
+	}
+	for _, m := range overlay {
+		if len(m) > keepMax {
+			return
+		}
+		clear(m) // the records are the committed tables' now, or gone
+	}
+	d.spare = overlay
 }
 
 func get(ctx context.Context, v view, e *crm.Entity, id crm.ID) (crm.Record, error) {
@@ -538,4 +585,18 @@ func resolver(v view) driver.Resolver {
 		}
 		return *r, true, nil
 	}
+}
+
+var _ driver.VersionLocker = (*tx)(nil)
+
+// LockVersion is Lock without the copy of the record.
+func (t *tx) LockVersion(ctx context.Context, e *crm.Entity, id crm.ID) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	r, ok := t.lookup(e.Name, id)
+	if !ok {
+		return 0, fmt.Errorf("%s %s: %w", e.Name, id, crm.ErrNotFound)
+	}
+	return r.Version, nil
 }

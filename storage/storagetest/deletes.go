@@ -118,4 +118,22 @@ func testDeletes(t *testing.T, open Opener) {
 		require.True(t, e.exists(task, tk.ID))
 		require.EqualValues(t, 2, e.count(task))
 	})
+
+	t.Run("a restriction added at run time holds for the next delete", func(t *testing.T) {
+		// Nothing points at tasks until a lookup that restricts is added:
+		// what a store derived from the registry about deleting tasks
+		// must follow it.
+		e := newEnv(t, open)
+		pointed := e.create(task, crm.Fields{"subject": "Pointed at"})
+		free := e.create(task, crm.Fields{"subject": "Free"})
+		require.NoError(t, e.store.Delete(e.ctx, e.create(task, crm.Fields{"subject": "Before"}).Ref(), 1))
+		require.NoError(t, e.store.AddFields(e.ctx, contact,
+			crm.Field{Name: "followuptaskid", Type: crm.TypeLookup, Targets: []string{task}, OnDelete: crm.DeleteRestrict}))
+		e.create(contact, crm.Fields{"lastname": "Follows up", "followuptaskid": pointed.Ref()})
+		before := e.dump()
+		require.ErrorIs(t, e.store.Delete(e.ctx, pointed.Ref(), pointed.Version), crm.ErrRestricted)
+		require.Equal(t, before, e.dump())
+		require.NoError(t, e.store.Delete(e.ctx, free.Ref(), free.Version))
+		require.False(t, e.exists(task, free.ID))
+	})
 }
