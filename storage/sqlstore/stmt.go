@@ -22,6 +22,7 @@ const (
 	stmtUpdate
 	stmtDelete
 	stmtVersion
+	stmtLockVersion
 	stmtReferrers
 	stmtPatch  // one per set of changed columns and checks: see patchShape
 	stmtSelect // one per query text: see selectRunner
@@ -278,4 +279,14 @@ func (d *Driver) deleteSQL(tb *table) string {
 
 func (d *Driver) versionSQL(tb *table) string {
 	return "SELECT version FROM " + tb.ref + " WHERE id = " + d.ph(1)
+}
+
+// lockVersionSQL reads a record's version and locks it as Lock does (FOR
+// UPDATE on PostgreSQL; SQLite's write transaction holds the database).
+func (d *Driver) lockVersionSQL(tb *table) string {
+	q := d.versionSQL(tb)
+	if d.flavor == dialect.Postgres {
+		q += " FOR UPDATE"
+	}
+	return q
 }

@@ -101,6 +101,34 @@ func (t *tx) Lock(ctx context.Context, e *crm.Entity, id crm.ID) (crm.Record, er
 	return t.d.get(ctx, t.q, t.bound, e, id, t.d.flavor == dialect.Postgres)
 }
 
+var _ driver.VersionLocker = (*tx)(nil)
+
+// LockVersion locks a record as Lock does and reads its version alone
+// (driver.VersionLocker): a delete that no hook watches reads nothing
+// else of the record, so it need not be read and decoded whole.
+func (t *tx) LockVersion(ctx context.Context, e *crm.Entity, id crm.ID) (int64, error) {
+	if err := t.usable(ctx); err != nil {
+		return 0, err
+	}
+	tb, err := t.d.table(e)
+	if err != nil {
+		return 0, err
+	}
+	r, err := t.d.run(ctx, t.q, t.bound, stmtKey{tb: tb, kind: stmtLockVersion}, func() string { return t.d.lockVersionSQL(tb) })
+	if err != nil {
+		return 0, err
+	}
+	var v int64
+	err = r.QueryRowContext(ctx, t.d.encodeID(id)).Scan(&v)
+	if isNoRows(err) {
+		return 0, fmt.Errorf("%s %s: %w", e.Name, id, crm.ErrNotFound)
+	}
+	if err != nil {
+		return 0, t.d.mapErr("lock "+e.Name, err)
+	}
+	return v, nil
+}
+
 func (t *tx) Select(ctx context.Context, p *driver.Plan) iter.Seq2[crm.Record, error] {
 	if err := t.usable(ctx); err != nil {
 		return func(yield func(crm.Record, error) bool) { yield(crm.Record{}, err) }
