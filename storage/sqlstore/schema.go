@@ -66,6 +66,9 @@ type table struct {
 	// of cols) and the SELECT list of them for alias t0.
 	colNames   []string
 	selectList string
+	// layout encodes a record's values for an INSERT, one encoder per
+	// column of cols (buildLayout).
+	layout []colEncoder
 }
 
 // finish builds what tb's statements share once its columns are known.
@@ -199,6 +202,7 @@ func (d *Driver) buildTable(e *crm.Entity) (*table, error) {
 		t.byName[f.Name] = c
 	}
 	t.finish()
+	t.layout = d.buildLayout(t)
 	return t, nil
 }
 
