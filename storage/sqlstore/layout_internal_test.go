@@ -55,8 +55,8 @@ func TestLayoutEncodesAsAppendColumn(t *testing.T) {
 			BusinessUnit: bu, OverriddenCreatedOn: now.Add(time.Hour)},
 		Fields: crm.Fields{"name": "x", "count": int64(1 << 40), "kind": int32(100_000_000), "flag": true,
 			"at": now, "day": time.Date(1980, 1, 2, 0, 0, 0, 0, time.UTC), "ratio": decimal.New(12345, -4),
-			"huge": decimal.RequireFromString("12345678901234567890.0123456789"),
-			"price": crm.NewMoney(decimal.New(1999, -2), "EUR"),
+			"huge":    decimal.RequireFromString("12345678901234567890.0123456789"),
+			"price":   crm.NewMoney(decimal.New(1999, -2), "EUR"),
 			"account": crm.Ref{Entity: "lx_account", ID: acct}, "regarding": crm.Ref{Entity: "lx_thing", ID: crm.NewID()}}}
 	empty := crm.Record{Entity: e.Name, Header: crm.Header{ID: crm.NewID(), Version: 1,
 		Owner: crm.Ref{Entity: crm.UserEntity, ID: user}, CreatedOn: now, CreatedBy: user, ModifiedOn: now, ModifiedBy: user},
