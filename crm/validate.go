@@ -124,20 +124,22 @@ func numDigits(d decimal.Decimal) int64 {
 // canonical form. Every bad field is reported in one *ValidationError.
 func (e *Entity) CheckCreate(fields Fields) (Fields, error) {
 	verr := &ValidationError{Entity: e.Name}
-	var out Fields
-	if e.canonical(verr, fields) {
-		// The common case: every value is valid and canonical already,
-		// and one copy of the map is cheaper than building it afresh.
-		out = maps.Clone(fields)
-		if out == nil {
-			out = Fields{}
-		}
-	} else {
-		out = make(Fields, len(fields))
-		for name, v := range fields {
-			if v, ok := e.checkInput(verr, name, v, false); ok && v != nil {
-				out[name] = v
-			}
+	// One copy of the map, then each value checked once, and replaced
+	// only where it is not canonical already (a lookup given as an ID, a
+	// local time) or dropped where it is empty: copying the map is
+	// cheaper than building it afresh, and one such value no longer
+	// sends every other one through a second check.
+	out := maps.Clone(fields)
+	if out == nil {
+		out = Fields{}
+	}
+	for name, v := range fields {
+		cv, ok := e.checkInput(verr, name, v, false)
+		switch {
+		case !ok || cv == nil:
+			delete(out, name)
+		case cv != v: // cv is of a comparable canonical type, so != cannot panic
+			out[name] = cv
 		}
 	}
 	e.sorted(verr) // bad input first, then what is missing
@@ -151,24 +153,6 @@ func (e *Entity) CheckCreate(fields Fields) (Fields, error) {
 		return nil, err
 	}
 	return out, nil
-}
-
-// canonical reports whether every value of fields passes checkInput for a
-// create unchanged: not nil, not empty text, and in canonical form
-// already. It stops at the first that does not; checkInput then sees them
-// all again, so verr holds what it reports (canonical adds nothing to a
-// verr that it returns true for).
-func (e *Entity) canonical(verr *ValidationError, fields Fields) bool {
-	n := len(verr.Fields)
-	for name, v := range fields {
-		cv, ok := e.checkInput(verr, name, v, false)
-		// cv is of a comparable canonical type, so == cannot panic.
-		if !ok || v == nil || cv != v {
-			verr.Fields = verr.Fields[:n]
-			return false
-		}
-	}
-	return true
 }
 
 // sorted orders verr's fields as the entity declares them, unknown names
@@ -195,7 +179,7 @@ func (e *Entity) sorted(verr *ValidationError) *ValidationError {
 // Compute sets every computed field of fields from the others, in canonical
 // form. A computed value that breaks its field's rules is an error.
 func (e *Entity) Compute(fields Fields) error {
-	verr := &ValidationError{Entity: e.Name}
+	var verr *ValidationError // allocated only when a computed value is bad
 	for i := range e.Fields {
 		f := &e.Fields[i]
 		if f.Compute == nil {
@@ -211,10 +195,16 @@ func (e *Entity) Compute(fields Fields) error {
 			reason = f.CheckRange(cv)
 		}
 		if reason != "" {
+			if verr == nil {
+				verr = &ValidationError{Entity: e.Name}
+			}
 			verr.Add(f.Name, "computed value %s", reason)
 			continue
 		}
 		fields[f.Name] = cv
+	}
+	if verr == nil {
+		return nil
 	}
 	return verr.Err()
 }

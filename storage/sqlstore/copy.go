@@ -59,15 +59,16 @@ func (t *tx) copyInsert(ctx context.Context, tb *table, recs []crm.Record) (bool
 			cols = append(cols, c.extra)
 		}
 	}
+	var b argBuf // its boxes of repeated values shared by every row
 	row := func(i int, buf []any) ([]any, error) {
 		rec := &recs[i]
-		var err error
-		for _, c := range tb.cols {
-			if buf, err = t.d.appendColumn(buf, c, rec); err != nil {
+		b.args = buf
+		for _, enc := range tb.layout {
+			if err := enc(&b, rec); err != nil {
 				return nil, fmt.Errorf("insert %s %s: %w", e.Name, rec.ID, err)
 			}
 		}
-		return buf, nil
+		return b.args, nil
 	}
 	err := t.conn.Raw(func(dc any) error {
 		return t.d.dialect.CopyFrom(ctx, dc, table, cols, len(recs), row)

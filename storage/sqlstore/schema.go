@@ -69,6 +69,9 @@ type table struct {
 	// fields counts the declared (not system) fields: the size of a
 	// record's Fields read back.
 	fields int
+	// layout encodes a record's values for an INSERT, one encoder per
+	// column of cols (buildLayout).
+	layout []colEncoder
 }
 
 // finish builds what tb's statements share once its columns are known.
@@ -208,6 +211,7 @@ func (d *Driver) buildTable(e *crm.Entity) (*table, error) {
 		t.byName[f.Name] = c
 	}
 	t.finish()
+	t.layout = d.buildLayout(t)
 	return t, nil
 }
 

@@ -32,10 +32,8 @@ type tx struct {
 	// conn is the connection sqlTx runs on, held until it ends, when the
 	// dialect has a bulk path (COPY) that needs it (see copyInsert).
 	conn *sql.Conn
-	// args is the parameter buffer writes reuse (database/sql copies the
-	// parameters before a statement returns), so that a transaction of
-	// many single-record writes does not grow a slice for each.
-	args []any
+	// args is the parameter buffer inserts reuse (see argBuf).
+	args argBuf
 }
 
 func (t *tx) usable(ctx context.Context) error {
@@ -168,17 +166,17 @@ func (t *tx) Insert(ctx context.Context, e *crm.Entity, recs []crm.Record) error
 			return err
 		}
 	}
-	args := t.args[:0]
-	defer func() { clear(args); t.args = args[:0] }()
+	b := &t.args
+	defer b.resetStatement()
 	for start := 0; start < len(recs); {
 		rows := t.d.insertRows(len(recs)-start, per)
 		batch := recs[start : start+rows]
 		start += rows
-		args = args[:0]
+		b.resetStatement()
 		for i := range batch {
 			rec := &batch[i]
-			for _, c := range tb.cols {
-				if args, err = t.d.appendColumn(args, c, rec); err != nil {
+			for _, enc := range tb.layout {
+				if err := enc(b, rec); err != nil {
 					return fmt.Errorf("insert %s %s: %w", e.Name, rec.ID, err)
 				}
 			}
@@ -187,7 +185,7 @@ func (t *tx) Insert(ctx context.Context, e *crm.Entity, recs []crm.Record) error
 		if err != nil {
 			return err
 		}
-		if _, err := r.ExecContext(ctx, args...); err != nil {
+		if _, err := r.ExecContext(ctx, b.args...); err != nil {
 			return t.d.keyErr(tb, t.d.mapErr("insert "+e.Name, err))
 		}
 	}
