@@ -2,10 +2,11 @@ package activity_test
 
 import (
 	"os"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/crmkit/crmkit/internal/crmtest"
 
 	"github.com/crmkit/crmkit/activity"
 	"github.com/crmkit/crmkit/crm"
@@ -18,7 +19,7 @@ import (
 func TestDocDiagramsAreCurrent(t *testing.T) {
 	src, err := os.ReadFile("doc.go")
 	require.NoError(t, err)
-	drawn := diagrams(string(src))
+	drawn := crmtest.Diagrams(string(src))
 	require.Len(t, drawn, 3, "doc.go should show the shared, the email and the appointment lifecycle")
 	groups := [][]func() *crm.Lifecycle{
 		{activity.PhoneCallLifecycle, activity.TaskLifecycle, activity.LetterLifecycle, activity.FaxLifecycle,
@@ -39,23 +40,4 @@ func TestDocDiagramsAreCurrent(t *testing.T) {
 			require.Equal(t, want, drawn[i], "lifecycle drawing %d in doc.go is out of date; paste:\n%s", i+1, want)
 		}
 	}
-}
-
-func diagrams(src string) []string {
-	var out []string
-	var cur *strings.Builder
-	for _, line := range strings.Split(src, "\n") {
-		code, isCode := strings.CutPrefix(line, "//\t")
-		switch {
-		case isCode && code == "stateDiagram-v2":
-			cur = &strings.Builder{}
-			cur.WriteString(code + "\n")
-		case isCode && cur != nil:
-			cur.WriteString(code + "\n")
-		case cur != nil:
-			out = append(out, cur.String())
-			cur = nil
-		}
-	}
-	return out
 }

@@ -2,11 +2,12 @@ package sales_test
 
 import (
 	"os"
-	"strings"
 	"testing"
 
 	"github.com/crmkit/crmkit/sales"
 	"github.com/stretchr/testify/require"
+
+	"github.com/crmkit/crmkit/internal/crmtest"
 )
 
 // TestDocDiagramsAreCurrent redraws the lifecycles from their tables and
@@ -15,7 +16,7 @@ import (
 func TestDocDiagramsAreCurrent(t *testing.T) {
 	src, err := os.ReadFile("doc.go")
 	require.NoError(t, err)
-	drawn := diagrams(string(src))
+	drawn := crmtest.Diagrams(string(src))
 	require.Len(t, drawn, 2, "doc.go should show the account and the contact lifecycle")
 	for i, lc := range []struct {
 		name string
@@ -28,25 +29,4 @@ func TestDocDiagramsAreCurrent(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, want, drawn[i], "the %s lifecycle in doc.go is out of date; paste:\n%s", lc.name, want)
 	}
-}
-
-// diagrams returns the Mermaid state diagrams in the code blocks of a doc
-// comment, without the comment markers.
-func diagrams(src string) []string {
-	var out []string
-	var cur *strings.Builder
-	for _, line := range strings.Split(src, "\n") {
-		code, isCode := strings.CutPrefix(line, "//\t")
-		switch {
-		case isCode && code == "stateDiagram-v2":
-			cur = &strings.Builder{}
-			cur.WriteString(code + "\n")
-		case isCode && cur != nil:
-			cur.WriteString(code + "\n")
-		case cur != nil:
-			out = append(out, cur.String())
-			cur = nil
-		}
-	}
-	return out
 }
