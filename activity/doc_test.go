@@ -6,10 +6,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/crmkit/crmkit/internal/crmtest"
-
 	"github.com/crmkit/crmkit/activity"
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/internal/crmtest"
 )
 
 // TestDocDiagramsAreCurrent redraws the lifecycles from their tables and

@@ -4,10 +4,9 @@ import (
 	"os"
 	"testing"
 
+	"github.com/crmkit/crmkit/internal/crmtest"
 	"github.com/crmkit/crmkit/sales"
 	"github.com/stretchr/testify/require"
-
-	"github.com/crmkit/crmkit/internal/crmtest"
 )
 
 // TestDocDiagramsAreCurrent redraws the lifecycles from their tables and
