@@ -2,11 +2,6 @@ package activity_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -15,13 +10,10 @@ import (
 
 	"github.com/crmkit/crmkit/activity"
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/internal/stores"
 	"github.com/crmkit/crmkit/sales"
 	"github.com/crmkit/crmkit/storage"
 	"github.com/crmkit/crmkit/storage/driver"
-	"github.com/crmkit/crmkit/storage/memory"
-	"github.com/crmkit/crmkit/storage/sqlstore"
-	"github.com/crmkit/crmkit/storage/sqlstore/postgres"
-	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
 )
 
 var start = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -76,22 +68,11 @@ func (b backend) env(t *testing.T, wrap func(driver.Driver) driver.Driver, opts 
 // backends are memory, SQLite and, when CRMKIT_POSTGRES_DSN is set,
 // PostgreSQL (required when CRMKIT_REQUIRE_POSTGRES=1).
 func backends() []backend {
-	return []backend{
-		{"memory", func(t *testing.T, r *crm.Registry) driver.Driver { return memory.New() }},
-		{"sqlite", func(t *testing.T, r *crm.Registry) driver.Driver {
-			d, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "act.db"), r)
-			require.NoError(t, err)
-			t.Cleanup(func() { _ = d.Close() })
-			return d
-		}},
-		{"postgres", func(t *testing.T, r *crm.Registry) driver.Driver {
-			dsn, schema := postgresSchema(t, "crmkit_act_")
-			d, err := postgres.Open(context.Background(), dsn, r, sqlstore.WithSchema(schema))
-			require.NoError(t, err)
-			t.Cleanup(func() { _ = d.Close() })
-			return d
-		}},
+	var out []backend
+	for _, s := range stores.All("crmkit_act_") {
+		out = append(out, backend{name: s.Name, open: s.Open})
 	}
+	return out
 }
 
 // onEveryStore runs fn as a subtest per backend.
@@ -99,27 +80,6 @@ func onEveryStore(t *testing.T, fn func(t *testing.T, b backend)) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) { fn(t, b) })
 	}
-}
-
-func postgresSchema(t *testing.T, prefix string) (dsn, schema string) {
-	t.Helper()
-	dsn = os.Getenv("CRMKIT_POSTGRES_DSN")
-	if dsn == "" {
-		if os.Getenv("CRMKIT_REQUIRE_POSTGRES") == "1" {
-			t.Fatal("CRMKIT_REQUIRE_POSTGRES=1 but CRMKIT_POSTGRES_DSN is not set")
-		}
-		t.Skip("CRMKIT_POSTGRES_DSN is not set")
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema = prefix + hex.EncodeToString(b)
-	t.Cleanup(func() {
-		if db, err := sql.Open("pgx", dsn); err == nil {
-			_, _ = db.Exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE")
-			_ = db.Close()
-		}
-	})
-	return dsn, schema
 }
 
 func (e *env) account(t *testing.T, name string) sales.Account {

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/internal/stores"
 	"github.com/crmkit/crmkit/sales"
 	"github.com/crmkit/crmkit/storage"
 	"github.com/crmkit/crmkit/storage/sqlstore"
@@ -124,7 +125,7 @@ func TestCustomFieldsKeptInTheDatabase(t *testing.T) {
 			}
 		},
 		"postgres": func(t *testing.T) opener {
-			dsn, schema := postgresSchema(t, "crmkit_kept_")
+			dsn, schema := stores.PostgresSchema(t, "crmkit_kept_")
 			return func(t *testing.T, reg *crm.Registry) *sqlstore.Driver {
 				d, err := postgres.Open(context.Background(), dsn, reg, sqlstore.WithSchema(schema))
 				require.NoError(t, err)

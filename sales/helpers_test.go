@@ -2,24 +2,17 @@ package sales_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/internal/stores"
 	"github.com/crmkit/crmkit/sales"
 	"github.com/crmkit/crmkit/storage"
 	"github.com/crmkit/crmkit/storage/driver"
 	"github.com/crmkit/crmkit/storage/memory"
-	"github.com/crmkit/crmkit/storage/sqlstore"
-	"github.com/crmkit/crmkit/storage/sqlstore/postgres"
-	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
 )
 
 // env is one in-memory store with the sales services over it.
@@ -88,44 +81,9 @@ func (b backend) store(t *testing.T, wrap func(driver.Driver) driver.Driver, opt
 // backends are memory, SQLite and, when CRMKIT_POSTGRES_DSN is set,
 // PostgreSQL (required when CRMKIT_REQUIRE_POSTGRES=1).
 func backends() []backend {
-	return []backend{
-		{"memory", func(t *testing.T, r *crm.Registry) driver.Driver { return memory.New() }},
-		{"sqlite", func(t *testing.T, r *crm.Registry) driver.Driver {
-			d, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "sales.db"), r)
-			require.NoError(t, err)
-			t.Cleanup(func() { _ = d.Close() })
-			return d
-		}},
-		{"postgres", func(t *testing.T, r *crm.Registry) driver.Driver {
-			dsn, schema := postgresSchema(t, "crmkit_sales_")
-			d, err := postgres.Open(context.Background(), dsn, r, sqlstore.WithSchema(schema))
-			require.NoError(t, err)
-			t.Cleanup(func() { _ = d.Close() })
-			return d
-		}},
+	var out []backend
+	for _, s := range stores.All("crmkit_sales_") {
+		out = append(out, backend{name: s.Name, open: s.Open})
 	}
-}
-
-// postgresSchema returns the test server's DSN and a schema name of the
-// test's own, dropped when the test ends. Without CRMKIT_POSTGRES_DSN it
-// skips the test, or fails it when CRMKIT_REQUIRE_POSTGRES=1 (as in CI).
-func postgresSchema(t *testing.T, prefix string) (dsn, schema string) {
-	t.Helper()
-	dsn = os.Getenv("CRMKIT_POSTGRES_DSN")
-	if dsn == "" {
-		if os.Getenv("CRMKIT_REQUIRE_POSTGRES") == "1" {
-			t.Fatal("CRMKIT_REQUIRE_POSTGRES=1 but CRMKIT_POSTGRES_DSN is not set")
-		}
-		t.Skip("CRMKIT_POSTGRES_DSN is not set")
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema = prefix + hex.EncodeToString(b)
-	t.Cleanup(func() { // after the stores' own cleanups close them
-		if db, err := sql.Open("pgx", dsn); err == nil {
-			_, _ = db.Exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE")
-			_ = db.Close()
-		}
-	})
-	return dsn, schema
+	return out
 }
