@@ -107,7 +107,7 @@ func (d *Driver) selectRunner(ctx context.Context, q querier, tb *table, query s
 		return textRunner{q: q, text: query}
 	}
 	key := stmtKey{tb: tb, kind: stmtSelect, shape: query}
-	if d.stmts.lookup(key) == nil && !d.stmts.admitSelect(tb) {
+	if d.stmts.lookup(key) == nil && !d.stmts.admit(tb, stmtSelect, maxSelectShapes) {
 		return textRunner{q: q, text: query}
 	}
 	r, err := d.run(ctx, q, nil, key, func() string { return query })
@@ -115,19 +115,4 @@ func (d *Driver) selectRunner(ctx context.Context, q querier, tb *table, query s
 		return textRunner{q: q, text: query} // the query reports what is wrong
 	}
 	return r
-}
-
-// admitSelect reports whether tb may have one more SELECT prepared,
-// counting it if so.
-func (c *stmtCache) admitSelect(tb *table) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.selects == nil {
-		c.selects = map[*table]int{}
-	}
-	if c.selects[tb] >= maxSelectShapes {
-		return false
-	}
-	c.selects[tb]++
-	return true
 }

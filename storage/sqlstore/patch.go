@@ -149,25 +149,10 @@ func patchShape(tb *table, set, expect []*column, notIn []crm.StateCode) string 
 func (d *Driver) patchRunner(ctx context.Context, q querier, bound map[stmtKey]*sql.Stmt, tb *table, set, expect []*column, notIn []crm.StateCode) (runner, error) {
 	key := stmtKey{tb: tb, kind: stmtPatch, shape: patchShape(tb, set, expect, notIn)}
 	build := func() string { return d.patchSQL(tb, set, expect, notIn) }
-	if _, ok := bound[key]; !ok && d.stmts.lookup(key) == nil && !d.stmts.admitShape(tb) {
+	if _, ok := bound[key]; !ok && d.stmts.lookup(key) == nil && !d.stmts.admit(tb, stmtPatch, maxPatchShapes) {
 		return textRunner{q: q, text: build()}, nil
 	}
 	return d.run(ctx, q, bound, key, build)
-}
-
-// admitShape reports whether tb may have one more patch shape prepared,
-// counting it if so.
-func (c *stmtCache) admitShape(tb *table) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.shapes == nil {
-		c.shapes = map[*table]int{}
-	}
-	if c.shapes[tb] >= maxPatchShapes {
-		return false
-	}
-	c.shapes[tb]++
-	return true
 }
 
 // patchSQL is UPDATE ... SET the columns of set and the header WHERE id,

@@ -58,12 +58,10 @@ type stmtCache struct {
 	m       map[stmtKey]*sql.Stmt
 	pending map[stmtKey]string
 	closed  bool
-	// shapes counts the patch shapes of each table given a prepared
-	// statement (admitShape).
-	shapes map[*table]int
-	// selects counts the SELECTs of each table given a prepared
-	// statement (admitSelect).
-	selects map[*table]int
+	// shapes counts, for the kinds of statement whose text varies with
+	// the request (patches, SELECTs), the texts of each table given a
+	// prepared statement (admit).
+	shapes map[shapeCount]int
 }
 
 // runner is what *sql.Stmt has: a statement bound to its SQL text.
@@ -289,4 +287,30 @@ func (d *Driver) lockVersionSQL(tb *table) string {
 		q += " FOR UPDATE"
 	}
 	return q
+}
+
+// shapeCount names what stmtCache.shapes counts: a table's statements of
+// one kind.
+type shapeCount struct {
+	tb   *table
+	kind stmtKind
+}
+
+// admit reports whether tb may have one more prepared statement of kind,
+// whose texts vary with the request, counting it if so: past max, a
+// host building many shapes would fill the cache with statements run
+// once, so the rest run unprepared (PostgreSQL's driver still caches
+// them per connection; SQLite parses each).
+func (c *stmtCache) admit(tb *table, kind stmtKind, max int) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.shapes == nil {
+		c.shapes = map[shapeCount]int{}
+	}
+	k := shapeCount{tb, kind}
+	if c.shapes[k] >= max {
+		return false
+	}
+	c.shapes[k]++
+	return true
 }
