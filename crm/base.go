@@ -187,7 +187,7 @@ func (r *Registry) AddTargets(entity, field string, targets ...string) error {
 	}
 	if r.complete {
 		for _, t := range added {
-			if _, known := r.lookup(t); !known && t != UserEntity && t != TeamEntity && t != BusinessUnitEntity {
+			if _, known := r.lookup(t); !known && !IsPrincipal(t) {
 				return wrap(fmt.Errorf("target entity %q: %w", t, ErrNotFound))
 			}
 		}

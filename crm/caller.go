@@ -18,6 +18,13 @@ const (
 	BusinessUnitEntity = "businessunit"
 )
 
+// IsPrincipal reports whether entity names a principal (a user, team or
+// business unit): a lookup target that needs no registered entity, since
+// crmkit keeps no records of principals yet.
+func IsPrincipal(entity string) bool {
+	return entity == UserEntity || entity == TeamEntity || entity == BusinessUnitEntity
+}
+
 // SystemUserID is the ID of the system user: the principal that imports,
 // background jobs and tests act as when they say so with AsSystem. It is
 // the RFC 9562 Max UUID (all ones), which NewID never returns, so it names

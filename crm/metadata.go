@@ -482,7 +482,7 @@ func (r *Registry) checkTargets(e *Entity, batch map[string]*Entity) error {
 		for _, t := range f.Targets {
 			_, known := r.lookup(t)
 			_, inBatch := batch[t]
-			if !known && !inBatch && t != UserEntity && t != TeamEntity && t != BusinessUnitEntity {
+			if !known && !inBatch && !IsPrincipal(t) {
 				return fmt.Errorf("lookup %q targets unknown entity %q: %w", f.Name, t, ErrNotFound)
 			}
 		}

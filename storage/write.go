@@ -333,8 +333,12 @@ func (c *creation) checkRefs(ctx context.Context, e *crm.Entity, target, before 
 			continue
 		}
 		te, err := c.store.entity(ref.Entity)
-		if err != nil && principal(ref.Entity) {
-			continue // a user or team the host keeps (see principal)
+		if err != nil && crm.IsPrincipal(ref.Entity) {
+			// A user or team the registry does not declare (an
+			// activity party that is a user) is taken unchecked, as an
+			// owner is; a host that registers the entity gets its
+			// records checked like any other.
+			continue
 		}
 		if err != nil {
 			return err
