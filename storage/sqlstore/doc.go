@@ -151,7 +151,12 @@
 // every identifier comes from validated metadata, quoted. Their meaning is
 // driver.Plan's exactly: nulls never match comparisons and sort first
 // ascending, text compares ignoring ASCII case, money conditions match
-// only their currency, keyset paging expands to OR chains. A related-record
+// only their currency, keyset paging expands to OR chains, bounded by a
+// plain comparison on the first sort key so an index on the sort keys
+// reads a page as a range (descending on a field that may be null, the
+// rows without a value are a second statement, run only when the first
+// did not fill the page; see keyset.go). SQLite SELECTs outside a
+// transaction are prepared once, up to 64 texts a table. A related-record
 // condition is a correlated EXISTS on the other table: Related on the
 // record a lookup points at, Exists (crm.Any, crm.None) on the records
 // whose lookup column, indexed, equals the row's ID (NOT EXISTS for None),
