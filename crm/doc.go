@@ -58,7 +58,10 @@
 //   - Lifecycles: Lifecycle tables of states, status reasons and events,
 //     run with looplab/fsm; a refused event is a *TransitionError. A
 //     transition may stamp time fields (Transition.Stamps: closing an
-//     activity sets its actual end), which every state change sets.
+//     activity sets its actual end), which every state change sets, and
+//     may fire only inside a named operation (Transition.Operation:
+//     winning an opportunity records how it was won, so a bare state
+//     change is refused).
 //   - Money: Money and Currency on shopspring/decimal, with one rounding
 //     rule (half away from zero) and no silent currency mixing. A money
 //     field keeps as many places as its precision source says

@@ -100,9 +100,16 @@ type TransitionError struct {
 	Entity string // logical entity name
 	State  string // the record's current state name
 	Event  string // the refused event
+	// Operation, when set, is the named operation the event fires only
+	// inside (Transition.Operation): the event is allowed from the state,
+	// but not on its own.
+	Operation string
 }
 
 func (e *TransitionError) Error() string {
+	if e.Operation != "" {
+		return fmt.Sprintf("%s: %s in state %q can %q only through the %s operation", ErrInvalidTransition, e.Entity, e.State, e.Event, e.Operation)
+	}
 	return fmt.Sprintf("%s: %s in state %q cannot %q", ErrInvalidTransition, e.Entity, e.State, e.Event)
 }
 

@@ -49,6 +49,14 @@ type Transition struct {
 	// end), whichever door the state change comes through, unless the
 	// state change itself gives the field a value.
 	Stamps []Stamp `json:"stamps,omitempty"`
+	// Operation, if set, is the named operation (the message of
+	// storage.Store.Execute) the event fires only inside: qualifying a
+	// lead creates and links records and winning an opportunity records
+	// how it was won, so a bare state change through any other door,
+	// which would skip that, is refused with a *TransitionError naming
+	// the operation. Import, which takes a state from the data, fires no
+	// event and is not affected.
+	Operation string `json:"operation,omitempty"`
 }
 
 // Stamp names a time field a transition sets (Transition.Stamps).

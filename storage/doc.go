@@ -71,7 +71,11 @@
 // A state change sets the time fields its transition stamps
 // (crm.Transition.Stamps) to the transaction's time, unless the change
 // gives them a value (ChangeState's Fields); IfEmpty stamps only an empty
-// field. A lookup to a user, team or business unit that the registry does
+// field. An event whose transition names an operation
+// (crm.Transition.Operation) fires only inside that named operation
+// (Execute), its hooks and the operations it runs included; through any
+// other door it fails with a *crm.TransitionError naming the operation.
+// A lookup to a user, team or business unit that the registry does
 // not declare as an entity (an activity party that is a user) is taken
 // unchecked, as an owner is.
 //

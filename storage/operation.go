@@ -62,6 +62,17 @@ func (x *Execution) name() string {
 	return x.Message
 }
 
+// within reports whether x is the named operation message or runs inside
+// one.
+func (x *Execution) within(message string) bool {
+	for ; x != nil; x = x.Parent {
+		if x.Message == message {
+			return true
+		}
+	}
+	return false
+}
+
 // record adds a write to x and to the operations x runs inside.
 func (x *Execution) record(ev *Event) {
 	c := *ev

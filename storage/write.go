@@ -627,6 +627,9 @@ func (s *Store) ChangeState(ctx context.Context, ref crm.Ref, ch StateChange) (c
 				if err != nil {
 					return err
 				}
+				if t, _ := lc.Transition(ch.Event); t.Operation != "" && !cl.exec.within(t.Operation) {
+					return &crm.TransitionError{Entity: e.Name, State: lc.StateName(before.State), Event: ch.Event, Operation: t.Operation}
+				}
 				state, _ := lc.State(to)
 				reason := ch.Status
 				if reason == 0 {

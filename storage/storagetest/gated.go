@@ -1,0 +1,88 @@
+package storagetest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/storage"
+	"github.com/stretchr/testify/require"
+)
+
+// gatedSchema adds "chore", a task whose complete event fires only inside
+// the named operation "CompleteChore" (crm.Transition.Operation), as
+// winning an opportunity fires only inside WinOpportunity.
+func gatedSchema(reg *crm.Registry) {
+	lc := taskEntity().Lifecycle
+	for i := range lc.Transitions {
+		if lc.Transitions[i].Event == "complete" {
+			lc.Transitions[i].Operation = "CompleteChore"
+		}
+	}
+	err := reg.Register(&crm.Entity{Name: "chore", PrimaryName: "subject", Lifecycle: lc, Fields: []crm.Field{
+		{Name: "subject", Type: crm.TypeText, MaxLength: 200, Required: true},
+	}})
+	if err != nil {
+		panic("storagetest: gated schema: " + err.Error())
+	}
+}
+
+func testOperationTransitions(t *testing.T, open Opener) {
+	t.Run("RefusedOutsideItsOperation", func(t *testing.T) {
+		e := newEnvChanged(t, open, gatedSchema)
+		r := e.create("chore", crm.Fields{"subject": "Sweep"})
+		_, err := e.store.SetState(e.ctx, r.Ref(), r.Version, "complete", 0)
+		var te *crm.TransitionError
+		require.ErrorAs(t, err, &te)
+		require.ErrorIs(t, err, crm.ErrInvalidTransition)
+		require.Equal(t, "CompleteChore", te.Operation)
+		require.Equal(t, r, e.get("chore", r.ID), "nothing changed")
+
+		err = e.store.Execute(e.ctx, "OtherOperation", nil, func(ctx context.Context, _ *storage.Execution) error {
+			_, err := e.store.SetState(ctx, r.Ref(), r.Version, "complete", 0)
+			return err
+		})
+		require.ErrorIs(t, err, crm.ErrInvalidTransition, "another operation does not open the gate")
+		require.Equal(t, r, e.get("chore", r.ID))
+
+		// Other events of the lifecycle are not gated.
+		_, err = e.store.SetState(e.ctx, r.Ref(), r.Version, "cancel", 0)
+		require.NoError(t, err)
+	})
+
+	t.Run("AllowedInsideItAndNested", func(t *testing.T) {
+		e := newEnvChanged(t, open, gatedSchema)
+		r := e.create("chore", crm.Fields{"subject": "Dust"})
+		var done crm.Record
+		err := e.store.Execute(e.ctx, "CompleteChore", nil, func(ctx context.Context, _ *storage.Execution) error {
+			return e.store.Execute(ctx, "Inner", nil, func(ctx context.Context, _ *storage.Execution) error {
+				var err error
+				done, err = e.store.SetState(ctx, r.Ref(), r.Version, "complete", 0)
+				return err
+			})
+		})
+		require.NoError(t, err)
+		require.Equal(t, done, e.get("chore", r.ID))
+		require.Equal(t, crm.StateCode(1), done.State)
+	})
+
+	t.Run("HookOfTheOperationMayFireIt", func(t *testing.T) {
+		e := newEnvChanged(t, open, gatedSchema)
+		r := e.create("chore", crm.Fields{"subject": "Mop"})
+		require.NoError(t, e.store.HookMessage("CompleteChore", storage.PostOperation, func(ctx context.Context, x *storage.Execution) error {
+			_, err := e.store.SetState(ctx, r.Ref(), r.Version, "complete", 0)
+			return err
+		}))
+		require.NoError(t, e.store.Execute(e.ctx, "CompleteChore", nil, func(context.Context, *storage.Execution) error { return nil }))
+		require.Equal(t, crm.StateCode(1), e.get("chore", r.ID).State)
+	})
+
+	t.Run("ImportTakesTheStateUngated", func(t *testing.T) {
+		e := newEnvChanged(t, open, gatedSchema)
+		rec := crm.Record{Entity: "chore", Header: crm.Header{ID: crm.NewID(), State: taskCompleted, Status: statusCompleted}, Fields: crm.Fields{"subject": "Old"}}
+		got, err := e.store.Import(e.ctx, []crm.Record{rec}, storage.ImportOptions{})
+		require.NoError(t, err)
+		require.Equal(t, crm.StateCode(1), got[0].Record.State)
+		require.Equal(t, crm.StateCode(1), e.get("chore", rec.ID).State)
+	})
+}
