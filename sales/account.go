@@ -30,6 +30,9 @@ type Account struct {
 	CreditLimit       *crm.Money
 	CreditOnHold      bool
 	Description       string
+	// OriginatingLead is the lead whose qualification created the
+	// account (registered by Register; set by Leads.Qualify).
+	OriginatingLead crm.Ref
 
 	// Kept by the write path when the registry has a base currency, nil
 	// otherwise; never written from here. ExchangeRate is the rate of
@@ -93,6 +96,7 @@ func accountFields(a Account) crm.Fields {
 		AccountCreditLimit:       optional(a.CreditLimit),
 		AccountCreditOnHold:      a.CreditOnHold,
 		AccountDescription:       text(a.Description),
+		FieldOriginatingLead:     unlessZero(a.OriginatingLead),
 	}
 	a.Address.encode(f)
 	return f
@@ -121,6 +125,7 @@ func decodeAccount(rec crm.Record) (Account, error) {
 		CreditLimit:       optionalField[crm.Money](f, AccountCreditLimit),
 		CreditOnHold:      f.Bool(AccountCreditOnHold),
 		Description:       f.String(AccountDescription),
+		OriginatingLead:   f.Ref(FieldOriginatingLead),
 		ExchangeRate:      optionalField[decimal.Decimal](f, AccountExchangeRate),
 		RevenueBase:       optionalField[crm.Money](f, AccountRevenueBase),
 		CreditLimitBase:   optionalField[crm.Money](f, AccountCreditLimitBase),

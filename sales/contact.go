@@ -27,6 +27,9 @@ type Contact struct {
 	BirthDate      time.Time // date only: midnight UTC
 	Address        Address
 	Description    string
+	// OriginatingLead is the lead whose qualification created the
+	// contact (registered by Register; set by Leads.Qualify).
+	OriginatingLead crm.Ref
 	// Extra holds the fields of the contact record that Contact does not
 	// declare: a host's custom fields (see the package doc). Decode puts
 	// every such field here; Encode writes them back, so they survive a
@@ -75,6 +78,7 @@ func contactFields(c Contact) crm.Fields {
 		ContactParentCustomer: unlessZero(c.ParentCustomer),
 		ContactBirthDate:      unlessZero(c.BirthDate),
 		ContactDescription:    text(c.Description),
+		FieldOriginatingLead:  unlessZero(c.OriginatingLead),
 	}
 	c.Address.encode(f)
 	return f
@@ -86,18 +90,19 @@ var contactKnown = sync.OnceValue(func() map[string]bool { return fieldSet(conta
 func decodeContact(rec crm.Record) (Contact, error) {
 	f := rec.Fields
 	return Contact{
-		Header:         rec.Header,
-		FirstName:      f.String(ContactFirstName),
-		LastName:       f.String(ContactLastName),
-		FullName:       f.String(ContactFullName),
-		JobTitle:       f.String(ContactJobTitle),
-		Email:          f.String(ContactEmail),
-		Telephone:      f.String(ContactTelephone),
-		MobilePhone:    f.String(ContactMobilePhone),
-		ParentCustomer: f.Ref(ContactParentCustomer),
-		BirthDate:      f.Time(ContactBirthDate),
-		Address:        decodeAddress(f),
-		Description:    f.String(ContactDescription),
-		Extra:          extraFields(f, contactKnown(), ContactFullName),
+		Header:          rec.Header,
+		FirstName:       f.String(ContactFirstName),
+		LastName:        f.String(ContactLastName),
+		FullName:        f.String(ContactFullName),
+		JobTitle:        f.String(ContactJobTitle),
+		Email:           f.String(ContactEmail),
+		Telephone:       f.String(ContactTelephone),
+		MobilePhone:     f.String(ContactMobilePhone),
+		ParentCustomer:  f.Ref(ContactParentCustomer),
+		BirthDate:       f.Time(ContactBirthDate),
+		Address:         decodeAddress(f),
+		Description:     f.String(ContactDescription),
+		OriginatingLead: f.Ref(FieldOriginatingLead),
+		Extra:           extraFields(f, contactKnown(), ContactFullName),
 	}, nil
 }

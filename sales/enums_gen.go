@@ -36,6 +36,23 @@ func (x AccountStatus) MarshalText() ([]byte, error) { return accountStatuses.ma
 // UnmarshalText decodes a label or a number, as ParseAccountStatus.
 func (x *AccountStatus) UnmarshalText(b []byte) error { return accountStatuses.unmarshal(x, b) }
 
+// ParseBudgetStatus returns the budget status with the given label (any case) or
+// number; "" is no value. Other text fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParseBudgetStatus(s string) (BudgetStatus, error) { return budgetStatuses.parse(s) }
+
+// String returns the label: "" for no value, the number for an unknown value.
+func (x BudgetStatus) String() string { return budgetStatuses.label(x) }
+
+// Valid reports whether x is a published value; no value (0) is not one.
+func (x BudgetStatus) Valid() bool { return budgetStatuses.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x BudgetStatus) MarshalText() ([]byte, error) { return budgetStatuses.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParseBudgetStatus.
+func (x *BudgetStatus) UnmarshalText(b []byte) error { return budgetStatuses.unmarshal(x, b) }
+
 // ParseContactState returns the contact state with the given label (any case) or
 // number. Other text, "" included, fails with a
 // *crm.ValidationError (crm.ErrValidation).
@@ -87,6 +104,23 @@ func (x CustomerType) MarshalText() ([]byte, error) { return customerTypes.marsh
 // UnmarshalText decodes a label or a number, as ParseCustomerType.
 func (x *CustomerType) UnmarshalText(b []byte) error { return customerTypes.unmarshal(x, b) }
 
+// ParseForecastCategory returns the forecast category with the given label (any case) or
+// number; "" is no value. Other text fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParseForecastCategory(s string) (ForecastCategory, error) { return forecastCategories.parse(s) }
+
+// String returns the label: "" for no value, the number for an unknown value.
+func (x ForecastCategory) String() string { return forecastCategories.label(x) }
+
+// Valid reports whether x is a published value; no value (0) is not one.
+func (x ForecastCategory) Valid() bool { return forecastCategories.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x ForecastCategory) MarshalText() ([]byte, error) { return forecastCategories.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParseForecastCategory.
+func (x *ForecastCategory) UnmarshalText(b []byte) error { return forecastCategories.unmarshal(x, b) }
+
 // ParseIndustry returns the industry with the given label (any case) or
 // number; "" is no value. Other text fails with a
 // *crm.ValidationError (crm.ErrValidation).
@@ -104,6 +138,108 @@ func (x Industry) MarshalText() ([]byte, error) { return industries.marshal(x) }
 // UnmarshalText decodes a label or a number, as ParseIndustry.
 func (x *Industry) UnmarshalText(b []byte) error { return industries.unmarshal(x, b) }
 
+// ParseLeadSource returns the lead source with the given label (any case) or
+// number; "" is no value. Other text fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParseLeadSource(s string) (LeadSource, error) { return leadSources.parse(s) }
+
+// String returns the label: "" for no value, the number for an unknown value.
+func (x LeadSource) String() string { return leadSources.label(x) }
+
+// Valid reports whether x is a published value; no value (0) is not one.
+func (x LeadSource) Valid() bool { return leadSources.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x LeadSource) MarshalText() ([]byte, error) { return leadSources.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParseLeadSource.
+func (x *LeadSource) UnmarshalText(b []byte) error { return leadSources.unmarshal(x, b) }
+
+// ParseLeadState returns the lead state with the given label (any case) or
+// number. Other text, "" included, fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParseLeadState(s string) (LeadState, error) { return leadStates.parse(s) }
+
+// String returns the label, or the number for an unknown value.
+func (x LeadState) String() string { return leadStates.label(x) }
+
+// Valid reports whether x is a published value.
+func (x LeadState) Valid() bool { return leadStates.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x LeadState) MarshalText() ([]byte, error) { return leadStates.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParseLeadState.
+func (x *LeadState) UnmarshalText(b []byte) error { return leadStates.unmarshal(x, b) }
+
+// ParseLeadStatus returns the lead status reason with the given label (any case) or
+// number; "" is no value. Other text fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParseLeadStatus(s string) (LeadStatus, error) { return leadStatuses.parse(s) }
+
+// String returns the label: "" for no value, the number for an unknown value.
+func (x LeadStatus) String() string { return leadStatuses.label(x) }
+
+// Valid reports whether x is a published value; no value (0) is not one.
+func (x LeadStatus) Valid() bool { return leadStatuses.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x LeadStatus) MarshalText() ([]byte, error) { return leadStatuses.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParseLeadStatus.
+func (x *LeadStatus) UnmarshalText(b []byte) error { return leadStatuses.unmarshal(x, b) }
+
+// ParseNeed returns the need with the given label (any case) or
+// number; "" is no value. Other text fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParseNeed(s string) (Need, error) { return needs.parse(s) }
+
+// String returns the label: "" for no value, the number for an unknown value.
+func (x Need) String() string { return needs.label(x) }
+
+// Valid reports whether x is a published value; no value (0) is not one.
+func (x Need) Valid() bool { return needs.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x Need) MarshalText() ([]byte, error) { return needs.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParseNeed.
+func (x *Need) UnmarshalText(b []byte) error { return needs.unmarshal(x, b) }
+
+// ParseOpportunityState returns the opportunity state with the given label (any case) or
+// number. Other text, "" included, fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParseOpportunityState(s string) (OpportunityState, error) { return opportunityStates.parse(s) }
+
+// String returns the label, or the number for an unknown value.
+func (x OpportunityState) String() string { return opportunityStates.label(x) }
+
+// Valid reports whether x is a published value.
+func (x OpportunityState) Valid() bool { return opportunityStates.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x OpportunityState) MarshalText() ([]byte, error) { return opportunityStates.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParseOpportunityState.
+func (x *OpportunityState) UnmarshalText(b []byte) error { return opportunityStates.unmarshal(x, b) }
+
+// ParseOpportunityStatus returns the opportunity status reason with the given label (any case) or
+// number; "" is no value. Other text fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParseOpportunityStatus(s string) (OpportunityStatus, error) { return opportunityStatuses.parse(s) }
+
+// String returns the label: "" for no value, the number for an unknown value.
+func (x OpportunityStatus) String() string { return opportunityStatuses.label(x) }
+
+// Valid reports whether x is a published value; no value (0) is not one.
+func (x OpportunityStatus) Valid() bool { return opportunityStatuses.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x OpportunityStatus) MarshalText() ([]byte, error) { return opportunityStatuses.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParseOpportunityStatus.
+func (x *OpportunityStatus) UnmarshalText(b []byte) error { return opportunityStatuses.unmarshal(x, b) }
+
 // ParseOwnership returns the ownership with the given label (any case) or
 // number; "" is no value. Other text fails with a
 // *crm.ValidationError (crm.ErrValidation).
@@ -120,3 +256,88 @@ func (x Ownership) MarshalText() ([]byte, error) { return ownerships.marshal(x) 
 
 // UnmarshalText decodes a label or a number, as ParseOwnership.
 func (x *Ownership) UnmarshalText(b []byte) error { return ownerships.unmarshal(x, b) }
+
+// ParsePurchaseProcess returns the purchase process with the given label (any case) or
+// number; "" is no value. Other text fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParsePurchaseProcess(s string) (PurchaseProcess, error) { return purchaseProcesses.parse(s) }
+
+// String returns the label: "" for no value, the number for an unknown value.
+func (x PurchaseProcess) String() string { return purchaseProcesses.label(x) }
+
+// Valid reports whether x is a published value; no value (0) is not one.
+func (x PurchaseProcess) Valid() bool { return purchaseProcesses.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x PurchaseProcess) MarshalText() ([]byte, error) { return purchaseProcesses.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParsePurchaseProcess.
+func (x *PurchaseProcess) UnmarshalText(b []byte) error { return purchaseProcesses.unmarshal(x, b) }
+
+// ParsePurchaseTimeframe returns the purchase timeframe with the given label (any case) or
+// number; "" is no value. Other text fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParsePurchaseTimeframe(s string) (PurchaseTimeframe, error) { return purchaseTimeframes.parse(s) }
+
+// String returns the label: "" for no value, the number for an unknown value.
+func (x PurchaseTimeframe) String() string { return purchaseTimeframes.label(x) }
+
+// Valid reports whether x is a published value; no value (0) is not one.
+func (x PurchaseTimeframe) Valid() bool { return purchaseTimeframes.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x PurchaseTimeframe) MarshalText() ([]byte, error) { return purchaseTimeframes.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParsePurchaseTimeframe.
+func (x *PurchaseTimeframe) UnmarshalText(b []byte) error { return purchaseTimeframes.unmarshal(x, b) }
+
+// ParseRating returns the rating with the given label (any case) or
+// number; "" is no value. Other text fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParseRating(s string) (Rating, error) { return ratings.parse(s) }
+
+// String returns the label: "" for no value, the number for an unknown value.
+func (x Rating) String() string { return ratings.label(x) }
+
+// Valid reports whether x is a published value; no value (0) is not one.
+func (x Rating) Valid() bool { return ratings.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x Rating) MarshalText() ([]byte, error) { return ratings.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParseRating.
+func (x *Rating) UnmarshalText(b []byte) error { return ratings.unmarshal(x, b) }
+
+// ParseSalesStage returns the sales stage with the given label (any case) or
+// number; "" is no value. Other text fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParseSalesStage(s string) (SalesStage, error) { return salesStages.parse(s) }
+
+// String returns the label: "" for no value, the number for an unknown value.
+func (x SalesStage) String() string { return salesStages.label(x) }
+
+// Valid reports whether x is a published value; no value (0) is not one.
+func (x SalesStage) Valid() bool { return salesStages.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x SalesStage) MarshalText() ([]byte, error) { return salesStages.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParseSalesStage.
+func (x *SalesStage) UnmarshalText(b []byte) error { return salesStages.unmarshal(x, b) }
+
+// ParseTimeline returns the timeline with the given label (any case) or
+// number; "" is no value. Other text fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParseTimeline(s string) (Timeline, error) { return timelines.parse(s) }
+
+// String returns the label: "" for no value, the number for an unknown value.
+func (x Timeline) String() string { return timelines.label(x) }
+
+// Valid reports whether x is a published value; no value (0) is not one.
+func (x Timeline) Valid() bool { return timelines.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x Timeline) MarshalText() ([]byte, error) { return timelines.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParseTimeline.
+func (x *Timeline) UnmarshalText(b []byte) error { return timelines.unmarshal(x, b) }

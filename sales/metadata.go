@@ -9,7 +9,8 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Logical names of the entities this package declares.
+// Logical names of the account and contact entities (the lead's,
+// opportunity's and competitor's are beside their metadata).
 const (
 	AccountEntity = "account"
 	ContactEntity = "contact"
@@ -80,19 +81,37 @@ const (
 // needs one call for sales and may register activities itself before,
 // custom activity types included.
 func Register(reg *crm.Registry) error {
-	if err := reg.Register(AccountMetadata(), ContactMetadata()); err != nil {
+	if err := reg.Register(AccountMetadata(), ContactMetadata(), LeadMetadata(), OpportunityMetadata(), CompetitorMetadata()); err != nil {
 		return fmt.Errorf("register sales: %w", err)
+	}
+	if err := reg.RegisterManyToMany(opportunityCompetitors()); err != nil {
+		return fmt.Errorf("register sales: %w", err)
+	}
+	// Accounts and contacts a qualification creates point back at their
+	// lead. The field is added here, not in AccountMetadata and
+	// ContactMetadata, which a host may register without leads.
+	for _, e := range []string{AccountEntity, ContactEntity} {
+		if err := reg.AddFields(e, originatingLead()); err != nil {
+			return fmt.Errorf("register sales: %w", err)
+		}
 	}
 	if !activity.Registered(reg) {
 		if err := activity.Register(reg); err != nil {
 			return fmt.Errorf("register sales: %w", err)
 		}
 	}
-	if err := activity.Enable(reg, AccountEntity, ContactEntity); err != nil {
+	if err := activity.Enable(reg, AccountEntity, ContactEntity, LeadEntity, OpportunityEntity, CompetitorEntity); err != nil {
 		return fmt.Errorf("register sales: %w", err)
 	}
-	if err := activity.EnableParties(reg, AccountEntity, ContactEntity); err != nil {
+	if err := activity.EnableParties(reg, AccountEntity, ContactEntity, LeadEntity); err != nil {
 		return fmt.Errorf("register sales: %w", err)
+	}
+	// The opportunity-close activity names the opportunity it closes and
+	// the competitor that won a lost deal.
+	for field, target := range map[string]string{activity.FieldOpportunity: OpportunityEntity, activity.FieldCompetitor: CompetitorEntity} {
+		if err := reg.AddTargets(activity.OpportunityClose, field, target); err != nil {
+			return fmt.Errorf("register sales: %w", err)
+		}
 	}
 	return nil
 }

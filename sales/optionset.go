@@ -109,3 +109,17 @@ func statusOptions(lc *crm.Lifecycle) []crm.Option {
 	}
 	return out
 }
+
+// decodePtr reads a choice field whose option set has a value 0 (a
+// sales stage, a budget status): null is nil, so that "not given"
+// differs from the option numbered 0.
+func (s *optionSet[T]) decodePtr(f crm.Fields, name string) (*T, error) {
+	if _, ok := f.Choice(name); !ok {
+		return nil, nil
+	}
+	v, err := s.decode(f, name)
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}

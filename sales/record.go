@@ -68,6 +68,15 @@ func choice[T ~int32](v T) any {
 	return int32(v)
 }
 
+// optionalChoice encodes an option set whose options include 0 (a sales
+// stage): nil is null.
+func optionalChoice[T ~int32](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return int32(*p)
+}
+
 // optional encodes a money or whole-number field: nil is null.
 func optional[T any](p *T) any {
 	if p == nil {
