@@ -44,7 +44,21 @@ type Write struct {
 	Before *Record
 	// Records reads other records inside the write's transaction.
 	Records Records
+	// Operations are the named operations (storage.Store.Execute) the
+	// write is part of, innermost first; empty for a write made on its
+	// own. A rule that lets a field change only through its operation
+	// (an opportunity's sales stage moves through its sales process)
+	// reads it with In.
+	Operations []string
+	// Import reports that the write is part of an import
+	// (storage.Store.Import), which takes states and values from the
+	// data.
+	Import bool
 }
+
+// In reports whether the write is part of the named operation message,
+// directly or through operations it runs.
+func (w Write) In(message string) bool { return slices.Contains(w.Operations, message) }
 
 // Records is how a rule reads the records it depends on.
 type Records interface {

@@ -183,7 +183,11 @@ func (c *creation) checkRules(ctx context.Context, ev *Event) error {
 	}
 	// A reader of its own, so that c stays off the heap when no rule runs.
 	records := &ruleRecords{store: c.store, st: c.st, pending: &c.pending}
-	return ev.Entity.CheckRules(ctx, crm.Write{Entity: ev.Entity, Target: ev.Target, Before: ev.Before, Records: records})
+	w := crm.Write{Entity: ev.Entity, Target: ev.Target, Before: ev.Before, Records: records, Import: ev.Import}
+	for x := ev.exec; x != nil; x = x.Parent {
+		w.Operations = append(w.Operations, x.Message)
+	}
+	return ev.Entity.CheckRules(ctx, w)
 }
 
 // ruleRecords gives rules the records they read.

@@ -11,7 +11,10 @@ import (
 
 // gatedSchema adds "chore", a task whose complete event fires only inside
 // the named operation "CompleteChore" (crm.Transition.Operation), as
-// winning an opportunity fires only inside WinOpportunity.
+// winning an opportunity fires only inside WinOpportunity, and whose
+// subject changes only inside "RenameChore" (a rule reading
+// crm.Write.Operations), as an opportunity's sales stage moves only
+// through its sales process.
 func gatedSchema(reg *crm.Registry) {
 	lc := taskEntity().Lifecycle
 	for i := range lc.Transitions {
@@ -19,9 +22,16 @@ func gatedSchema(reg *crm.Registry) {
 			lc.Transitions[i].Operation = "CompleteChore"
 		}
 	}
+	rename := crm.Rule{Name: "subject changes by RenameChore", Fields: []string{"subject"},
+		Check: func(_ context.Context, w crm.Write) error {
+			if w.Before == nil || w.In("RenameChore") || w.Import {
+				return nil
+			}
+			return crm.Invalid("chore", "subject", "changes only through RenameChore")
+		}}
 	err := reg.Register(&crm.Entity{Name: "chore", PrimaryName: "subject", Lifecycle: lc, Fields: []crm.Field{
 		{Name: "subject", Type: crm.TypeText, MaxLength: 200, Required: true},
-	}})
+	}, Rules: []crm.Rule{rename}})
 	if err != nil {
 		panic("storagetest: gated schema: " + err.Error())
 	}
@@ -75,6 +85,22 @@ func testOperationTransitions(t *testing.T, open Opener) {
 		}))
 		require.NoError(t, e.store.Execute(e.ctx, "CompleteChore", nil, func(context.Context, *storage.Execution) error { return nil }))
 		require.Equal(t, crm.StateCode(1), e.get("chore", r.ID).State)
+	})
+
+	t.Run("RulesSeeTheOperations", func(t *testing.T) {
+		e := newEnvChanged(t, open, gatedSchema)
+		r := e.create("chore", crm.Fields{"subject": "Iron"})
+		_, err := e.store.Update(e.ctx, crm.Record{Entity: "chore", Header: crm.Header{ID: r.ID, Version: r.Version}, Fields: crm.Fields{"subject": "Press"}})
+		require.ErrorIs(t, err, crm.ErrValidation)
+		require.Equal(t, r, e.get("chore", r.ID))
+		err = e.store.Execute(e.ctx, "RenameChore", nil, func(ctx context.Context, _ *storage.Execution) error {
+			return e.store.Execute(ctx, "Inner", nil, func(ctx context.Context, _ *storage.Execution) error {
+				_, err := e.store.Update(ctx, crm.Record{Entity: "chore", Header: crm.Header{ID: r.ID, Version: r.Version}, Fields: crm.Fields{"subject": "Press"}})
+				return err
+			})
+		})
+		require.NoError(t, err, "the outer operation counts")
+		require.Equal(t, "Press", e.get("chore", r.ID).Fields.String("subject"))
 	})
 
 	t.Run("ImportTakesTheStateUngated", func(t *testing.T) {
