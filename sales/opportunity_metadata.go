@@ -81,6 +81,7 @@ func OpportunityMetadata() *crm.Entity {
 		PrimaryName: OpportunityName,
 		Fields:      fields,
 		Lifecycle:   OpportunityLifecycle(),
+		Rules:       opportunityRules(),
 	}
 }
 
