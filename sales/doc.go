@@ -117,7 +117,109 @@
 //	    Active --> Inactive: deactivate
 //	    Inactive --> Active: activate
 //
-// A test redraws both from the tables and fails if these drawings differ.
+// The opportunity lifecycle (OpportunityLifecycle): Open (In Progress,
+// On Hold), Won (Won) and Lost (Canceled, Out-Sold); won and lost
+// opportunities are read-only until reopened, and each event fires only
+// inside its named operation (see Opportunities):
+//
+//	stateDiagram-v2
+//	    [*] --> Open
+//	    Lost --> Open: reopen
+//	    Open --> Lost: lose
+//	    Open --> Won: win
+//	    Won --> Open: reopen
+//
+// A test redraws them all from the tables and fails if these drawings
+// differ.
+//
+// # Opportunities
+//
+// An Opportunity is a potential sale to a customer, an account or a
+// contact, with its estimated revenue (a crm.Money, whose currency is the
+// opportunity's), estimated close date, probability, sales stage and
+// pipeline phase. WeightedValue, the estimate × probability / 100, is
+// computed by the store. NewOpportunities gives the service: Create, Get,
+// Update, Search, Count, Assign, Delete, and the operations that close
+// and reopen, each Dynamics' message run as a named operation
+// (storage.Store.Execute) in one transaction, so hooks registered for it
+// by name see and may stop it (their inputs are the CloseInput
+// constants):
+//
+//   - Win (MessageWinOpportunity) moves an open opportunity to Won with
+//     its actual revenue (default: the estimated revenue), actual close
+//     date (default: today, the store clock's date in UTC; a date given
+//     is taken as the calendar date it names) and the Won forecast
+//     category, and records a completed opportunity-close activity
+//     (activity.OpportunityClose) regarding it: the revenue, the close
+//     date as its actual end, the description.
+//   - Lose (MessageLoseOpportunity) does the same for Lost, status reason
+//     Canceled (default) or Out-Sold, forecast category Lost, and the
+//     competitor that won, which must exist: it is recorded on the close
+//     activity and associated with the opportunity if it was not. The
+//     actual revenue defaults to zero in the estimate's currency (else
+//     the base currency; with neither, none) [inferred: Dynamics leaves
+//     it to the user].
+//   - Reopen (MessageReopenOpportunity) moves a won or lost opportunity
+//     back to Open, In Progress, clears its actual revenue and close date
+//     and puts its forecast category back to Pipeline [inferred: sales.md
+//     §2.4 says Dynamics does not document it]. The close activities stay,
+//     completed, as the history of every close (Closes lists them).
+//
+// Dynamics asks the seller to close the opportunity's quotes before
+// closing it; quotes come with the pricing module, which will add that
+// check to Win and Lose.
+//
+// The rules (OpportunityMetadata's, so every door enforces them):
+//
+//   - State changes only through those operations: a bare SetState or
+//     ChangeState with win, lose or reopen is a *crm.TransitionError
+//     through any door, and a plain update never changes the state.
+//   - actualvalue and actualclosedate are written only inside the close
+//     and reopen operations, and the Won and Lost forecast categories
+//     only by Win and Lose (left only by Reopen); a caller sets the
+//     other categories.
+//   - The estimated revenue is user-provided (isrevenuesystemcalculated
+//     false, the default) or system-calculated. System-calculated
+//     revenue comes from the product lines of the pricing module; until
+//     it exists, turning the switch on locks the estimate at the value it
+//     has: setting or clearing it is refused until the switch is off
+//     again (turning it off and setting the estimate in one write is
+//     allowed). The pricing module will compute it there.
+//   - originatingleadid is set on create and never changes (Dynamics: not
+//     updatable). Clearing it is allowed, since deleting the lead clears
+//     it through the lookup's remove-link behaviour, and a rule cannot
+//     tell that write from another.
+//
+// An import (storage.Store.Import) takes state, status reason, creation
+// time and every value from the data, as Dynamics' data import does: a
+// won opportunity imported with its actual revenue, close date and Won
+// forecast category reads back as it was, no event fires and no close
+// activity is recorded, and it is read-only until reopened.
+//
+// The price list (pricelevelid) and the totals of the product lines come
+// with the pricing module, which adds them to the entity; until then they
+// travel in Extra like any field the type does not declare.
+//
+// # Competitors
+//
+// A Competitor is a company bidding for the same deals, with no state.
+// NewCompetitors gives the service: Create, Get, Update, Delete, Search,
+// Count. Competitors and opportunities are linked many-to-many
+// (OpportunityCompetitors, the kernel's crm.ManyToMany):
+// Opportunities.AddCompetitor and RemoveCompetitor link and unlink a
+// pair, Opportunities.Competitors and Competitors.Opportunities list
+// either side, and a query crosses it in either direction with the
+// relationship's Any and None ("opportunities with no competitor").
+//
+// Competitors.WinLoss gives a competitor's record, counted by the store in
+// one aggregate over its associations (WinLossAll: every competitor in
+// one): Won, the won opportunities it was on (deals won against it);
+// Lost, the lost opportunities it was on, whatever the status reason;
+// Open, the open ones; WinPercentage, Won / (Won + Lost). The figures
+// read the associations, not the close activities: Lose associates the
+// competitor that won, so a deal lost to a competitor counts against it,
+// and a reopened deal counts by its state now, while the close activity
+// that named the winner stays as history.
 //
 // # Errors
 //

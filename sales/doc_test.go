@@ -16,14 +16,16 @@ func TestDocDiagramsAreCurrent(t *testing.T) {
 	src, err := os.ReadFile("doc.go")
 	require.NoError(t, err)
 	drawn := crmtest.Diagrams(string(src))
-	require.Len(t, drawn, 2, "doc.go should show the account and the contact lifecycle")
-	for i, lc := range []struct {
+	lifecycles := []struct {
 		name string
 		draw func() (string, error)
 	}{
 		{"account", sales.AccountLifecycle().Mermaid},
 		{"contact", sales.ContactLifecycle().Mermaid},
-	} {
+		{"opportunity", sales.OpportunityLifecycle().Mermaid},
+	}
+	require.Len(t, drawn, len(lifecycles), "doc.go should show every lifecycle, in this order")
+	for i, lc := range lifecycles {
 		want, err := lc.draw()
 		require.NoError(t, err)
 		require.Equal(t, want, drawn[i], "the %s lifecycle in doc.go is out of date; paste:\n%s", lc.name, want)

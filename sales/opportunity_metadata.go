@@ -43,7 +43,8 @@ const (
 
 // OpportunityMetadata returns the opportunity entity as Dynamics declares
 // it (sales.md §2.1), without the price list and totals the pricing
-// module adds. Each call returns a new value.
+// module adds, with the module's rules (see the package doc's
+// Opportunities section). Each call returns a new value.
 func OpportunityMetadata() *crm.Entity {
 	fields := []crm.Field{
 		{Name: OpportunityName, Label: "Topic", Type: crm.TypeText, MaxLength: 300, Required: true},
