@@ -59,11 +59,7 @@ func CompetitorCodec() storage.Codec[Competitor] {
 var competitorReadOnly = []string{crm.FieldExchangeRate, crm.BaseField(CompetitorReportedRevenue)}
 
 func encodeCompetitor(c Competitor) crm.Record {
-	f := competitorFields(c)
-	if c.Extra != nil {
-		putExtra(f, c.Extra, competitorKnown(), competitorReadOnly...)
-	}
-	return crm.Record{Entity: CompetitorEntity, Header: c.Header, Fields: f}
+	return encodeTyped(CompetitorEntity, c.Header, competitorFields(c), c.Extra, competitorKnown(), competitorReadOnly)
 }
 
 // competitorFields returns the fields c's members hold.

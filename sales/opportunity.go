@@ -96,11 +96,17 @@ var opportunityReadOnly = []string{
 }
 
 func encodeOpportunity(o Opportunity) crm.Record {
-	f := opportunityFields(o)
-	if o.Extra != nil {
-		putExtra(f, o.Extra, opportunityKnown(), opportunityReadOnly...)
+	return encodeTyped(OpportunityEntity, o.Header, opportunityFields(o), o.Extra, opportunityKnown(), opportunityReadOnly)
+}
+
+// encodeTyped returns the record of a typed record: its header, the
+// fields its members hold (f) and its Extra fields, those the type neither
+// encodes (known) nor only reads (readOnly).
+func encodeTyped(entity string, h crm.Header, f, extra crm.Fields, known map[string]bool, readOnly []string) crm.Record {
+	if extra != nil {
+		putExtra(f, extra, known, readOnly...)
 	}
-	return crm.Record{Entity: OpportunityEntity, Header: o.Header, Fields: f}
+	return crm.Record{Entity: entity, Header: h, Fields: f}
 }
 
 // opportunityFields returns the fields o's members hold.

@@ -58,6 +58,14 @@ func (e *oppEnv) competitor(t *testing.T, name string) sales.Competitor {
 	return c
 }
 
+// requireStored checks that the stored opportunity is want.
+func (e *oppEnv) requireStored(t *testing.T, want sales.Opportunity, msgAndArgs ...any) {
+	t.Helper()
+	got, err := e.opps.Get(e.ctx, want.ID)
+	require.NoError(t, err)
+	require.Equal(t, want, got, msgAndArgs...)
+}
+
 // records counts the records of entity.
 func (e *oppEnv) records(t *testing.T, entity string) int64 {
 	t.Helper()
@@ -100,11 +108,9 @@ func TestOpportunityCreateReadUpdate(t *testing.T) {
 				require.Equal(t, sales.OpportunityStatusInProgress, o.OpportunityStatus())
 				require.True(t, o.IsOpen())
 				require.True(t, o.WeightedValue.Equal(crm.MustMoney("20000.00 USD")), "%v", o.WeightedValue)
-				got, err := e.opps.Get(e.ctx, o.ID)
-				require.NoError(t, err)
-				require.Equal(t, o, got)
-				require.Equal(t, sales.SalesStageQualify, *got.SalesStage, "the option numbered 0 is a value")
-				require.Equal(t, sales.BudgetNoCommittedBudget, *got.BudgetStatus)
+				e.requireStored(t, o)
+				require.Equal(t, sales.SalesStageQualify, *o.SalesStage, "the option numbered 0 is a value")
+				require.Equal(t, sales.BudgetNoCommittedBudget, *o.BudgetStatus)
 			})
 
 			t.Run("an update changes the fields callers own; the weighted value follows", func(t *testing.T) {
@@ -232,9 +238,7 @@ func TestOpportunityLifecycle(t *testing.T) {
 					require.ErrorIs(t, err, crm.ErrInvalidTransition)
 					_, err = e.opps.Table().SetState(e.ctx, o.ID, o.Version, tc.event, 0)
 					require.ErrorIs(t, err, crm.ErrInvalidTransition)
-					same, err := e.opps.Get(e.ctx, o.ID)
-					require.NoError(t, err)
-					require.Equal(t, o, same, "a refused state change changes nothing")
+					e.requireStored(t, o, "a refused state change changes nothing")
 
 					got, err := events[tc.event](e, o)
 					if tc.to < 0 {
@@ -244,9 +248,7 @@ func TestOpportunityLifecycle(t *testing.T) {
 						require.Equal(t, sales.OpportunityEntity, terr.Entity)
 						require.Equal(t, tc.state, terr.State)
 						require.Equal(t, tc.event, terr.Event)
-						after, err := e.opps.Get(e.ctx, o.ID)
-						require.NoError(t, err)
-						require.Equal(t, o, after, "a refused event changes nothing")
+						e.requireStored(t, o, "a refused event changes nothing")
 						return
 					}
 					require.NoError(t, err)
@@ -282,9 +284,7 @@ func TestOpportunityWin(t *testing.T) {
 				require.True(t, won.ActualValue.Equal(crm.MustMoney("50000.00 USD")), "%v", won.ActualValue)
 				require.Equal(t, time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC), won.ActualCloseDate)
 				require.Equal(t, sales.ForecastWon, won.ForecastCategory)
-				got, err := e.opps.Get(e.ctx, o.ID)
-				require.NoError(t, err)
-				require.Equal(t, won, got)
+				e.requireStored(t, won)
 			})
 
 			t.Run("a completed opportunity-close activity records the outcome", func(t *testing.T) {
@@ -337,9 +337,7 @@ func TestOpportunityWin(t *testing.T) {
 				acts := e.records(t, activity.OpportunityClose)
 				_, _, err := e.opps.Win(e.ctx, x.ID, x.Version+1, sales.WinOptions{})
 				require.ErrorIs(t, err, crm.ErrConflict)
-				got, err := e.opps.Get(e.ctx, x.ID)
-				require.NoError(t, err)
-				require.Equal(t, x, got)
+				e.requireStored(t, x)
 				require.Equal(t, acts, e.records(t, activity.OpportunityClose))
 			})
 
@@ -356,9 +354,7 @@ func TestOpportunityWin(t *testing.T) {
 					}))
 				_, _, err := e.opps.Win(e.ctx, x.ID, x.Version, sales.WinOptions{Subject: "veto me"})
 				require.ErrorIs(t, err, errVeto)
-				got, err := e.opps.Get(e.ctx, x.ID)
-				require.NoError(t, err)
-				require.Equal(t, x, got)
+				e.requireStored(t, x)
 				require.Equal(t, acts, e.records(t, activity.OpportunityClose))
 			})
 
@@ -437,9 +433,7 @@ func TestOpportunityLoseAndReopen(t *testing.T) {
 				requireInvalid(t, err, crm.FieldStatus)
 				_, _, err = e.opps.Lose(e.ctx, x.ID, x.Version, sales.LoseOptions{Competitor: crm.NewID()})
 				require.ErrorIs(t, err, crm.ErrValidation)
-				got, err := e.opps.Get(e.ctx, x.ID)
-				require.NoError(t, err)
-				require.Equal(t, x, got)
+				e.requireStored(t, x)
 				require.Equal(t, acts, e.records(t, activity.OpportunityClose))
 			})
 
@@ -729,9 +723,7 @@ func TestOpportunityCloseIsAllOrNothing(t *testing.T) {
 					return
 				}
 				require.ErrorIs(t, err, errWriteFailed, "write %d", n)
-				got, err := e.opps.Get(e.ctx, o.ID)
-				require.NoError(t, err)
-				require.Equal(t, o, got, "after failing write %d the opportunity is as it was", n)
+				e.requireStored(t, o, "after failing write %d the opportunity is as it was", n)
 				require.Zero(t, e.records(t, activity.OpportunityClose), "write %d", n)
 				require.Zero(t, e.records(t, sales.OpportunityCompetitors), "write %d", n)
 				require.Less(t, n, 50)
