@@ -367,11 +367,15 @@ func TestOpportunityWin(t *testing.T) {
 							x.Inputs[sales.CloseInputActualRevenue] = crm.MustMoney("90.00 USD")
 						case "break":
 							x.Inputs[sales.CloseInputCloseDate] = "yesterday"
+						case "name a winner":
+							x.Inputs[sales.CloseInputCompetitor] = crm.NewID()
 						}
 						return nil
 					}))
 				_, _, err := e.opps.Win(e.ctx, x.ID, x.Version, sales.WinOptions{Subject: "break"})
 				requireInvalid(t, err, sales.CloseInputCloseDate)
+				_, _, err = e.opps.Win(e.ctx, x.ID, x.Version, sales.WinOptions{Subject: "name a winner"})
+				requireInvalid(t, err, sales.CloseInputCompetitor)
 				x, _, err = e.opps.Win(e.ctx, x.ID, x.Version, sales.WinOptions{Subject: "rewrite"})
 				require.NoError(t, err)
 				require.True(t, x.ActualValue.Equal(crm.MustMoney("90.00 USD")))
