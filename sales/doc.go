@@ -221,6 +221,65 @@
 // and a reopened deal counts by its state now, while the close activity
 // that named the winner stays as history.
 //
+// # Sales processes
+//
+// A sales process (Process) is a Go value: stages in order, each mapped
+// to a salesstage value and carrying a default close probability.
+// DefaultProcess is Dynamics' "Lead to Opportunity Sales Process",
+// Qualify, Develop, Propose, Close, at 10, 40, 60 and 80 per cent:
+// sales.md §8 says Dynamics maps no probability to stages, so these are
+// crmkit's choice. Processes.MoveStage moves an open opportunity forward
+// or back as the named operation SetOpportunityStage
+// (MessageSetOpportunityStage): it sets salesstage, stepname ("2-Develop":
+// the stage's position from 1 and its name; the OOB format is not
+// documented), closeprobability (the stage's default unless the move
+// gives one) and activestagestartedon, and writes the visit it ends to
+// the stage history (StageHistoryEntity: opportunity, stage, entered and
+// left on, days to four places, direction Forward, Back, Closed Won or
+// Closed Lost, owned by the opportunity's owner). The visit in progress
+// began at activestagestartedon, or at the opportunity's creation. An
+// opportunity created without a stage ends no visit when it first gets
+// one.
+//
+// A rule keeps it so through every door: an existing opportunity's
+// salesstage and activestagestartedon change only inside
+// SetOpportunityStage, WinOpportunity, LoseOpportunity and
+// ReopenOpportunity, or in an import (which takes them from the data);
+// stage history records are written only inside the first three or an
+// import. A create may set any stage. Closing ends the visit in progress
+// with Closed Won or Closed Lost.
+//
+// # Pipeline analytics
+//
+// Pipeline reports figures the store computes, each one aggregate (one
+// statement on SQL); opportunities are never loaded to be added up:
+//
+//   - Open: the open pipeline (count, Σ estimatedvalue) and the weighted
+//     pipeline (Σ weightedvalue, estimatedvalue × closeprobability / 100
+//     per opportunity, sales.md §8) by stage, owner, team, or month or
+//     quarter of the estimated close date;
+//   - WinRate: won and lost counts and won revenue by owner, team, or
+//     month or quarter of the actual close date. By product needs the
+//     opportunity product lines of the pricing module, which do not exist
+//     yet, so it is not offered;
+//   - DaysToClose: the average calendar days (UTC) from createdon, or
+//     another time field, to actualclosedate of won deals: an exact sum
+//     and count of crm.DaysBetween, so months add up to quarters;
+//   - Forecast: per owner, for the current calendar quarter (from the
+//     store's clock) and the next, the revenue won in it (actualvalue by
+//     actualclosedate) plus the weighted open revenue expected in it
+//     (weightedvalue by estimatedclosedate): two aggregates;
+//   - Stages: per stage, the ended visits, their average days, and the
+//     conversion rate, the share that moved forward or were won.
+//
+// Quarters are calendar quarters in UTC: there are no fiscal settings
+// yet; the store groups by month and the months of a quarter are added
+// exactly. A team is an owning team (ownerid is a team): with no team
+// membership yet, a user's deals do not count for their teams. Amounts
+// are summed in the base currency (the _base fields) when the registry
+// has one; without one, a sum over two currencies fails with
+// crm.ErrCurrencyMismatch instead of mixing them.
+//
 // # Errors
 //
 // Errors come from the store's write path and match the crm sentinels with

@@ -325,6 +325,23 @@ func (x SalesStage) MarshalText() ([]byte, error) { return salesStages.marshal(x
 // UnmarshalText decodes a label or a number, as ParseSalesStage.
 func (x *SalesStage) UnmarshalText(b []byte) error { return salesStages.unmarshal(x, b) }
 
+// ParseStageDirection returns the stage direction with the given label (any case) or
+// number; "" is no value. Other text fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParseStageDirection(s string) (StageDirection, error) { return stageDirections.parse(s) }
+
+// String returns the label: "" for no value, the number for an unknown value.
+func (x StageDirection) String() string { return stageDirections.label(x) }
+
+// Valid reports whether x is a published value; no value (0) is not one.
+func (x StageDirection) Valid() bool { return stageDirections.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x StageDirection) MarshalText() ([]byte, error) { return stageDirections.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParseStageDirection.
+func (x *StageDirection) UnmarshalText(b []byte) error { return stageDirections.unmarshal(x, b) }
+
 // ParseTimeline returns the timeline with the given label (any case) or
 // number; "" is no value. Other text fails with a
 // *crm.ValidationError (crm.ErrValidation).
