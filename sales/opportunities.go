@@ -216,6 +216,9 @@ func (s *Opportunities) Reopen(ctx context.Context, id crm.ID, version int64) (O
 					OpportunityActualValue:      nil,
 					OpportunityActualCloseDate:  nil,
 					OpportunityForecastCategory: int32(ForecastPipeline),
+					// The stage the deal reopens in starts now: the time it
+					// was closed is no time spent in the stage.
+					OpportunityStageStartedOn: s.table.Store().Now(ctx),
 				}})
 			return err
 		})
@@ -339,7 +342,11 @@ func (s *Opportunities) close(ctx context.Context, message string, version int64
 		if won && in.competitor != crm.NilID {
 			return crm.Invalid(OpportunityEntity, CloseInputCompetitor, "names who won a lost deal: a win takes none")
 		}
-		opp, err := s.table.Lock(ctx, in.id)
+		rec, err := st.Lock(ctx, OpportunityEntity, in.id)
+		if err != nil {
+			return err
+		}
+		opp, err := decodeOpportunity(rec)
 		if err != nil {
 			return err
 		}
@@ -364,6 +371,11 @@ func (s *Opportunities) close(ctx context.Context, message string, version int64
 				OpportunityForecastCategory: int32(forecast),
 			}})
 		if err != nil {
+			return err
+		}
+		// Closing ends the visit of the stage the opportunity was in, so
+		// the time it spent there is kept (Processes, Pipeline.Stages).
+		if err := endStageVisit(ctx, st, rec, out.State); err != nil {
 			return err
 		}
 		subject := in.subject

@@ -34,10 +34,15 @@ type Opportunity struct {
 	EstimatedCloseDate      time.Time // date only
 	// ActualValue and ActualCloseDate are set by Win and Lose (or an
 	// import) and cleared by Reopen; other writes of them are refused.
-	ActualValue       *crm.Money
-	ActualCloseDate   time.Time // date only
-	SalesStage        *SalesStage
-	StepName          string // Pipeline Phase
+	ActualValue     *crm.Money
+	ActualCloseDate time.Time // date only
+	SalesStage      *SalesStage
+	StepName        string // Pipeline Phase
+	// StageStartedOn is when the opportunity entered its sales stage
+	// (activestagestartedon). The stage, the phase and this time move
+	// together through Processes.MoveStage, which keeps the time spent
+	// in each stage; a plain update cannot change the stage or this.
+	StageStartedOn    time.Time
 	Rating            Rating
 	BudgetAmount      *crm.Money
 	BudgetStatus      *BudgetStatus
@@ -125,6 +130,7 @@ func opportunityFields(o Opportunity) crm.Fields {
 		OpportunityActualCloseDate:    unlessZero(o.ActualCloseDate),
 		OpportunitySalesStage:         optionalChoice(o.SalesStage),
 		OpportunityStepName:           text(o.StepName),
+		OpportunityStageStartedOn:     unlessZero(o.StageStartedOn),
 		OpportunityRating:             choice(o.Rating),
 		OpportunityBudgetAmount:       optional(o.BudgetAmount),
 		OpportunityBudgetStatus:       optionalChoice(o.BudgetStatus),
@@ -156,6 +162,7 @@ func decodeOpportunity(rec crm.Record) (Opportunity, error) {
 		ActualValue:             optionalField[crm.Money](f, OpportunityActualValue),
 		ActualCloseDate:         f.Time(OpportunityActualCloseDate),
 		StepName:                f.String(OpportunityStepName),
+		StageStartedOn:          f.Time(OpportunityStageStartedOn),
 		BudgetAmount:            optionalField[crm.Money](f, OpportunityBudgetAmount),
 		Description:             f.String(OpportunityDescription),
 		WeightedValue:           optionalField[crm.Money](f, OpportunityWeightedValue),

@@ -115,7 +115,7 @@ func TestOpportunityCreateReadUpdate(t *testing.T) {
 
 			t.Run("an update changes the fields callers own; the weighted value follows", func(t *testing.T) {
 				o.Probability = sales.Ptr[int64](75)
-				o.SalesStage = sales.Ptr(sales.SalesStageDevelop)
+				o.Rating = sales.RatingHot
 				var err error
 				o, err = e.opps.Update(e.ctx, o)
 				require.NoError(t, err)
@@ -130,7 +130,7 @@ func TestOpportunityCreateReadUpdate(t *testing.T) {
 
 			t.Run("search and count by field", func(t *testing.T) {
 				e.opp(t, "Another", "10.00 USD")
-				page, err := e.opps.Search(e.ctx, crm.Query{Where: crm.Eq(sales.OpportunitySalesStage, sales.SalesStageDevelop)})
+				page, err := e.opps.Search(e.ctx, crm.Query{Where: crm.Eq(sales.OpportunityRating, sales.RatingHot)})
 				require.NoError(t, err)
 				require.Len(t, page.Records, 1)
 				require.Equal(t, "500 cards", page.Records[0].Name)
