@@ -273,7 +273,10 @@ func (d *Driver) measureCol(tb *table, m crm.Measure) (measureCol, error) {
 	}
 	if c.f.Type == crm.TypeMoney && m.Func != crm.AggCountColumn {
 		cur := "t0." + quote(c.extra)
-		mc.exprs = append(mc.exprs, "COUNT(DISTINCT "+cur+")", "MIN("+cur+")")
+		// The currencies summed are one when the least equals the
+		// greatest: two plain aggregates, where COUNT(DISTINCT) would
+		// sort or hash every group's currencies.
+		mc.exprs = append(mc.exprs, "MIN("+cur+")", "MAX("+cur+")")
 	}
 	return mc, nil
 }
@@ -295,15 +298,19 @@ func (d *Driver) readMeasure(mc measureCol, raw []any) (any, error) {
 	var currency crm.Currency
 	if c.f.Type == crm.TypeMoney {
 		k := len(raw) - 2
-		if n, _ := raw[k].(int64); n > 1 {
-			return nil, fmt.Errorf("%s %s: %w", m.Func, m.Field, crm.ErrCurrencyMismatch)
-		}
-		if raw[k+1] != nil {
-			s, err := asString(raw[k+1])
+		if raw[k] != nil {
+			least, err := asString(raw[k])
 			if err != nil {
 				return nil, err
 			}
-			currency = crm.Currency(s)
+			greatest, err := asString(raw[k+1])
+			if err != nil {
+				return nil, err
+			}
+			if least != greatest {
+				return nil, fmt.Errorf("%s %s: %w", m.Func, m.Field, crm.ErrCurrencyMismatch)
+			}
+			currency = crm.Currency(least)
 		}
 		raw = raw[:k]
 	}
