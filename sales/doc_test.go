@@ -16,13 +16,14 @@ func TestDocDiagramsAreCurrent(t *testing.T) {
 	src, err := os.ReadFile("doc.go")
 	require.NoError(t, err)
 	drawn := crmtest.Diagrams(string(src))
-	require.Len(t, drawn, 2, "doc.go should show the account and the contact lifecycle")
+	require.Len(t, drawn, 3, "doc.go should show the account, contact and lead lifecycles")
 	for i, lc := range []struct {
 		name string
 		draw func() (string, error)
 	}{
 		{"account", sales.AccountLifecycle().Mermaid},
 		{"contact", sales.ContactLifecycle().Mermaid},
+		{"lead", sales.LeadLifecycle().Mermaid},
 	} {
 		want, err := lc.draw()
 		require.NoError(t, err)
