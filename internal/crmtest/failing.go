@@ -3,6 +3,8 @@ package crmtest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"iter"
 	"sync"
 
 	"github.com/crmkit/crmkit/crm"
@@ -15,11 +17,11 @@ var ErrInjected = errors.New("injected write failure")
 // FailingDriver wraps a driver so that one write of its transactions
 // fails: the atomicity tests of the domain packages run an operation with
 // its 1st, 2nd, ... write failing and check that nothing of it remains.
-// Writes are the transactions' Insert, Update and Delete calls, counted
-// from the last FailAt across every transaction begun on the driver. The
-// wrapper hides the driver's optional capabilities (driver.Patcher, ...),
-// so every change goes through those three calls. It is safe for
-// concurrent use.
+// Writes are the transactions' Insert, Update, Delete and Patch calls,
+// counted from the last FailAt across every transaction begun on the
+// driver. The wrapper hides the driver's other optional capabilities. It
+// is safe for concurrent use. Set Driver before the first Begin (NewFailingDriver,
+// or a zero FailingDriver whose Driver a store opener fills in).
 type FailingDriver struct {
 	driver.Driver
 	mu             sync.Mutex
@@ -59,7 +61,7 @@ func (d *FailingDriver) write() error {
 	defer d.mu.Unlock()
 	d.writes++
 	if d.failAt > 0 && d.writes == d.failAt {
-		return ErrInjected
+		return fmt.Errorf("write %d: %w", d.writes, ErrInjected)
 	}
 	return nil
 }
@@ -88,4 +90,24 @@ func (t *failingTx) Delete(ctx context.Context, e *crm.Entity, id crm.ID, versio
 		return err
 	}
 	return t.Tx.Delete(ctx, e, id, version)
+}
+
+// Patch counts as a write when the wrapped Tx patches; one that cannot
+// reports that it wrote nothing, which sends the store down Lock and
+// Update.
+func (t *failingTx) Patch(ctx context.Context, e *crm.Entity, p *driver.Patch) (crm.Record, bool, error) {
+	pt, ok := t.Tx.(driver.Patcher)
+	if !ok {
+		return crm.Record{}, false, nil
+	}
+	if err := t.d.write(); err != nil {
+		return crm.Record{}, false, err
+	}
+	return pt.Patch(ctx, e, p)
+}
+
+// Select is passed through explicitly so that the wrapper stays a Reader
+// even if the embedded Tx grows methods.
+func (t *failingTx) Select(ctx context.Context, p *driver.Plan) iter.Seq2[crm.Record, error] {
+	return t.Tx.Select(ctx, p)
 }
