@@ -596,6 +596,11 @@ func TestLeadRules(t *testing.T) {
 			Header: crm.Header{State: crm.StateCode(sales.LeadStateDisqualified), Status: crm.StatusCode(sales.LeadStatusLost)},
 			Fields: crm.Fields{sales.LeadSubject: "Old", sales.LeadLastName: "Imported", sales.LeadQualifyingOpportunity: oppRef}}}, storage.ImportOptions{})
 		require.NoError(t, err)
+		page, err := e.leads.Search(e.ctx, crm.Query{Where: crm.Eq(sales.LeadLastName, "Imported")})
+		require.NoError(t, err)
+		require.Len(t, page.Records, 1)
+		require.Equal(t, sales.LeadStateDisqualified, page.Records[0].LeadState())
+		require.Equal(t, oppRef, page.Records[0].QualifyingOpportunity)
 	})
 }
 
