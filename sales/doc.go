@@ -162,7 +162,7 @@
 // contact; topic, est. value, est. close date, the budget, purchase and
 // need fields, rating and description to the opportunity. A host maps its
 // own fields with Leads.MapField, checked when it is called (unknown
-// fields, mismatched types or options fail with ErrMapping). Amounts keep
+// fields, mismatched types or options fail with ErrLeadMapping). Amounts keep
 // their currency: QualifyOptions.Currency, if set, refuses amounts in
 // another rather than converting them.
 //

@@ -20,11 +20,11 @@ import (
 // one, none has more records than before.
 var qualifiedEntities = []string{sales.AccountEntity, sales.ContactEntity, sales.OpportunityEntity, activity.PointerEntity}
 
-func counts(t *testing.T, ctx context.Context, st *storage.Store) map[string]int64 {
+func qualifyCounts(t *testing.T, ctx context.Context, st *storage.Store) map[string]int64 {
 	t.Helper()
 	out := map[string]int64{}
 	for _, e := range qualifiedEntities {
-		out[e] = countOf(t, ctx, st, e)
+		out[e] = qualifyCount(t, ctx, st, e)
 	}
 	return out
 }
@@ -47,7 +47,7 @@ func TestQualifyIsAtomic(t *testing.T) {
 			// zero where a qualification could touch them.
 			_, err = activity.New(st).Create(ctx, activity.Activity{Type: activity.Task, Subject: "Call back", Regarding: l.Ref()})
 			require.NoError(t, err)
-			before := counts(t, ctx, st)
+			before := qualifyCounts(t, ctx, st)
 
 			for n := 1; ; n++ {
 				fd.FailAt(n)
@@ -61,12 +61,12 @@ func TestQualifyIsAtomic(t *testing.T) {
 					break
 				}
 				require.ErrorIs(t, err, crmtest.ErrInjected, "write %d", n)
-				require.Equal(t, before, counts(t, ctx, st), "write %d failed: nothing is left", n)
+				require.Equal(t, before, qualifyCounts(t, ctx, st), "write %d failed: nothing is left", n)
 				got, err := leads.Get(ctx, l.ID)
 				require.NoError(t, err)
 				require.Equal(t, l, got, "write %d failed: the lead is unchanged", n)
 			}
-			after := counts(t, ctx, st)
+			after := qualifyCounts(t, ctx, st)
 			for _, e := range []string{sales.AccountEntity, sales.ContactEntity, sales.OpportunityEntity} {
 				require.Equal(t, before[e]+1, after[e], e)
 			}

@@ -8,10 +8,10 @@ import (
 	"github.com/crmkit/crmkit/crm"
 )
 
-// ErrMapping is returned by Leads.MapField for a field map entry that
+// ErrLeadMapping is returned by Leads.MapField for a field map entry that
 // cannot work: an unknown entity or field, types that differ, a field the
 // qualification sets itself.
-var ErrMapping = errors.New("invalid lead field map")
+var ErrLeadMapping = errors.New("invalid lead field map")
 
 // LeadFieldMap is one entry of the lead field map: qualifying a lead into
 // a record of Entity (account, contact or opportunity) copies the lead's
@@ -116,11 +116,11 @@ func (s *Leads) Mapping() []LeadFieldMap { return slices.Clone(*s.mapping.Load()
 //
 // The entry is checked against the store's registry now, not at the next
 // qualification: an unknown entity or field fails with an error matching
-// ErrMapping and crm.ErrNotFound; fields of different types, a choice
+// ErrLeadMapping and crm.ErrNotFound; fields of different types, a choice
 // whose options are not all the target's, a lookup to entities the target
 // cannot point at, a system or computed target, or a field the
 // qualification sets itself (originatingleadid, the links between the
-// records) fail with ErrMapping. It is safe to call while qualifications
+// records) fail with ErrLeadMapping. It is safe to call while qualifications
 // run: they use the map as it was when they started.
 func (s *Leads) MapField(entity, leadField, field string) error {
 	if err := checkLeadFieldMap(s.store.Registry(), LeadFieldMap{Entity: entity, From: leadField, To: field}); err != nil {
@@ -139,10 +139,10 @@ func (s *Leads) MapField(entity, leadField, field string) error {
 // checkLeadFieldMap checks one field map entry against reg.
 func checkLeadFieldMap(reg *crm.Registry, m LeadFieldMap) error {
 	fail := func(format string, args ...any) error {
-		return fmt.Errorf("map lead %s to %s %s: %w: %s", m.From, m.Entity, m.To, ErrMapping, fmt.Sprintf(format, args...))
+		return fmt.Errorf("map lead %s to %s %s: %w: %s", m.From, m.Entity, m.To, ErrLeadMapping, fmt.Sprintf(format, args...))
 	}
 	notFound := func(what string) error {
-		return fmt.Errorf("map lead %s to %s %s: %w: %s: %w", m.From, m.Entity, m.To, ErrMapping, what, crm.ErrNotFound)
+		return fmt.Errorf("map lead %s to %s %s: %w: %s: %w", m.From, m.Entity, m.To, ErrLeadMapping, what, crm.ErrNotFound)
 	}
 	reserved, ok := setByQualify[m.Entity]
 	if !ok {

@@ -3,6 +3,7 @@ package sales_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -35,8 +36,8 @@ func (e *leadEnv) lead(t *testing.T, l sales.Lead) sales.Lead {
 	return out
 }
 
-// count counts the records of entity in st.
-func countOf(t *testing.T, ctx context.Context, st *storage.Store, entity string) int64 {
+// qualifyCount counts the records of entity in st.
+func qualifyCount(t *testing.T, ctx context.Context, st *storage.Store, entity string) int64 {
 	t.Helper()
 	n, err := st.Count(ctx, crm.Query{Entity: entity})
 	require.NoError(t, err)
@@ -213,7 +214,7 @@ func TestLeadLifecycle(t *testing.T) {
 					disqualified: {sales.EventReactivate},
 				}[from]
 				want := map[string]sales.LeadState{sales.EventQualify: qualified, sales.EventDisqualify: disqualified, sales.EventReactivate: open}[event]
-				if contains(allowed, event) {
+				if slices.Contains(allowed, event) {
 					require.NoError(t, err, "%s from %s", event, from)
 					require.Equal(t, crm.StateCode(want), to)
 				} else {
@@ -225,15 +226,6 @@ func TestLeadLifecycle(t *testing.T) {
 			}
 		}
 	})
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func TestLeadReadOnlyUntilReactivated(t *testing.T) {
@@ -351,7 +343,7 @@ func TestQualify(t *testing.T) {
 		require.NoError(t, err)
 		require.True(t, res.Account.IsZero())
 		require.Equal(t, []crm.Ref{res.Contact, res.Opportunity}, res.Created)
-		require.Zero(t, countOf(t, e.ctx, e.store, sales.AccountEntity))
+		require.Zero(t, qualifyCount(t, e.ctx, e.store, sales.AccountEntity))
 		opp, err := e.store.Get(e.ctx, sales.OpportunityEntity, res.Opportunity.ID)
 		require.NoError(t, err)
 		require.Equal(t, res.Contact, opp.Fields.Ref(sales.OpportunityCustomer), "the contact is the customer")
@@ -413,7 +405,7 @@ func TestQualify(t *testing.T) {
 		opts.Currency = "EUR"
 		_, err := e.leads.Qualify(e.ctx, l.ID, l.Version, opts)
 		requireInvalid(t, err, sales.OpportunityEstimatedValue)
-		require.Zero(t, countOf(t, e.ctx, e.store, sales.AccountEntity))
+		require.Zero(t, qualifyCount(t, e.ctx, e.store, sales.AccountEntity))
 		opts.Currency = "USD"
 		_, err = e.leads.Qualify(e.ctx, l.ID, l.Version, opts)
 		require.NoError(t, err)
@@ -427,7 +419,7 @@ func TestQualify(t *testing.T) {
 		require.NoError(t, err)
 		_, err = e.leads.Qualify(e.ctx, l.ID, l.Version, qualifyAll)
 		require.ErrorIs(t, err, crm.ErrConflict)
-		require.Zero(t, countOf(t, e.ctx, e.store, sales.AccountEntity))
+		require.Zero(t, qualifyCount(t, e.ctx, e.store, sales.AccountEntity))
 		_, err = e.leads.Qualify(e.ctx, crm.NewID(), storage.AnyVersion, qualifyAll)
 		require.ErrorIs(t, err, crm.ErrNotFound)
 	})
@@ -498,9 +490,9 @@ func TestQualifyDuplicates(t *testing.T) {
 	require.Equal(t, []crm.Ref{acme.Ref()}, dup.Accounts)
 	require.Equal(t, []crm.Ref{yvonne.Ref()}, dup.Contacts)
 	require.Contains(t, err.Error(), "1 account(s) with its company name and 1 contact(s) with its email address")
-	require.EqualValues(t, 1, countOf(t, e.ctx, e.store, sales.AccountEntity), "nothing is written")
-	require.EqualValues(t, 1, countOf(t, e.ctx, e.store, sales.ContactEntity))
-	require.Zero(t, countOf(t, e.ctx, e.store, sales.OpportunityEntity))
+	require.EqualValues(t, 1, qualifyCount(t, e.ctx, e.store, sales.AccountEntity), "nothing is written")
+	require.EqualValues(t, 1, qualifyCount(t, e.ctx, e.store, sales.ContactEntity))
+	require.Zero(t, qualifyCount(t, e.ctx, e.store, sales.OpportunityEntity))
 
 	t.Run("only what would be created is checked", func(t *testing.T) {
 		_, err := e.leads.Qualify(e.ctx, l.ID, l.Version, sales.QualifyOptions{CreateContact: true})
@@ -526,7 +518,7 @@ func TestQualifyDuplicates(t *testing.T) {
 		res, err := e.leads.Qualify(e.ctx, l.ID, l.Version, opts)
 		require.NoError(t, err)
 		require.Len(t, res.Created, 3)
-		require.EqualValues(t, 2, countOf(t, e.ctx, e.store, sales.AccountEntity))
+		require.EqualValues(t, 2, qualifyCount(t, e.ctx, e.store, sales.AccountEntity))
 	})
 }
 
@@ -707,7 +699,7 @@ func TestLeadFieldMap(t *testing.T) {
 		t.Run("refused at setup: "+tc.name, func(t *testing.T) {
 			before := leads.Mapping()
 			err := leads.MapField(tc.entity, tc.from, tc.to)
-			require.ErrorIs(t, err, sales.ErrMapping)
+			require.ErrorIs(t, err, sales.ErrLeadMapping)
 			require.Equal(t, tc.notFound, errors.Is(err, crm.ErrNotFound), "%v", err)
 			require.Contains(t, err.Error(), tc.wantErrMentionsField)
 			require.Equal(t, before, leads.Mapping(), "a refused entry changes nothing")
