@@ -12,6 +12,7 @@ import (
 
 	"github.com/crmkit/crmkit/activity"
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/internal/crmtest"
 	"github.com/crmkit/crmkit/storage"
 	"github.com/crmkit/crmkit/storage/driver"
 )
@@ -468,78 +469,28 @@ func TestCloseOpen(t *testing.T) {
 	})
 }
 
-// failingDriver fails the failAt-th write of its transactions.
-type failingDriver struct {
-	driver.Driver
-	failAt, writes int
-}
-
-var errInjected = errors.New("injected write failure")
-
-func (d *failingDriver) Begin(ctx context.Context) (driver.Tx, error) {
-	tx, err := d.Driver.Begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &failingTx{Tx: tx, d: d}, nil
-}
-
-func (d *failingDriver) write() error {
-	d.writes++
-	if d.failAt > 0 && d.writes == d.failAt {
-		return errInjected
-	}
-	return nil
-}
-
-type failingTx struct {
-	driver.Tx
-	d *failingDriver
-}
-
-func (t *failingTx) Insert(ctx context.Context, e *crm.Entity, recs []crm.Record) error {
-	if err := t.d.write(); err != nil {
-		return err
-	}
-	return t.Tx.Insert(ctx, e, recs)
-}
-
-func (t *failingTx) Update(ctx context.Context, e *crm.Entity, rec crm.Record, prev int64) error {
-	if err := t.d.write(); err != nil {
-		return err
-	}
-	return t.Tx.Update(ctx, e, rec, prev)
-}
-
-func (t *failingTx) Delete(ctx context.Context, e *crm.Entity, id crm.ID, version int64) error {
-	if err := t.d.write(); err != nil {
-		return err
-	}
-	return t.Tx.Delete(ctx, e, id, version)
-}
-
 func TestCreateWithPartiesIsAtomic(t *testing.T) {
 	onEveryStore(t, func(t *testing.T, b backend) {
-		var fd *failingDriver
-		e := b.env(t, func(d driver.Driver) driver.Driver { fd = &failingDriver{Driver: d}; return fd })
+		var fd *crmtest.FailingDriver
+		e := b.env(t, func(d driver.Driver) driver.Driver { fd = crmtest.NewFailingDriver(d); return fd })
 		acme := e.account(t, "Acme")
 		ada := e.contact(t, "Lovelace", acme.Ref())
 		mail := activity.Activity{Type: activity.Email, Subject: "Offer", Regarding: acme.Ref(),
 			Parties: append(activity.As(activity.RoleSender, alice), activity.As(activity.RoleTo, ada.Ref())...)}
 		for n := 1; ; n++ {
-			fd.failAt, fd.writes = n, 0
+			fd.FailAt(n)
 			_, err := e.acts.Create(e.ctx, mail)
 			if err == nil {
 				require.Greater(t, n, 2, "the activity, its pointer and its parties are separate writes")
 				break
 			}
-			require.ErrorIs(t, err, errInjected, "write %d", n)
-			fd.failAt = 0
+			require.ErrorIs(t, err, crmtest.ErrInjected, "write %d", n)
+			fd.FailAt(0)
 			require.Zero(t, e.count(t, activity.PointerEntity), "write %d failed: nothing is left", n)
 			require.Zero(t, e.count(t, activity.Email))
 			require.Zero(t, e.count(t, activity.PartyEntity))
 		}
-		fd.failAt = 0
+		fd.FailAt(0)
 		require.EqualValues(t, 1, e.count(t, activity.Email))
 		require.EqualValues(t, 2, e.count(t, activity.PartyEntity))
 	})

@@ -11,6 +11,7 @@ import (
 	"github.com/crmkit/crmkit/activity"
 	"github.com/crmkit/crmkit/activity/recurrence"
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/internal/crmtest"
 	"github.com/crmkit/crmkit/storage"
 	"github.com/crmkit/crmkit/storage/driver"
 )
@@ -316,28 +317,28 @@ func TestDeletingTheMasterDeletesItsInstances(t *testing.T) {
 
 func TestCreateSeriesIsAtomic(t *testing.T) {
 	onEveryStore(t, func(t *testing.T, b backend) {
-		var fd *failingDriver
-		e := b.env(t, func(d driver.Driver) driver.Driver { fd = &failingDriver{Driver: d}; return fd })
+		var fd *crmtest.FailingDriver
+		e := b.env(t, func(d driver.Driver) driver.Driver { fd = crmtest.NewFailingDriver(d); return fd })
 		acme := e.account(t, "Acme")
 		ada := e.contact(t, "Lovelace", acme.Ref())
 		p := recurrence.WeeklyEvery(date(2026, time.March, 2), 1, recurrence.Monday|recurrence.Thursday).At(recurrence.At(9, 0), 30).EndAfter(3)
 		m := activity.RecurringAppointment{Activity: activity.Activity{Subject: "Sync", Regarding: acme.Ref(),
 			Parties: activity.As(activity.RoleRequiredAttendee, ada.Ref())}, Pattern: p}
 		for n := 1; ; n++ {
-			fd.failAt, fd.writes = n, 0
+			fd.FailAt(n)
 			_, err := e.acts.CreateSeries(e.ctx, m, time.Time{})
 			if err == nil {
 				require.Greater(t, n, 4, "master, parties, instances and their parties, the master's bookkeeping")
 				break
 			}
-			require.ErrorIs(t, err, errInjected, "write %d", n)
-			fd.failAt = 0
+			require.ErrorIs(t, err, crmtest.ErrInjected, "write %d", n)
+			fd.FailAt(0)
 			require.Zero(t, e.count(t, activity.PointerEntity), "write %d failed: nothing is left", n)
 			require.Zero(t, e.count(t, activity.RecurringAppointmentMaster))
 			require.Zero(t, e.count(t, activity.Appointment))
 			require.Zero(t, e.count(t, activity.PartyEntity))
 		}
-		fd.failAt = 0
+		fd.FailAt(0)
 		require.EqualValues(t, 3, e.count(t, activity.Appointment))
 		require.EqualValues(t, 4, e.count(t, activity.PartyEntity))
 	})

@@ -117,6 +117,19 @@
 //	    Active --> Inactive: deactivate
 //	    Inactive --> Active: activate
 //
+// The lead lifecycle (LeadLifecycle): Open (New, Contacted), Qualified
+// (Qualified) and Disqualified (Lost, Cannot Contact, No Longer
+// Interested, Canceled). qualify fires only inside the QualifyLead
+// operation (Leads.Qualify); qualified and disqualified leads are
+// read-only until reactivated:
+//
+//	stateDiagram-v2
+//	    [*] --> Open
+//	    Disqualified --> Open: reactivate
+//	    Open --> Disqualified: disqualify
+//	    Open --> Qualified: qualify
+//	    Qualified --> Open: reactivate
+//
 // The opportunity lifecycle (OpportunityLifecycle): Open (In Progress,
 // On Hold), Won (Won) and Lost (Canceled, Out-Sold); won and lost
 // opportunities are read-only until reopened, and each event fires only
@@ -131,6 +144,68 @@
 //
 // A test redraws them all from the tables and fails if these drawings
 // differ.
+//
+// # Leads
+//
+// NewLeads returns the lead service: Create, Get, Update, Search, Count,
+// Assign, Delete, and the lead's operations.
+//
+// Leads.Qualify is Dynamics' QualifyLead, run as the named operation
+// MessageQualifyLead (storage.Store.Execute) in one transaction, so hooks
+// see and may stop it by name (its inputs are the QualifyInput* keys) and
+// a failure at any write leaves nothing behind. QualifyOptions choose
+// what to create: an account (only for a lead with a company name: a lead
+// without one qualifies with no account [inferred]), a contact (whose
+// company is the account) and an opportunity (whose customer is
+// OpportunityCustomer, else the account, else the contact; one without
+// any is refused). An existing account or contact, the options' or else
+// the lead's own "Existing Account" and "Existing Contact"
+// (parentaccountid, parentcontactid), is attached instead of creating
+// one. When both are created, the contact becomes the account's primary
+// contact [inferred]; an existing account is never changed. Each new
+// record's originatingleadid points at the lead; the lead gets its
+// qualifyingopportunityid, customerid (the account, else the contact),
+// parentaccountid and parentcontactid, and moves to Qualified in one
+// write.
+//
+// The lead's fields reach the new records through a field map [inferred
+// from sales.md §1.3; DefaultLeadMapping lists it]: company name,
+// business phone, website, address, industry, revenue and employees to
+// the account; names, job title, email, phones and address to the
+// contact; topic, est. value, est. close date, the budget, purchase and
+// need fields, rating and description to the opportunity. A host maps its
+// own fields with Leads.MapField, checked when it is called (unknown
+// fields, mismatched types or options fail with ErrLeadMapping). Amounts keep
+// their currency: QualifyOptions.Currency, if set, refuses amounts in
+// another rather than converting them.
+//
+// Duplicate detection: before writing anything, Qualify looks for an
+// account named as the lead's company (trimmed, in any case) when it
+// would create an account, and a contact with the lead's email address
+// (in any case) when it would create a contact. Matches fail the
+// qualification with a *DuplicateError (crm.ErrDuplicate) listing them,
+// unless the caller links to a match (ExistingAccount, ExistingContact)
+// or creates anyway (OnDuplicate: CreateDuplicates).
+//
+// Two qualifications of one lead at once: the lead is locked first, so
+// one succeeds and the other fails with crm.ErrConflict (or
+// crm.ErrInvalidTransition when it asked for any version and finds the
+// lead qualified), on every store.
+//
+// The lead's rules hold through every door (LeadMetadata): qualify fires
+// only inside QualifyLead, so a bare state change or an update of the
+// state is refused; qualifyingopportunityid is set only by QualifyLead
+// or an import (clearing it is allowed: deleting the opportunity does);
+// a lead with an opportunity cannot be disqualified. A rule reads records
+// by ID, not by query, so "has an opportunity" means its
+// qualifyingopportunityid is set: an opportunity naming the lead as its
+// originating lead without the lead naming it back does not count.
+// Leads.Disqualify takes a status reason (default Lost). Leads.Reactivate
+// brings a qualified or disqualified lead back to Open (New) and keeps
+// its links [inferred]: the qualifying opportunity (so a reactivated lead
+// with an opportunity still cannot be disqualified) and the account and
+// contact, which a second qualification attaches instead of creating
+// them again. Activities regarding a lead stay with it.
 //
 // # Opportunities
 //

@@ -22,6 +22,7 @@ func TestDocDiagramsAreCurrent(t *testing.T) {
 	}{
 		{"account", sales.AccountLifecycle().Mermaid},
 		{"contact", sales.ContactLifecycle().Mermaid},
+		{"lead", sales.LeadLifecycle().Mermaid},
 		{"opportunity", sales.OpportunityLifecycle().Mermaid},
 	}
 	require.Len(t, drawn, len(lifecycles), "doc.go should show every lifecycle, in this order")

@@ -81,8 +81,8 @@ func qualificationFields() []crm.Field {
 }
 
 // LeadMetadata returns the lead entity as Dynamics declares it (sales.md
-// §1.1), without the campaign lookups the marketing module adds. Each call
-// returns a new value.
+// §1.1), without the campaign lookups the marketing module adds, with the
+// module's rules (lead_rules.go). Each call returns a new value.
 func LeadMetadata() *crm.Entity {
 	fields := []crm.Field{
 		{Name: LeadSubject, Label: "Topic", Type: crm.TypeText, MaxLength: 300, Required: true},
@@ -132,6 +132,7 @@ func LeadMetadata() *crm.Entity {
 		PrimaryName: LeadFullName,
 		Fields:      fields,
 		Lifecycle:   LeadLifecycle(),
+		Rules:       leadRules(),
 	}
 }
 

@@ -2,100 +2,14 @@ package storagetest
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"iter"
-	"sync"
 	"testing"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/internal/crmtest"
 	"github.com/crmkit/crmkit/storage"
 	"github.com/crmkit/crmkit/storage/driver"
 	"github.com/stretchr/testify/require"
 )
-
-// errInjected is the failure faultyDriver injects.
-var errInjected = errors.New("injected write failure")
-
-// faultyDriver wraps a driver so that the failAt-th write (Insert, Update
-// or Delete) of its transactions fails, counting from the last arm.
-type faultyDriver struct {
-	driver.Driver
-	mu     sync.Mutex
-	failAt int // 0: never fail
-	writes int
-}
-
-func (d *faultyDriver) arm(n int) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.failAt, d.writes = n, 0
-}
-
-// write counts one write and reports whether it must fail.
-func (d *faultyDriver) write() error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.writes++
-	if d.failAt > 0 && d.writes == d.failAt {
-		return fmt.Errorf("write %d: %w", d.writes, errInjected)
-	}
-	return nil
-}
-
-func (d *faultyDriver) Begin(ctx context.Context) (driver.Tx, error) {
-	tx, err := d.Driver.Begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &faultyTx{Tx: tx, d: d}, nil
-}
-
-type faultyTx struct {
-	driver.Tx
-	d *faultyDriver
-}
-
-func (t *faultyTx) Insert(ctx context.Context, e *crm.Entity, recs []crm.Record) error {
-	if err := t.d.write(); err != nil {
-		return err
-	}
-	return t.Tx.Insert(ctx, e, recs)
-}
-
-func (t *faultyTx) Update(ctx context.Context, e *crm.Entity, rec crm.Record, prev int64) error {
-	if err := t.d.write(); err != nil {
-		return err
-	}
-	return t.Tx.Update(ctx, e, rec, prev)
-}
-
-func (t *faultyTx) Delete(ctx context.Context, e *crm.Entity, id crm.ID, version int64) error {
-	if err := t.d.write(); err != nil {
-		return err
-	}
-	return t.Tx.Delete(ctx, e, id, version)
-}
-
-// Patch counts as a write when the wrapped Tx patches; one that cannot
-// reports that it wrote nothing, which sends the store down Lock and
-// Update.
-func (t *faultyTx) Patch(ctx context.Context, e *crm.Entity, p *driver.Patch) (crm.Record, bool, error) {
-	pt, ok := t.Tx.(driver.Patcher)
-	if !ok {
-		return crm.Record{}, false, nil
-	}
-	if err := t.d.write(); err != nil {
-		return crm.Record{}, false, err
-	}
-	return pt.Patch(ctx, e, p)
-}
-
-// Select is passed through explicitly so that the wrapper stays a Reader
-// even if the embedded Tx grows methods.
-func (t *faultyTx) Select(ctx context.Context, p *driver.Plan) iter.Seq2[crm.Record, error] {
-	return t.Tx.Select(ctx, p)
-}
 
 func testAtomicity(t *testing.T, open Opener) {
 	// everyN runs op with the Nth write failing, for N = 1, 2, ... until op
@@ -104,21 +18,19 @@ func testAtomicity(t *testing.T, open Opener) {
 	everyN := func(t *testing.T, setup func(e *env), op func(e *env) error) int {
 		t.Helper()
 		for n := 1; ; n++ {
-			fd := &faultyDriver{}
+			fd := &crmtest.FailingDriver{}
 			e := newEnv(t, open, func(d driver.Driver) driver.Driver { fd.Driver = d; return fd })
 			setup(e)
 			before := e.dump()
-			fd.arm(n)
+			fd.FailAt(n)
 			err := op(e)
-			fd.mu.Lock()
-			writes := fd.writes
-			fd.mu.Unlock()
-			fd.arm(0)
+			writes := fd.Writes()
+			fd.FailAt(0)
 			if err == nil {
 				require.Equal(t, n-1, writes, "a successful run makes every write before the one that would fail")
 				return writes
 			}
-			require.ErrorIs(t, err, errInjected, "failing write %d", n)
+			require.ErrorIs(t, err, crmtest.ErrInjected, "failing write %d", n)
 			require.Equal(t, before, e.dump(), "after failing write %d the store must be exactly as before", n)
 			require.Less(t, n, 1000, "the operation never succeeded")
 		}

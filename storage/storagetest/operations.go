@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/internal/crmtest"
 	"github.com/crmkit/crmkit/storage"
 	"github.com/crmkit/crmkit/storage/driver"
 	"github.com/stretchr/testify/require"
@@ -99,13 +100,13 @@ var dealInputs = map[string]any{"customer": "Initech", "buyer": "Lumbergh", "min
 func testOperations(t *testing.T, open Opener) {
 	t.Run("a named operation is all or nothing at every write", func(t *testing.T) {
 		for n := 1; ; n++ {
-			fd := &faultyDriver{}
+			fd := &crmtest.FailingDriver{}
 			e := newEnv(t, open, func(d driver.Driver) driver.Driver { fd.Driver = d; return fd })
 			tk := e.create(task, crm.Fields{"subject": "Close the deal"})
 			before := e.dump()
-			fd.arm(n)
+			fd.FailAt(n)
 			err := e.store.Execute(e.ctx, "CloseDeal", dealInputs, closeDeal(e, tk.ID))
-			fd.arm(0)
+			fd.FailAt(0)
 			if err == nil {
 				require.Equal(t, 4, n, "three writes, then success")
 				require.EqualValues(t, 1, e.count(account))
@@ -113,7 +114,7 @@ func testOperations(t *testing.T, open Opener) {
 				require.Equal(t, taskCompleted, e.get(task, tk.ID).State)
 				return
 			}
-			require.ErrorIs(t, err, errInjected, "failing write %d", n)
+			require.ErrorIs(t, err, crmtest.ErrInjected, "failing write %d", n)
 			require.Contains(t, err.Error(), "CloseDeal")
 			require.Equal(t, before, e.dump(), "after failing write %d the store must be exactly as before", n)
 			require.Less(t, n, 10, "the operation never succeeded")
