@@ -119,6 +119,15 @@ var (
 	// maxAmount is Dynamics' money range, the one crm validation
 	// enforces on every money field.
 	maxAmount = decimal.NewFromInt(922_337_203_685_477)
+	// maxAmountAt[p] is maxAmount with exponent -p: comparing decimals
+	// of different exponents allocates, and range checks run on every
+	// amount.
+	maxAmountAt = func() (b [2*crm.MaxMoneyPlaces + 1]decimal.Decimal) {
+		for p := range b {
+			b[p] = maxAmount.Round(int32(p))
+		}
+		return b
+	}()
 )
 
 // CalculateLine prices one line of d on its own (§6.1); d's lines and
@@ -175,7 +184,11 @@ func (s Settings) line(d *Document, l *Line) (LineResult, *Error) {
 		}
 	}
 	r := LineResult{PricePerUnit: ppu, VolumeDiscount: vd.Round(), LineDiscount: zero, Tax: zero}
-	r.Amount = crm.NewMoney(ppu.Amount.Sub(vd.Amount).Mul(l.Quantity), c).Round()
+	net := ppu.Amount
+	if !vd.IsZero() {
+		net = net.Sub(vd.Amount)
+	}
+	r.Amount = crm.NewMoney(net.Mul(l.Quantity), c).Round()
 	if l.ManualDiscount != nil {
 		md := *l.ManualDiscount
 		if e := sameCurrency("the manual discount", md.Currency, c); e != nil {
@@ -271,7 +284,11 @@ func checkQuantity(l *Line, item *PriceListItem) *Error {
 }
 
 func inRange(m crm.Money) *Error {
-	if m.Amount.Abs().Cmp(maxAmount) > 0 {
+	bound := maxAmount
+	if e := -m.Amount.Exponent(); e >= 0 && int(e) < len(maxAmountAt) {
+		bound = maxAmountAt[e] // same exponent: compared without rescaling
+	}
+	if m.Amount.Abs().Cmp(bound) > 0 {
 		return fail(CodePriceAttributeOutOfRange, "%s is beyond the money range of ±%s", m, maxAmount)
 	}
 	return nil

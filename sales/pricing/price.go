@@ -96,6 +96,15 @@ func (q ratio) at(places int32) decimal.Decimal {
 	return crm.DivRound(q.num, q.den, places)
 }
 
+// times returns x × q.den, without a multiplication when den is 1 (all
+// methods but the margins).
+func (q ratio) times(x decimal.Decimal) decimal.Decimal {
+	if q.den.Equal(one) {
+		return x
+	}
+	return x.Mul(q.den)
+}
+
 func (r Rounding) round(p ratio, places int32) (decimal.Decimal, *Error) {
 	if r.Policy == 0 || r.Policy == RoundNone {
 		return p.at(places), nil
@@ -132,7 +141,7 @@ func (r Rounding) round(p ratio, places int32) (decimal.Decimal, *Error) {
 
 // multipleOf rounds p to a multiple of a > 0.
 func multipleOf(p ratio, a decimal.Decimal, policy RoundingPolicy) decimal.Decimal {
-	den := p.den.Mul(a)
+	den := p.times(a)
 	var k decimal.Decimal
 	switch policy {
 	case RoundUp:
@@ -150,8 +159,8 @@ func multipleOf(p ratio, a decimal.Decimal, policy RoundingPolicy) decimal.Decim
 // when the policy is Down and lo would be negative.
 func endsIn(p ratio, a decimal.Decimal, policy RoundingPolicy) (decimal.Decimal, bool) {
 	m := modulus(a)
-	lo := floorDiv(p.num.Sub(a.Mul(p.den)), p.den.Mul(m)).Mul(m).Add(a)
-	below := p.num.Sub(lo.Mul(p.den)) // (p - lo) × den, >= 0
+	lo := floorDiv(p.num.Sub(p.times(a)), p.times(m)).Mul(m).Add(a)
+	below := p.num.Sub(p.times(lo)) // (p - lo) × den, >= 0
 	hi := lo
 	if below.Sign() != 0 {
 		hi = lo.Add(m)
@@ -164,7 +173,7 @@ func endsIn(p ratio, a decimal.Decimal, policy RoundingPolicy) (decimal.Decimal,
 	}
 	// To Nearest: the closer of lo and hi, hi on a tie; never a negative
 	// price.
-	if lo.Sign() >= 0 && below.Cmp(hi.Mul(p.den).Sub(p.num)) < 0 {
+	if lo.Sign() >= 0 && below.Cmp(p.times(hi).Sub(p.num)) < 0 {
 		return lo, true
 	}
 	return hi, true
