@@ -56,8 +56,8 @@
 //	                        hi = lo if lo = p, else lo + M
 //	                        Up hi   Down lo   To Nearest the closer, hi on a tie
 //
-// So "ends in 0.99" keeps the cents (2.88 → 2.99 to nearest), "ends in
-// 9.99" the last two digits before them (123.40 → 129.99 up, 119.99
+// So "ends in 0.99" sets the cents (2.88 → 2.99 to nearest) and "ends in
+// 9.99" the units digit and the cents (123.40 → 129.99 up, 119.99
 // down). Choices of ours: the modulus M and the tie rule; To Nearest
 // never gives a negative price (it takes hi when lo < 0); Down to an
 // "ends in" amount above the price is refused (ErrPriceCalculation), for

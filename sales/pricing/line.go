@@ -111,7 +111,8 @@ type LineResult struct {
 	ExtendedAmount crm.Money
 }
 
-// Quantity limits: a line quantity keeps at most 5 decimals, up to 1e11.
+// MaxQuantityPlaces is the most decimals a line quantity has (Dynamics'
+// quantity field: 5 decimals, up to 1e11).
 const MaxQuantityPlaces = 5
 
 var (
