@@ -355,6 +355,16 @@
 // has one; without one, a sum over two currencies fails with
 // crm.ErrCurrencyMismatch instead of mixing them.
 //
+// # Pricing
+//
+// Prices are computed by package sales/pricing, a pure calculation engine
+// with Dynamics' vocabulary: the six pricing methods, rounding policies
+// and options of price list items, volume discounts of discount lists,
+// line amounts (line-item or per-unit discount mode), header totals with
+// discount and freight, and the reference's pricing error codes as typed
+// errors. It reads no records: the quote, order and invoice records of
+// this package feed it and store what it returns.
+//
 // # Errors
 //
 // Errors come from the store's write path and match the crm sentinels with
