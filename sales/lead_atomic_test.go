@@ -18,7 +18,7 @@ import (
 
 // qualifiedEntities are what a qualification may create: after a failed
 // one, none has more records than before.
-var qualifiedEntities = []string{sales.AccountEntity, sales.ContactEntity, sales.OpportunityEntity, activity.PointerEntity}
+var qualifiedEntities = []string{sales.AccountEntity, sales.ContactEntity, sales.OpportunityEntity, sales.StageHistoryEntity, activity.PointerEntity}
 
 func qualifyCounts(t *testing.T, ctx context.Context, st *storage.Store) map[string]int64 {
 	t.Helper()
@@ -31,7 +31,8 @@ func qualifyCounts(t *testing.T, ctx context.Context, st *storage.Store) map[str
 
 // TestQualifyIsAtomic fails the 1st, 2nd, ... write of a qualification
 // that creates an account, a contact (with the account's primary-contact
-// update) and an opportunity and qualifies the lead, and checks that each
+// update) and an opportunity (with the visit of the Qualify stage) and
+// qualifies the lead, and checks that each
 // failure leaves everything as it was; then that it succeeds with no
 // failure.
 func TestQualifyIsAtomic(t *testing.T) {
@@ -55,8 +56,8 @@ func TestQualifyIsAtomic(t *testing.T) {
 				writes := fd.Writes()
 				fd.FailAt(0)
 				if err == nil {
-					require.Equal(t, 6, n, "the account, the contact, the account's primary contact, the opportunity, the lead: 5 writes")
-					require.Equal(t, 5, writes)
+					require.Equal(t, 7, n, "the account, the contact, the account's primary contact, the opportunity, its Qualify visit, the lead: 6 writes")
+					require.Equal(t, 6, writes)
 					require.Len(t, res.Created, 3)
 					break
 				}
@@ -67,7 +68,7 @@ func TestQualifyIsAtomic(t *testing.T) {
 				require.Equal(t, l, got, "write %d failed: the lead is unchanged", n)
 			}
 			after := qualifyCounts(t, ctx, st)
-			for _, e := range []string{sales.AccountEntity, sales.ContactEntity, sales.OpportunityEntity} {
+			for _, e := range []string{sales.AccountEntity, sales.ContactEntity, sales.OpportunityEntity, sales.StageHistoryEntity} {
 				require.Equal(t, before[e]+1, after[e], e)
 			}
 			require.Equal(t, before[activity.PointerEntity], after[activity.PointerEntity])
