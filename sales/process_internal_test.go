@@ -107,4 +107,6 @@ func TestStageRuleLetsImportsThrough(t *testing.T) {
 	require.NoError(t, checkStageChange(context.Background(), crm.Write{Target: target}), "a create sets any stage")
 	require.ErrorIs(t, checkStageHistoryWrite(context.Background(), crm.Write{Target: target}), crm.ErrValidation)
 	require.NoError(t, checkStageHistoryWrite(context.Background(), crm.Write{Target: target, Import: true}))
+	require.NoError(t, checkStageHistoryWrite(context.Background(), crm.Write{Target: target, Operations: []string{MessageQualifyLead}}),
+		"qualifying a lead ends its Qualify visit")
 }
