@@ -302,10 +302,12 @@ const maxDuplicates = 20
 // lead's fields onto what it creates (the lead mapping: DefaultLeadMapping
 // and MapField), links everything back (each record's originating lead,
 // the lead's qualifying opportunity, customer, existing account and
-// contact) and moves the lead to Qualified, where it is read-only. It all
-// runs as the named operation MessageQualifyLead (storage.Store.Execute),
-// in one transaction: hooks registered for it see and may stop it, and a
-// failure anywhere leaves nothing behind.
+// contact), starts the opportunity in the stage of its sales process
+// after Qualify with the lead's Qualify visit in the stage history
+// (QualifyOptions.Process) and moves the lead to Qualified, where it is
+// read-only. It all runs as the named operation MessageQualifyLead
+// (storage.Store.Execute), in one transaction: hooks registered for it
+// see and may stop it, and a failure anywhere leaves nothing behind.
 //
 // version is the version the lead was read at: if someone changed it
 // since, Qualify fails with crm.ErrConflict; storage.AnyVersion skips the
@@ -316,7 +318,8 @@ const maxDuplicates = 20
 // Errors: a *DuplicateError (crm.ErrDuplicate) for an account or contact
 // to create that looks like one that exists, unless opts.OnDuplicate is
 // CreateDuplicates; crm.ErrInvalidTransition for a lead that is not open;
-// crm.ErrValidation for an opportunity without a customer, amounts in
+// crm.ErrValidation for an opportunity without a customer, a sales
+// process that is not valid or has no stage after Qualify, amounts in
 // another currency than opts.Currency, a status reason that is not
 // Qualified's, or a record that breaks its own rules; crm.ErrNotFound.
 func (s *Leads) Qualify(ctx context.Context, id crm.ID, version int64, opts QualifyOptions) (QualifyResult, error) {
