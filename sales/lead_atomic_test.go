@@ -2,8 +2,7 @@ package sales_test
 
 import (
 	"context"
-	"errors"
-	"sync"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -93,27 +92,10 @@ func TestConcurrentQualify(t *testing.T) {
 				l, err := leads.Create(ctx, l)
 				require.NoError(t, err)
 				for _, version := range []int64{l.Version, storage.AnyVersion} {
-					var wg sync.WaitGroup
-					errs := make([]error, 2)
-					for i := range errs {
-						wg.Add(1)
-						go func() {
-							defer wg.Done()
-							_, errs[i] = leads.Qualify(ctx, l.ID, version, qualifyAll)
-						}()
-					}
-					wg.Wait()
-					var ok int
-					for _, err := range errs {
-						switch {
-						case err == nil:
-							ok++
-						case errors.Is(err, crm.ErrConflict), errors.Is(err, crm.ErrInvalidTransition):
-						default:
-							t.Fatalf("round %d: unexpected error %v", round, err)
-						}
-					}
-					require.Equal(t, 1, ok, "round %d: exactly one qualification succeeds: %v", round, errs)
+					requireOneWins(t, fmt.Sprintf("round %d", round), func() error {
+						_, err := leads.Qualify(ctx, l.ID, version, qualifyAll)
+						return err
+					})
 					for _, e := range []string{sales.AccountEntity, sales.ContactEntity, sales.OpportunityEntity} {
 						n, err := st.Count(ctx, crm.Query{Entity: e, Where: crm.Eq(sales.FieldOriginatingLead, l.ID)})
 						require.NoError(t, err)

@@ -11,6 +11,23 @@ import (
 	"github.com/crmkit/crmkit/storage/memory"
 )
 
+// openProcess returns a new in-memory store of the sales entities whose
+// clock starts at now and moves only when the example moves it, and the
+// default sales process over it.
+func openProcess(now time.Time) (*storage.Store, *crm.ManualClock, *sales.Processes) {
+	reg := crm.NewRegistry()
+	if err := sales.Register(reg); err != nil {
+		panic(err)
+	}
+	clock := crm.NewManualClock(now)
+	st := memory.Open(reg, storage.WithClock(clock))
+	procs, err := sales.NewProcesses(st, sales.DefaultProcess())
+	if err != nil {
+		panic(err)
+	}
+	return st, clock, procs
+}
+
 // The pipeline report, built as a sales team works: deals are created
 // and moved through the default sales process (each stage sets its
 // probability, so the weighted pipeline follows); in February one was won
@@ -19,19 +36,8 @@ import (
 // and this quarter's forecast.
 func ExamplePipeline() {
 	ctx := crm.AsSystem(context.Background())
-	reg := crm.NewRegistry()
-	if err := sales.Register(reg); err != nil {
-		fmt.Println(err)
-		return
-	}
-	clock := crm.NewManualClock(time.Date(2026, 2, 2, 9, 0, 0, 0, time.UTC))
-	st := memory.Open(reg, storage.WithClock(clock))
+	st, clock, procs := openProcess(time.Date(2026, 2, 2, 9, 0, 0, 0, time.UTC))
 	opps := sales.NewOpportunities(st)
-	procs, err := sales.NewProcesses(st, sales.DefaultProcess())
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
 	must := func(o sales.Opportunity, err error) sales.Opportunity {
 		if err != nil {
 			panic(err)

@@ -7,8 +7,6 @@ import (
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/sales"
-	"github.com/crmkit/crmkit/storage"
-	"github.com/crmkit/crmkit/storage/memory"
 )
 
 // A lead goes through the Lead to Opportunity Sales Process: its
@@ -17,19 +15,8 @@ import (
 // visit in the stage history.
 func ExampleProcesses_MoveStage() {
 	ctx := crm.AsSystem(context.Background())
-	reg := crm.NewRegistry()
-	if err := sales.Register(reg); err != nil {
-		fmt.Println(err)
-		return
-	}
-	clock := crm.NewManualClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
-	st := memory.Open(reg, storage.WithClock(clock))
+	st, clock, procs := openProcess(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	leads, opps := sales.NewLeads(st), sales.NewOpportunities(st)
-	procs, err := sales.NewProcesses(st, sales.DefaultProcess())
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
 	show := func(o sales.Opportunity) {
 		fmt.Printf("%s: %s, %d%%, weighted %s\n", o.Name, o.StepName, *o.Probability, o.WeightedValue)
 	}

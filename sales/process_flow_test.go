@@ -1,8 +1,7 @@
 package sales_test
 
 import (
-	"errors"
-	"sync"
+	"fmt"
 	"testing"
 	"time"
 
@@ -228,27 +227,10 @@ func TestConcurrentWin(t *testing.T) {
 			if round%2 == 1 {
 				version = storage.AnyVersion
 			}
-			var wg sync.WaitGroup
-			errs := make([]error, 2)
-			for i := range errs {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					_, _, errs[i] = e.opps.Win(e.ctx, o.ID, version, sales.WinOptions{})
-				}()
-			}
-			wg.Wait()
-			var ok int
-			for _, err := range errs {
-				switch {
-				case err == nil:
-					ok++
-				case errors.Is(err, crm.ErrConflict), errors.Is(err, crm.ErrInvalidTransition):
-				default:
-					t.Fatalf("round %d: unexpected error %v", round, err)
-				}
-			}
-			require.Equal(t, 1, ok, "round %d: exactly one win: %v", round, errs)
+			requireOneWins(t, fmt.Sprintf("round %d", round), func() error {
+				_, _, err := e.opps.Win(e.ctx, o.ID, version, sales.WinOptions{})
+				return err
+			})
 			got, err := e.opps.Get(e.ctx, o.ID)
 			require.NoError(t, err)
 			require.Equal(t, sales.OpportunityStateWon, got.OpportunityState())
