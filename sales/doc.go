@@ -179,6 +179,18 @@
 // their currency: QualifyOptions.Currency, if set, refuses amounts in
 // another rather than converting them.
 //
+// The new opportunity enters a sales process (QualifyOptions.Process,
+// default DefaultProcess()): in Dynamics' Lead to Opportunity Sales
+// Process the Qualify stage is the lead's, so qualifying moves the
+// process on to Develop on the opportunity [inferred]. The opportunity
+// starts in the process's second stage, with its pipeline phase, default
+// close probability (a probability the field map gives wins) and
+// activestagestartedon now, and the visit of the first stage, from the
+// lead's creation to now, goes to the stage history as ended Forward, so
+// the average days in Qualify count the lead's time. A pointer to the
+// zero Process opts out: no stage, no visit. A process with no second
+// stage is refused.
+//
 // Duplicate detection: before writing anything, Qualify looks for an
 // account named as the lead's company (trimmed, in any case) when it
 // would create an account, and a contact with the lead's email address
@@ -320,9 +332,12 @@
 // salesstage and activestagestartedon change only inside
 // SetOpportunityStage, WinOpportunity, LoseOpportunity and
 // ReopenOpportunity, or in an import (which takes them from the data);
-// stage history records are written only inside the first three or an
-// import. A create may set any stage. Closing ends the visit in progress
-// with Closed Won or Closed Lost.
+// stage history records are written only inside the first three,
+// QualifyLead (the lead's Qualify visit, see Leads) or an import. A
+// create may set any stage. Closing (Win, Lose) ends the visit in
+// progress with Closed Won or Closed Lost; Reopen starts a visit of the
+// stage the deal was closed in, so the time it spent closed is not time
+// in the stage.
 //
 // # Pipeline analytics
 //
@@ -354,6 +369,16 @@
 // are summed in the base currency (the _base fields) when the registry
 // has one; without one, a sum over two currencies fails with
 // crm.ErrCurrencyMismatch instead of mixing them.
+//
+// # Pricing
+//
+// Prices are computed by package sales/pricing, a pure calculation engine
+// with Dynamics' vocabulary: the six pricing methods, rounding policies
+// and options of price list items, volume discounts of discount lists,
+// line amounts (line-item or per-unit discount mode), header totals with
+// discount and freight, and the reference's pricing error codes as typed
+// errors. It reads no records: the quote, order and invoice records of
+// this package feed it and store what it returns.
 //
 // # Errors
 //

@@ -2,6 +2,8 @@ package sales_test
 
 import (
 	"context"
+	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -86,4 +88,33 @@ func backends() []backend {
 		out = append(out, backend{name: s.Name, open: s.Open})
 	}
 	return out
+}
+
+// requireOneWins runs op from two goroutines at once and checks that
+// exactly one succeeds and the other fails with crm.ErrConflict or
+// crm.ErrInvalidTransition, as a lost race must; what names the attempt
+// in a failure.
+func requireOneWins(t *testing.T, what string, op func() error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = op()
+		}()
+	}
+	wg.Wait()
+	var ok int
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case errors.Is(err, crm.ErrConflict), errors.Is(err, crm.ErrInvalidTransition):
+		default:
+			t.Fatalf("%s: unexpected error %v", what, err)
+		}
+	}
+	require.Equal(t, 1, ok, "%s: exactly one succeeds: %v", what, errs)
 }

@@ -97,11 +97,13 @@ func (m leadMapping) apply(entity string, lead crm.Fields) crm.Fields {
 }
 
 // setByQualify names the fields of each entity a qualification sets
-// itself: a field map entry may not write them.
+// itself: a field map entry may not write them. The opportunity's sales
+// stage, phase and stage start are its sales process's
+// (QualifyOptions.Process).
 var setByQualify = map[string][]string{
 	AccountEntity:     {FieldOriginatingLead, AccountPrimaryContact},
 	ContactEntity:     {FieldOriginatingLead, ContactParentCustomer},
-	OpportunityEntity: {FieldOriginatingLead, OpportunityCustomer, OpportunityParentAccount, OpportunityParentContact},
+	OpportunityEntity: {FieldOriginatingLead, OpportunityCustomer, OpportunityParentAccount, OpportunityParentContact, OpportunitySalesStage, OpportunityStepName, OpportunityStageStartedOn},
 }
 
 // Mapping returns the lead field map the service qualifies with.
@@ -120,7 +122,9 @@ func (s *Leads) Mapping() []LeadFieldMap { return slices.Clone(*s.mapping.Load()
 // whose options are not all the target's, a lookup to entities the target
 // cannot point at, a system or computed target, or a field the
 // qualification sets itself (originatingleadid, the links between the
-// records) fail with ErrLeadMapping. It is safe to call while qualifications
+// records, the opportunity's sales stage, pipeline phase and
+// activestagestartedon, which its sales process sets) fail with
+// ErrLeadMapping. It is safe to call while qualifications
 // run: they use the map as it was when they started.
 func (s *Leads) MapField(entity, leadField, field string) error {
 	if err := checkLeadFieldMap(s.store.Registry(), LeadFieldMap{Entity: entity, From: leadField, To: field}); err != nil {

@@ -693,6 +693,7 @@ func TestLeadFieldMap(t *testing.T) {
 		{"types that differ", sales.ContactEntity, sales.LeadSubject, "new_score", false, "new_score"},
 		{"a computed target", sales.ContactEntity, sales.LeadLastName, sales.ContactFullName, false, "computed"},
 		{"a link the qualification sets", sales.OpportunityEntity, sales.LeadParentAccount, sales.OpportunityParentAccount, false, "sets"},
+		{"a stage field the sales process sets", sales.OpportunityEntity, sales.LeadSubject, sales.OpportunityStepName, false, "sets"},
 		{"options the target lacks", sales.OpportunityEntity, sales.LeadSourceCode, sales.OpportunityRating, false, "option"},
 		{"a lookup to entities the target cannot point at", sales.AccountEntity, sales.LeadParentContact, sales.AccountParent, false, "contact"},
 	} {

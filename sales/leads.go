@@ -157,6 +157,17 @@ type QualifyOptions struct {
 	// OnDuplicate says what to do when an account or contact to create
 	// looks like one that exists.
 	OnDuplicate DuplicatePolicy
+	// Process is the sales process the new opportunity enters. Its first
+	// stage (Qualify in DefaultProcess) is the lead's: the opportunity
+	// starts in the second, with its sales stage, pipeline phase, default
+	// close probability (unless the lead field map gives one) and
+	// activestagestartedon set to now, and the visit of the first stage,
+	// from the lead's creation to now, is recorded in the stage history
+	// as ended Forward. nil means DefaultProcess(); a pointer to the zero
+	// Process (&sales.Process{}) means none: the opportunity gets no
+	// stage and no visit is recorded. A process needs at least two
+	// stages.
+	Process *Process
 }
 
 // The inputs of the QualifyLead operation (storage.Execution.Inputs), as
@@ -176,6 +187,7 @@ const (
 	QualifyInputCurrency            = "OpportunityCurrencyId" // crm.Currency
 	QualifyInputStatus              = "Status"                // LeadStatus
 	QualifyInputOnDuplicate         = "OnDuplicate"           // DuplicatePolicy
+	QualifyInputProcess             = "Process"               // *Process
 	// QualifyOutputCreated is the output (storage.Execution.Outputs)
 	// listing the records the operation created, a []crm.Ref, as
 	// Dynamics' QualifyLeadResponse.CreatedEntities.
@@ -196,6 +208,7 @@ func (o QualifyOptions) inputs(id crm.ID, version int64) map[string]any {
 		QualifyInputCurrency:            o.Currency,
 		QualifyInputStatus:              o.Status,
 		QualifyInputOnDuplicate:         o.OnDuplicate,
+		QualifyInputProcess:             o.Process,
 	}
 }
 
@@ -221,6 +234,7 @@ func qualifyInputs(in map[string]any) (qualifyRequest, error) {
 	input(in, QualifyInputCurrency, &r.Currency, verr)
 	input(in, QualifyInputStatus, &r.Status, verr)
 	input(in, QualifyInputOnDuplicate, &r.OnDuplicate, verr)
+	input(in, QualifyInputProcess, &r.Process, verr)
 	if r.lead == crm.NilID && !verr.Has(QualifyInputLead) {
 		verr.Add(QualifyInputLead, "is required")
 	}
@@ -288,10 +302,12 @@ const maxDuplicates = 20
 // lead's fields onto what it creates (the lead mapping: DefaultLeadMapping
 // and MapField), links everything back (each record's originating lead,
 // the lead's qualifying opportunity, customer, existing account and
-// contact) and moves the lead to Qualified, where it is read-only. It all
-// runs as the named operation MessageQualifyLead (storage.Store.Execute),
-// in one transaction: hooks registered for it see and may stop it, and a
-// failure anywhere leaves nothing behind.
+// contact), starts the opportunity in the stage of its sales process
+// after Qualify with the lead's Qualify visit in the stage history
+// (QualifyOptions.Process) and moves the lead to Qualified, where it is
+// read-only. It all runs as the named operation MessageQualifyLead
+// (storage.Store.Execute), in one transaction: hooks registered for it
+// see and may stop it, and a failure anywhere leaves nothing behind.
 //
 // version is the version the lead was read at: if someone changed it
 // since, Qualify fails with crm.ErrConflict; storage.AnyVersion skips the
@@ -302,7 +318,8 @@ const maxDuplicates = 20
 // Errors: a *DuplicateError (crm.ErrDuplicate) for an account or contact
 // to create that looks like one that exists, unless opts.OnDuplicate is
 // CreateDuplicates; crm.ErrInvalidTransition for a lead that is not open;
-// crm.ErrValidation for an opportunity without a customer, amounts in
+// crm.ErrValidation for an opportunity without a customer, a sales
+// process that is not valid or has no stage after Qualify, amounts in
 // another currency than opts.Currency, a status reason that is not
 // Qualified's, or a record that breaks its own rules; crm.ErrNotFound.
 func (s *Leads) Qualify(ctx context.Context, id crm.ID, version int64, opts QualifyOptions) (QualifyResult, error) {
@@ -345,18 +362,24 @@ func (s *Leads) qualify(ctx context.Context, req qualifyRequest) (QualifyResult,
 	if err != nil {
 		return QualifyResult{}, err
 	}
+	process, err := qualifyProcess(req)
+	if err != nil {
+		return QualifyResult{}, err
+	}
 	if req.OnDuplicate != CreateDuplicates {
 		if err := s.checkDuplicates(ctx, p, lead); err != nil {
 			return QualifyResult{}, err
 		}
 	}
 	res := QualifyResult{Account: p.account, Contact: p.contact}
+	var created crm.Record // the last record create made
 	create := func(entity string, fields crm.Fields) (crm.Ref, error) {
 		rec, err := st.Create(ctx, crm.Record{Entity: entity, Fields: fields})
 		if err != nil {
 			return crm.Ref{}, err
 		}
-		ref := crm.Ref{Entity: entity, ID: rec.ID}
+		created = rec
+		ref := crm.Ref{Entity: entity, ID: created.ID}
 		res.Created = append(res.Created, ref)
 		return ref, nil
 	}
@@ -396,8 +419,25 @@ func (s *Leads) qualify(ctx context.Context, req qualifyRequest) (QualifyResult,
 		if err != nil {
 			return QualifyResult{}, err
 		}
+		now := st.Now(ctx)
+		if process != nil {
+			enter := process.enter(1, now)
+			if _, mapped := f[OpportunityProbability]; mapped {
+				delete(enter, OpportunityProbability)
+			}
+			maps.Copy(f, enter)
+		}
 		if res.Opportunity, err = create(OpportunityEntity, f); err != nil {
 			return QualifyResult{}, err
+		}
+		if process != nil {
+			// The lead went through the first stage: its visit counts in
+			// the time spent in each stage (Pipeline.Stages).
+			v := stageVisit{opportunity: created.ID, owner: created.Owner, stage: process.Stages[0].SalesStage,
+				stepName: process.StepName(0), entered: lead.CreatedOn, left: now, dir: StageForward}
+			if err := v.record(ctx, st); err != nil {
+				return QualifyResult{}, err
+			}
 		}
 	}
 	links := crm.Fields{}
@@ -416,6 +456,30 @@ func (s *Leads) qualify(ctx context.Context, req qualifyRequest) (QualifyResult,
 		return QualifyResult{}, err
 	}
 	return res, nil
+}
+
+// qualifyProcess returns the sales process the request's opportunity
+// enters (nil for none): the default process unless the request names
+// one, the zero Process naming none. It must be valid and have a stage
+// after the lead's.
+func qualifyProcess(req qualifyRequest) (*Process, error) {
+	switch {
+	case !req.CreateOpportunity:
+		return nil, nil
+	case req.Process == nil:
+		p := DefaultProcess()
+		return &p, nil
+	case req.Process.Name == "" && len(req.Process.Stages) == 0:
+		return nil, nil
+	}
+	if err := req.Process.Validate(); err != nil {
+		return nil, crm.Invalid(LeadEntity, QualifyInputProcess, err.Error())
+	}
+	if len(req.Process.Stages) < 2 {
+		return nil, crm.Invalid(LeadEntity, QualifyInputProcess,
+			"has one stage, the lead's: the opportunity needs a stage after it")
+	}
+	return req.Process, nil
 }
 
 // qualifyPlan is what a qualification attaches and creates.

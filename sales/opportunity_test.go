@@ -10,6 +10,7 @@ import (
 
 	"github.com/crmkit/crmkit/activity"
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/internal/crmtest"
 	"github.com/crmkit/crmkit/sales"
 	"github.com/crmkit/crmkit/storage"
 	"github.com/crmkit/crmkit/storage/driver"
@@ -656,58 +657,6 @@ func TestOpportunityImportClosed(t *testing.T) {
 	}
 }
 
-// writeFailer fails the failAt-th write (Insert, Update, Delete) of its
-// transactions, counting from the last arm; Patch is refused, so that
-// every change goes down Lock and Update and is counted.
-type writeFailer struct {
-	driver.Driver
-	failAt, writes int
-}
-
-var errWriteFailed = errors.New("injected write failure")
-
-func (d *writeFailer) Begin(ctx context.Context) (driver.Tx, error) {
-	tx, err := d.Driver.Begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return writeFailerTx{Tx: tx, d: d}, nil
-}
-
-func (d *writeFailer) write() error {
-	d.writes++
-	if d.failAt > 0 && d.writes == d.failAt {
-		return errWriteFailed
-	}
-	return nil
-}
-
-type writeFailerTx struct {
-	driver.Tx
-	d *writeFailer
-}
-
-func (t writeFailerTx) Insert(ctx context.Context, e *crm.Entity, recs []crm.Record) error {
-	if err := t.d.write(); err != nil {
-		return err
-	}
-	return t.Tx.Insert(ctx, e, recs)
-}
-
-func (t writeFailerTx) Update(ctx context.Context, e *crm.Entity, rec crm.Record, prev int64) error {
-	if err := t.d.write(); err != nil {
-		return err
-	}
-	return t.Tx.Update(ctx, e, rec, prev)
-}
-
-func (t writeFailerTx) Delete(ctx context.Context, e *crm.Entity, id crm.ID, version int64) error {
-	if err := t.d.write(); err != nil {
-		return err
-	}
-	return t.Tx.Delete(ctx, e, id, version)
-}
-
 // TestOpportunityCloseIsAllOrNothing fails every write of a loss (the
 // opportunity, the association, the close activity and its completion)
 // in turn and checks that nothing of it remains.
@@ -715,18 +664,18 @@ func TestOpportunityCloseIsAllOrNothing(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			for n := 1; ; n++ {
-				fw := &writeFailer{}
-				e := newOppEnv(t, b, func(d driver.Driver) driver.Driver { fw.Driver = d; return fw })
+				fd := &crmtest.FailingDriver{}
+				e := newOppEnv(t, b, func(d driver.Driver) driver.Driver { fd.Driver = d; return fd })
 				rival := e.competitor(t, "Rival")
 				o := e.opp(t, "Fragile", "10.00 USD")
-				fw.failAt, fw.writes = n, 0
+				fd.FailAt(n)
 				_, _, err := e.opps.Lose(e.ctx, o.ID, o.Version, sales.LoseOptions{Competitor: rival.ID})
-				fw.failAt = 0
+				fd.FailAt(0)
 				if err == nil {
 					require.Greater(t, n, 3, "a loss writes the opportunity, the association and the close activity")
 					return
 				}
-				require.ErrorIs(t, err, errWriteFailed, "write %d", n)
+				require.ErrorIs(t, err, crmtest.ErrInjected, "write %d", n)
 				e.requireStored(t, o, "after failing write %d the opportunity is as it was", n)
 				require.Zero(t, e.records(t, activity.OpportunityClose), "write %d", n)
 				require.Zero(t, e.records(t, sales.OpportunityCompetitors), "write %d", n)

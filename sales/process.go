@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -36,8 +37,9 @@ const (
 var stageOperations = []string{MessageSetOpportunityStage, MessageWinOpportunity, MessageLoseOpportunity, MessageReopenOpportunity}
 
 // historyOperations are the operations that end a stage visit, and so
-// write the stage history.
-var historyOperations = []string{MessageSetOpportunityStage, MessageWinOpportunity, MessageLoseOpportunity}
+// write the stage history: qualifying a lead ends the visit of the
+// process's first stage, which the lead made (Leads.Qualify).
+var historyOperations = []string{MessageSetOpportunityStage, MessageWinOpportunity, MessageLoseOpportunity, MessageQualifyLead}
 
 // Process is a sales process: the stages an opportunity goes through, in
 // order, each mapped to a value of its salesstage field and with the close
@@ -174,19 +176,22 @@ type StageMove struct {
 // *crm.ValidationError naming salesstage for a stage not in the process
 // or the stage the opportunity is in, closeprobability for a probability
 // outside 0..100.
-func (p *Processes) MoveStage(ctx context.Context, m StageMove) (crm.Record, error) {
+func (p *Processes) MoveStage(ctx context.Context, m StageMove) (Opportunity, error) {
 	inputs := map[string]any{InputOpportunityID: m.Opportunity, InputVersion: m.Version, InputStage: m.Stage}
 	if m.Probability != nil {
 		inputs[InputProbability] = *m.Probability
 	}
-	var out crm.Record
+	var out Opportunity
 	err := p.st.Execute(ctx, MessageSetOpportunityStage, inputs, func(ctx context.Context, x *storage.Execution) error {
-		var err error
-		out, err = p.move(ctx, x.Inputs)
+		rec, err := p.move(ctx, x.Inputs)
+		if err != nil {
+			return err
+		}
+		out, err = decodeOpportunity(rec)
 		return err
 	})
 	if err != nil {
-		return crm.Record{}, fmt.Errorf("move opportunity %s to stage %s: %w", m.Opportunity, m.Stage, err)
+		return Opportunity{}, fmt.Errorf("move opportunity %s to stage %s: %w", m.Opportunity, m.Stage, err)
 	}
 	return out, nil
 }
@@ -223,13 +228,9 @@ func (p *Processes) move(ctx context.Context, in map[string]any) (crm.Record, er
 		return crm.Record{}, crm.Invalid(OpportunityEntity, OpportunitySalesStage, "is "+to.String()+" already")
 	}
 	now := p.st.Now(ctx)
-	out, err := p.st.Update(ctx, crm.Record{Entity: OpportunityEntity, Header: crm.Header{ID: id, Version: version},
-		Fields: crm.Fields{
-			OpportunitySalesStage:     int32(to),
-			OpportunityStepName:       p.process.StepName(i),
-			OpportunityProbability:    prob,
-			OpportunityStageStartedOn: now,
-		}})
+	fields := p.process.enter(i, now)
+	fields[OpportunityProbability] = prob
+	out, err := p.st.Update(ctx, crm.Record{Entity: OpportunityEntity, Header: crm.Header{ID: id, Version: version}, Fields: fields})
 	if err != nil {
 		return crm.Record{}, err
 	}
@@ -240,10 +241,22 @@ func (p *Processes) move(ctx context.Context, in map[string]any) (crm.Record, er
 	if p.earlier(to, SalesStage(from)) {
 		dir = StageBack
 	}
-	if err := recordVisit(ctx, p.st, opp, dir, now); err != nil {
+	if err := visitEndedBy(opp, dir, now).record(ctx, p.st); err != nil {
 		return crm.Record{}, err
 	}
 	return out, nil
+}
+
+// enter returns the fields of an opportunity entering the stage at index
+// i at now: its sales stage, pipeline phase, the stage's default close
+// probability and the start of the visit.
+func (p Process) enter(i int, now time.Time) crm.Fields {
+	return crm.Fields{
+		OpportunitySalesStage:     int32(p.Stages[i].SalesStage),
+		OpportunityStepName:       p.StepName(i),
+		OpportunityProbability:    p.Stages[i].Probability,
+		OpportunityStageStartedOn: now,
+	}
 }
 
 // earlier reports whether stage a comes before stage b: by their order in
@@ -278,32 +291,51 @@ func endStageVisit(ctx context.Context, st *storage.Store, opp crm.Record, outco
 	if _, ok := opp.Fields.Choice(OpportunitySalesStage); !ok {
 		return nil
 	}
-	if err := recordVisit(ctx, st, opp, dir, st.Now(ctx)); err != nil {
+	if err := visitEndedBy(opp, dir, st.Now(ctx)).record(ctx, st); err != nil {
 		return fmt.Errorf("end stage visit of opportunity %s: %w", opp.ID, err)
 	}
 	return nil
 }
 
-// recordVisit writes the history record of the stage visit opp (as it was
-// before it left the stage) ends at left, owned by opp's owner.
-func recordVisit(ctx context.Context, st *storage.Store, opp crm.Record, dir StageDirection, left time.Time) error {
+// stageVisit is one ended stage visit, a record of the stage history.
+type stageVisit struct {
+	opportunity   crm.ID
+	owner         crm.Ref // the opportunity's owner
+	stage         SalesStage
+	stepName      string // "" for none
+	entered, left time.Time
+	dir           StageDirection
+}
+
+// visitEndedBy returns the visit opp (as it was before it left its stage)
+// ends at left: it began at activestagestartedon, or at the
+// opportunity's creation.
+func visitEndedBy(opp crm.Record, dir StageDirection, left time.Time) stageVisit {
 	stage, _ := opp.Fields.Choice(OpportunitySalesStage)
 	entered := opp.Fields.Time(OpportunityStageStartedOn)
 	if entered.IsZero() {
 		entered = opp.CreatedOn
 	}
+	return stageVisit{opportunity: opp.ID, owner: opp.Owner, stage: SalesStage(stage),
+		stepName: opp.Fields.String(OpportunityStepName), entered: entered, left: left, dir: dir}
+}
+
+// record writes the visit to the stage history, owned by the
+// opportunity's owner. Only the operations that end visits may
+// (checkStageHistoryWrite).
+func (v stageVisit) record(ctx context.Context, st *storage.Store) error {
 	fields := crm.Fields{
-		StageHistoryOpportunity: crm.Ref{Entity: OpportunityEntity, ID: opp.ID},
-		StageHistoryStage:       stage,
-		StageHistoryEnteredOn:   entered,
-		StageHistoryLeftOn:      left,
-		StageHistoryDays:        daysBetween(entered, left),
-		StageHistoryDirection:   int32(dir),
+		StageHistoryOpportunity: OpportunityRef(v.opportunity),
+		StageHistoryStage:       int32(v.stage),
+		StageHistoryEnteredOn:   v.entered,
+		StageHistoryLeftOn:      v.left,
+		StageHistoryDays:        daysBetween(v.entered, v.left),
+		StageHistoryDirection:   int32(v.dir),
 	}
-	if s := opp.Fields.String(OpportunityStepName); s != "" {
-		fields[StageHistoryStepName] = s
+	if v.stepName != "" {
+		fields[StageHistoryStepName] = v.stepName
 	}
-	_, err := st.Create(ctx, crm.Record{Entity: StageHistoryEntity, Header: crm.Header{Owner: opp.Owner}, Fields: fields})
+	_, err := st.Create(ctx, crm.Record{Entity: StageHistoryEntity, Header: crm.Header{Owner: v.owner}, Fields: fields})
 	return err
 }
 
@@ -342,5 +374,5 @@ func checkStageHistoryWrite(_ context.Context, w crm.Write) error {
 		return nil
 	}
 	return crm.Invalid(StageHistoryEntity, StageHistoryOpportunity,
-		"stage visits are written only by "+MessageSetOpportunityStage+", "+MessageWinOpportunity+" and "+MessageLoseOpportunity)
+		"stage visits are written only by "+strings.Join(historyOperations, ", "))
 }

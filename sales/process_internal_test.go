@@ -56,8 +56,9 @@ func TestEndStageVisit(t *testing.T) {
 
 			won := create(Ptr(SalesStageQualify))
 			clock.Advance(24 * time.Hour)
-			won, err = procs.MoveStage(ctx, StageMove{Opportunity: won.ID, Version: won.Version, Stage: SalesStagePropose})
+			moved, err := procs.MoveStage(ctx, StageMove{Opportunity: won.ID, Version: won.Version, Stage: SalesStagePropose})
 			require.NoError(t, err)
+			won.Version = moved.Version
 			clock.Advance(12 * time.Hour)
 			require.NoError(t, close(won, MessageWinOpportunity, EventWin, crm.StateCode(OpportunityStateWon)))
 			h := visits(won)
@@ -106,4 +107,6 @@ func TestStageRuleLetsImportsThrough(t *testing.T) {
 	require.NoError(t, checkStageChange(context.Background(), crm.Write{Target: target}), "a create sets any stage")
 	require.ErrorIs(t, checkStageHistoryWrite(context.Background(), crm.Write{Target: target}), crm.ErrValidation)
 	require.NoError(t, checkStageHistoryWrite(context.Background(), crm.Write{Target: target, Import: true}))
+	require.NoError(t, checkStageHistoryWrite(context.Background(), crm.Write{Target: target, Operations: []string{MessageQualifyLead}}),
+		"qualifying a lead ends its Qualify visit")
 }

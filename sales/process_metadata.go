@@ -8,8 +8,9 @@ import (
 
 // StageHistoryEntity is the logical name of the opportunity stage history:
 // one record per stage visit an opportunity has ended, written by the
-// SetOpportunityStage operation (Processes.MoveStage) and by closing the
-// opportunity. Dynamics keeps no such table (its business process flow
+// SetOpportunityStage operation (Processes.MoveStage), by closing the
+// opportunity and by qualifying the lead it comes from (the visit of the
+// process's first stage). Dynamics keeps no such table (its business process flow
 // keeps only the traversed path); crmkit keeps it so that "average days in
 // stage" and "stage conversion rate" are aggregates.
 const StageHistoryEntity = "opportunitystagehistory"
@@ -55,7 +56,8 @@ var stageDirections = newOptionSet[StageDirection]("stage direction", StageHisto
 
 // StageHistoryMetadata returns the stage history entity, with its rule:
 // its records are written only by the operations that end a stage visit
-// (SetOpportunityStage, WinOpportunity, LoseOpportunity) or by an import,
+// (SetOpportunityStage, WinOpportunity, LoseOpportunity, QualifyLead) or
+// by an import,
 // so the history cannot be made up through a plain create or update.
 // Deleting an opportunity deletes its history. Each call returns a new
 // value.

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/internal/crmtest"
 	"github.com/crmkit/crmkit/sales"
 	"github.com/crmkit/crmkit/storage"
 	"github.com/crmkit/crmkit/storage/driver"
@@ -21,6 +22,7 @@ type processEnv struct {
 	ctx   context.Context
 	st    *storage.Store
 	clock *crm.ManualClock
+	opps  *sales.Opportunities
 	procs *sales.Processes
 	pipe  *sales.Pipeline
 }
@@ -31,23 +33,20 @@ func newProcessEnv(t *testing.T, b backend, wrap func(driver.Driver) driver.Driv
 	st := b.store(t, wrap, append(opts, storage.WithClock(clock))...)
 	procs, err := sales.NewProcesses(st, sales.DefaultProcess())
 	require.NoError(t, err)
-	return &processEnv{ctx: crm.AsSystem(context.Background()), st: st, clock: clock, procs: procs, pipe: sales.NewPipeline(st)}
+	return &processEnv{ctx: crm.AsSystem(context.Background()), st: st, clock: clock,
+		opps: sales.NewOpportunities(st), procs: procs, pipe: sales.NewPipeline(st)}
 }
 
 // opportunity creates an open opportunity with an estimated revenue, in
 // stage (nil: none).
-func (e *processEnv) opportunity(t *testing.T, value string, stage *sales.SalesStage) crm.Record {
+func (e *processEnv) opportunity(t *testing.T, value string, stage *sales.SalesStage) sales.Opportunity {
 	t.Helper()
-	f := crm.Fields{sales.OpportunityName: "Deal", sales.OpportunityEstimatedValue: crm.MustMoney(value)}
-	if stage != nil {
-		f[sales.OpportunitySalesStage] = int32(*stage)
-	}
-	rec, err := e.st.Create(e.ctx, crm.Record{Entity: sales.OpportunityEntity, Fields: f})
+	o, err := e.opps.Create(e.ctx, sales.Opportunity{Name: "Deal", EstimatedValue: sales.Ptr(crm.MustMoney(value)), SalesStage: stage})
 	require.NoError(t, err)
-	return rec
+	return o
 }
 
-func (e *processEnv) move(t *testing.T, opp crm.Record, to sales.SalesStage) crm.Record {
+func (e *processEnv) move(t *testing.T, opp sales.Opportunity, to sales.SalesStage) sales.Opportunity {
 	t.Helper()
 	out, err := e.procs.MoveStage(e.ctx, sales.StageMove{Opportunity: opp.ID, Version: opp.Version, Stage: to})
 	require.NoError(t, err)
@@ -105,13 +104,14 @@ func TestMoveStage(t *testing.T) {
 			opp := e.opportunity(t, "50000.00 USD", sales.Ptr(sales.SalesStageQualify))
 			e.clock.Advance(36 * time.Hour)
 			out := e.move(t, opp, sales.SalesStageDevelop)
-			stage, _ := out.Fields.Choice(sales.OpportunitySalesStage)
-			require.EqualValues(t, sales.SalesStageDevelop, stage)
-			require.Equal(t, "2-Develop", out.Fields.String(sales.OpportunityStepName))
-			require.EqualValues(t, 40, out.Fields.Int(sales.OpportunityProbability))
-			w, _ := out.Fields.Money(sales.OpportunityWeightedValue)
-			require.True(t, w.Equal(crm.MustMoney("20000 USD")), "weighted %s", w)
-			require.True(t, out.Fields.Time(sales.OpportunityStageStartedOn).Equal(start.Add(36*time.Hour)))
+			require.Equal(t, sales.SalesStageDevelop, *out.SalesStage)
+			require.Equal(t, "2-Develop", out.StepName)
+			require.EqualValues(t, 40, *out.Probability)
+			require.True(t, out.WeightedValue.Equal(crm.MustMoney("20000 USD")), "weighted %s", out.WeightedValue)
+			require.True(t, out.StageStartedOn.Equal(start.Add(36*time.Hour)))
+			stored, err := e.opps.Get(e.ctx, opp.ID)
+			require.NoError(t, err)
+			require.Equal(t, stored, out, "MoveStage returns the opportunity as stored")
 
 			h := e.history(t, opp.ID)
 			require.Len(t, h, 1)
@@ -133,7 +133,7 @@ func TestMoveStage(t *testing.T) {
 			opp = e.move(t, opp, sales.SalesStagePropose)
 			e.clock.Advance(6 * time.Hour)
 			opp = e.move(t, opp, sales.SalesStageDevelop)
-			require.Equal(t, "2-Develop", opp.Fields.String(sales.OpportunityStepName))
+			require.Equal(t, "2-Develop", opp.StepName)
 			h := e.history(t, opp.ID)
 			require.Len(t, h, 2)
 			dir, _ := h[1].Fields.Choice(sales.StageHistoryDirection)
@@ -149,7 +149,7 @@ func TestMoveStage(t *testing.T) {
 			out, err := e.procs.MoveStage(e.ctx, sales.StageMove{Opportunity: opp.ID, Version: opp.Version,
 				Stage: sales.SalesStagePropose, Probability: sales.Ptr[int64](75)})
 			require.NoError(t, err)
-			require.EqualValues(t, 75, out.Fields.Int(sales.OpportunityProbability))
+			require.EqualValues(t, 75, *out.Probability)
 			require.Empty(t, e.history(t, opp.ID), "an opportunity with no stage ends no visit")
 		})
 
@@ -179,9 +179,9 @@ func TestMoveStage(t *testing.T) {
 			var terr *crm.TransitionError
 			require.ErrorAs(t, err, &terr, "a won opportunity is read-only")
 
-			after, err := e.st.Get(e.ctx, sales.OpportunityEntity, opp.ID)
+			after, err := e.opps.Get(e.ctx, opp.ID)
 			require.NoError(t, err)
-			require.Equal(t, opp.Version, after.Version)
+			require.Equal(t, opp, after)
 			require.Empty(t, e.history(t, opp.ID))
 		})
 
@@ -215,12 +215,16 @@ func TestSalesStageChangesOnlyThroughTheProcess(t *testing.T) {
 			_, err = e.st.Update(e.ctx, crm.Record{Entity: sales.OpportunityEntity, Header: opp.Header,
 				Fields: crm.Fields{sales.OpportunityStageStartedOn: start}})
 			requireInvalid(t, err, sales.OpportunityStageStartedOn)
+			typed := opp
+			typed.SalesStage = sales.Ptr(sales.SalesStageClose)
+			_, err = e.opps.Update(e.ctx, typed)
+			requireInvalid(t, err, sales.OpportunitySalesStage)
 		})
 		t.Run("other fields still update", func(t *testing.T) {
 			out, err := e.st.Update(e.ctx, crm.Record{Entity: sales.OpportunityEntity, Header: opp.Header,
 				Fields: crm.Fields{sales.OpportunityProbability: int64(30), sales.OpportunitySalesStage: int32(sales.SalesStageQualify)}})
 			require.NoError(t, err, "repeating the stored stage changes nothing")
-			opp = out
+			opp.Header = out.Header
 		})
 		t.Run("stage visits cannot be made up", func(t *testing.T) {
 			_, err := e.st.Create(e.ctx, crm.Record{Entity: sales.StageHistoryEntity, Fields: crm.Fields{
@@ -235,21 +239,23 @@ func TestSalesStageChangesOnlyThroughTheProcess(t *testing.T) {
 
 func TestMoveStageIsAtomic(t *testing.T) {
 	onEveryStore(t, func(t *testing.T, b backend) {
-		var fd *failingDriver
-		e := newProcessEnv(t, b, func(d driver.Driver) driver.Driver { fd = &failingDriver{Driver: d}; return fd })
+		var fd *crmtest.FailingDriver
+		e := newProcessEnv(t, b, func(d driver.Driver) driver.Driver { fd = crmtest.NewFailingDriver(d); return fd })
 		opp := e.opportunity(t, "10.00 USD", sales.Ptr(sales.SalesStageQualify))
 		for n := 1; ; n++ {
-			fd.failAt, fd.writes = n, 0
+			fd.FailAt(n)
 			_, err := e.procs.MoveStage(e.ctx, sales.StageMove{Opportunity: opp.ID, Version: opp.Version, Stage: sales.SalesStageDevelop})
-			fd.failAt = 0
+			writes := fd.Writes()
+			fd.FailAt(0)
 			if err == nil {
 				require.Equal(t, 3, n, "the opportunity and its visit are two writes")
+				require.Equal(t, 2, writes)
 				break
 			}
-			require.ErrorIs(t, err, errInjected, "write %d", n)
-			got, err := e.st.Get(e.ctx, sales.OpportunityEntity, opp.ID)
+			require.ErrorIs(t, err, crmtest.ErrInjected, "write %d", n)
+			got, err := e.opps.Get(e.ctx, opp.ID)
 			require.NoError(t, err)
-			require.Equal(t, opp.Version, got.Version, "write %d failed: the opportunity is as it was", n)
+			require.Equal(t, opp, got, "write %d failed: the opportunity is as it was", n)
 			require.Empty(t, e.history(t, opp.ID), "write %d failed: no visit is left", n)
 		}
 		require.Len(t, e.history(t, opp.ID), 1)
@@ -283,47 +289,4 @@ func TestStageReport(t *testing.T) {
 		require.Equal(t, "2", rows[1].AverageDays.String())
 		require.True(t, rows[1].ConversionRate().Equal(decimal.Zero))
 	})
-}
-
-// failingDriver fails the failAt-th write of its transactions.
-type failingDriver struct {
-	driver.Driver
-	failAt, writes int
-}
-
-var errInjected = errors.New("injected write failure")
-
-func (d *failingDriver) Begin(ctx context.Context) (driver.Tx, error) {
-	tx, err := d.Driver.Begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &failingTx{Tx: tx, d: d}, nil
-}
-
-func (d *failingDriver) write() error {
-	d.writes++
-	if d.failAt > 0 && d.writes == d.failAt {
-		return errInjected
-	}
-	return nil
-}
-
-type failingTx struct {
-	driver.Tx
-	d *failingDriver
-}
-
-func (t *failingTx) Insert(ctx context.Context, e *crm.Entity, recs []crm.Record) error {
-	if err := t.d.write(); err != nil {
-		return err
-	}
-	return t.Tx.Insert(ctx, e, recs)
-}
-
-func (t *failingTx) Update(ctx context.Context, e *crm.Entity, rec crm.Record, prev int64) error {
-	if err := t.d.write(); err != nil {
-		return err
-	}
-	return t.Tx.Update(ctx, e, rec, prev)
 }

@@ -1,0 +1,420 @@
+package pricing
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/crmkit/crmkit/crm"
+)
+
+// Method is a price list item's pricing method (pricingmethodcode). The
+// zero value is no method, which prices nothing (ErrMissingPricingMethod).
+type Method int32
+
+// Pricing methods, with their published numbers.
+const (
+	CurrencyAmount     Method = 1 // the item's amount
+	PercentOfList      Method = 2 // list price × percentage
+	MarkupCurrentCost  Method = 3 // current cost × (100 % + percentage)
+	MarginCurrentCost  Method = 4 // current cost / (100 % − percentage)
+	MarkupStandardCost Method = 5 // standard cost × (100 % + percentage)
+	MarginStandardCost Method = 6 // standard cost / (100 % − percentage)
+)
+
+var methodLabels = [...]string{"", "Currency Amount", "Percent of List", "Percent Markup - Current Cost",
+	"Percent Margin - Current Cost", "Percent Markup - Standard Cost", "Percent Margin - Standard Cost"}
+
+func (m Method) String() string { return label(methodLabels[:], int32(m), "Method") }
+
+// Valid reports whether m is one of the six methods.
+func (m Method) Valid() bool { return m >= CurrencyAmount && m <= MarginStandardCost }
+
+// RoundingPolicy says which way a computed price is rounded
+// (roundingpolicycode). The zero value rounds like None.
+type RoundingPolicy int32
+
+// Rounding policies, with their published numbers.
+const (
+	RoundNone    RoundingPolicy = 1
+	RoundUp      RoundingPolicy = 2
+	RoundDown    RoundingPolicy = 3
+	RoundNearest RoundingPolicy = 4
+)
+
+var policyLabels = [...]string{"", "None", "Up", "Down", "To Nearest"}
+
+func (p RoundingPolicy) String() string { return label(policyLabels[:], int32(p), "RoundingPolicy") }
+
+// RoundingOption says what a rounded price looks like
+// (roundingoptioncode).
+type RoundingOption int32
+
+// Rounding options, with their published numbers.
+const (
+	EndsIn     RoundingOption = 1 // the price ends in the amount: x.99
+	MultipleOf RoundingOption = 2 // the price is a multiple of the amount: 0.25
+)
+
+var optionLabels = [...]string{"", "Ends in", "Multiple of"}
+
+func (o RoundingOption) String() string { return label(optionLabels[:], int32(o), "RoundingOption") }
+
+// Rounding is a price list item's rounding: policy, option and amount
+// (roundingoptionamount, at the pricing precision). The zero value does
+// not round.
+type Rounding struct {
+	Policy RoundingPolicy
+	Option RoundingOption
+	Amount decimal.Decimal
+}
+
+// Round applies r to price p, as described in the package doc, and keeps
+// places decimals (the pricing precision): the result is rounded only
+// once, by r or, with no policy, by crm.RoundHalfAwayFromZero.
+func (r Rounding) Round(p decimal.Decimal, places int32) (decimal.Decimal, error) {
+	if e := (Settings{PricingPrecision: places}).check(); e != nil {
+		return decimal.Decimal{}, e
+	}
+	d, err := r.round(ratio{num: p, den: one}, places)
+	if err != nil {
+		return decimal.Decimal{}, err
+	}
+	return d, nil
+}
+
+// ratio is an exact price num/den, den > 0: a margin price is a quotient
+// that a decimal cannot hold, and rounding it to a decimal before the
+// policy does would round twice.
+type ratio struct{ num, den decimal.Decimal }
+
+func (q ratio) at(places int32) decimal.Decimal {
+	if q.den.Equal(one) {
+		return crm.RoundHalfAwayFromZero(q.num, places)
+	}
+	return crm.DivRound(q.num, q.den, places)
+}
+
+// times returns x × q.den, without a multiplication when den is 1 (all
+// methods but the margins).
+func (q ratio) times(x decimal.Decimal) decimal.Decimal {
+	if q.den.Equal(one) {
+		return x
+	}
+	return x.Mul(q.den)
+}
+
+func (r Rounding) round(p ratio, places int32) (decimal.Decimal, *Error) {
+	if r.Policy == 0 || r.Policy == RoundNone {
+		return p.at(places), nil
+	}
+	if r.Policy < RoundNone || r.Policy > RoundNearest {
+		return decimal.Decimal{}, fail(CodeInvalidRoundingPolicy, "rounding policy %d is not one of 1..4", int32(r.Policy))
+	}
+	a := r.Amount
+	if -a.Exponent() > places && !a.Equal(a.Truncate(places)) {
+		return decimal.Decimal{}, fail(CodeInvalidRoundingAmount, "rounding amount %s has more decimals than the pricing precision %d", a, places)
+	}
+	var d decimal.Decimal
+	switch r.Option {
+	case MultipleOf:
+		if a.Sign() <= 0 {
+			return decimal.Decimal{}, fail(CodeInvalidRoundingAmount, "multiple of %s: the amount must be above zero", a)
+		}
+		d = multipleOf(p, a, r.Policy)
+	case EndsIn:
+		if a.Sign() < 0 {
+			return decimal.Decimal{}, fail(CodeInvalidRoundingAmount, "ends in %s: the amount must not be negative", a)
+		}
+		var ok bool
+		if d, ok = endsIn(p, a, r.Policy); !ok {
+			return decimal.Decimal{}, fail(CodePriceCalculationError, "rounding %s down to end in %s: no price at or below it does", p.at(crm.MaxMoneyPlaces), a)
+		}
+	default:
+		return decimal.Decimal{}, fail(CodeInvalidRoundingOption, "rounding %s needs option Ends in or Multiple of, not %d", r.Policy, int32(r.Option))
+	}
+	// The amount has at most places decimals, so d has too: this only
+	// trims trailing zeros' scale, never a digit.
+	return d.Round(places), nil
+}
+
+// multipleOf rounds p to a multiple of a > 0.
+func multipleOf(p ratio, a decimal.Decimal, policy RoundingPolicy) decimal.Decimal {
+	den := p.times(a)
+	var k decimal.Decimal
+	switch policy {
+	case RoundUp:
+		k = ceilDiv(p.num, den)
+	case RoundDown:
+		k = floorDiv(p.num, den)
+	default:
+		k = crm.DivRound(p.num, den, 0)
+	}
+	return k.Mul(a)
+}
+
+// endsIn rounds p to a value ending in a >= 0: one of lo (the largest
+// value <= p ending in a) and hi (the smallest >= p). It reports false
+// when the policy is Down and lo would be negative.
+func endsIn(p ratio, a decimal.Decimal, policy RoundingPolicy) (decimal.Decimal, bool) {
+	m := modulus(a)
+	lo := floorDiv(p.num.Sub(p.times(a)), p.times(m)).Mul(m).Add(a)
+	below := p.num.Sub(p.times(lo)) // (p - lo) × den, >= 0
+	hi := lo
+	if below.Sign() != 0 {
+		hi = lo.Add(m)
+	}
+	switch policy {
+	case RoundUp:
+		return hi, true
+	case RoundDown:
+		return lo, lo.Sign() >= 0
+	}
+	// To Nearest: the closer of lo and hi, hi on a tie; never a negative
+	// price.
+	if lo.Sign() >= 0 && below.Cmp(p.times(hi).Sub(p.num)) < 0 {
+		return lo, true
+	}
+	return hi, true
+}
+
+// modulus is the smallest power of ten strictly greater than a, 1 for 0.
+func modulus(a decimal.Decimal) decimal.Decimal {
+	m := one
+	if a.IsZero() {
+		return m
+	}
+	for m.Cmp(a) <= 0 {
+		m = m.Shift(1)
+	}
+	for m.Shift(-1).Cmp(a) > 0 {
+		m = m.Shift(-1)
+	}
+	return m
+}
+
+// floorDiv and ceilDiv return ⌊a/b⌋ and ⌈a/b⌉ for b > 0. QuoRem
+// truncates towards zero and gives a remainder of a's sign.
+func floorDiv(a, b decimal.Decimal) decimal.Decimal {
+	q, r := a.QuoRem(b, 0)
+	if r.Sign() < 0 {
+		return q.Sub(one)
+	}
+	return q
+}
+
+func ceilDiv(a, b decimal.Decimal) decimal.Decimal {
+	q, r := a.QuoRem(b, 0)
+	if r.Sign() > 0 {
+		return q.Add(one)
+	}
+	return q
+}
+
+// ProductState is a product's state (statecode). The zero value is
+// Active.
+type ProductState int32
+
+// Product states, with their published numbers.
+const (
+	ProductActive        ProductState = 0
+	ProductRetired       ProductState = 1
+	ProductDraft         ProductState = 2
+	ProductUnderRevision ProductState = 3
+)
+
+var productStateLabels = [...]string{"Active", "Retired", "Draft", "Under Revision"}
+
+func (s ProductState) String() string { return label(productStateLabels[:], int32(s), "ProductState") }
+
+// Product is what pricing reads of a catalog product. Nil prices and
+// costs are missing (null), which differs from zero.
+type Product struct {
+	State        ProductState
+	ListPrice    *crm.Money // price
+	CurrentCost  *crm.Money // currentcost
+	StandardCost *crm.Money // standardcost
+	// QuantityDecimals is how many decimals a quantity of the product may
+	// have (quantitydecimal, 0..5) when no price list item says.
+	QuantityDecimals int32
+}
+
+// PriceList is what pricing reads of a price list (pricelevel).
+type PriceList struct {
+	Currency crm.Currency
+	Inactive bool
+	// Begin and End are the first and last day the list applies
+	// (begindate, enddate), compared as calendar dates; a zero time leaves
+	// that side open. They are checked only against an "as of" date.
+	Begin, End time.Time
+}
+
+// check refuses an inactive list, one that is not in currency c, and one
+// that does not apply on asOf (when asOf is not zero).
+func (pl *PriceList) check(c crm.Currency, asOf time.Time) *Error {
+	if pl.Inactive {
+		return fail(CodeInactivePriceLevel, "the price list is inactive")
+	}
+	if e := sameCurrency("the price list", pl.Currency, c); e != nil {
+		return e
+	}
+	if asOf.IsZero() {
+		return nil
+	}
+	day := civil(asOf)
+	if !pl.Begin.IsZero() && day < civil(pl.Begin) {
+		return fail(CodeInactivePriceLevel, "the price list begins on %s, after %s", pl.Begin.Format(time.DateOnly), asOf.Format(time.DateOnly))
+	}
+	if !pl.End.IsZero() && day > civil(pl.End) {
+		return fail(CodeInactivePriceLevel, "the price list ended on %s, before %s", pl.End.Format(time.DateOnly), asOf.Format(time.DateOnly))
+	}
+	return nil
+}
+
+// civil is t's calendar date in t's own location, as one comparable
+// number.
+func civil(t time.Time) int {
+	y, m, d := t.Date()
+	return y*10000 + int(m)*100 + d
+}
+
+// QuantitySelling is a price list item's quantity selling option
+// (quantitysellingcode). The zero value is No Control.
+type QuantitySelling int32
+
+// Quantity selling options, with their published numbers.
+const (
+	NoControl          QuantitySelling = 1
+	Whole              QuantitySelling = 2
+	WholeAndFractional QuantitySelling = 3
+)
+
+// PriceListItem is a price list item (productpricelevel): how one price
+// list prices one product in one unit.
+type PriceListItem struct {
+	Method Method
+	// Amount is the price of method CurrencyAmount, in the price list's
+	// currency.
+	Amount *crm.Money
+	// Percentage is the percentage of methods 2 to 6: 25 for 25 %.
+	Percentage *decimal.Decimal
+	// Rounding applies to methods 2 to 6; Currency Amount ignores it.
+	Rounding Rounding
+	// Unit is the unit the item prices (uomid); the zero ID matches any
+	// line.
+	Unit            crm.ID
+	QuantitySelling QuantitySelling
+	// Discounts is the item's discount list (discounttypeid), or nil.
+	Discounts *DiscountList
+}
+
+// Most a percentage may be (percentage's range in Dynamics).
+var maxPercentage = decimal.New(1, 9)
+
+// PricePerUnit returns what item prices product at (§4.4): the method's
+// formula, the item's rounding for methods 2 to 6, kept at the pricing
+// precision s.PricingPrecision. Amounts and costs must be in the price
+// list's currency pl.Currency; it is the result's currency.
+func (s Settings) PricePerUnit(pl PriceList, item PriceListItem, product Product) (crm.Money, error) {
+	if e := s.check(); e != nil {
+		return crm.Money{}, e
+	}
+	m, e := s.pricePerUnit(pl.Currency, &item, &product)
+	if e != nil {
+		return crm.Money{}, e
+	}
+	return m, nil
+}
+
+func (s Settings) pricePerUnit(c crm.Currency, item *PriceListItem, product *Product) (crm.Money, *Error) {
+	if item.Method == CurrencyAmount {
+		if item.Amount == nil {
+			return crm.Money{}, fail(CodeMissingPriceLevelAmount, "method %s without an amount", item.Method)
+		}
+		if e := sameCurrency("the price list item amount", item.Amount.Currency, c); e != nil {
+			return crm.Money{}, e
+		}
+		if item.Amount.Amount.Sign() < 0 {
+			return crm.Money{}, fail(CodeInvalidPriceLevelAmount, "amount %s is negative", item.Amount)
+		}
+		return crm.NewMoney(crm.RoundHalfAwayFromZero(item.Amount.Amount, s.PricingPrecision), c), nil
+	}
+	raw, e := formula(c, item, product)
+	if e != nil {
+		return crm.Money{}, e
+	}
+	d, e := item.Rounding.round(raw, s.PricingPrecision)
+	if e != nil {
+		return crm.Money{}, e
+	}
+	return crm.NewMoney(d, c), nil
+}
+
+// formula is the exact price of methods 2 to 6, before rounding.
+func formula(c crm.Currency, item *PriceListItem, product *Product) (ratio, *Error) {
+	switch {
+	case item.Method == 0:
+		return ratio{}, fail(CodeMissingPricingCode, "the price list item has no pricing method")
+	case !item.Method.Valid():
+		return ratio{}, fail(CodeInvalidPricingCode, "pricing method %d is not one of 1..6", int32(item.Method))
+	case item.Percentage == nil:
+		return ratio{}, fail(CodeMissingPriceLevelPercentage, "method %s without a percentage", item.Method)
+	}
+	pct := *item.Percentage
+	if pct.Sign() < 0 || pct.Cmp(maxPercentage) > 0 {
+		return ratio{}, fail(CodeInvalidPriceLevelPercentage, "percentage %s is outside 0..1e9", pct)
+	}
+	base, e := costOf(c, item.Method, product)
+	if e != nil {
+		return ratio{}, e
+	}
+	switch item.Method {
+	case PercentOfList: // price × P
+		return ratio{num: base.Mul(pct).Shift(-2), den: one}, nil
+	case MarkupCurrentCost, MarkupStandardCost: // cost × (1 + P)
+		return ratio{num: base.Mul(hundred.Add(pct)).Shift(-2), den: one}, nil
+	}
+	// Margin: cost + cost × P / (1 − P) = cost / (1 − P) = cost × 100 /
+	// (100 − pct), kept as a quotient.
+	if pct.Cmp(hundred) >= 0 {
+		return ratio{}, fail(CodeInvalidPriceLevelPercentage, "margin of %s %%: a margin must be below 100 %%", pct)
+	}
+	return ratio{num: base.Shift(2), den: hundred.Sub(pct)}, nil
+}
+
+// costOf returns the product's list price, current cost or standard cost,
+// whichever method reads.
+func costOf(c crm.Currency, method Method, p *Product) (decimal.Decimal, *Error) {
+	v, name := p.StandardCost, "standard cost"
+	missing, invalid := CodeMissingStandardCost, CodeInvalidStandardCost
+	switch method {
+	case PercentOfList:
+		v, name, missing, invalid = p.ListPrice, "list price", CodeMissingPrice, CodeInvalidPrice
+	case MarkupCurrentCost, MarginCurrentCost:
+		v, name, missing, invalid = p.CurrentCost, "current cost", CodeMissingCurrentCost, CodeInvalidCurrentCost
+	}
+	switch {
+	case v == nil:
+		return decimal.Decimal{}, fail(missing, "method %s on a product without a %s", method, name)
+	case v.Amount.Sign() < 0:
+		return decimal.Decimal{}, fail(invalid, "the product's %s %s is negative", name, v)
+	}
+	if e := sameCurrency("the product's "+name, v.Currency, c); e != nil {
+		return decimal.Decimal{}, e
+	}
+	return v.Amount, nil
+}
+
+func sameCurrency(what string, got, want crm.Currency) *Error {
+	if got == want {
+		return nil
+	}
+	return &Error{Code: CodeInvalidPriceLevelCurrency, Reason: fmt.Sprintf("%s is in %q, not %q", what, got, want),
+		Err: crm.ErrCurrencyMismatch}
+}
+
+var (
+	one     = decimal.NewFromInt(1)
+	hundred = decimal.NewFromInt(100)
+)
