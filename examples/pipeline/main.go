@@ -25,12 +25,15 @@
 //
 //   - Converted leads are qualified, a week after they arrive, into a
 //     contact and an opportunity (no account: the leads are people, with
-//     no company name). The sales team's note (Tags) decides the deal:
-//     "Closed by Horizzon" deals move to Propose, then Close, and are won;
-//     "Lost to EINS" and "in touch with EINS" deals are lost, Out-Sold,
-//     to the competitor EINS; "Will revert after reading the email" deals
-//     wait in Propose; the others are won when the lead's quality is "High
-//     in Relevance" and stay in Develop otherwise.
+//     no company name), which enters the sales process in Develop (the
+//     lead's days in Qualify are kept). The sales team's note (Tags)
+//     decides the deal, whose steps fall one or two weeks apart:
+//     "Closed by Horizzon" deals move to Propose, then Close, and are
+//     won; "in touch with EINS" deals are proposed with the competitor
+//     EINS bidding too, and won; "Lost to EINS" deals are proposed and
+//     lost, Out-Sold, to EINS; "Will revert after reading the email"
+//     deals wait in Propose; the others are won when the lead's quality
+//     is "High in Relevance" and stay in Develop otherwise.
 //   - Unconverted leads with a wrong or missing number are disqualified as
 //     Cannot Contact; those not interested (already a student, another
 //     course, not eligible, ...) as No Longer Interested; "Lost to

@@ -218,7 +218,7 @@ func rate(n, of int64) string {
 	if of == 0 {
 		return "-"
 	}
-	return decimal.NewFromInt(n * 100).DivRound(decimal.NewFromInt(of), 1).StringFixed(1)
+	return decimal.NewFromInt(n*100).DivRound(decimal.NewFromInt(of), 1).StringFixed(1)
 }
 
 // formatMoney writes an amount with its currency's places and thousands
