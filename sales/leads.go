@@ -419,7 +419,9 @@ func (s *Leads) qualify(ctx context.Context, req qualifyRequest) (QualifyResult,
 		if err != nil {
 			return QualifyResult{}, err
 		}
-		now := st.Now(ctx)
+		// The lead's Qualify visit ends, and the opportunity's next
+		// begins, no earlier than the lead's last change (visitTime).
+		now := visitTime(ctx, st, lead)
 		if process != nil {
 			enter := process.enter(1, now)
 			if _, mapped := f[OpportunityProbability]; mapped {

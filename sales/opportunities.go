@@ -211,6 +211,12 @@ func (s *Opportunities) Reopen(ctx context.Context, id crm.ID, version int64) (O
 			if err != nil {
 				return err
 			}
+			// Locked, so that the visit it begins starts after the close
+			// that ended the last one (visitTime).
+			rec, err := s.table.Store().Lock(ctx, OpportunityEntity, in.id)
+			if err != nil {
+				return err
+			}
 			out, err = s.table.ChangeState(ctx, in.id, storage.StateChange{Event: EventReopen, Status: in.status, Version: version,
 				Fields: crm.Fields{
 					OpportunityActualValue:      nil,
@@ -218,7 +224,7 @@ func (s *Opportunities) Reopen(ctx context.Context, id crm.ID, version int64) (O
 					OpportunityForecastCategory: int32(ForecastPipeline),
 					// The stage the deal reopens in starts now: the time it
 					// was closed is no time spent in the stage.
-					OpportunityStageStartedOn: s.table.Store().Now(ctx),
+					OpportunityStageStartedOn: visitTime(ctx, s.table.Store(), rec),
 				}})
 			return err
 		})

@@ -227,7 +227,7 @@ func (p *Processes) move(ctx context.Context, in map[string]any) (crm.Record, er
 	if inStage && SalesStage(from) == to {
 		return crm.Record{}, crm.Invalid(OpportunityEntity, OpportunitySalesStage, "is "+to.String()+" already")
 	}
-	now := p.st.Now(ctx)
+	now := visitTime(ctx, p.st, opp)
 	fields := p.process.enter(i, now)
 	fields[OpportunityProbability] = prob
 	out, err := p.st.Update(ctx, crm.Record{Entity: OpportunityEntity, Header: crm.Header{ID: id, Version: version}, Fields: fields})
@@ -276,8 +276,8 @@ func (p *Processes) earlier(a, b SalesStage) bool {
 // creation time), outcome the state it closes in (Won or Lost). Call it
 // inside the WinOpportunity or LoseOpportunity operation, in its
 // transaction (the history's rule refuses it elsewhere); it records the
-// store's time of the transaction as the end. An opportunity with no
-// sales stage ends no visit and writes nothing.
+// operation's time (visitTime) as the end. An opportunity with no sales
+// stage ends no visit and writes nothing.
 func endStageVisit(ctx context.Context, st *storage.Store, opp crm.Record, outcome crm.StateCode) error {
 	var dir StageDirection
 	switch OpportunityState(outcome) {
@@ -291,10 +291,29 @@ func endStageVisit(ctx context.Context, st *storage.Store, opp crm.Record, outco
 	if _, ok := opp.Fields.Choice(OpportunitySalesStage); !ok {
 		return nil
 	}
-	if err := visitEndedBy(opp, dir, st.Now(ctx)).record(ctx, st); err != nil {
+	if err := visitEndedBy(opp, dir, visitTime(ctx, st, opp)).record(ctx, st); err != nil {
 		return fmt.Errorf("end stage visit of opportunity %s: %w", opp.ID, err)
 	}
 	return nil
+}
+
+// visitTime returns the time at which an operation on rec, read locked
+// in the operation's transaction, ends a stage visit and begins the
+// next: the transaction's time (storage.Store.Now), or, if later, rec's
+// last modification or the start of its visit in progress
+// (activestagestartedon, which an earlier visitTime may have set after
+// the modification). The store fixes a transaction's time when it
+// begins, before it waits for the record's lock: a transaction that
+// began later may have changed the record first, and a visit must not
+// end before it began, nor the next begin before the last ended.
+func visitTime(ctx context.Context, st *storage.Store, rec crm.Record) time.Time {
+	t := st.Now(ctx)
+	for _, u := range []time.Time{rec.ModifiedOn, rec.Fields.Time(OpportunityStageStartedOn)} {
+		if u.After(t) {
+			t = u
+		}
+	}
+	return t
 }
 
 // stageVisit is one ended stage visit, a record of the stage history.
