@@ -194,10 +194,12 @@
 // Duplicate detection: before writing anything, Qualify looks for an
 // account named as the lead's company (trimmed, in any case) when it
 // would create an account, and a contact with the lead's email address
-// (in any case) when it would create a contact. Matches fail the
-// qualification with a *DuplicateError (crm.ErrDuplicate) listing them,
-// unless the caller links to a match (ExistingAccount, ExistingContact)
-// or creates anyway (OnDuplicate: CreateDuplicates).
+// (in any case) when it would create a contact. Any case means every
+// letter's, "école" as "ÉCOLE", though the stores' own comparisons fold
+// only ASCII letters; accents count ("ecole" is another name). Matches
+// fail the qualification with a *DuplicateError (crm.ErrDuplicate)
+// listing them, unless the caller links to a match (ExistingAccount,
+// ExistingContact) or creates anyway (OnDuplicate: CreateDuplicates).
 //
 // Two qualifications of one lead at once: the lead is locked first, so
 // one succeeds and the other fails with crm.ErrConflict (or
@@ -337,7 +339,11 @@
 // create may set any stage. Closing (Win, Lose) ends the visit in
 // progress with Closed Won or Closed Lost; Reopen starts a visit of the
 // stage the deal was closed in, so the time it spent closed is not time
-// in the stage.
+// in the stage. Visits follow one another, none ending before it began,
+// even under concurrent moves: the store fixes a transaction's time
+// before it waits for the opportunity's lock, so these operations take
+// that time or, when later, the opportunity's last change or the start
+// of its visit in progress.
 //
 // # Pipeline analytics
 //

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage"
@@ -527,14 +529,17 @@ func (s *Leads) checkDuplicates(ctx context.Context, p qualifyPlan, lead crm.Rec
 		if value == "" {
 			return nil, nil
 		}
-		// Text compares case-insensitively in every store.
-		page, err := s.store.Query(ctx, crm.Query{Entity: entity, Where: crm.Eq(field, value), Limit: maxDuplicates})
-		if err != nil {
-			return nil, fmt.Errorf("look for duplicate %ss: %w", entity, err)
-		}
 		var out []crm.Ref
-		for _, rec := range page.Records {
-			out = append(out, crm.Ref{Entity: entity, ID: rec.ID})
+		for rec, err := range s.store.Iterate(ctx, crm.Query{Entity: entity, Where: caseless(field, value)}) {
+			if err != nil {
+				return nil, fmt.Errorf("look for duplicate %ss: %w", entity, err)
+			}
+			if !strings.EqualFold(rec.Fields.String(field), value) {
+				continue
+			}
+			if out = append(out, crm.Ref{Entity: entity, ID: rec.ID}); len(out) == maxDuplicates {
+				break
+			}
 		}
 		return out, nil
 	}
@@ -553,6 +558,33 @@ func (s *Leads) checkDuplicates(ctx context.Context, p qualifyPlan, lead crm.Rec
 		return dup
 	}
 	return nil
+}
+
+// caseless returns a condition matching the records whose field is
+// value in any case, and maybe others, which the caller compares with
+// strings.EqualFold. The stores fold the case of ASCII letters only
+// (crm.OpEq): a value with other letters that have a case ("École",
+// "jürgen") becomes a LIKE pattern where each of them matches any one
+// character.
+func caseless(field, value string) crm.Condition {
+	var b strings.Builder
+	folded := false
+	for _, r := range value {
+		switch {
+		case r >= utf8.RuneSelf && unicode.SimpleFold(r) != r:
+			b.WriteByte('_')
+			folded = true
+		case r == '%' || r == '_' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	if !folded {
+		return crm.Eq(field, value)
+	}
+	return crm.Like(field, b.String())
 }
 
 // opportunityFields returns the fields of the opportunity a qualification
