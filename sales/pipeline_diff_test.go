@@ -67,7 +67,7 @@ func diffOps() int {
 			return n
 		}
 	}
-	return 250
+	return 200
 }
 
 func TestPipelineDifferential(t *testing.T) {
@@ -76,7 +76,12 @@ func TestPipelineDifferential(t *testing.T) {
 		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
 			var ref *diffWorld
 			for _, b := range bs {
+				// Even seeds run with a base currency and amounts in two
+				// currencies.
 				w := newDiffWorld(t, b, nil)
+				if seed%2 == 0 {
+					w = newMultiCurrencyWorld(t, b)
+				}
 				w.run(seed, diffOps())
 				w.requireInvariants(t)
 				got := w.reports()
@@ -131,7 +136,8 @@ func (w *diffWorld) requireInvariants(t *testing.T) {
 func TestPipelineFaults(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
-			for _, seed := range diffSeeds(t)[:2] {
+			seeds := diffSeeds(t)
+			for _, seed := range seeds[:min(2, len(seeds))] {
 				var fd *crmtest.FailingDriver
 				w := newDiffWorld(t, b, func(d driver.Driver) driver.Driver { fd = crmtest.NewFailingDriver(d); return fd })
 				faults := rand.New(rand.NewPCG(seed, 3))
@@ -188,6 +194,7 @@ func (w *diffWorld) snapshot() []string {
 type diffWorld struct {
 	t        *testing.T
 	name     string
+	multi    bool // the registry has a base currency (USD) and EUR
 	ctx      context.Context
 	st       *storage.Store
 	clock    *crm.ManualClock
@@ -211,9 +218,31 @@ func newDiffWorld(t *testing.T, b backend, wrap func(driver.Driver) driver.Drive
 	t.Helper()
 	clock := crm.NewManualClock(start)
 	st := b.store(t, wrap, storage.WithClock(clock), storage.WithRetries(5))
+	return newDiffWorldOn(t, b.name, st, clock, false)
+}
+
+// newMultiCurrencyWorld opens a store of b's whose registry has a base
+// currency, USD, and a second currency, EUR, at a rate whose base
+// amounts need rounding.
+func newMultiCurrencyWorld(t *testing.T, b backend) *diffWorld {
+	t.Helper()
+	reg := crm.NewRegistry()
+	require.NoError(t, reg.SetBaseCurrency("USD"))
+	require.NoError(t, sales.Register(reg))
+	clock := crm.NewManualClock(start)
+	st := storage.New(b.open(t, reg), reg, storage.WithClock(clock), storage.WithRetries(5))
+	w := newDiffWorldOn(t, b.name, st, clock, true)
+	_, err := st.Create(w.ctx, crm.Record{Entity: crm.CurrencyEntity, Fields: crm.Fields{
+		crm.FieldISOCurrencyCode: "EUR", crm.FieldExchangeRate: decimal.RequireFromString("0.9137")}})
+	require.NoError(t, err)
+	return w
+}
+
+func newDiffWorldOn(t *testing.T, name string, st *storage.Store, clock *crm.ManualClock, multi bool) *diffWorld {
+	t.Helper()
 	procs, err := sales.NewProcesses(st, sales.DefaultProcess())
 	require.NoError(t, err)
-	return &diffWorld{t: t, name: b.name, ctx: crm.AsSystem(context.Background()), st: st, clock: clock,
+	return &diffWorld{t: t, name: name, multi: multi, ctx: crm.AsSystem(context.Background()), st: st, clock: clock,
 		leads: sales.NewLeads(st), opps: sales.NewOpportunities(st), comps: sales.NewCompetitors(st),
 		procs: procs, pipeline: sales.NewPipeline(st),
 		ids: map[crm.ID]string{}, byEntity: map[string][]crm.ID{}, seen: start.Add(-time.Second)}
@@ -248,6 +277,7 @@ var diffOpKinds = []diffOp{
 	{"reopen", 5, (*diffWorld).reopen, true},
 	{"add competitor", 4, (*diffWorld).addCompetitor, false},
 	{"assign", 3, (*diffWorld).assign, false},
+	{"delete", 2, (*diffWorld).delete, true},
 }
 
 // run runs n operations drawn from seed, each at its own clock time.
@@ -384,6 +414,12 @@ func (w *diffWorld) refs(refs []crm.Ref) string {
 // names it; one time in ten it returns a stale one, or AnyVersion.
 func (w *diffWorld) version(r *rand.Rand, entity string, id crm.ID) (int64, string) {
 	rec, err := w.st.Get(w.ctx, entity, id)
+	if errors.Is(err, crm.ErrNotFound) {
+		// Deleted: any version will do, the operation fails alike on
+		// every store.
+		r.IntN(20)
+		return 1, "deleted"
+	}
 	require.NoError(w.t, err)
 	switch r.IntN(20) {
 	case 0:
@@ -431,13 +467,18 @@ func mostly[T any](r *rand.Rand, vs []T) T {
 	return oneOf(r, vs)
 }
 
-// money returns an amount of the edge values in USD, or nil.
-func money(r *rand.Rand) *crm.Money {
+// money returns an amount of the edge values, or nil: in USD, or, one
+// time in four in a world with a base currency, in EUR.
+func (w *diffWorld) money(r *rand.Rand) *crm.Money {
 	s := mostly(r, diffAmounts)
+	c := crm.Currency("USD")
+	if r.IntN(4) == 0 && w.multi {
+		c = "EUR"
+	}
 	if s == "" {
 		return nil
 	}
-	return sales.Ptr(crm.NewMoney(decimal.RequireFromString(s), "USD"))
+	return sales.Ptr(crm.NewMoney(decimal.RequireFromString(s), c))
 }
 
 // optionalOf returns nil or one of vs (whose first value is often 0).
@@ -464,9 +505,9 @@ func (w *diffWorld) createLead(r *rand.Rand) (string, error) {
 		CompanyName:        oneOf(r, diffCompanies),
 		Email:              oneOf(r, diffEmails),
 		Telephone:          oneOf(r, []string{"", "+1 555 0100"}),
-		EstimatedAmount:    money(r),
+		EstimatedAmount:    w.money(r),
 		EstimatedCloseDate: date(r),
-		BudgetAmount:       money(r),
+		BudgetAmount:       w.money(r),
 		BudgetStatus:       optionalOf(r, sales.BudgetNoCommittedBudget, sales.BudgetWillBuy),
 		PurchaseTimeframe:  optionalOf(r, sales.TimeframeImmediate, sales.TimeframeThisYear),
 		PurchaseProcess:    optionalOf(r, sales.PurchaseIndividual, sales.PurchaseCommittee),
@@ -493,6 +534,9 @@ func (w *diffWorld) updateLead(r *rand.Rand) (string, error) {
 		return "none", nil
 	}
 	l, err := w.leads.Get(w.ctx, id)
+	if errors.Is(err, crm.ErrNotFound) {
+		return w.label(id) + " deleted", err
+	}
 	require.NoError(w.t, err)
 	v, vs := w.version(r, sales.LeadEntity, id)
 	l.Version = v
@@ -505,7 +549,7 @@ func (w *diffWorld) updateLead(r *rand.Rand) (string, error) {
 	case 2:
 		l.Email, change = oneOf(r, diffEmails), "email"
 	case 3:
-		l.EstimatedAmount, change = money(r), "amount"
+		l.EstimatedAmount, change = w.money(r), "amount"
 	case 4:
 		l.BudgetStatus, l.Need, change = optionalOf(r, sales.BudgetNoCommittedBudget, sales.BudgetCanBuy), optionalOf(r, sales.NeedMustHave), "options"
 	case 5:
@@ -604,14 +648,14 @@ func (w *diffWorld) reactivate(r *rand.Rand) (string, error) {
 
 func (w *diffWorld) createCompetitor(r *rand.Rand) (string, error) {
 	name := oneOf(r, []string{"Contoso", "contoso", "Fabrikam", "Ærø Systems", "aero systems", "", strings.Repeat("z", 101)})
-	_, err := w.comps.Create(w.ctx, sales.Competitor{Name: name, ReportedRevenue: money(r)})
+	_, err := w.comps.Create(w.ctx, sales.Competitor{Name: name, ReportedRevenue: w.money(r)})
 	return fmt.Sprintf("%q", name), err
 }
 
 func (w *diffWorld) createOpportunity(r *rand.Rand) (string, error) {
 	o := sales.Opportunity{
 		Name:               mostly(r, diffTexts),
-		EstimatedValue:     money(r),
+		EstimatedValue:     w.money(r),
 		EstimatedCloseDate: date(r),
 		Probability:        optionalOf[int64](r, 0, 50, 100, 101),
 		BudgetStatus:       optionalOf(r, sales.BudgetNoCommittedBudget),
@@ -652,19 +696,22 @@ func (w *diffWorld) updateOpportunity(r *rand.Rand) (string, error) {
 		return "none", nil
 	}
 	o, err := w.opps.Get(w.ctx, id)
+	if errors.Is(err, crm.ErrNotFound) {
+		return w.label(id) + " deleted", err
+	}
 	require.NoError(w.t, err)
 	v, vs := w.version(r, sales.OpportunityEntity, id)
 	o.Version = v
 	var change string
 	switch r.IntN(7) {
 	case 0:
-		o.EstimatedValue, change = money(r), "estimate"
+		o.EstimatedValue, change = w.money(r), "estimate"
 	case 1:
 		o.Probability, change = optionalOf[int64](r, 0, 33, 100, -1), "probability"
 	case 2:
 		o.EstimatedCloseDate, change = date(r), "close date"
 	case 3:
-		o.ActualValue, change = money(r), "actual value"
+		o.ActualValue, change = w.money(r), "actual value"
 	case 4:
 		o.SalesStage, change = sales.Ptr(sales.SalesStagePropose), "stage"
 	case 5:
@@ -723,7 +770,7 @@ func (w *diffWorld) win(r *rand.Rand) (string, error) {
 		return "none", nil
 	}
 	v, vs := w.version(r, sales.OpportunityEntity, id)
-	o := sales.WinOptions{ActualRevenue: money(r), CloseDate: date(r), Description: oneOf(r, diffTexts)}
+	o := sales.WinOptions{ActualRevenue: w.money(r), CloseDate: date(r), Description: oneOf(r, diffTexts)}
 	_, _, err := w.opps.Win(w.ctx, id, v, o)
 	return fmt.Sprintf("%s %s version, revenue %v", w.label(id), vs, o.ActualRevenue), err
 }
@@ -735,7 +782,7 @@ func (w *diffWorld) lose(r *rand.Rand) (string, error) {
 	}
 	v, vs := w.version(r, sales.OpportunityEntity, id)
 	o := sales.LoseOptions{Status: oneOf(r, []sales.OpportunityStatus{0, sales.OpportunityStatusOutSold, sales.OpportunityStatusWon}),
-		ActualRevenue: money(r), CloseDate: date(r)}
+		ActualRevenue: w.money(r), CloseDate: date(r)}
 	competitor := "none"
 	switch r.IntN(4) {
 	case 0:
@@ -778,6 +825,19 @@ func (w *diffWorld) assign(r *rand.Rand) (string, error) {
 	owner := oneOf(r, diffOwners)
 	_, err := w.opps.Assign(w.ctx, id, v, owner)
 	return fmt.Sprintf("%s %s version, to %s", w.label(id), vs, w.label(owner.ID)), err
+}
+
+// delete deletes a lead, an opportunity, an account or a competitor,
+// with what cascades from it (the deletion is multi-write: lookups to the
+// record are cleared, records that depend on it deleted).
+func (w *diffWorld) delete(r *rand.Rand) (string, error) {
+	entity := oneOf(r, []string{sales.LeadEntity, sales.OpportunityEntity, sales.AccountEntity, sales.ContactEntity, sales.CompetitorEntity})
+	id, ok := w.pick(r, entity)
+	if !ok {
+		return "none", nil
+	}
+	v, vs := w.version(r, entity, id)
+	return fmt.Sprintf("%s %s version", w.label(id), vs), w.st.Delete(w.ctx, crm.Ref{Entity: entity, ID: id}, v)
 }
 
 // requireSame requires o to have answered every operation as w did and
@@ -1263,6 +1323,15 @@ func TestStageVisitsWithAStaleTransactionTime(t *testing.T) {
 	}
 }
 
+// base returns the amount the reports sum: the base amount in a world
+// with a base currency, else the amount.
+func (w *diffWorld) base(amount, base *crm.Money) *crm.Money {
+	if w.multi {
+		return base
+	}
+	return amount
+}
+
 // expectedReports computes in Go, from the records, what reports must
 // return: Pipeline's reports and Competitors.WinLossAll, as reports
 // prints them.
@@ -1348,7 +1417,7 @@ func (w *diffWorld) expectedReports() []string {
 					open[k], order = r, append(order, k)
 				}
 				r.n++
-				r.value, r.weighted = sum(r.value, o.EstimatedValue), sum(r.weighted, o.WeightedValue)
+				r.value, r.weighted = sum(r.value, w.base(o.EstimatedValue, o.EstimatedValueBase)), sum(r.weighted, w.base(o.WeightedValue, o.WeightedValueBase))
 			default:
 				g, ok := key(o, by, o.ActualCloseDate)
 				if !ok || by == sales.ByStage {
@@ -1365,7 +1434,7 @@ func (w *diffWorld) expectedReports() []string {
 					continue
 				}
 				r.won++
-				r.revenue = sum(r.revenue, o.ActualValue)
+				r.revenue = sum(r.revenue, w.base(o.ActualValue, o.ActualValueBase))
 				created := o.CreatedOn.UTC()
 				from := time.Date(created.Year(), created.Month(), created.Day(), 0, 0, 0, 0, time.UTC)
 				r.days += int64(o.ActualCloseDate.Sub(from) / (24 * time.Hour))
@@ -1398,9 +1467,9 @@ func (w *diffWorld) expectedReports() []string {
 		var amount *crm.Money
 		switch o.OpportunityState() {
 		case sales.OpportunityStateWon:
-			date, amount = o.ActualCloseDate, o.ActualValue
+			date, amount = o.ActualCloseDate, w.base(o.ActualValue, o.ActualValueBase)
 		case sales.OpportunityStateOpen:
-			date, amount = o.EstimatedCloseDate, o.WeightedValue
+			date, amount = o.EstimatedCloseDate, w.base(o.WeightedValue, o.WeightedValueBase)
 		default:
 			continue
 		}
