@@ -150,7 +150,7 @@ func TestPipelineFaults(t *testing.T) {
 					before := w.snapshot()
 					n := 1 + faults.IntN(7)
 					fd.FailAt(n)
-					what, err := op.run(w, rand.New(src))
+					what, err := op.do(w, rand.New(src))
 					fd.FailAt(0)
 					*src = saved
 					switch {
@@ -254,30 +254,46 @@ func newDiffWorldOn(t *testing.T, name string, st *storage.Store, clock *crm.Man
 type diffOp struct {
 	name   string
 	weight int
-	run    func(w *diffWorld, r *rand.Rand) (string, error)
+	// entity, if set, is the entity of the record the operation acts on,
+	// which do draws (diffWorld.target) before run draws the rest.
+	entity string
+	run    func(w *diffWorld, r *rand.Rand, x target) (string, error)
 	// multi is set for the operations that make several writes in one
 	// transaction, which the fault test fails half-way.
 	multi bool
 }
 
+// do draws the operation's record, if it acts on one, and runs it; with
+// no record to act on it does nothing.
+func (op diffOp) do(w *diffWorld, r *rand.Rand) (string, error) {
+	var x target
+	if op.entity != "" {
+		var ok bool
+		if x, ok = w.target(r, op.entity); !ok {
+			return "none", nil
+		}
+	}
+	return op.run(w, r, x)
+}
+
 var diffOpKinds = []diffOp{
-	{"create lead", 14, (*diffWorld).createLead, false},
-	{"update lead", 6, (*diffWorld).updateLead, false},
-	{"store update lead", 4, (*diffWorld).storeUpdateLead, false},
-	{"qualify", 12, (*diffWorld).qualify, true},
-	{"disqualify", 4, (*diffWorld).disqualify, false},
-	{"reactivate", 4, (*diffWorld).reactivate, false},
-	{"create competitor", 3, (*diffWorld).createCompetitor, false},
-	{"create opportunity", 5, (*diffWorld).createOpportunity, false},
-	{"update opportunity", 6, (*diffWorld).updateOpportunity, false},
-	{"store update opportunity", 4, (*diffWorld).storeUpdateOpportunity, false},
-	{"move stage", 12, (*diffWorld).moveStage, true},
-	{"win", 6, (*diffWorld).win, true},
-	{"lose", 6, (*diffWorld).lose, true},
-	{"reopen", 5, (*diffWorld).reopen, true},
-	{"add competitor", 4, (*diffWorld).addCompetitor, false},
-	{"assign", 3, (*diffWorld).assign, false},
-	{"delete", 2, (*diffWorld).delete, true},
+	{"create lead", 14, "", (*diffWorld).createLead, false},
+	{"update lead", 6, sales.LeadEntity, (*diffWorld).updateLead, false},
+	{"store update lead", 4, sales.LeadEntity, (*diffWorld).storeUpdateLead, false},
+	{"qualify", 12, sales.LeadEntity, (*diffWorld).qualify, true},
+	{"disqualify", 4, sales.LeadEntity, (*diffWorld).disqualify, false},
+	{"reactivate", 4, sales.LeadEntity, (*diffWorld).reactivate, false},
+	{"create competitor", 3, "", (*diffWorld).createCompetitor, false},
+	{"create opportunity", 5, "", (*diffWorld).createOpportunity, false},
+	{"update opportunity", 6, sales.OpportunityEntity, (*diffWorld).updateOpportunity, false},
+	{"store update opportunity", 4, sales.OpportunityEntity, (*diffWorld).storeUpdateOpportunity, false},
+	{"move stage", 12, sales.OpportunityEntity, (*diffWorld).moveStage, true},
+	{"win", 6, sales.OpportunityEntity, (*diffWorld).win, true},
+	{"lose", 6, sales.OpportunityEntity, (*diffWorld).lose, true},
+	{"reopen", 5, sales.OpportunityEntity, (*diffWorld).reopen, true},
+	{"add competitor", 4, "", (*diffWorld).addCompetitor, false},
+	{"assign", 3, sales.OpportunityEntity, (*diffWorld).assign, false},
+	{"delete", 2, "", (*diffWorld).delete, true},
 }
 
 // run runs n operations drawn from seed, each at its own clock time.
@@ -305,7 +321,7 @@ func (w *diffWorld) run(seed uint64, n int, before ...func(op diffOp, src *rand.
 		for _, f := range before {
 			f(op, src)
 		}
-		what, err := op.run(w, r)
+		what, err := op.do(w, r)
 		outcome := w.outcome(err)
 		w.trace = append(w.trace, fmt.Sprintf("%d %s: %s -> %s", i, op.name, what, outcome))
 		w.learn()
@@ -410,6 +426,36 @@ func (w *diffWorld) refs(refs []crm.Ref) string {
 	return "[" + strings.Join(out, " ") + "]"
 }
 
+// readTarget reads x's record through table for a typed update, with the
+// version x names; an error when it was deleted.
+func readTarget[T any](w *diffWorld, table *storage.Table[T], x target, header func(*T) *crm.Header) (T, error) {
+	rec, err := table.Get(w.ctx, x.id)
+	if errors.Is(err, crm.ErrNotFound) {
+		return rec, err
+	}
+	require.NoError(w.t, err)
+	header(&rec).Version = x.version
+	return rec, nil
+}
+
+// target is the record an operation acts on and the version it names.
+type target struct {
+	id      crm.ID
+	version int64
+	what    string // "lead#3 current version"
+}
+
+// target picks a record of entity and the version to name (version), or
+// returns false when there is none.
+func (w *diffWorld) target(r *rand.Rand, entity string) (target, bool) {
+	id, ok := w.pick(r, entity)
+	if !ok {
+		return target{}, false
+	}
+	v, vs := w.version(r, entity, id)
+	return target{id: id, version: v, what: w.label(id) + " " + vs + " version"}, true
+}
+
 // version returns the stored version of a record, for a write that
 // names it; one time in ten it returns a stale one, or AnyVersion.
 func (w *diffWorld) version(r *rand.Rand, entity string, id crm.ID) (int64, string) {
@@ -497,7 +543,7 @@ func date(r *rand.Rand) time.Time {
 	return start.Truncate(24*time.Hour).AddDate(0, 0, r.IntN(400)-30)
 }
 
-func (w *diffWorld) createLead(r *rand.Rand) (string, error) {
+func (w *diffWorld) createLead(r *rand.Rand, _ target) (string, error) {
 	l := sales.Lead{
 		Subject:            mostly(r, diffTexts),
 		FirstName:          oneOf(r, []string{"", "Ann", "Zoë"}),
@@ -528,18 +574,11 @@ func (w *diffWorld) createLead(r *rand.Rand) (string, error) {
 	return fmt.Sprintf("subject %d runes, company %q, email %q, parent %s", len([]rune(l.Subject)), l.CompanyName, l.Email, w.label(l.ParentAccount.ID)), err
 }
 
-func (w *diffWorld) updateLead(r *rand.Rand) (string, error) {
-	id, ok := w.pick(r, sales.LeadEntity)
-	if !ok {
-		return "none", nil
+func (w *diffWorld) updateLead(r *rand.Rand, x target) (string, error) {
+	l, err := readTarget(w, w.leads.Table(), x, func(l *sales.Lead) *crm.Header { return &l.Header })
+	if err != nil {
+		return x.what, err
 	}
-	l, err := w.leads.Get(w.ctx, id)
-	if errors.Is(err, crm.ErrNotFound) {
-		return w.label(id) + " deleted", err
-	}
-	require.NoError(w.t, err)
-	v, vs := w.version(r, sales.LeadEntity, id)
-	l.Version = v
 	var change string
 	switch r.IntN(6) {
 	case 0:
@@ -561,15 +600,11 @@ func (w *diffWorld) updateLead(r *rand.Rand) (string, error) {
 		l.QualifyingOpportunity, change = sales.OpportunityRef(oid), "qualifying opportunity "+w.label(oid)
 	}
 	_, err = w.leads.Update(w.ctx, l)
-	return fmt.Sprintf("%s %s version, %s", w.label(id), vs, change), err
+	return fmt.Sprintf("%s, %s", x.what, change), err
 }
 
-func (w *diffWorld) storeUpdateLead(r *rand.Rand) (string, error) {
-	id, ok := w.pick(r, sales.LeadEntity)
-	if !ok {
-		return "none", nil
-	}
-	v, vs := w.version(r, sales.LeadEntity, id)
+func (w *diffWorld) storeUpdateLead(r *rand.Rand, x target) (string, error) {
+	id, v := x.id, x.version
 	var f crm.Fields
 	var change string
 	switch r.IntN(4) {
@@ -591,15 +626,11 @@ func (w *diffWorld) storeUpdateLead(r *rand.Rand) (string, error) {
 		rec.State, change = crm.StateCode(sales.LeadStateQualified), change+" and the state"
 	}
 	_, err := w.st.Update(w.ctx, rec)
-	return fmt.Sprintf("%s %s version, %s", w.label(id), vs, change), err
+	return fmt.Sprintf("%s, %s", x.what, change), err
 }
 
-func (w *diffWorld) qualify(r *rand.Rand) (string, error) {
-	id, ok := w.pick(r, sales.LeadEntity)
-	if !ok {
-		return "none", nil
-	}
-	v, vs := w.version(r, sales.LeadEntity, id)
+func (w *diffWorld) qualify(r *rand.Rand, x target) (string, error) {
+	id, v := x.id, x.version
 	opts := sales.QualifyOptions{
 		CreateAccount:     r.IntN(3) > 0,
 		CreateContact:     r.IntN(3) > 0,
@@ -620,39 +651,30 @@ func (w *diffWorld) qualify(r *rand.Rand) (string, error) {
 		opts.Currency = "EUR"
 	}
 	_, err := w.leads.Qualify(w.ctx, id, v, opts)
-	return fmt.Sprintf("%s %s version, account %v contact %v opportunity %v, existing %s %s, duplicates %d, currency %q",
-		w.label(id), vs, opts.CreateAccount, opts.CreateContact, opts.CreateOpportunity,
+	return fmt.Sprintf("%s, account %v contact %v opportunity %v, existing %s %s, duplicates %d, currency %q",
+		x.what, opts.CreateAccount, opts.CreateContact, opts.CreateOpportunity,
 		w.label(opts.ExistingAccount.ID), w.label(opts.ExistingContact.ID), opts.OnDuplicate, opts.Currency), err
 }
 
-func (w *diffWorld) disqualify(r *rand.Rand) (string, error) {
-	id, ok := w.pick(r, sales.LeadEntity)
-	if !ok {
-		return "none", nil
-	}
-	v, vs := w.version(r, sales.LeadEntity, id)
+func (w *diffWorld) disqualify(r *rand.Rand, x target) (string, error) {
+	id, v := x.id, x.version
 	status := oneOf(r, []sales.LeadStatus{0, sales.LeadStatusCannotContact, sales.LeadStatusCanceled, sales.LeadStatusQualified})
 	_, err := w.leads.Disqualify(w.ctx, id, v, status)
-	return fmt.Sprintf("%s %s version, status %d", w.label(id), vs, status), err
+	return fmt.Sprintf("%s, status %d", x.what, status), err
 }
 
-func (w *diffWorld) reactivate(r *rand.Rand) (string, error) {
-	id, ok := w.pick(r, sales.LeadEntity)
-	if !ok {
-		return "none", nil
-	}
-	v, vs := w.version(r, sales.LeadEntity, id)
-	_, err := w.leads.Reactivate(w.ctx, id, v)
-	return fmt.Sprintf("%s %s version", w.label(id), vs), err
+func (w *diffWorld) reactivate(r *rand.Rand, x target) (string, error) {
+	_, err := w.leads.Reactivate(w.ctx, x.id, x.version)
+	return x.what, err
 }
 
-func (w *diffWorld) createCompetitor(r *rand.Rand) (string, error) {
+func (w *diffWorld) createCompetitor(r *rand.Rand, _ target) (string, error) {
 	name := oneOf(r, []string{"Contoso", "contoso", "Fabrikam", "Ærø Systems", "aero systems", "", strings.Repeat("z", 101)})
 	_, err := w.comps.Create(w.ctx, sales.Competitor{Name: name, ReportedRevenue: w.money(r)})
 	return fmt.Sprintf("%q", name), err
 }
 
-func (w *diffWorld) createOpportunity(r *rand.Rand) (string, error) {
+func (w *diffWorld) createOpportunity(r *rand.Rand, _ target) (string, error) {
 	o := sales.Opportunity{
 		Name:               mostly(r, diffTexts),
 		EstimatedValue:     w.money(r),
@@ -690,18 +712,11 @@ func (w *diffWorld) createOpportunity(r *rand.Rand) (string, error) {
 	return fmt.Sprintf("customer %s, stage %v, %s", customer, o.SalesStage != nil, extra), err
 }
 
-func (w *diffWorld) updateOpportunity(r *rand.Rand) (string, error) {
-	id, ok := w.pick(r, sales.OpportunityEntity)
-	if !ok {
-		return "none", nil
+func (w *diffWorld) updateOpportunity(r *rand.Rand, x target) (string, error) {
+	o, err := readTarget(w, w.opps.Table(), x, func(o *sales.Opportunity) *crm.Header { return &o.Header })
+	if err != nil {
+		return x.what, err
 	}
-	o, err := w.opps.Get(w.ctx, id)
-	if errors.Is(err, crm.ErrNotFound) {
-		return w.label(id) + " deleted", err
-	}
-	require.NoError(w.t, err)
-	v, vs := w.version(r, sales.OpportunityEntity, id)
-	o.Version = v
 	var change string
 	switch r.IntN(7) {
 	case 0:
@@ -720,15 +735,11 @@ func (w *diffWorld) updateOpportunity(r *rand.Rand) (string, error) {
 		o.RevenueSystemCalculated, change = !o.RevenueSystemCalculated, "revenue switch"
 	}
 	_, err = w.opps.Update(w.ctx, o)
-	return fmt.Sprintf("%s %s version, %s", w.label(id), vs, change), err
+	return fmt.Sprintf("%s, %s", x.what, change), err
 }
 
-func (w *diffWorld) storeUpdateOpportunity(r *rand.Rand) (string, error) {
-	id, ok := w.pick(r, sales.OpportunityEntity)
-	if !ok {
-		return "none", nil
-	}
-	v, vs := w.version(r, sales.OpportunityEntity, id)
+func (w *diffWorld) storeUpdateOpportunity(r *rand.Rand, x target) (string, error) {
+	id, v := x.id, x.version
 	var f crm.Fields
 	var change string
 	switch r.IntN(5) {
@@ -742,18 +753,14 @@ func (w *diffWorld) storeUpdateOpportunity(r *rand.Rand) (string, error) {
 		f, change = crm.Fields{sales.OpportunityEstimatedValue: crm.MustMoney("42 USD"), sales.OpportunityProbability: int64(0)}, "estimate"
 	case 4:
 		_, err := w.st.ChangeState(w.ctx, sales.OpportunityRef(id), storage.StateChange{Event: sales.EventWin, Version: v})
-		return fmt.Sprintf("%s %s version, bare win", w.label(id), vs), err
+		return x.what + ", bare win", err
 	}
 	_, err := w.st.Update(w.ctx, crm.Record{Entity: sales.OpportunityEntity, Header: crm.Header{ID: id, Version: v}, Fields: f})
-	return fmt.Sprintf("%s %s version, %s", w.label(id), vs, change), err
+	return fmt.Sprintf("%s, %s", x.what, change), err
 }
 
-func (w *diffWorld) moveStage(r *rand.Rand) (string, error) {
-	id, ok := w.pick(r, sales.OpportunityEntity)
-	if !ok {
-		return "none", nil
-	}
-	v, vs := w.version(r, sales.OpportunityEntity, id)
+func (w *diffWorld) moveStage(r *rand.Rand, x target) (string, error) {
+	id, v := x.id, x.version
 	m := sales.StageMove{Opportunity: id, Version: v,
 		Stage:       oneOf(r, []sales.SalesStage{sales.SalesStageQualify, sales.SalesStageDevelop, sales.SalesStagePropose, sales.SalesStageClose}),
 		Probability: optionalOf[int64](r, 0, 70, 101)}
@@ -761,26 +768,18 @@ func (w *diffWorld) moveStage(r *rand.Rand) (string, error) {
 		m.Probability = nil
 	}
 	_, err := w.procs.MoveStage(w.ctx, m)
-	return fmt.Sprintf("%s %s version, to %s, probability %v", w.label(id), vs, m.Stage, m.Probability != nil), err
+	return fmt.Sprintf("%s, to %s, probability %v", x.what, m.Stage, m.Probability != nil), err
 }
 
-func (w *diffWorld) win(r *rand.Rand) (string, error) {
-	id, ok := w.pick(r, sales.OpportunityEntity)
-	if !ok {
-		return "none", nil
-	}
-	v, vs := w.version(r, sales.OpportunityEntity, id)
+func (w *diffWorld) win(r *rand.Rand, x target) (string, error) {
+	id, v := x.id, x.version
 	o := sales.WinOptions{ActualRevenue: w.money(r), CloseDate: date(r), Description: oneOf(r, diffTexts)}
 	_, _, err := w.opps.Win(w.ctx, id, v, o)
-	return fmt.Sprintf("%s %s version, revenue %v", w.label(id), vs, o.ActualRevenue), err
+	return fmt.Sprintf("%s, revenue %v", x.what, o.ActualRevenue), err
 }
 
-func (w *diffWorld) lose(r *rand.Rand) (string, error) {
-	id, ok := w.pick(r, sales.OpportunityEntity)
-	if !ok {
-		return "none", nil
-	}
-	v, vs := w.version(r, sales.OpportunityEntity, id)
+func (w *diffWorld) lose(r *rand.Rand, x target) (string, error) {
+	id, v := x.id, x.version
 	o := sales.LoseOptions{Status: oneOf(r, []sales.OpportunityStatus{0, sales.OpportunityStatusOutSold, sales.OpportunityStatusWon}),
 		ActualRevenue: w.money(r), CloseDate: date(r)}
 	competitor := "none"
@@ -794,20 +793,16 @@ func (w *diffWorld) lose(r *rand.Rand) (string, error) {
 		}
 	}
 	_, _, err := w.opps.Lose(w.ctx, id, v, o)
-	return fmt.Sprintf("%s %s version, status %d, competitor %s", w.label(id), vs, o.Status, competitor), err
+	return fmt.Sprintf("%s, status %d, competitor %s", x.what, o.Status, competitor), err
 }
 
-func (w *diffWorld) reopen(r *rand.Rand) (string, error) {
-	id, ok := w.pick(r, sales.OpportunityEntity)
-	if !ok {
-		return "none", nil
-	}
-	v, vs := w.version(r, sales.OpportunityEntity, id)
+func (w *diffWorld) reopen(r *rand.Rand, x target) (string, error) {
+	id, v := x.id, x.version
 	_, err := w.opps.Reopen(w.ctx, id, v)
-	return fmt.Sprintf("%s %s version", w.label(id), vs), err
+	return x.what, err
 }
 
-func (w *diffWorld) addCompetitor(r *rand.Rand) (string, error) {
+func (w *diffWorld) addCompetitor(r *rand.Rand, _ target) (string, error) {
 	id, ok := w.pick(r, sales.OpportunityEntity)
 	cid, ok2 := w.pick(r, sales.CompetitorEntity)
 	if !ok || !ok2 {
@@ -816,28 +811,24 @@ func (w *diffWorld) addCompetitor(r *rand.Rand) (string, error) {
 	return w.label(id) + " " + w.label(cid), w.opps.AddCompetitor(w.ctx, id, cid)
 }
 
-func (w *diffWorld) assign(r *rand.Rand) (string, error) {
-	id, ok := w.pick(r, sales.OpportunityEntity)
-	if !ok {
-		return "none", nil
-	}
-	v, vs := w.version(r, sales.OpportunityEntity, id)
+func (w *diffWorld) assign(r *rand.Rand, x target) (string, error) {
+	id, v := x.id, x.version
 	owner := oneOf(r, diffOwners)
 	_, err := w.opps.Assign(w.ctx, id, v, owner)
-	return fmt.Sprintf("%s %s version, to %s", w.label(id), vs, w.label(owner.ID)), err
+	return fmt.Sprintf("%s, to %s", x.what, w.label(owner.ID)), err
 }
 
 // delete deletes a lead, an opportunity, an account or a competitor,
 // with what cascades from it (the deletion is multi-write: lookups to the
 // record are cleared, records that depend on it deleted).
-func (w *diffWorld) delete(r *rand.Rand) (string, error) {
+func (w *diffWorld) delete(r *rand.Rand, _ target) (string, error) {
 	entity := oneOf(r, []string{sales.LeadEntity, sales.OpportunityEntity, sales.AccountEntity, sales.ContactEntity, sales.CompetitorEntity})
-	id, ok := w.pick(r, entity)
+	x, ok := w.target(r, entity)
 	if !ok {
 		return "none", nil
 	}
-	v, vs := w.version(r, entity, id)
-	return fmt.Sprintf("%s %s version", w.label(id), vs), w.st.Delete(w.ctx, crm.Ref{Entity: entity, ID: id}, v)
+	id, v := x.id, x.version
+	return x.what, w.st.Delete(w.ctx, crm.Ref{Entity: entity, ID: id}, v)
 }
 
 // requireSame requires o to have answered every operation as w did and
@@ -1024,8 +1015,12 @@ func TestPipelineConcurrency(t *testing.T) {
 							Stage: []sales.SalesStage{sales.SalesStagePropose, sales.SalesStageDevelop, sales.SalesStageClose}[i%3]})
 						return c.count(&c.moves, err)
 					},
-					"update opportunity 1": func(int) error { return c.count(&c.oppUpdates, w.bumpOpportunity(opp)) },
-					"update opportunity 2": func(int) error { return c.count(&c.oppUpdates, w.bumpOpportunity(opp)) },
+					"update opportunity 1": func(int) error {
+						return c.count(&c.oppUpdates, bump(ctx, w.opps.Table(), opp, func(o *sales.Opportunity) *string { return &o.Description }))
+					},
+					"update opportunity 2": func(int) error {
+						return c.count(&c.oppUpdates, bump(ctx, w.opps.Table(), opp, func(o *sales.Opportunity) *string { return &o.Description }))
+					},
 					"add competitor": func(int) error {
 						err := w.opps.AddCompetitor(ctx, opp, comp.ID)
 						if errors.Is(err, crm.ErrDuplicate) {
@@ -1045,7 +1040,9 @@ func TestPipelineConcurrency(t *testing.T) {
 						_, err := w.leads.Reactivate(ctx, l.ID, storage.AnyVersion)
 						return c.count(&c.reactivations, err)
 					},
-					"update lead": func(int) error { return c.count(&c.leadUpdates, w.bumpLead(l.ID)) },
+					"update lead": func(int) error {
+						return c.count(&c.leadUpdates, bump(ctx, w.leads.Table(), l.ID, func(l *sales.Lead) *string { return &l.Description }))
+					},
 					// Time goes on while they race: each operation must take
 					// one time for all it writes.
 					"clock": func(int) error { w.clock.Advance(time.Minute); return nil },
@@ -1116,35 +1113,21 @@ func race(t *testing.T, attempts int, ops map[string]func(i int) error) {
 	}
 }
 
-// bumpOpportunity adds one to the counter the opportunity's description
-// holds, read and written at the version read: a read-modify-write that
-// a lost update would show.
-func (w *diffWorld) bumpOpportunity(id crm.ID) error {
-	o, err := w.opps.Get(w.ctx, id)
+// bump adds one to the counter the description of a record holds, read
+// and written at the version read: a read-modify-write that a lost
+// update would show.
+func bump[T any](ctx context.Context, table *storage.Table[T], id crm.ID, description func(*T) *string) error {
+	rec, err := table.Get(ctx, id)
 	if err != nil {
 		return err
 	}
-	n, err := strconv.Atoi(o.Description)
+	d := description(&rec)
+	n, err := strconv.Atoi(*d)
 	if err != nil {
 		return err
 	}
-	o.Description = strconv.Itoa(n + 1)
-	_, err = w.opps.Update(w.ctx, o)
-	return err
-}
-
-// bumpLead does to a lead what bumpOpportunity does to an opportunity.
-func (w *diffWorld) bumpLead(id crm.ID) error {
-	l, err := w.leads.Get(w.ctx, id)
-	if err != nil {
-		return err
-	}
-	n, err := strconv.Atoi(l.Description)
-	if err != nil {
-		return err
-	}
-	l.Description = strconv.Itoa(n + 1)
-	_, err = w.leads.Update(w.ctx, l)
+	*d = strconv.Itoa(n + 1)
+	_, err = table.Update(ctx, rec)
 	return err
 }
 
