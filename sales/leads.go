@@ -529,8 +529,13 @@ func (s *Leads) checkDuplicates(ctx context.Context, p qualifyPlan, lead crm.Rec
 		if value == "" {
 			return nil, nil
 		}
+		where, exact := caseless(field, value)
+		q := crm.Query{Entity: entity, Where: where}
+		if exact {
+			q.Limit = maxDuplicates
+		}
 		var out []crm.Ref
-		for rec, err := range s.store.Iterate(ctx, crm.Query{Entity: entity, Where: caseless(field, value)}) {
+		for rec, err := range s.store.Iterate(ctx, q) {
 			if err != nil {
 				return nil, fmt.Errorf("look for duplicate %ss: %w", entity, err)
 			}
@@ -561,12 +566,12 @@ func (s *Leads) checkDuplicates(ctx context.Context, p qualifyPlan, lead crm.Rec
 }
 
 // caseless returns a condition matching the records whose field is
-// value in any case, and maybe others, which the caller compares with
-// strings.EqualFold. The stores fold the case of ASCII letters only
-// (crm.OpEq): a value with other letters that have a case ("École",
-// "jürgen") becomes a LIKE pattern where each of them matches any one
-// character.
-func caseless(field, value string) crm.Condition {
+// value in any case, and, unless exact, maybe others, which the caller
+// compares with strings.EqualFold. The stores fold the case of ASCII
+// letters only (crm.OpEq): a value with other letters that have a case
+// ("École", "jürgen") becomes a LIKE pattern where each of them matches
+// any one character.
+func caseless(field, value string) (where crm.Condition, exact bool) {
 	var b strings.Builder
 	folded := false
 	for _, r := range value {
@@ -582,9 +587,9 @@ func caseless(field, value string) crm.Condition {
 		}
 	}
 	if !folded {
-		return crm.Eq(field, value)
+		return crm.Eq(field, value), true
 	}
-	return crm.Like(field, b.String())
+	return crm.Like(field, b.String()), false
 }
 
 // opportunityFields returns the fields of the opportunity a qualification
