@@ -343,7 +343,7 @@
 // even under concurrent moves: the store fixes a transaction's time
 // before it waits for the opportunity's lock, so these operations take
 // that time or, when later, the opportunity's last change or the start
-// of its visit in progress.
+// of its visit in progress (for Reopen, the end of its last visit).
 //
 // # Pipeline analytics
 //

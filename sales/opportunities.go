@@ -212,8 +212,12 @@ func (s *Opportunities) Reopen(ctx context.Context, id crm.ID, version int64) (O
 				return err
 			}
 			// Locked, so that the visit it begins starts after the close
-			// that ended the last one (visitTime).
+			// that ended the last one (reopenTime).
 			rec, err := s.table.Store().Lock(ctx, OpportunityEntity, in.id)
+			if err != nil {
+				return err
+			}
+			start, err := reopenTime(ctx, s.table.Store(), rec)
 			if err != nil {
 				return err
 			}
@@ -224,7 +228,7 @@ func (s *Opportunities) Reopen(ctx context.Context, id crm.ID, version int64) (O
 					OpportunityForecastCategory: int32(ForecastPipeline),
 					// The stage the deal reopens in starts now: the time it
 					// was closed is no time spent in the stage.
-					OpportunityStageStartedOn: visitTime(ctx, s.table.Store(), rec),
+					OpportunityStageStartedOn: start,
 				}})
 			return err
 		})

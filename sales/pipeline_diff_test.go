@@ -1279,6 +1279,9 @@ func TestStageVisitsWithAStaleTransactionTime(t *testing.T) {
 			require.NoError(t, err)
 			id := q.Opportunity.ID
 			steps := []func() error{
+				// A change that is no stage move: the close after it must
+				// still end the visit no earlier than it.
+				func() error { _, err := w.opps.Assign(ctx, id, storage.AnyVersion, diffOwners[1]); return err },
 				func() error { _, _, err := w.opps.Lose(ctx, id, storage.AnyVersion, sales.LoseOptions{}); return err },
 				func() error { _, err := w.opps.Reopen(ctx, id, storage.AnyVersion); return err },
 				func() error {
@@ -1291,7 +1294,7 @@ func TestStageVisitsWithAStaleTransactionTime(t *testing.T) {
 				},
 				func() error { _, _, err := w.opps.Win(ctx, id, storage.AnyVersion, sales.WinOptions{}); return err },
 			}
-			w.clock.Advance(time.Hour)
+			w.clock.Advance(2 * time.Hour)
 			for i, step := range steps {
 				// Each step began ten minutes before the one before it
 				// committed.

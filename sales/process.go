@@ -316,6 +316,25 @@ func visitTime(ctx context.Context, st *storage.Store, rec crm.Record) time.Time
 	return t
 }
 
+// reopenTime returns when the visit a reopening of opp (read locked)
+// begins: its visitTime, or the end of its last visit, the close, if
+// that is later. A close may have ended the visit later than its own
+// transaction's time, which is all the opportunity keeps of it.
+func reopenTime(ctx context.Context, st *storage.Store, opp crm.Record) (time.Time, error) {
+	t := visitTime(ctx, st, opp)
+	page, err := st.Query(ctx, crm.Query{Entity: StageHistoryEntity, Where: crm.Eq(StageHistoryOpportunity, OpportunityRef(opp.ID)),
+		OrderBy: []crm.Order{crm.Desc(StageHistoryLeftOn)}, Limit: 1})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("last stage visit of opportunity %s: %w", opp.ID, err)
+	}
+	if len(page.Records) > 0 {
+		if left := page.Records[0].Fields.Time(StageHistoryLeftOn); left.After(t) {
+			t = left
+		}
+	}
+	return t, nil
+}
+
 // stageVisit is one ended stage visit, a record of the stage history.
 type stageVisit struct {
 	opportunity   crm.ID
