@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/shopspring/decimal"
 
@@ -78,8 +79,8 @@ func NewCatalog(st *storage.Store, opts CatalogOptions) *Catalog {
 }
 
 // UnitGroups returns typed access to unit groups: get, update, deactivate
-// and activate (SetState with EventDeactivate, EventActivate), delete
-// (with its units), query. Create them with CreateUnitGroup.
+// and activate (SetState with EventDeactivate, EventActivate), query.
+// Create them with CreateUnitGroup and delete them with DeleteUnitGroup.
 func (c *Catalog) UnitGroups() *storage.Table[UnitGroup] { return c.unitGroups }
 
 // Units returns typed access to units: create a unit of a group (Quantity
@@ -202,6 +203,62 @@ func (c *Catalog) ToBase(ctx context.Context, unitID crm.ID) (decimal.Decimal, e
 		return decimal.Decimal{}, fmt.Errorf("unit %s to its primary unit: %w", unitID, err)
 	}
 	return factor, nil
+}
+
+// DeleteUnitGroup deletes a unit group with its units, in one
+// transaction. A unit another is expressed in cannot be deleted
+// (crm.ErrRestricted), and the store's cascade from a group to its units
+// meets that restriction between two units of the group, so a plain
+// delete of a group whose units form a chain is refused: this deletes the
+// units from the ends of their chains inwards, then the group and its
+// primary unit. A unit a product, a price list item or a bundle item uses
+// still refuses the delete (crm.ErrRestricted), and nothing is deleted.
+// version is the version the group was read at (storage.AnyVersion skips
+// the check).
+func (c *Catalog) DeleteUnitGroup(ctx context.Context, id crm.ID, version int64) error {
+	err := c.store().InTx(ctx, func(ctx context.Context) error {
+		if _, err := c.unitGroups.Lock(ctx, id); err != nil {
+			return err
+		}
+		units, err := c.UnitsOf(ctx, id)
+		if err != nil {
+			return err
+		}
+		for _, u := range unitsOutsideIn(units) {
+			if u.IsPrimary {
+				continue // the group's delete takes it
+			}
+			if err := c.units.Delete(ctx, u.ID, storage.AnyVersion); err != nil {
+				return fmt.Errorf("unit %s: %w", u.Name, err)
+			}
+		}
+		return c.unitGroups.Delete(ctx, id, version)
+	})
+	if err != nil {
+		return fmt.Errorf("delete unit group %s: %w", id, err)
+	}
+	return nil
+}
+
+// unitsOutsideIn orders the units of a group so that every unit comes
+// before the unit it is expressed in: by their distance from the primary
+// unit, farthest first.
+func unitsOutsideIn(units []Unit) []Unit {
+	byID := make(map[crm.ID]Unit, len(units))
+	for _, u := range units {
+		byID[u.ID] = u
+	}
+	depth := func(u Unit) int {
+		d := 0
+		for !u.BaseUnit.IsZero() && d < maxUnitChain {
+			d++
+			u = byID[u.BaseUnit.ID]
+		}
+		return d
+	}
+	out := slices.Clone(units)
+	slices.SortStableFunc(out, func(a, b Unit) int { return depth(b) - depth(a) })
+	return out
 }
 
 // UnitsOf returns the units of a unit group, by name.

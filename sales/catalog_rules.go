@@ -44,6 +44,11 @@ func unitRules() []crm.Rule {
 			Name:   "the primary unit is marked by CreateUnitGroup",
 			Fields: []string{UnitIsPrimary},
 			Check: func(_ context.Context, w crm.Write) error {
+				// A create that leaves it false (as a typed record's
+				// codec writes it) marks nothing.
+				if !w.Target.Fields.Bool(UnitIsPrimary) && (w.Before == nil || !w.Before.Fields.Bool(UnitIsPrimary)) {
+					return nil
+				}
 				return onlyIn(w, UnitEntity, UnitIsPrimary, MessageCreateUnitGroup)
 			},
 		},
