@@ -33,7 +33,6 @@ func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 // usdp returns a pointer to an amount in USD, for optional money fields.
 func usdp(s string) *crm.Money { m := usd(s); return &m }
 
-
 // group creates a unit group with its primary unit.
 func (e *catEnv) group(t *testing.T, name, primary string) (sales.UnitGroup, sales.Unit) {
 	t.Helper()
