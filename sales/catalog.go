@@ -565,9 +565,8 @@ func (c *Catalog) RemoveBundleItem(ctx context.Context, id crm.ID, version int64
 		if err != nil {
 			return err
 		}
-		if !bundleEditable(b) {
-			return crm.Invalid(BundleItemEntity, BundleItemBundle, fmt.Sprintf("is %s, which is %s: items change while a bundle is Draft or Retired",
-				b.Fields.String(ProductName), ProductState(b.State)))
+		if err := bundleEditable(b); err != nil {
+			return err
 		}
 		return c.bundleItems.Delete(ctx, id, version)
 	})

@@ -261,9 +261,8 @@ func checkBundleItem(ctx context.Context, w crm.Write) error {
 	if s, _ := b.Fields.Choice(ProductStructureCode); ProductStructure(s) != StructureBundle {
 		return crm.Invalid(BundleItemEntity, BundleItemBundle, fmt.Sprintf("is %s, a %s, not a bundle", b.Fields.String(ProductName), ProductStructure(s)))
 	}
-	if !bundleEditable(b) {
-		return crm.Invalid(BundleItemEntity, BundleItemBundle, fmt.Sprintf("is %s, which is %s: items change while a bundle is Draft or Retired",
-			b.Fields.String(ProductName), ProductState(b.State)))
+	if err := bundleEditable(b); err != nil {
+		return err
 	}
 	p, err := lockField(ctx, w, BundleItemEntity, BundleItemProduct)
 	if err != nil {
@@ -276,11 +275,14 @@ func checkBundleItem(ctx context.Context, w crm.Write) error {
 	return checkUnitInGroup(ctx, w, BundleItemEntity, BundleItemUnit, p.Fields.Ref(ProductUnitGroup))
 }
 
-// bundleEditable reports whether a bundle's items may change: it is Draft
-// or Retired.
-func bundleEditable(bundle crm.Record) bool {
-	s := ProductState(bundle.State)
-	return s == ProductStateDraft || s == ProductStateRetired
+// bundleEditable refuses a change of a bundle's items unless the bundle
+// is Draft or Retired.
+func bundleEditable(bundle crm.Record) error {
+	if s := ProductState(bundle.State); s == ProductStateDraft || s == ProductStateRetired {
+		return nil
+	}
+	return crm.Invalid(BundleItemEntity, BundleItemBundle, fmt.Sprintf("is %s, which is %s: items change while a bundle is Draft or Retired",
+		bundle.Fields.String(ProductName), ProductState(bundle.State)))
 }
 
 // priceListRules returns the price list's rules.
