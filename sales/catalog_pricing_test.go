@@ -1,6 +1,7 @@
 package sales_test
 
 import (
+	"context"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +14,8 @@ import (
 	"github.com/crmkit/crmkit/sales"
 	"github.com/crmkit/crmkit/storage"
 	"github.com/crmkit/crmkit/storage/driver"
+	"github.com/crmkit/crmkit/storage/memory"
+	"github.com/crmkit/crmkit/storage/storagetest"
 )
 
 func decp(s string) *decimal.Decimal { d := dec(s); return &d }
@@ -331,4 +334,34 @@ func TestCreateUnitGroupIsAtomic(t *testing.T) {
 			require.Equal(t, int64(1), count(sales.UnitEntity))
 		})
 	}
+}
+
+// With multi-currency on, catalog money gains base amounts, the typed
+// records read them, and the codecs carry every field.
+func TestCatalogBaseCurrency(t *testing.T) {
+	ctx := crm.AsSystem(context.Background())
+	reg := crm.NewRegistry()
+	require.NoError(t, reg.SetBaseCurrency("USD"))
+	require.NoError(t, sales.Register(reg))
+	t.Run("codecs", func(t *testing.T) {
+		storagetest.CheckCodec(t, reg, sales.ProductCodec())
+		storagetest.CheckCodec(t, reg, sales.PriceListItemCodec())
+		storagetest.CheckCodec(t, reg, sales.DiscountCodec())
+	})
+	st := memory.Open(reg)
+	_, err := st.Create(ctx, crm.Record{Entity: crm.CurrencyEntity, Fields: crm.Fields{
+		crm.FieldISOCurrencyCode: "EUR", crm.FieldExchangeRate: dec("0.8")}})
+	require.NoError(t, err)
+	e := &catEnv{ctx: ctx, store: st, cat: sales.NewCatalog(st, sales.CatalogOptions{})}
+	c := e.catalog(t)
+	p, err := e.cat.CreateProduct(ctx, sales.Product{Name: "Wine", Number: "WINE", Structure: sales.StructureProduct,
+		UnitGroup: c.drinks.Ref(), DefaultUnit: c.can.Ref(), ListPrice: eurp("8.00")})
+	require.NoError(t, err)
+	require.True(t, p.ListPriceBase.Equal(crm.MustMoney("10 USD")), "%v", p.ListPriceBase)
+	list, err := e.cat.PriceLists().Create(ctx, sales.PriceList{Name: "Europe", Currency: "EUR"})
+	require.NoError(t, err)
+	item, err := e.cat.PriceListItems().Create(ctx, sales.PriceListItem{PriceList: list.Ref(), Product: p.Ref(), Unit: c.can.Ref(),
+		PricingMethod: sales.PricingCurrencyAmount, Amount: eurp("4.00")})
+	require.NoError(t, err)
+	require.True(t, item.AmountBase.Equal(crm.MustMoney("5 USD")), "%v", item.AmountBase)
 }
