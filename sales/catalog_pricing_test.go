@@ -365,3 +365,61 @@ func TestCatalogBaseCurrency(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, item.AmountBase.Equal(crm.MustMoney("5 USD")), "%v", item.AmountBase)
 }
+
+// TestCatalogActiveInactiveLifecycles fires both events from both states
+// of the unit group, price list and discount list lifecycles: the one
+// that does not apply is a *crm.TransitionError naming the state.
+func TestCatalogActiveInactiveLifecycles(t *testing.T) {
+	type lifecycle struct {
+		name     string
+		create   func(e *catEnv) (crm.Ref, error)
+		statuses [2]crm.StatusCode // Active's, Inactive's
+	}
+	lifecycles := []lifecycle{
+		{"unit group", func(e *catEnv) (crm.Ref, error) {
+			g, _, err := e.cat.CreateUnitGroup(e.ctx, sales.UnitGroup{Name: "G", BaseUnitName: "U"})
+			return g.Ref(), err
+		}, [2]crm.StatusCode{1, 2}},
+		{"price list", func(e *catEnv) (crm.Ref, error) {
+			l, err := e.cat.PriceLists().Create(e.ctx, sales.PriceList{Name: "L", Currency: "USD"})
+			return l.Ref(), err
+		}, [2]crm.StatusCode{100001, 100002}},
+		{"discount list", func(e *catEnv) (crm.Ref, error) {
+			l, err := e.cat.DiscountLists().Create(e.ctx, sales.DiscountList{Name: "D"})
+			return l.Ref(), err
+		}, [2]crm.StatusCode{100001, 100002}},
+	}
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			e := newCatEnv(t, b, sales.CatalogOptions{}, nil)
+			for _, lc := range lifecycles {
+				t.Run(lc.name, func(t *testing.T) {
+					ref, err := lc.create(e)
+					require.NoError(t, err)
+					steps := []struct {
+						event  string
+						ok     bool
+						state  string
+						status crm.StatusCode
+					}{
+						{sales.EventActivate, false, "Active", 0},
+						{sales.EventDeactivate, true, "", lc.statuses[1]},
+						{sales.EventDeactivate, false, "Inactive", 0},
+						{sales.EventActivate, true, "", lc.statuses[0]},
+					}
+					for _, s := range steps {
+						rec, err := e.store.SetState(e.ctx, ref, storage.AnyVersion, s.event, 0)
+						if !s.ok {
+							var terr *crm.TransitionError
+							require.ErrorAs(t, err, &terr, s.event)
+							require.Equal(t, s.state, terr.State)
+							continue
+						}
+						require.NoError(t, err, s.event)
+						require.Equal(t, s.status, rec.Status)
+					}
+				})
+			}
+		})
+	}
+}
