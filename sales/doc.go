@@ -472,5 +472,7 @@
 // Errors come from the store's write path and match the crm sentinels with
 // errors.Is: crm.ErrValidation (errors.As to *crm.ValidationError names
 // every bad field), crm.ErrConflict, crm.ErrNotFound,
-// crm.ErrInvalidTransition.
+// crm.ErrInvalidTransition, crm.ErrDuplicate (a second product ID, price
+// list item or unit name: a *crm.DuplicateKeyError) and crm.ErrRestricted
+// (a delete refused while other records use the record).
 package sales
