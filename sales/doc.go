@@ -142,6 +142,27 @@
 //	    Open --> Won: win
 //	    Won --> Open: reopen
 //
+// The product lifecycle (ProductLifecycle): Draft (status reason 4, see
+// "Product catalog"), Active, Under Revision and Retired, with Dynamics'
+// state numbers. Active and retired products are read-only; revise and
+// retire fire only inside their named operations (Catalog.Revise,
+// Catalog.Retire):
+//
+//	stateDiagram-v2
+//	    [*] --> Draft
+//	    Active --> Retired: retire
+//	    Active --> Under Revision: revise
+//	    Draft --> Active: publish
+//	    Draft --> Retired: retire
+//	    Retired --> Active: activate
+//	    Under Revision --> Active: publish
+//	    Under Revision --> Retired: retire
+//	    Under Revision --> Active: revert
+//
+// Unit groups, price lists and discount lists are Active or Inactive as
+// accounts are (price lists and discount lists with Dynamics' status
+// reasons 100001 and 100002).
+//
 // A test redraws them all from the tables and fails if these drawings
 // differ.
 //
@@ -370,6 +391,97 @@
 // has one; without one, a sum over two currencies fails with
 // crm.ErrCurrencyMismatch instead of mixing them.
 //
+// # Product catalog
+//
+// The catalog is what quotes, orders and invoices price their lines from
+// (sales.md §4); the pricing engine itself is sales/pricing. NewCatalog
+// gives the service, with the organization's settings (CatalogOptions);
+// its typed tables (UnitGroups, Units, Products, PriceLists, ...) do the
+// plain reads and writes, and the rules below hold through every door.
+//
+// Units: a unit group (UnitGroupEntity) is created with its primary unit
+// by Catalog.CreateUnitGroup, the named operation MessageCreateUnitGroup.
+// Every other unit is a positive Quantity of a BaseUnit of its own group,
+// with no cycle (baseuom is hierarchical); Catalog.ToBase gives how many
+// primary units a unit holds, the product of the quantities along its
+// chain [inferred, sales.md §4.1]. The primary unit is marked and linked
+// from its group only inside CreateUnitGroup (or an import). A unit that
+// is a group's primary unit, another unit's base unit, or the unit of a
+// product, price list item or bundle item cannot be deleted
+// (crm.ErrRestricted: Restrict lookups, which is how the kernel refuses a
+// delete). That includes the store's own cascade from a group to its
+// units when they form a chain, so groups are deleted with
+// Catalog.DeleteUnitGroup, which deletes the units outside in first.
+//
+// Products: a Product's structure (product, family or bundle) is set on
+// create only; its product ID is unique (an alternate key). Only a family
+// has children; a family with products, and a product in a bundle, cannot
+// be deleted. The default unit is a unit of the product's unit group;
+// valid-to is not before valid-from; the default price list is set once
+// the product exists; quantitydecimal is 0..5; list price and costs keep
+// the pricing precision. New products are Draft, or Active when
+// CatalogOptions.CreateProductsActive says so and they have no family.
+// Dynamics numbers Draft's status reason 0, which crmkit's kernel keeps
+// for "none given" (a state change with status 0 takes the state's
+// default); crmkit numbers it 4, the next free number (ProductStatusDraft),
+// and an import of Dynamics data maps 0 to 4. The lifecycle's conditions:
+//
+//   - publish (and revert, and activate) makes a product in a family
+//     Active only while its family is Active; PublishHierarchy publishes
+//     a family and its draft and revised subtree, parents first;
+//   - Revise revises a family's active subtree with it, Retire a family's
+//     whole subtree, each as one named operation;
+//   - a product in an Active bundle cannot be retired (Retire checks the
+//     bundles it is in, by query, inside its operation);
+//   - a retired product is activated again only if it is a product (not a
+//     family or a bundle) without a family.
+//
+// Revert returns a revised product to Active keeping the changes made
+// under revision: crmkit keeps no versions of a product, so "discard the
+// changes" [doc] is not offered; a host that needs it keeps the published
+// values itself.
+//
+// Bundles: bundle items (BundleItemEntity) are products (not families or
+// bundles) in a unit of their own group, a positive quantity, required or
+// optional, once per bundle. They are written only inside the named
+// operation MessageSetBundleItem (Catalog.AddBundleItem,
+// UpdateBundleItem), which locks the bundle and counts its items against
+// CatalogOptions.MaxProductsInBundle (default 15): a count needs a query,
+// which a rule cannot make, so the rule keeps the write inside the
+// operation. Items change only while the bundle is Draft or Retired. The
+// kernel runs no rule on a delete: Catalog.RemoveBundleItem checks the
+// bundle's state, a delete through the store's generic Delete does not.
+// Dynamics' "a bundle with an optional product goes only on a price list
+// that prices the optional product in the same unit" is not checked yet.
+//
+// Price lists: a PriceList has a currency, an ISO 4217 code
+// (isocurrencycode), required and set on create only. The kernel keeps a
+// record's currency in its money values and registers a currency entity
+// only with multi-currency on, so crmkit keeps the code as text, which
+// works with it off or on, rather than Dynamics' transactioncurrencyid
+// lookup. The end date is not before the begin date; dates are not
+// enforced when pricing [inferred, sales.md §4.3]. A PriceListItem prices
+// one product in one unit on one list (an alternate key;
+// Catalog.PriceListItem finds it, crm.ErrNotFound when the list has no
+// price for it: prices are not converted between units). Its pricing
+// method's input is required (the amount for Currency Amount, the
+// percentage for the others, below 100 for the margins: sales.md §10 #24);
+// a rounding option and amount go with a rounding policy other than None,
+// and then both are required (a multiple of a positive amount; an amount
+// to end in is not negative); the rounding policy is kept for Currency
+// Amount too, where the engine ignores it. Amounts are in the list's
+// currency, and so is the item's discount list when it is one of amounts.
+// The unit is a unit of the product's group.
+//
+// Discount lists: a DiscountList is of percentages or of amounts
+// (isamounttype, set on create only; an amount list has a currency). Its
+// Discounts are inclusive ranges of quantity, the end not below the
+// begin, each a percentage or an amount in the list's currency as the list
+// says. Ranges of one list never overlap [3p]: Catalog.AddDiscount and
+// UpdateDiscount, the named operation MessageSetDiscount, lock the list
+// and query its ranges before they write, and a rule keeps the ranges of
+// discounts to that operation (or an import).
+//
 // # Pricing
 //
 // Prices are computed by package sales/pricing, a pure calculation engine
@@ -385,5 +497,7 @@
 // Errors come from the store's write path and match the crm sentinels with
 // errors.Is: crm.ErrValidation (errors.As to *crm.ValidationError names
 // every bad field), crm.ErrConflict, crm.ErrNotFound,
-// crm.ErrInvalidTransition.
+// crm.ErrInvalidTransition, crm.ErrDuplicate (a second product ID, price
+// list item or unit name: a *crm.DuplicateKeyError) and crm.ErrRestricted
+// (a delete refused while other records use the record).
 package sales
