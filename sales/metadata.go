@@ -81,16 +81,21 @@ const (
 // needs one call for sales and may register activities itself before,
 // custom activity types included.
 func Register(reg *crm.Registry) error {
+	// The catalog first: an opportunity's price list is one of its
+	// entities.
+	if err := registerCatalog(reg); err != nil {
+		return fmt.Errorf("register sales: %w", err)
+	}
 	if err := reg.Register(AccountMetadata(), ContactMetadata(), LeadMetadata(), OpportunityMetadata(), CompetitorMetadata()); err != nil {
+		return fmt.Errorf("register sales: %w", err)
+	}
+	if err := registerOpportunityLines(reg); err != nil {
 		return fmt.Errorf("register sales: %w", err)
 	}
 	if err := reg.RegisterManyToMany(opportunityCompetitors()); err != nil {
 		return fmt.Errorf("register sales: %w", err)
 	}
 	if err := registerProcess(reg); err != nil {
-		return fmt.Errorf("register sales: %w", err)
-	}
-	if err := registerCatalog(reg); err != nil {
 		return fmt.Errorf("register sales: %w", err)
 	}
 	// Accounts and contacts a qualification creates point back at their
