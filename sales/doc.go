@@ -287,12 +287,12 @@
 //     only by Win and Lose (left only by Reopen); a caller sets the
 //     other categories.
 //   - The estimated revenue is user-provided (isrevenuesystemcalculated
-//     false, the default) or system-calculated. System-calculated
-//     revenue comes from the product lines of the pricing module; until
-//     it exists, turning the switch on locks the estimate at the value it
-//     has: setting or clearing it is refused until the switch is off
-//     again (turning it off and setting the estimate in one write is
-//     allowed). The pricing module will compute it there.
+//     false, the default) or system-calculated: then only the pricing
+//     operations of OpportunityLines set it, to the lines' total (see
+//     "Opportunity product lines"); other writes of it are refused until
+//     the switch is off again (turning it off and setting the estimate in
+//     one write is allowed). Turning the switch on keeps the estimate as
+//     it is until the next pricing operation (Recalculate).
 //   - originatingleadid is set on create and never changes (Dynamics: not
 //     updatable). Clearing it is allowed, since deleting the lead clears
 //     it through the lookup's remove-link behaviour, and a rule cannot
@@ -304,9 +304,57 @@
 // forecast category reads back as it was, no event fires and no close
 // activity is recorded, and it is read-only until reopened.
 //
-// The price list (pricelevelid) and the totals of the product lines come
-// with the pricing module, which adds them to the entity; until then they
-// travel in Extra like any field the type does not declare.
+// The price list (pricelevelid), the header discounts and freight, and the
+// totals of the product lines are the opportunity's too: see the next
+// section.
+//
+// # Opportunity product lines
+//
+// An OpportunityLine (opportunityproduct) is a catalog product in a unit,
+// or a write-in product (isproductoverridden, named by its description),
+// with a quantity, a manual discount and a tax. NewOpportunityLines gives
+// the service, with the organization's PricingOptions (discount method,
+// price list mandatory, the total the revenue takes; the pricing precision
+// is the registry's). AddLine, UpdateLine, RemoveLine, Recalculate and
+// SetPricing (a new price list, discounts or freight) are named operations
+// (MessageAddOpportunityLine, ..., MessageCalculateOpportunityPrice, with
+// the LineInput constants): in one transaction each locks the opportunity,
+// reads its lines, the products and the price list items
+// (Catalog.PriceListItem) with their discount lists, prices the whole
+// document with sales/pricing, and writes every line whose amounts change
+// (price per unit unless overridden, volume discount, amount, extended
+// amount, pricing error None), then the header totals
+// (totallineitemamount, totallineitemdiscountamount, totaldiscountamount,
+// totalamountlessfreight, totaltax, totalamount) and, when the revenue is
+// system-calculated, estimatedvalue = Totals.Revenue (totalamount by
+// default, sales.md §2.3). A line that cannot be priced fails with the
+// engine's *pricing.Error (errors.Is with pricing.ErrNoPriceListItem,
+// ErrInvalidProduct, ErrCurrencyMismatch, ErrInvalidQuantity, ...) and
+// changes nothing, so pricingerrorcode is never left set to an error by
+// crmkit (an import may carry Dynamics' codes).
+//
+// Choices [inferred]: a catalog line with no unit takes its product's
+// default unit; the price comes from the opportunity's own price list
+// only, never from the product's default price list (sales.md §4.3
+// [conflict]: with a mandatory list, no price when the product is not on
+// it); price list dates are not checked, as in Dynamics; the document's
+// currency is that of the opportunity's amounts (budget, discount,
+// freight, a user-provided estimate), else its price list's, else its
+// write-in prices'; bundle lines are not offered yet.
+//
+// The rules (every door): lines are created and changed only inside the
+// pricing operations (or an import); a line is a catalog product or a
+// write-in, not both; the lines of a won or lost opportunity are read-only
+// (the line's rule locks the opportunity and reads its state). On the
+// opportunity, the totals and pricingerrorcode are written only by the
+// pricing operations, and an existing opportunity's price list, discounts
+// and freight change only through SetPricing, so the totals never lag
+// behind their inputs; a create may set them (it has no lines). The
+// kernel runs no rule on a delete: RemoveLine refuses a closed
+// opportunity's line, but a line deleted through the generic store's
+// Delete leaves the totals stale until Recalculate. A price list an
+// opportunity uses cannot be deleted (crm.ErrRestricted), nor can a
+// product or unit a line uses.
 //
 // # Competitors
 //
@@ -369,10 +417,13 @@
 //     pipeline (Σ weightedvalue, estimatedvalue × closeprobability / 100
 //     per opportunity, sales.md §8) by stage, owner, team, or month or
 //     quarter of the estimated close date;
-//   - WinRate: won and lost counts and won revenue by owner, team, or
-//     month or quarter of the actual close date. By product needs the
-//     opportunity product lines of the pricing module, which do not exist
-//     yet, so it is not offered;
+//   - WinRate: won and lost counts and won revenue by owner, team,
+//     month or quarter of the actual close date, or product: ByProduct
+//     is one aggregate over the product lines of closed opportunities,
+//     counting the distinct deals with a line of each product (a deal
+//     with lines of several products counts once for each of them) and
+//     summing the lines' extended amounts on won deals; write-ins are
+//     left out;
 //   - DaysToClose: the average calendar days (UTC) from createdon, or
 //     another time field, to actualclosedate of won deals: an exact sum
 //     and count of crm.DaysBetween, so months add up to quarters;
