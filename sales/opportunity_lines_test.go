@@ -20,9 +20,7 @@ import (
 // (Piece, Box = 10 Piece), active products A and B priced 100.00 and
 // 60.00 a piece on the USD price list, and an account to sell to.
 type lineEnv struct {
-	ctx      context.Context
-	st       *storage.Store
-	cat      *sales.Catalog
+	*catEnv
 	opps     *sales.Opportunities
 	lines    *sales.OpportunityLines
 	piece    sales.Unit
@@ -34,9 +32,9 @@ type lineEnv struct {
 
 func newLineEnv(t *testing.T, b backend, wrap func(driver.Driver) driver.Driver) *lineEnv {
 	t.Helper()
-	st := b.store(t, wrap)
-	e := &lineEnv{ctx: crm.AsSystem(context.Background()), st: st, cat: sales.NewCatalog(st, sales.CatalogOptions{}),
-		opps: sales.NewOpportunities(st), lines: sales.NewOpportunityLines(st, sales.PricingOptions{})}
+	ce := newCatEnv(t, b, sales.CatalogOptions{}, wrap)
+	st := ce.store
+	e := &lineEnv{catEnv: ce, opps: sales.NewOpportunities(st), lines: sales.NewOpportunityLines(st, sales.PricingOptions{})}
 	g, piece, err := e.cat.CreateUnitGroup(e.ctx, sales.UnitGroup{Name: "Hardware", BaseUnitName: "Piece"})
 	require.NoError(t, err)
 	e.piece = piece
@@ -106,7 +104,7 @@ func TestOpportunityLinesWorkedExample(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			e := newLineEnv(t, b, nil)
 			o := e.opportunity(t, sales.Opportunity{PriceList: e.list.Ref(), RevenueSystemCalculated: true,
-				Probability: sales.Ptr[int64](50), EstimatedCloseDate: e.st.Now(e.ctx).UTC().Truncate(24 * time.Hour)})
+				Probability: sales.Ptr[int64](50), EstimatedCloseDate: e.store.Now(e.ctx).UTC().Truncate(24 * time.Hour)})
 			o, err := e.lines.SetPricing(e.ctx, o.ID, o.Version, sales.PricingHeader{PriceList: e.list.Ref(),
 				DiscountPercentage: decp("5"), DiscountAmount: usdp("10.00"), FreightAmount: usdp("15.00")})
 			require.NoError(t, err)
@@ -132,7 +130,7 @@ func TestOpportunityLinesWorkedExample(t *testing.T) {
 			requireUSD(t, "421.00", o.EstimatedValue, "system-calculated revenue = totalamount")
 
 			t.Run("the revenue feeds the pipeline and the forecast", func(t *testing.T) {
-				p := sales.NewPipeline(e.st)
+				p := sales.NewPipeline(e.store)
 				rows, err := p.Open(e.ctx, sales.Overall)
 				require.NoError(t, err)
 				require.Len(t, rows, 1)
@@ -242,12 +240,10 @@ func TestOpportunityLinesRefused(t *testing.T) {
 	}
 }
 
-// get returns a product as stored.
-func (e *lineEnv) get(t *testing.T, id crm.ID) sales.Product {
-	t.Helper()
-	p, err := e.cat.Products().Get(e.ctx, id)
-	require.NoError(t, err)
-	return p
+// update writes fields of a record through the store's generic door.
+func (e *lineEnv) update(ctx context.Context, entity string, id crm.ID, fields crm.Fields) error {
+	_, err := e.store.Update(ctx, crm.Record{Entity: entity, Header: crm.Header{ID: id}, Fields: fields})
+	return err
 }
 
 func TestOpportunityLinesGenericDoor(t *testing.T) {
@@ -261,13 +257,11 @@ func TestOpportunityLinesGenericDoor(t *testing.T) {
 			t.Run("a line is written only by the operations", func(t *testing.T) {
 				_, err := e.lines.Table().Create(e.ctx, sales.OpportunityLine{Opportunity: o.Ref(), Product: e.b.Ref(), Quantity: dec("1")})
 				requireInvalid(t, err, sales.OpportunityLineOpportunity)
-				_, err = e.st.Update(e.ctx, crm.Record{Entity: sales.OpportunityLineEntity, Header: crm.Header{ID: line.ID},
-					Fields: crm.Fields{sales.OpportunityLineQuantity: dec("5")}})
+				err = e.update(e.ctx, sales.OpportunityLineEntity, line.ID, crm.Fields{sales.OpportunityLineQuantity: dec("5")})
 				requireInvalid(t, err, sales.OpportunityLineOpportunity)
 			})
 			t.Run("the totals are the operations'", func(t *testing.T) {
-				_, err := e.st.Update(e.ctx, crm.Record{Entity: sales.OpportunityEntity, Header: crm.Header{ID: o.ID},
-					Fields: crm.Fields{sales.OpportunityTotalAmount: usd("1.00")}})
+				err := e.update(e.ctx, sales.OpportunityEntity, o.ID, crm.Fields{sales.OpportunityTotalAmount: usd("1.00")})
 				requireInvalid(t, err, sales.OpportunityTotalAmount)
 			})
 			t.Run("the price list and header inputs change through SetPricing", func(t *testing.T) {
@@ -282,8 +276,7 @@ func TestOpportunityLinesGenericDoor(t *testing.T) {
 				requireInvalid(t, err, sales.OpportunityPriceList)
 			})
 			t.Run("the system-calculated revenue stays locked", func(t *testing.T) {
-				_, err := e.st.Update(e.ctx, crm.Record{Entity: sales.OpportunityEntity, Header: crm.Header{ID: o.ID},
-					Fields: crm.Fields{sales.OpportunityEstimatedValue: usd("1.00")}})
+				err := e.update(e.ctx, sales.OpportunityEntity, o.ID, crm.Fields{sales.OpportunityEstimatedValue: usd("1.00")})
 				requireInvalid(t, err, sales.OpportunityEstimatedValue)
 			})
 			t.Run("lines of a won opportunity are read-only", func(t *testing.T) {
@@ -296,10 +289,8 @@ func TestOpportunityLinesGenericDoor(t *testing.T) {
 				require.ErrorIs(t, err, crm.ErrInvalidTransition)
 				// Through the write path as an operation would: the line's
 				// rule reads the opportunity's state.
-				err = e.st.Execute(e.ctx, sales.MessageUpdateOpportunityLine, nil, func(ctx context.Context, _ *storage.Execution) error {
-					_, err := e.st.Update(ctx, crm.Record{Entity: sales.OpportunityLineEntity, Header: crm.Header{ID: line.ID},
-						Fields: crm.Fields{sales.OpportunityLineQuantity: dec("5")}})
-					return err
+				err = e.store.Execute(e.ctx, sales.MessageUpdateOpportunityLine, nil, func(ctx context.Context, _ *storage.Execution) error {
+					return e.update(ctx, sales.OpportunityLineEntity, line.ID, crm.Fields{sales.OpportunityLineQuantity: dec("5")})
 				})
 				require.ErrorIs(t, err, crm.ErrInvalidTransition)
 			})
@@ -372,7 +363,7 @@ func TestWinRateByProduct(t *testing.T) {
 			e.add(t, sales.OpportunityLine{Opportunity: open.Ref(), Product: e.a.Ref(), Quantity: dec("9")})
 			deal(false, sales.OpportunityLine{WriteIn: true, Description: "Service", PricePerUnit: usdp("1.00"), Quantity: dec("1")})
 
-			rows, err := sales.NewPipeline(e.st).WinRate(e.ctx, sales.ByProduct)
+			rows, err := sales.NewPipeline(e.store).WinRate(e.ctx, sales.ByProduct)
 			require.NoError(t, err)
 			byProduct := map[crm.ID]sales.WinRateRow{}
 			for _, r := range rows {
