@@ -88,13 +88,12 @@ func (s Settings) Calculate(d Document) (Result, error) {
 	switch {
 	case flat.Amount.Sign() < 0:
 		return Result{}, fail(CodeInvalidDiscount, "discount amount %s is negative", flat)
-	case d.DiscountPercentage.Sign() < 0 || d.DiscountPercentage.Cmp(hundred) > 0:
+	case d.DiscountPercentage.Sign() < 0 || cmpDec(d.DiscountPercentage, hundred) > 0:
 		return Result{}, fail(CodeInvalidDiscount, "discount percentage %s is outside 0..100", d.DiscountPercentage)
 	}
 
 	res := Result{Lines: make([]LineResult, len(d.Lines))}
 	var errs []error
-	var detail, lineDiscount, tax decimal.Decimal
 	for i := range d.Lines {
 		r, e := s.line(&d, &d.Lines[i])
 		if e != nil {
@@ -103,9 +102,6 @@ func (s Settings) Calculate(d Document) (Result, error) {
 			continue
 		}
 		res.Lines[i] = r
-		detail = detail.Add(r.Amount.Amount).Sub(r.LineDiscount.Amount)
-		lineDiscount = lineDiscount.Add(r.LineDiscount.Amount)
-		tax = tax.Add(r.Tax.Amount)
 	}
 	switch len(errs) {
 	case 0:
@@ -115,21 +111,69 @@ func (s Settings) Calculate(d Document) (Result, error) {
 		return Result{}, errors.Join(errs...)
 	}
 
-	t := &res.Totals
-	t.DetailAmount = crm.NewMoney(detail, c)
-	t.LineItemDiscount = crm.NewMoney(lineDiscount, c)
-	t.HeaderDiscount = crm.NewMoney(crm.RoundHalfAwayFromZero(detail.Mul(d.DiscountPercentage).Shift(-2), c.Precision()).Add(flat.Amount), c)
-	t.PreFreightAmount = crm.NewMoney(detail.Sub(t.HeaderDiscount.Amount), c)
-	t.Freight = freight
-	t.TotalTax = crm.NewMoney(tax, c)
-	t.TotalAmount = crm.NewMoney(t.PreFreightAmount.Amount.Add(freight.Amount).Add(tax), c)
-	t.TotalDiscount = crm.NewMoney(lineDiscount.Add(t.HeaderDiscount.Amount), c)
-	for _, m := range t.amounts() {
+	var ok bool
+	if res.Totals, ok = totalsFixed(res.Lines, d.DiscountPercentage, flat, freight); !ok {
+		res.Totals = totals(res.Lines, d.DiscountPercentage, flat, freight)
+	}
+	for _, m := range res.Totals.amounts() {
 		if e := inRange(*m); e != nil {
 			return Result{}, e
 		}
 	}
 	return res, nil
+}
+
+// totals sums priced lines and applies the header's discount
+// percentage pct, discount amount flat and freight (§6.2), in decimals:
+// the arithmetic totalsFixed does in fixed point when the values fit.
+func totals(lines []LineResult, pct decimal.Decimal, flat, freight crm.Money) Totals {
+	c := freight.Currency
+	var detail, lineDiscount, tax decimal.Decimal
+	for i := range lines {
+		r := &lines[i]
+		detail = detail.Add(r.Amount.Amount).Sub(r.LineDiscount.Amount)
+		lineDiscount = lineDiscount.Add(r.LineDiscount.Amount)
+		tax = tax.Add(r.Tax.Amount)
+	}
+	var t Totals
+	t.DetailAmount = crm.NewMoney(detail, c)
+	t.LineItemDiscount = crm.NewMoney(lineDiscount, c)
+	t.HeaderDiscount = crm.NewMoney(crm.RoundHalfAwayFromZero(detail.Mul(pct).Shift(-2), c.Precision()).Add(flat.Amount), c)
+	t.PreFreightAmount = crm.NewMoney(detail.Sub(t.HeaderDiscount.Amount), c)
+	t.Freight = freight
+	t.TotalTax = crm.NewMoney(tax, c)
+	t.TotalAmount = crm.NewMoney(t.PreFreightAmount.Amount.Add(freight.Amount).Add(tax), c)
+	t.TotalDiscount = crm.NewMoney(lineDiscount.Add(t.HeaderDiscount.Amount), c)
+	return t
+}
+
+// totalsFixed is totals in fixed point; false when a value does not fit,
+// and for no lines, whose decimal sums are decimal.Decimal's zero value.
+func totalsFixed(lines []LineResult, pct decimal.Decimal, flat, freight crm.Money) (Totals, bool) {
+	if len(lines) == 0 {
+		return Totals{}, false
+	}
+	c := freight.Currency
+	var x calc
+	var detail, lineDiscount, tax fixed // zero at exponent 0, as decimal.Decimal{}
+	for i := range lines {
+		r := &lines[i]
+		discount := x.of(r.LineDiscount.Amount)
+		detail = x.sub(x.add(detail, x.of(r.Amount.Amount)), discount)
+		lineDiscount = x.add(lineDiscount, discount)
+		tax = x.add(tax, x.of(r.Tax.Amount))
+	}
+	header := x.add(x.mulRound(detail, x.of(pct).shift(-2), c.Precision()), x.of(flat.Amount))
+	pre := x.sub(detail, header)
+	total := x.add(x.add(pre, x.of(freight.Amount)), tax)
+	totalDiscount := x.add(lineDiscount, header)
+	if !x.ok() {
+		return Totals{}, false
+	}
+	money := func(f fixed) crm.Money { return crm.NewMoney(f.dec(), c) }
+	return Totals{DetailAmount: money(detail), LineItemDiscount: money(lineDiscount), HeaderDiscount: money(header),
+		PreFreightAmount: money(pre), Freight: freight, TotalTax: money(tax), TotalAmount: money(total),
+		TotalDiscount: money(totalDiscount)}, true
 }
 
 // headerAmount returns m rounded to c's precision, zero for nil, and

@@ -167,7 +167,7 @@ func (s Settings) line(d *Document, l *Line) (LineResult, *Error) {
 		if e := sameCurrency("the price per unit", l.PricePerUnit.Currency, c); e != nil {
 			return LineResult{}, e
 		}
-		ppu = crm.NewMoney(crm.RoundHalfAwayFromZero(l.PricePerUnit.Amount, s.PricingPrecision), c)
+		ppu = crm.NewMoney(roundDec(l.PricePerUnit.Amount, s.PricingPrecision), c)
 	case item != nil:
 		if ppu, e = s.pricePerUnit(c, item, l.Product); e != nil {
 			return LineResult{}, e
@@ -178,44 +178,109 @@ func (s Settings) line(d *Document, l *Line) (LineResult, *Error) {
 	if e := checkQuantity(l, item); e != nil {
 		return LineResult{}, e
 	}
-	vd := zero
+	var list *DiscountList
+	var vd *Discount
 	if item != nil && item.Discounts != nil {
-		if vd, e = item.Discounts.perUnit(l.Quantity, ppu); e != nil {
+		list = item.Discounts
+		if vd, e = list.find(l.Quantity, c); e != nil {
 			return LineResult{}, e
 		}
 	}
-	r := LineResult{PricePerUnit: ppu, VolumeDiscount: vd.Round(), LineDiscount: zero, Tax: zero}
-	net := ppu.Amount
-	if !vd.IsZero() {
-		net = net.Sub(vd.Amount)
-	}
-	r.Amount = crm.NewMoney(net.Mul(l.Quantity), c).Round()
-	if l.ManualDiscount != nil {
-		md := *l.ManualDiscount
+	if md := l.ManualDiscount; md != nil {
 		if e := sameCurrency("the manual discount", md.Currency, c); e != nil {
 			return LineResult{}, e
 		}
 		if md.Amount.Sign() < 0 {
-			return LineResult{}, fail(CodeInvalidDiscount, "manual discount %s is negative", md)
+			return LineResult{}, fail(CodeInvalidDiscount, "manual discount %s is negative", *md)
 		}
-		if s.DiscountMethod == PerUnitDiscount {
-			md = md.Mul(l.Quantity)
-		}
-		r.LineDiscount = md.Round()
 	}
 	if l.Tax != nil {
 		if e := sameCurrency("the tax", l.Tax.Currency, c); e != nil {
 			return LineResult{}, e
 		}
-		r.Tax = l.Tax.Round()
 	}
-	r.ExtendedAmount = crm.NewMoney(r.Amount.Amount.Sub(r.LineDiscount.Amount).Add(r.Tax.Amount), c)
+	r, ok := s.amountsFixed(l, ppu, list, vd)
+	if !ok {
+		r = s.amounts(l, ppu, list, vd)
+	}
 	for _, m := range [...]*crm.Money{&r.PricePerUnit, &r.Amount, &r.ExtendedAmount} {
 		if e := inRange(*m); e != nil {
 			return LineResult{}, e
 		}
 	}
 	return r, nil
+}
+
+// amounts computes a checked line's amounts from its price per unit ppu
+// and the range vd of volume discount list list (nil for none), in
+// decimals: the arithmetic amountsFixed does in fixed point when the
+// values fit.
+func (s Settings) amounts(l *Line, ppu crm.Money, list *DiscountList, vd *Discount) LineResult {
+	c := ppu.Currency
+	zero := crm.Zero(c)
+	off := zero
+	if vd != nil {
+		off = list.off(vd, ppu)
+	}
+	r := LineResult{PricePerUnit: ppu, VolumeDiscount: off.Round(), LineDiscount: zero, Tax: zero}
+	net := ppu.Amount
+	if !off.IsZero() {
+		net = net.Sub(off.Amount)
+	}
+	r.Amount = crm.NewMoney(net.Mul(l.Quantity), c).Round()
+	if md := l.ManualDiscount; md != nil {
+		m := *md
+		if s.DiscountMethod == PerUnitDiscount {
+			m = m.Mul(l.Quantity)
+		}
+		r.LineDiscount = m.Round()
+	}
+	if l.Tax != nil {
+		r.Tax = l.Tax.Round()
+	}
+	r.ExtendedAmount = crm.NewMoney(r.Amount.Amount.Sub(r.LineDiscount.Amount).Add(r.Tax.Amount), c)
+	return r
+}
+
+// amountsFixed is amounts in fixed point; false when a value does not
+// fit.
+func (s Settings) amountsFixed(l *Line, ppu crm.Money, list *DiscountList, vd *Discount) (LineResult, bool) {
+	c := ppu.Currency
+	cp := c.Precision()
+	var x calc
+	p, q := x.of(ppu.Amount), x.of(l.Quantity)
+	var off fixed
+	if vd != nil {
+		off = x.off(list, vd, p)
+	}
+	net := p
+	if off.v != 0 {
+		net = x.sub(p, off)
+	}
+	amount := x.mulRound(net, q, cp)
+	r := LineResult{PricePerUnit: ppu, LineDiscount: crm.Zero(c), Tax: crm.Zero(c)}
+	discount := x.of(r.LineDiscount.Amount)
+	if md := l.ManualDiscount; md != nil {
+		if s.DiscountMethod == PerUnitDiscount {
+			discount = x.mulRound(x.of(md.Amount), q, cp)
+			r.LineDiscount.Amount = discount.dec()
+		} else {
+			r.LineDiscount.Amount = roundDec(md.Amount, cp)
+			discount = x.of(r.LineDiscount.Amount)
+		}
+	}
+	if l.Tax != nil {
+		r.Tax.Amount = roundDec(l.Tax.Amount, cp)
+	}
+	extended := x.add(x.sub(amount, discount), x.of(r.Tax.Amount))
+	volume := x.round(off, cp)
+	if !x.ok() {
+		return LineResult{}, false
+	}
+	r.VolumeDiscount = crm.NewMoney(volume.dec(), c)
+	r.Amount = crm.NewMoney(amount.dec(), c)
+	r.ExtendedAmount = crm.NewMoney(extended.dec(), c)
+	return r, true
 }
 
 // itemOf returns the price list item that prices a catalog line, after
@@ -268,7 +333,7 @@ func checkQuantity(l *Line, item *PriceListItem) *Error {
 	switch {
 	case q.Sign() < 0:
 		return fail(CodeInvalidQuantity, "quantity %s is negative", q)
-	case q.Cmp(maxQuantity) > 0:
+	case cmpDec(q, maxQuantity) > 0:
 		return fail(CodeInvalidQuantity, "quantity %s is above 1e11", q)
 	}
 	places, why := int32(MaxQuantityPlaces), "a line quantity"
@@ -278,7 +343,7 @@ func checkQuantity(l *Line, item *PriceListItem) *Error {
 	case item == nil && !l.WriteIn:
 		places, why = l.Product.QuantityDecimals, "the product supports"
 	}
-	if -q.Exponent() > places && !q.Equal(q.Truncate(places)) {
+	if moreDecimals(q, places) {
 		return fail(CodeInvalidQuantity, "quantity %s has more than %d decimals: %s", q, places, why)
 	}
 	return nil
