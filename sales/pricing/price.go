@@ -504,8 +504,8 @@ func costOf(c crm.Currency, method Method, p *Product) (decimal.Decimal, *Error)
 	case v.Amount.Sign() < 0:
 		return decimal.Decimal{}, fail(invalid, "the product's %s %s is negative", name, v)
 	}
-	if e := sameCurrency("the product's "+name, v.Currency, c); e != nil {
-		return decimal.Decimal{}, e
+	if v.Currency != c { // named only then: the concatenation allocates
+		return decimal.Decimal{}, sameCurrency("the product's "+name, v.Currency, c)
 	}
 	return v.Amount, nil
 }
