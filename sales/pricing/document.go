@@ -112,8 +112,8 @@ func (s Settings) Calculate(d Document) (Result, error) {
 	}
 
 	var ok bool
-	if res.Totals, ok = totalsFixed(res.Lines, d.DiscountPercentage, flat, freight); !ok {
-		res.Totals = totals(res.Lines, d.DiscountPercentage, flat, freight)
+	if res.Totals, ok = totalsFixed(c, res.Lines, d.DiscountPercentage, flat, freight); !ok {
+		res.Totals = totals(c, res.Lines, d.DiscountPercentage, flat, freight)
 	}
 	for _, m := range res.Totals.amounts() {
 		if e := inRange(*m); e != nil {
@@ -123,11 +123,10 @@ func (s Settings) Calculate(d Document) (Result, error) {
 	return res, nil
 }
 
-// totals sums priced lines and applies the header's discount
+// totals sums priced lines in currency c and applies the header's discount
 // percentage pct, discount amount flat and freight (§6.2), in decimals:
 // the arithmetic totalsFixed does in fixed point when the values fit.
-func totals(lines []LineResult, pct decimal.Decimal, flat, freight crm.Money) Totals {
-	c := freight.Currency
+func totals(c crm.Currency, lines []LineResult, pct decimal.Decimal, flat, freight crm.Money) Totals {
 	var detail, lineDiscount, tax decimal.Decimal
 	for i := range lines {
 		r := &lines[i]
@@ -149,11 +148,10 @@ func totals(lines []LineResult, pct decimal.Decimal, flat, freight crm.Money) To
 
 // totalsFixed is totals in fixed point; false when a value does not fit,
 // and for no lines, whose decimal sums are decimal.Decimal's zero value.
-func totalsFixed(lines []LineResult, pct decimal.Decimal, flat, freight crm.Money) (Totals, bool) {
+func totalsFixed(c crm.Currency, lines []LineResult, pct decimal.Decimal, flat, freight crm.Money) (Totals, bool) {
 	if len(lines) == 0 {
 		return Totals{}, false
 	}
-	c := freight.Currency
 	var x calc
 	var detail, lineDiscount, tax fixed // zero at exponent 0, as decimal.Decimal{}
 	for i := range lines {

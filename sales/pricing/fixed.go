@@ -6,6 +6,8 @@ import (
 	"math/bits"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/crmkit/crmkit/crm"
 )
 
 // fixed is an exact decimal held in an int64: v × 10^exp, the
@@ -88,8 +90,6 @@ func (a fixed) dec() decimal.Decimal {
 	return decimal.New(a.v, a.exp)
 }
 
-func (a fixed) sign() int { return cmp.Compare(a.v, 0) }
-
 // shift returns a × 10^k, decimal.Decimal.Shift.
 func (a fixed) shift(k int32) fixed { return fixed{a.v, a.exp + k} }
 
@@ -157,12 +157,12 @@ func (x *calc) mulRound(a, b fixed, places int32) fixed {
 		return fixed{}
 	}
 	q, r := bits.Div64(hi, lo, d)
-	if r >= d-r {
-		q++
-	}
-	if q > math.MaxInt64 {
+	if q >= math.MaxInt64 { // no room to round up
 		x.giveUp()
 		return fixed{}
+	}
+	if r >= d-r {
+		q++
 	}
 	if (a.v < 0) != (b.v < 0) {
 		return fixed{-int64(q), -places}
@@ -181,12 +181,11 @@ func magnitude(v int64) uint64 {
 // The int64 operations, giving up on overflow.
 
 func (x *calc) add64(a, b int64) int64 {
-	s, carry := bits.Add64(uint64(a), uint64(b), 0)
-	_ = carry // the carry of two's complement says nothing; the signs do
-	if (a >= 0) == (b >= 0) && (int64(s) >= 0) != (a >= 0) {
+	s := a + b // wraps on overflow, which the signs tell
+	if (a >= 0) == (b >= 0) && (s >= 0) != (a >= 0) {
 		x.giveUp()
 	}
-	return int64(s)
+	return s
 }
 
 func (x *calc) sub64(a, b int64) int64 {
@@ -290,5 +289,5 @@ func roundDec(d decimal.Decimal, places int32) decimal.Decimal {
 	if r := x.round(x.of(d), places); x.ok() {
 		return r.dec()
 	}
-	return d.Round(places)
+	return crm.RoundHalfAwayFromZero(d, places)
 }
