@@ -71,7 +71,7 @@ func (l *DiscountList) find(qty decimal.Decimal, c crm.Currency) (*Discount, *Er
 		if e := l.checkDiscount(i, c); e != nil {
 			return nil, e
 		}
-		if cmpDec(d.Begin, qty) <= 0 && cmpDec(qty, d.End) <= 0 {
+		if found == nil && cmpDec(d.Begin, qty) <= 0 && cmpDec(qty, d.End) <= 0 {
 			found = d
 		}
 	}
