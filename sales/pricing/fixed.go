@@ -17,11 +17,12 @@ import (
 // big.Int.Exp whenever two exponents differ, which was most of a
 // quote's time.
 //
-// Each operation gives the coefficient and exponent decimal.Decimal's
-// gives (add and sub the smaller exponent, mul the sum, shift moves it,
-// round sets it to −places), so dec turns a result into the decimal
-// the decimal arithmetic makes, exponent included: results, and how
-// crm.Money prints them, do not depend on which arithmetic ran.
+// Each operation gives the coefficient and exponent that the same
+// decimal.Decimal operation gives (add and sub the smaller exponent, mul
+// the sum, shift moves it, round sets it to −places), so dec turns a
+// result into the decimal the decimal arithmetic makes, exponent
+// included: results, and how crm.Money prints them, do not depend on
+// which arithmetic ran.
 type fixed struct {
 	v   int64
 	exp int32
@@ -39,11 +40,12 @@ func (x *calc) ok() bool { return !x.gaveUp }
 
 func (x *calc) giveUp() { x.gaveUp = true }
 
-// Exponents fixed converts, and the tables by exponent.
+// minExp and maxExp bound the exponents of what of converts, and of the
+// tables by exponent.
 const minExp, maxExp = -18, 18
 
 var (
-	// pow10[k] is 10^k, the largest power of ten an int64 holds last.
+	// pow10[k] is 10^k, up to 10^18, the largest an int64 holds.
 	pow10 = func() (p [19]int64) {
 		p[0] = 1
 		for k := 1; k < len(p); k++ {
