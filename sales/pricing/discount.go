@@ -108,7 +108,7 @@ func (l *DiscountList) checkDiscount(i int, c crm.Currency) *Error {
 	switch {
 	case d.Begin.Sign() < 0 || cmpDec(d.Begin, d.End) > 0:
 		return fail(CodeInvalidDiscount, "discount %d: range %s to %s", i+1, d.Begin, d.End)
-	case l.Type == PercentageDiscount && (d.Percentage.Sign() < 0 || cmpDec(d.Percentage, hundred) > 0):
+	case l.Type == PercentageDiscount && (d.Percentage.Sign() < 0 || cmpFixed(d.Percentage, fixedHundred) > 0):
 		return fail(CodeInvalidDiscount, "discount %d: percentage %s is outside 0..100", i+1, d.Percentage)
 	case l.Type == AmountDiscount && d.Amount.Amount.Sign() < 0:
 		return fail(CodeInvalidDiscount, "discount %d: amount %s is negative", i+1, d.Amount)

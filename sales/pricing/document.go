@@ -88,14 +88,15 @@ func (s Settings) Calculate(d Document) (Result, error) {
 	switch {
 	case flat.Amount.Sign() < 0:
 		return Result{}, fail(CodeInvalidDiscount, "discount amount %s is negative", flat)
-	case d.DiscountPercentage.Sign() < 0 || cmpDec(d.DiscountPercentage, hundred) > 0:
+	case d.DiscountPercentage.Sign() < 0 || cmpFixed(d.DiscountPercentage, fixedHundred) > 0:
 		return Result{}, fail(CodeInvalidDiscount, "discount percentage %s is outside 0..100", d.DiscountPercentage)
 	}
 
 	res := Result{Lines: make([]LineResult, len(d.Lines))}
 	var errs []error
+	t := newTally(c)
 	for i := range d.Lines {
-		r, e := s.line(&d, &d.Lines[i])
+		r, e := s.line(&d, &d.Lines[i], &t)
 		if e != nil {
 			e.Line = i + 1
 			errs = append(errs, e)
@@ -112,7 +113,7 @@ func (s Settings) Calculate(d Document) (Result, error) {
 	}
 
 	var ok bool
-	if res.Totals, ok = totalsFixed(c, res.Lines, d.DiscountPercentage, flat, freight); !ok {
+	if res.Totals, ok = t.totals(c, len(res.Lines), d.DiscountPercentage, flat, freight); !ok {
 		res.Totals = totals(c, res.Lines, d.DiscountPercentage, flat, freight)
 	}
 	for _, m := range res.Totals.amounts() {
@@ -125,7 +126,7 @@ func (s Settings) Calculate(d Document) (Result, error) {
 
 // totals sums priced lines in currency c and applies the header's discount
 // percentage pct, discount amount flat and freight (§6.2), in decimals:
-// the arithmetic totalsFixed does in fixed point when the values fit.
+// the arithmetic tally.totals does in fixed point when the values fit.
 func totals(c crm.Currency, lines []LineResult, pct decimal.Decimal, flat, freight crm.Money) Totals {
 	var detail, lineDiscount, tax decimal.Decimal
 	for i := range lines {
@@ -146,22 +147,38 @@ func totals(c crm.Currency, lines []LineResult, pct decimal.Decimal, flat, freig
 	return t
 }
 
-// totalsFixed is totals in fixed point; false when a value does not fit,
-// and for no lines, whose decimal sums are decimal.Decimal's zero value.
-func totalsFixed(c crm.Currency, lines []LineResult, pct decimal.Decimal, flat, freight crm.Money) (Totals, bool) {
-	if len(lines) == 0 {
+// tally is what pricing a document's lines looks up once, its
+// currency's precision, and the running sums of its priced lines in
+// fixed point, for totals without converting the lines' decimals back.
+type tally struct {
+	cp                        int32
+	x                         calc
+	detail, lineDiscount, tax fixed // zero at exponent 0, as decimal.Decimal{}
+}
+
+func newTally(c crm.Currency) tally { return tally{cp: c.Precision()} }
+
+// add adds a line's amount, line discount and tax, as totals does.
+func (t *tally) add(amount, discount, tax fixed) {
+	t.detail = t.x.sub(t.x.add(t.detail, amount), discount)
+	t.lineDiscount = t.x.add(t.lineDiscount, discount)
+	t.tax = t.x.add(t.tax, tax)
+}
+
+// addDec adds a line priced in decimals.
+func (t *tally) addDec(r *LineResult) {
+	t.add(t.x.of(r.Amount.Amount), t.x.of(r.LineDiscount.Amount), t.x.of(r.Tax.Amount))
+}
+
+// totals is totals in fixed point, from the n lines t added; false when
+// a value does not fit, and for no lines, whose decimal sums are
+// decimal.Decimal's zero value.
+func (t *tally) totals(c crm.Currency, n int, pct decimal.Decimal, flat, freight crm.Money) (Totals, bool) {
+	if n == 0 {
 		return Totals{}, false
 	}
-	var x calc
-	var detail, lineDiscount, tax fixed // zero at exponent 0, as decimal.Decimal{}
-	for i := range lines {
-		r := &lines[i]
-		discount := x.of(r.LineDiscount.Amount)
-		detail = x.sub(x.add(detail, x.of(r.Amount.Amount)), discount)
-		lineDiscount = x.add(lineDiscount, discount)
-		tax = x.add(tax, x.of(r.Tax.Amount))
-	}
-	header := x.add(x.mulRound(detail, x.of(pct).shift(-2), c.Precision()), x.of(flat.Amount))
+	x, detail, lineDiscount, tax := &t.x, t.detail, t.lineDiscount, t.tax
+	header := x.add(x.mulRound(detail, x.of(pct).shift(-2), t.cp), x.of(flat.Amount))
 	pre := x.sub(detail, header)
 	total := x.add(x.add(pre, x.of(freight.Amount)), tax)
 	totalDiscount := x.add(lineDiscount, header)

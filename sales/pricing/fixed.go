@@ -254,6 +254,16 @@ func (x *calc) divRound(n, d int64) int64 {
 	return q
 }
 
+// cmpFixed compares decimal a with b, a bound the engine keeps in fixed
+// point so that only a is converted.
+func cmpFixed(a decimal.Decimal, b fixed) int {
+	var x calc
+	if c := x.cmp(x.of(a), b); x.ok() {
+		return c
+	}
+	return a.Cmp(b.dec())
+}
+
 // cmpDec is decimal.Decimal.Cmp without the allocations of rescaling
 // when the exponents differ.
 func cmpDec(a, b decimal.Decimal) int {

@@ -214,7 +214,8 @@ func TestFixedPathsMatchDecimalPaths(t *testing.T) {
 		s := Settings{PricingPrecision: int32(r.IntN(5)), DiscountMethod: DiscountMethod(r.IntN(2))}
 
 		l, ppu, list, vd := randLine(r, c, s.PricingPrecision)
-		got, ok := s.amountsFixed(&l, ppu, list, vd)
+		scratch := newTally(c)
+		got, ok := s.amountsFixed(&l, ppu, list, vd, &scratch)
 		lines.add(ok)
 		if ok {
 			want := s.amounts(&l, ppu, list, vd)
@@ -247,14 +248,21 @@ func TestFixedPathsMatchDecimalPaths(t *testing.T) {
 			}
 		}
 
+		// The lines as Calculate adds them up: in fixed point, or in
+		// decimals and converted.
 		res := make([]LineResult, 1+r.IntN(20))
+		tl := newTally(c)
 		for i := range res {
 			l, ppu, list, vd := randLine(r, c, s.PricingPrecision)
-			res[i] = s.amounts(&l, ppu, list, vd)
+			var ok bool
+			if res[i], ok = s.amountsFixed(&l, ppu, list, vd, &tl); !ok {
+				res[i] = s.amounts(&l, ppu, list, vd)
+				tl.addDec(&res[i])
+			}
 		}
 		pct := decimal.New(r.Int64N(10_001), -int32(r.IntN(3)))
 		flat, freight := crm.NewMoney(decimal.New(r.Int64N(100_000), -2), c).Round(), crm.Zero(c)
-		gotT, ok := totalsFixed(c, res, pct, flat, freight)
+		gotT, ok := tl.totals(c, len(res), pct, flat, freight)
 		totalsN.add(ok)
 		if ok {
 			wantT := totals(c, res, pct, flat, freight)

@@ -116,7 +116,7 @@ type LineResult struct {
 const MaxQuantityPlaces = 5
 
 var (
-	maxQuantity = decimal.New(1, 11)
+	maxQuantity = fixed{1, 11}
 	// maxAmount is Dynamics' money range, the one crm validation
 	// enforces on every money field.
 	maxAmount = decimal.NewFromInt(922_337_203_685_477)
@@ -137,20 +137,24 @@ func (s Settings) CalculateLine(d Document, l Line) (LineResult, error) {
 	if e := s.check(); e != nil {
 		return LineResult{}, e
 	}
-	r, e := s.line(&d, &l)
+	t := newTally(d.Currency)
+	r, e := s.line(&d, &l, &t)
 	if e != nil {
 		return LineResult{}, e
 	}
 	return r, nil
 }
 
-func (s Settings) line(d *Document, l *Line) (LineResult, *Error) {
+// line prices l, a line of d, and adds it to t.
+func (s Settings) line(d *Document, l *Line, t *tally) (LineResult, *Error) {
 	c := d.Currency
 	zero := crm.Zero(c)
 	switch {
 	case l.Kind == RequiredBundleItem:
 		// Its price is inside the bundle's: it adds nothing (§5.6).
-		return LineResult{PricePerUnit: zero, VolumeDiscount: zero, Amount: zero, LineDiscount: zero, Tax: zero, ExtendedAmount: zero}, nil
+		r := LineResult{PricePerUnit: zero, VolumeDiscount: zero, Amount: zero, LineDiscount: zero, Tax: zero, ExtendedAmount: zero}
+		t.addDec(&r)
+		return r, nil
 	case l.Kind < 0 || l.Kind > ProjectService:
 		return LineResult{}, fail(CodeInvalidProduct, "line kind %d is not one of 1..5", int32(l.Kind))
 	}
@@ -199,9 +203,10 @@ func (s Settings) line(d *Document, l *Line) (LineResult, *Error) {
 			return LineResult{}, e
 		}
 	}
-	r, ok := s.amountsFixed(l, ppu, list, vd)
+	r, ok := s.amountsFixed(l, ppu, list, vd, t)
 	if !ok {
 		r = s.amounts(l, ppu, list, vd)
+		t.addDec(&r)
 	}
 	for _, m := range [...]*crm.Money{&r.PricePerUnit, &r.Amount, &r.ExtendedAmount} {
 		if e := inRange(*m); e != nil {
@@ -242,11 +247,10 @@ func (s Settings) amounts(l *Line, ppu crm.Money, list *DiscountList, vd *Discou
 	return r
 }
 
-// amountsFixed is amounts in fixed point; false when a value does not
-// fit.
-func (s Settings) amountsFixed(l *Line, ppu crm.Money, list *DiscountList, vd *Discount) (LineResult, bool) {
-	c := ppu.Currency
-	cp := c.Precision()
+// amountsFixed is amounts in fixed point, adding the line to t; false
+// when a value does not fit.
+func (s Settings) amountsFixed(l *Line, ppu crm.Money, list *DiscountList, vd *Discount, t *tally) (LineResult, bool) {
+	c, cp := ppu.Currency, t.cp
 	var x calc
 	p, q := x.of(ppu.Amount), x.of(l.Quantity)
 	var off fixed
@@ -272,11 +276,13 @@ func (s Settings) amountsFixed(l *Line, ppu crm.Money, list *DiscountList, vd *D
 	if l.Tax != nil {
 		r.Tax.Amount = roundDec(l.Tax.Amount, cp)
 	}
-	extended := x.add(x.sub(amount, discount), x.of(r.Tax.Amount))
+	tax := x.of(r.Tax.Amount)
+	extended := x.add(x.sub(amount, discount), tax)
 	volume := x.round(off, cp)
 	if !x.ok() {
 		return LineResult{}, false
 	}
+	t.add(amount, discount, tax)
 	r.VolumeDiscount = crm.NewMoney(volume.dec(), c)
 	r.Amount = crm.NewMoney(amount.dec(), c)
 	r.ExtendedAmount = crm.NewMoney(extended.dec(), c)
@@ -333,7 +339,7 @@ func checkQuantity(l *Line, item *PriceListItem) *Error {
 	switch {
 	case q.Sign() < 0:
 		return fail(CodeInvalidQuantity, "quantity %s is negative", q)
-	case cmpDec(q, maxQuantity) > 0:
+	case cmpFixed(q, maxQuantity) > 0:
 		return fail(CodeInvalidQuantity, "quantity %s is above 1e11", q)
 	}
 	places, why := int32(MaxQuantityPlaces), "a line quantity"

@@ -390,7 +390,7 @@ type PriceListItem struct {
 }
 
 // Most a percentage may be (percentage's range in Dynamics).
-var maxPercentage = decimal.New(1, 9)
+var maxPercentage = fixed{1, 9}
 
 // PricePerUnit returns what item prices product at (§4.4): the method's
 // formula, the item's rounding for methods 2 to 6, kept at the pricing
@@ -451,13 +451,13 @@ func formulaInputs(c crm.Currency, item *PriceListItem, product *Product) (base,
 		return base, pct, fail(CodeMissingPriceLevelPercentage, "method %s without a percentage", item.Method)
 	}
 	pct = *item.Percentage
-	if pct.Sign() < 0 || cmpDec(pct, maxPercentage) > 0 {
+	if pct.Sign() < 0 || cmpFixed(pct, maxPercentage) > 0 {
 		return base, pct, fail(CodeInvalidPriceLevelPercentage, "percentage %s is outside 0..1e9", pct)
 	}
 	if base, e = costOf(c, item.Method, product); e != nil {
 		return base, pct, e
 	}
-	if (item.Method == MarginCurrentCost || item.Method == MarginStandardCost) && cmpDec(pct, hundred) >= 0 {
+	if (item.Method == MarginCurrentCost || item.Method == MarginStandardCost) && cmpFixed(pct, fixedHundred) >= 0 {
 		return base, pct, fail(CodeInvalidPriceLevelPercentage, "margin of %s %%: a margin must be below 100 %%", pct)
 	}
 	return base, pct, nil
