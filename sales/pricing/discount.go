@@ -65,17 +65,28 @@ func (l *DiscountList) find(qty decimal.Decimal, c crm.Currency) (*Discount, *Er
 	if l.Type != PercentageDiscount && l.Type != AmountDiscount {
 		return nil, fail(CodeInvalidDiscountType, "discount list type %d is neither 0 Percentage nor 1 Amount", int32(l.Type))
 	}
+	var x calc
+	q := x.of(qty) // converted once, compared with every range
 	var found *Discount
 	for i := range l.Discounts {
 		d := &l.Discounts[i]
 		if e := l.checkDiscount(i, c); e != nil {
 			return nil, e
 		}
-		if found == nil && cmpDec(d.Begin, qty) <= 0 && cmpDec(qty, d.End) <= 0 {
+		if found == nil && d.holds(qty, q, x.ok()) {
 			found = d
 		}
 	}
 	return found, nil
+}
+
+// holds reports whether d's range holds qty, comparing with q, qty in
+// fixed point, when qty fits.
+func (d *Discount) holds(qty decimal.Decimal, q fixed, fits bool) bool {
+	if !fits {
+		return cmpDec(d.Begin, qty) <= 0 && cmpDec(qty, d.End) <= 0
+	}
+	return cmpFixed(d.Begin, q) <= 0 && cmpFixed(d.End, q) >= 0
 }
 
 // off is what discount d of l (nil for none) takes off price per unit
