@@ -116,6 +116,8 @@ type LineResult struct {
 const MaxQuantityPlaces = 5
 
 var (
+	// maxQuantity is the most a line quantity may be, in fixed point:
+	// compared without converting it.
 	maxQuantity = fixed{1, 11}
 	// maxAmount is Dynamics' money range, the one crm validation
 	// enforces on every money field.

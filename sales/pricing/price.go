@@ -389,7 +389,8 @@ type PriceListItem struct {
 	Discounts *DiscountList
 }
 
-// Most a percentage may be (percentage's range in Dynamics).
+// Most a percentage may be (percentage's range in Dynamics), in fixed
+// point: compared without converting it.
 var maxPercentage = fixed{1, 9}
 
 // PricePerUnit returns what item prices product at (§4.4): the method's
