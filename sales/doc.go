@@ -142,6 +142,27 @@
 //	    Open --> Won: win
 //	    Won --> Open: reopen
 //
+// The product lifecycle (ProductLifecycle): Draft (status reason 4, see
+// "Product catalog"), Active, Under Revision and Retired, with Dynamics'
+// state numbers. Active and retired products are read-only; revise and
+// retire fire only inside their named operations (Catalog.Revise,
+// Catalog.Retire):
+//
+//	stateDiagram-v2
+//	    [*] --> Draft
+//	    Active --> Retired: retire
+//	    Active --> Under Revision: revise
+//	    Draft --> Active: publish
+//	    Draft --> Retired: retire
+//	    Retired --> Active: activate
+//	    Under Revision --> Active: publish
+//	    Under Revision --> Retired: retire
+//	    Under Revision --> Active: revert
+//
+// Unit groups, price lists and discount lists are Active or Inactive as
+// accounts are (price lists and discount lists with Dynamics' status
+// reasons 100001 and 100002).
+//
 // A test redraws them all from the tables and fails if these drawings
 // differ.
 //
@@ -268,12 +289,12 @@
 //     only by Win and Lose (left only by Reopen); a caller sets the
 //     other categories.
 //   - The estimated revenue is user-provided (isrevenuesystemcalculated
-//     false, the default) or system-calculated. System-calculated
-//     revenue comes from the product lines of the pricing module; until
-//     it exists, turning the switch on locks the estimate at the value it
-//     has: setting or clearing it is refused until the switch is off
-//     again (turning it off and setting the estimate in one write is
-//     allowed). The pricing module will compute it there.
+//     false, the default) or system-calculated: then only the pricing
+//     operations of OpportunityLines set it, to the lines' total (see
+//     "Opportunity product lines"); other writes of it are refused until
+//     the switch is off again (turning it off and setting the estimate in
+//     one write is allowed). Turning the switch on keeps the estimate as
+//     it is until the next pricing operation (Recalculate).
 //   - originatingleadid is set on create and never changes (Dynamics: not
 //     updatable). Clearing it is allowed, since deleting the lead clears
 //     it through the lookup's remove-link behaviour, and a rule cannot
@@ -285,9 +306,57 @@
 // forecast category reads back as it was, no event fires and no close
 // activity is recorded, and it is read-only until reopened.
 //
-// The price list (pricelevelid) and the totals of the product lines come
-// with the pricing module, which adds them to the entity; until then they
-// travel in Extra like any field the type does not declare.
+// The price list (pricelevelid), the header discounts and freight, and the
+// totals of the product lines are the opportunity's too: see the next
+// section.
+//
+// # Opportunity product lines
+//
+// An OpportunityLine (opportunityproduct) is a catalog product in a unit,
+// or a write-in product (isproductoverridden, named by its description),
+// with a quantity, a manual discount and a tax. NewOpportunityLines gives
+// the service, with the organization's PricingOptions (discount method,
+// price list mandatory, the total the revenue takes; the pricing precision
+// is the registry's). AddLine, UpdateLine, RemoveLine, Recalculate and
+// SetPricing (a new price list, discounts or freight) are named operations
+// (MessageAddOpportunityLine, ..., MessageCalculateOpportunityPrice, with
+// the LineInput constants): in one transaction each locks the opportunity,
+// reads its lines, the products and the price list items
+// (Catalog.PriceListItem) with their discount lists, prices the whole
+// document with sales/pricing, and writes every line whose amounts change
+// (price per unit unless overridden, volume discount, amount, extended
+// amount, pricing error None), then the header totals
+// (totallineitemamount, totallineitemdiscountamount, totaldiscountamount,
+// totalamountlessfreight, totaltax, totalamount) and, when the revenue is
+// system-calculated, estimatedvalue = Totals.Revenue (totalamount by
+// default, sales.md §2.3). A line that cannot be priced fails with the
+// engine's *pricing.Error (errors.Is with pricing.ErrNoPriceListItem,
+// ErrInvalidProduct, ErrCurrencyMismatch, ErrInvalidQuantity, ...) and
+// changes nothing, so pricingerrorcode is never left set to an error by
+// crmkit (an import may carry Dynamics' codes).
+//
+// Choices [inferred]: a catalog line with no unit takes its product's
+// default unit; the price comes from the opportunity's own price list
+// only, never from the product's default price list (sales.md §4.3
+// [conflict]: with a mandatory list, no price when the product is not on
+// it); price list dates are not checked, as in Dynamics; the document's
+// currency is that of the opportunity's amounts (budget, discount,
+// freight, a user-provided estimate), else its price list's, else its
+// write-in prices'; bundle lines are not offered yet.
+//
+// The rules (every door): lines are created and changed only inside the
+// pricing operations (or an import); a line is a catalog product or a
+// write-in, not both; the lines of a won or lost opportunity are read-only
+// (the line's rule locks the opportunity and reads its state). On the
+// opportunity, the totals and pricingerrorcode are written only by the
+// pricing operations, and an existing opportunity's price list, discounts
+// and freight change only through SetPricing, so the totals never lag
+// behind their inputs; a create may set them (it has no lines). The
+// kernel runs no rule on a delete: RemoveLine refuses a closed
+// opportunity's line, but a line deleted through the generic store's
+// Delete leaves the totals stale until Recalculate. A price list an
+// opportunity uses cannot be deleted (crm.ErrRestricted), nor can a
+// product or unit a line uses.
 //
 // # Competitors
 //
@@ -354,10 +423,13 @@
 //     pipeline (Σ weightedvalue, estimatedvalue × closeprobability / 100
 //     per opportunity, sales.md §8) by stage, owner, team, or month or
 //     quarter of the estimated close date;
-//   - WinRate: won and lost counts and won revenue by owner, team, or
-//     month or quarter of the actual close date. By product needs the
-//     opportunity product lines of the pricing module, which do not exist
-//     yet, so it is not offered;
+//   - WinRate: won and lost counts and won revenue by owner, team,
+//     month or quarter of the actual close date, or product: ByProduct
+//     is one aggregate over the product lines of closed opportunities,
+//     counting the distinct deals with a line of each product (a deal
+//     with lines of several products counts once for each of them) and
+//     summing the lines' extended amounts on won deals; write-ins are
+//     left out;
 //   - DaysToClose: the average calendar days (UTC) from createdon, or
 //     another time field, to actualclosedate of won deals: an exact sum
 //     and count of crm.DaysBetween, so months add up to quarters;
@@ -376,6 +448,97 @@
 // has one; without one, a sum over two currencies fails with
 // crm.ErrCurrencyMismatch instead of mixing them.
 //
+// # Product catalog
+//
+// The catalog is what quotes, orders and invoices price their lines from
+// (sales.md §4); the pricing engine itself is sales/pricing. NewCatalog
+// gives the service, with the organization's settings (CatalogOptions);
+// its typed tables (UnitGroups, Units, Products, PriceLists, ...) do the
+// plain reads and writes, and the rules below hold through every door.
+//
+// Units: a unit group (UnitGroupEntity) is created with its primary unit
+// by Catalog.CreateUnitGroup, the named operation MessageCreateUnitGroup.
+// Every other unit is a positive Quantity of a BaseUnit of its own group,
+// with no cycle (baseuom is hierarchical); Catalog.ToBase gives how many
+// primary units a unit holds, the product of the quantities along its
+// chain [inferred, sales.md §4.1]. The primary unit is marked and linked
+// from its group only inside CreateUnitGroup (or an import). A unit that
+// is a group's primary unit, another unit's base unit, or the unit of a
+// product, price list item or bundle item cannot be deleted
+// (crm.ErrRestricted: Restrict lookups, which is how the kernel refuses a
+// delete). That includes the store's own cascade from a group to its
+// units when they form a chain, so groups are deleted with
+// Catalog.DeleteUnitGroup, which deletes the units outside in first.
+//
+// Products: a Product's structure (product, family or bundle) is set on
+// create only; its product ID is unique (an alternate key). Only a family
+// has children; a family with products, and a product in a bundle, cannot
+// be deleted. The default unit is a unit of the product's unit group;
+// valid-to is not before valid-from; the default price list is set once
+// the product exists; quantitydecimal is 0..5; list price and costs keep
+// the pricing precision. New products are Draft, or Active when
+// CatalogOptions.CreateProductsActive says so and they have no family.
+// Dynamics numbers Draft's status reason 0, which crmkit's kernel keeps
+// for "none given" (a state change with status 0 takes the state's
+// default); crmkit numbers it 4, the next free number (ProductStatusDraft),
+// and an import of Dynamics data maps 0 to 4. The lifecycle's conditions:
+//
+//   - publish (and revert, and activate) makes a product in a family
+//     Active only while its family is Active; PublishHierarchy publishes
+//     a family and its draft and revised subtree, parents first;
+//   - Revise revises a family's active subtree with it, Retire a family's
+//     whole subtree, each as one named operation;
+//   - a product in an Active bundle cannot be retired (Retire checks the
+//     bundles it is in, by query, inside its operation);
+//   - a retired product is activated again only if it is a product (not a
+//     family or a bundle) without a family.
+//
+// Revert returns a revised product to Active keeping the changes made
+// under revision: crmkit keeps no versions of a product, so "discard the
+// changes" [doc] is not offered; a host that needs it keeps the published
+// values itself.
+//
+// Bundles: bundle items (BundleItemEntity) are products (not families or
+// bundles) in a unit of their own group, a positive quantity, required or
+// optional, once per bundle. They are written only inside the named
+// operation MessageSetBundleItem (Catalog.AddBundleItem,
+// UpdateBundleItem), which locks the bundle and counts its items against
+// CatalogOptions.MaxProductsInBundle (default 15): a count needs a query,
+// which a rule cannot make, so the rule keeps the write inside the
+// operation. Items change only while the bundle is Draft or Retired. The
+// kernel runs no rule on a delete: Catalog.RemoveBundleItem checks the
+// bundle's state, a delete through the store's generic Delete does not.
+// Dynamics' "a bundle with an optional product goes only on a price list
+// that prices the optional product in the same unit" is not checked yet.
+//
+// Price lists: a PriceList has a currency, an ISO 4217 code
+// (isocurrencycode), required and set on create only. The kernel keeps a
+// record's currency in its money values and registers a currency entity
+// only with multi-currency on, so crmkit keeps the code as text, which
+// works with it off or on, rather than Dynamics' transactioncurrencyid
+// lookup. The end date is not before the begin date; dates are not
+// enforced when pricing [inferred, sales.md §4.3]. A PriceListItem prices
+// one product in one unit on one list (an alternate key;
+// Catalog.PriceListItem finds it, crm.ErrNotFound when the list has no
+// price for it: prices are not converted between units). Its pricing
+// method's input is required (the amount for Currency Amount, the
+// percentage for the others, below 100 for the margins: sales.md §10 #24);
+// a rounding option and amount go with a rounding policy other than None,
+// and then both are required (a multiple of a positive amount; an amount
+// to end in is not negative); the rounding policy is kept for Currency
+// Amount too, where the engine ignores it. Amounts are in the list's
+// currency, and so is the item's discount list when it is one of amounts.
+// The unit is a unit of the product's group.
+//
+// Discount lists: a DiscountList is of percentages or of amounts
+// (isamounttype, set on create only; an amount list has a currency). Its
+// Discounts are inclusive ranges of quantity, the end not below the
+// begin, each a percentage or an amount in the list's currency as the list
+// says. Ranges of one list never overlap [3p]: Catalog.AddDiscount and
+// UpdateDiscount, the named operation MessageSetDiscount, lock the list
+// and query its ranges before they write, and a rule keeps the ranges of
+// discounts to that operation (or an import).
+//
 // # Pricing
 //
 // Prices are computed by package sales/pricing, a pure calculation engine
@@ -391,5 +554,7 @@
 // Errors come from the store's write path and match the crm sentinels with
 // errors.Is: crm.ErrValidation (errors.As to *crm.ValidationError names
 // every bad field), crm.ErrConflict, crm.ErrNotFound,
-// crm.ErrInvalidTransition.
+// crm.ErrInvalidTransition, crm.ErrDuplicate (a second product ID, price
+// list item or unit name: a *crm.DuplicateKeyError) and crm.ErrRestricted
+// (a delete refused while other records use the record).
 package sales

@@ -24,6 +24,7 @@ func TestDocDiagramsAreCurrent(t *testing.T) {
 		{"contact", sales.ContactLifecycle().Mermaid},
 		{"lead", sales.LeadLifecycle().Mermaid},
 		{"opportunity", sales.OpportunityLifecycle().Mermaid},
+		{"product", sales.ProductLifecycle().Mermaid},
 	}
 	require.Len(t, drawn, len(lifecycles), "doc.go should show every lifecycle, in this order")
 	for i, lc := range lifecycles {

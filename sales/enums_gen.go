@@ -104,6 +104,44 @@ func (x CustomerType) MarshalText() ([]byte, error) { return customerTypes.marsh
 // UnmarshalText decodes a label or a number, as ParseCustomerType.
 func (x *CustomerType) UnmarshalText(b []byte) error { return customerTypes.unmarshal(x, b) }
 
+// ParseDiscountListState returns the discount list state with the given label (any case) or
+// number. Other text, "" included, fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParseDiscountListState(s string) (DiscountListState, error) { return discountListStates.parse(s) }
+
+// String returns the label, or the number for an unknown value.
+func (x DiscountListState) String() string { return discountListStates.label(x) }
+
+// Valid reports whether x is a published value.
+func (x DiscountListState) Valid() bool { return discountListStates.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x DiscountListState) MarshalText() ([]byte, error) { return discountListStates.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParseDiscountListState.
+func (x *DiscountListState) UnmarshalText(b []byte) error { return discountListStates.unmarshal(x, b) }
+
+// ParseDiscountListStatus returns the discount list status reason with the given label (any case) or
+// number; "" is no value. Other text fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParseDiscountListStatus(s string) (DiscountListStatus, error) {
+	return discountListStatuses.parse(s)
+}
+
+// String returns the label: "" for no value, the number for an unknown value.
+func (x DiscountListStatus) String() string { return discountListStatuses.label(x) }
+
+// Valid reports whether x is a published value; no value (0) is not one.
+func (x DiscountListStatus) Valid() bool { return discountListStatuses.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x DiscountListStatus) MarshalText() ([]byte, error) { return discountListStatuses.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParseDiscountListStatus.
+func (x *DiscountListStatus) UnmarshalText(b []byte) error {
+	return discountListStatuses.unmarshal(x, b)
+}
+
 // ParseForecastCategory returns the forecast category with the given label (any case) or
 // number; "" is no value. Other text fails with a
 // *crm.ValidationError (crm.ErrValidation).
@@ -257,6 +295,125 @@ func (x Ownership) MarshalText() ([]byte, error) { return ownerships.marshal(x) 
 // UnmarshalText decodes a label or a number, as ParseOwnership.
 func (x *Ownership) UnmarshalText(b []byte) error { return ownerships.unmarshal(x, b) }
 
+// ParsePriceListState returns the price list state with the given label (any case) or
+// number. Other text, "" included, fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParsePriceListState(s string) (PriceListState, error) { return priceListStates.parse(s) }
+
+// String returns the label, or the number for an unknown value.
+func (x PriceListState) String() string { return priceListStates.label(x) }
+
+// Valid reports whether x is a published value.
+func (x PriceListState) Valid() bool { return priceListStates.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x PriceListState) MarshalText() ([]byte, error) { return priceListStates.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParsePriceListState.
+func (x *PriceListState) UnmarshalText(b []byte) error { return priceListStates.unmarshal(x, b) }
+
+// ParsePriceListStatus returns the price list status reason with the given label (any case) or
+// number; "" is no value. Other text fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParsePriceListStatus(s string) (PriceListStatus, error) { return priceListStatuses.parse(s) }
+
+// String returns the label: "" for no value, the number for an unknown value.
+func (x PriceListStatus) String() string { return priceListStatuses.label(x) }
+
+// Valid reports whether x is a published value; no value (0) is not one.
+func (x PriceListStatus) Valid() bool { return priceListStatuses.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x PriceListStatus) MarshalText() ([]byte, error) { return priceListStatuses.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParsePriceListStatus.
+func (x *PriceListStatus) UnmarshalText(b []byte) error { return priceListStatuses.unmarshal(x, b) }
+
+// ParsePricingMethod returns the pricing method with the given label (any case) or
+// number; "" is no value. Other text fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParsePricingMethod(s string) (PricingMethod, error) { return pricingMethods.parse(s) }
+
+// String returns the label: "" for no value, the number for an unknown value.
+func (x PricingMethod) String() string { return pricingMethods.label(x) }
+
+// Valid reports whether x is a published value; no value (0) is not one.
+func (x PricingMethod) Valid() bool { return pricingMethods.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x PricingMethod) MarshalText() ([]byte, error) { return pricingMethods.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParsePricingMethod.
+func (x *PricingMethod) UnmarshalText(b []byte) error { return pricingMethods.unmarshal(x, b) }
+
+// ParseProductState returns the product state with the given label (any case) or
+// number. Other text, "" included, fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParseProductState(s string) (ProductState, error) { return productStates.parse(s) }
+
+// String returns the label, or the number for an unknown value.
+func (x ProductState) String() string { return productStates.label(x) }
+
+// Valid reports whether x is a published value.
+func (x ProductState) Valid() bool { return productStates.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x ProductState) MarshalText() ([]byte, error) { return productStates.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParseProductState.
+func (x *ProductState) UnmarshalText(b []byte) error { return productStates.unmarshal(x, b) }
+
+// ParseProductStatus returns the product status reason with the given label (any case) or
+// number; "" is no value. Other text fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParseProductStatus(s string) (ProductStatus, error) { return productStatuses.parse(s) }
+
+// String returns the label: "" for no value, the number for an unknown value.
+func (x ProductStatus) String() string { return productStatuses.label(x) }
+
+// Valid reports whether x is a published value; no value (0) is not one.
+func (x ProductStatus) Valid() bool { return productStatuses.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x ProductStatus) MarshalText() ([]byte, error) { return productStatuses.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParseProductStatus.
+func (x *ProductStatus) UnmarshalText(b []byte) error { return productStatuses.unmarshal(x, b) }
+
+// ParseProductStructure returns the product structure with the given label (any case) or
+// number; "" is no value. Other text fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParseProductStructure(s string) (ProductStructure, error) { return productStructures.parse(s) }
+
+// String returns the label: "" for no value, the number for an unknown value.
+func (x ProductStructure) String() string { return productStructures.label(x) }
+
+// Valid reports whether x is a published value; no value (0) is not one.
+func (x ProductStructure) Valid() bool { return productStructures.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x ProductStructure) MarshalText() ([]byte, error) { return productStructures.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParseProductStructure.
+func (x *ProductStructure) UnmarshalText(b []byte) error { return productStructures.unmarshal(x, b) }
+
+// ParseProductType returns the product type with the given label (any case) or
+// number; "" is no value. Other text fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParseProductType(s string) (ProductType, error) { return productTypes.parse(s) }
+
+// String returns the label: "" for no value, the number for an unknown value.
+func (x ProductType) String() string { return productTypes.label(x) }
+
+// Valid reports whether x is a published value; no value (0) is not one.
+func (x ProductType) Valid() bool { return productTypes.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x ProductType) MarshalText() ([]byte, error) { return productTypes.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParseProductType.
+func (x *ProductType) UnmarshalText(b []byte) error { return productTypes.unmarshal(x, b) }
+
 // ParsePurchaseProcess returns the purchase process with the given label (any case) or
 // number; "" is no value. Other text fails with a
 // *crm.ValidationError (crm.ErrValidation).
@@ -291,6 +448,23 @@ func (x PurchaseTimeframe) MarshalText() ([]byte, error) { return purchaseTimefr
 // UnmarshalText decodes a label or a number, as ParsePurchaseTimeframe.
 func (x *PurchaseTimeframe) UnmarshalText(b []byte) error { return purchaseTimeframes.unmarshal(x, b) }
 
+// ParseQuantitySelling returns the quantity selling option with the given label (any case) or
+// number; "" is no value. Other text fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParseQuantitySelling(s string) (QuantitySelling, error) { return quantitySellings.parse(s) }
+
+// String returns the label: "" for no value, the number for an unknown value.
+func (x QuantitySelling) String() string { return quantitySellings.label(x) }
+
+// Valid reports whether x is a published value; no value (0) is not one.
+func (x QuantitySelling) Valid() bool { return quantitySellings.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x QuantitySelling) MarshalText() ([]byte, error) { return quantitySellings.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParseQuantitySelling.
+func (x *QuantitySelling) UnmarshalText(b []byte) error { return quantitySellings.unmarshal(x, b) }
+
 // ParseRating returns the rating with the given label (any case) or
 // number; "" is no value. Other text fails with a
 // *crm.ValidationError (crm.ErrValidation).
@@ -307,6 +481,40 @@ func (x Rating) MarshalText() ([]byte, error) { return ratings.marshal(x) }
 
 // UnmarshalText decodes a label or a number, as ParseRating.
 func (x *Rating) UnmarshalText(b []byte) error { return ratings.unmarshal(x, b) }
+
+// ParseRoundingOption returns the rounding option with the given label (any case) or
+// number; "" is no value. Other text fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParseRoundingOption(s string) (RoundingOption, error) { return roundingOptions.parse(s) }
+
+// String returns the label: "" for no value, the number for an unknown value.
+func (x RoundingOption) String() string { return roundingOptions.label(x) }
+
+// Valid reports whether x is a published value; no value (0) is not one.
+func (x RoundingOption) Valid() bool { return roundingOptions.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x RoundingOption) MarshalText() ([]byte, error) { return roundingOptions.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParseRoundingOption.
+func (x *RoundingOption) UnmarshalText(b []byte) error { return roundingOptions.unmarshal(x, b) }
+
+// ParseRoundingPolicy returns the rounding policy with the given label (any case) or
+// number; "" is no value. Other text fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParseRoundingPolicy(s string) (RoundingPolicy, error) { return roundingPolicies.parse(s) }
+
+// String returns the label: "" for no value, the number for an unknown value.
+func (x RoundingPolicy) String() string { return roundingPolicies.label(x) }
+
+// Valid reports whether x is a published value; no value (0) is not one.
+func (x RoundingPolicy) Valid() bool { return roundingPolicies.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x RoundingPolicy) MarshalText() ([]byte, error) { return roundingPolicies.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParseRoundingPolicy.
+func (x *RoundingPolicy) UnmarshalText(b []byte) error { return roundingPolicies.unmarshal(x, b) }
 
 // ParseSalesStage returns the sales stage with the given label (any case) or
 // number; "" is no value. Other text fails with a
@@ -358,3 +566,37 @@ func (x Timeline) MarshalText() ([]byte, error) { return timelines.marshal(x) }
 
 // UnmarshalText decodes a label or a number, as ParseTimeline.
 func (x *Timeline) UnmarshalText(b []byte) error { return timelines.unmarshal(x, b) }
+
+// ParseUnitGroupState returns the unit group state with the given label (any case) or
+// number. Other text, "" included, fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParseUnitGroupState(s string) (UnitGroupState, error) { return unitGroupStates.parse(s) }
+
+// String returns the label, or the number for an unknown value.
+func (x UnitGroupState) String() string { return unitGroupStates.label(x) }
+
+// Valid reports whether x is a published value.
+func (x UnitGroupState) Valid() bool { return unitGroupStates.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x UnitGroupState) MarshalText() ([]byte, error) { return unitGroupStates.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParseUnitGroupState.
+func (x *UnitGroupState) UnmarshalText(b []byte) error { return unitGroupStates.unmarshal(x, b) }
+
+// ParseUnitGroupStatus returns the unit group status reason with the given label (any case) or
+// number; "" is no value. Other text fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParseUnitGroupStatus(s string) (UnitGroupStatus, error) { return unitGroupStatuses.parse(s) }
+
+// String returns the label: "" for no value, the number for an unknown value.
+func (x UnitGroupStatus) String() string { return unitGroupStatuses.label(x) }
+
+// Valid reports whether x is a published value; no value (0) is not one.
+func (x UnitGroupStatus) Valid() bool { return unitGroupStatuses.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x UnitGroupStatus) MarshalText() ([]byte, error) { return unitGroupStatuses.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParseUnitGroupStatus.
+func (x *UnitGroupStatus) UnmarshalText(b []byte) error { return unitGroupStatuses.unmarshal(x, b) }

@@ -19,11 +19,13 @@ const (
 // they are declared once here; an entity whose lifecycle grows its own
 // status reasons would get its own table. Each call returns a new table,
 // so no caller can change another's.
-func activeInactive() *crm.Lifecycle {
-	const (
-		active, inactive             crm.StateCode  = 0, 1
-		statusActive, statusInactive crm.StatusCode = 1, 2
-	)
+func activeInactive() *crm.Lifecycle { return activeInactiveWith(1, 2) }
+
+// activeInactiveWith returns the two-state lifecycle with the given status
+// reasons: 1 and 2 for accounts, contacts and unit groups, 100001 and
+// 100002 for price lists and discount lists.
+func activeInactiveWith(statusActive, statusInactive crm.StatusCode) *crm.Lifecycle {
+	const active, inactive crm.StateCode = 0, 1
 	return &crm.Lifecycle{
 		Initial: active,
 		States: []crm.State{

@@ -81,7 +81,15 @@ const (
 // needs one call for sales and may register activities itself before,
 // custom activity types included.
 func Register(reg *crm.Registry) error {
+	// The catalog first: an opportunity's price list is one of its
+	// entities.
+	if err := registerCatalog(reg); err != nil {
+		return fmt.Errorf("register sales: %w", err)
+	}
 	if err := reg.Register(AccountMetadata(), ContactMetadata(), LeadMetadata(), OpportunityMetadata(), CompetitorMetadata()); err != nil {
+		return fmt.Errorf("register sales: %w", err)
+	}
+	if err := registerOpportunityLines(reg); err != nil {
 		return fmt.Errorf("register sales: %w", err)
 	}
 	if err := reg.RegisterManyToMany(opportunityCompetitors()); err != nil {

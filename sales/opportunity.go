@@ -8,6 +8,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/sales/pricing"
 	"github.com/crmkit/crmkit/storage"
 )
 
@@ -55,6 +56,25 @@ type Opportunity struct {
 	ForecastCategory ForecastCategory
 	Description      string
 
+	// The pricing inputs of the header (sales.md §6.2): the price list
+	// the lines are priced from, and the discounts and freight of the
+	// whole opportunity. Set them on create or through
+	// OpportunityLines.SetPricing, which prices the lines again.
+	PriceList          crm.Ref
+	DiscountPercentage *decimal.Decimal // 0..100
+	DiscountAmount     *crm.Money
+	FreightAmount      *crm.Money
+	// The totals of the product lines and the pricing error code, written
+	// by OpportunityLines (pricing.Totals); nil until the lines are first
+	// priced. Other writes of them are refused.
+	TotalLineItemAmount    *crm.Money // Detail Amount
+	TotalLineItemDiscount  *crm.Money
+	TotalDiscountAmount    *crm.Money
+	TotalAmountLessFreight *crm.Money // Pre-Freight Amount
+	TotalTax               *crm.Money
+	TotalAmount            *crm.Money
+	PricingError           *pricing.Code
+
 	// Computed by the write path and never written from here.
 	// WeightedValue is EstimatedValue × Probability / 100. ExchangeRate
 	// and the base amounts are kept when the registry has a base
@@ -65,10 +85,10 @@ type Opportunity struct {
 	ActualValueBase    *crm.Money
 	BudgetAmountBase   *crm.Money
 	WeightedValueBase  *crm.Money
+	TotalAmountBase    *crm.Money
 
 	// Extra holds the fields of the opportunity record that Opportunity
-	// does not declare: a host's custom fields, and later modules' (the
-	// price list the pricing module adds).
+	// does not declare: a host's custom fields.
 	Extra crm.Fields
 }
 
@@ -94,10 +114,21 @@ func OpportunityCodec() storage.Codec[Opportunity] {
 }
 
 // opportunityReadOnly names the fields Opportunity's members decode only.
-var opportunityReadOnly = []string{
+var opportunityReadOnly = append([]string{
 	OpportunityWeightedValue, crm.FieldExchangeRate,
 	crm.BaseField(OpportunityEstimatedValue), crm.BaseField(OpportunityActualValue),
 	crm.BaseField(OpportunityBudgetAmount), crm.BaseField(OpportunityWeightedValue),
+}, baseFields(OpportunityDiscountAmount, OpportunityFreightAmount, OpportunityTotalLineItemAmount,
+	OpportunityTotalLineItemDiscount, OpportunityTotalDiscountAmount, OpportunityTotalAmountLessFreight,
+	OpportunityTotalTax, OpportunityTotalAmount)...)
+
+// baseFields returns the base-currency fields of money fields.
+func baseFields(money ...string) []string {
+	out := make([]string, len(money))
+	for i, f := range money {
+		out[i] = crm.BaseField(f)
+	}
+	return out
 }
 
 func encodeOpportunity(o Opportunity) crm.Record {
@@ -117,29 +148,40 @@ func encodeTyped(entity string, h crm.Header, f, extra crm.Fields, known map[str
 // opportunityFields returns the fields o's members hold.
 func opportunityFields(o Opportunity) crm.Fields {
 	return crm.Fields{
-		OpportunityName:               text(o.Name),
-		OpportunityCustomer:           unlessZero(o.Customer),
-		OpportunityParentAccount:      unlessZero(o.ParentAccount),
-		OpportunityParentContact:      unlessZero(o.ParentContact),
-		FieldOriginatingLead:          unlessZero(o.OriginatingLead),
-		OpportunityEstimatedValue:     optional(o.EstimatedValue),
-		OpportunityRevenueSystem:      o.RevenueSystemCalculated,
-		OpportunityProbability:        optional(o.Probability),
-		OpportunityEstimatedCloseDate: unlessZero(o.EstimatedCloseDate),
-		OpportunityActualValue:        optional(o.ActualValue),
-		OpportunityActualCloseDate:    unlessZero(o.ActualCloseDate),
-		OpportunitySalesStage:         optionalChoice(o.SalesStage),
-		OpportunityStepName:           text(o.StepName),
-		OpportunityStageStartedOn:     unlessZero(o.StageStartedOn),
-		OpportunityRating:             choice(o.Rating),
-		OpportunityBudgetAmount:       optional(o.BudgetAmount),
-		OpportunityBudgetStatus:       optionalChoice(o.BudgetStatus),
-		OpportunityPurchaseTimeframe:  optionalChoice(o.PurchaseTimeframe),
-		OpportunityPurchaseProcess:    optionalChoice(o.PurchaseProcess),
-		OpportunityNeed:               optionalChoice(o.Need),
-		OpportunityTimeline:           optionalChoice(o.Timeline),
-		OpportunityForecastCategory:   choice(o.ForecastCategory),
-		OpportunityDescription:        text(o.Description),
+		OpportunityName:                   text(o.Name),
+		OpportunityCustomer:               unlessZero(o.Customer),
+		OpportunityParentAccount:          unlessZero(o.ParentAccount),
+		OpportunityParentContact:          unlessZero(o.ParentContact),
+		FieldOriginatingLead:              unlessZero(o.OriginatingLead),
+		OpportunityEstimatedValue:         optional(o.EstimatedValue),
+		OpportunityRevenueSystem:          o.RevenueSystemCalculated,
+		OpportunityProbability:            optional(o.Probability),
+		OpportunityEstimatedCloseDate:     unlessZero(o.EstimatedCloseDate),
+		OpportunityActualValue:            optional(o.ActualValue),
+		OpportunityActualCloseDate:        unlessZero(o.ActualCloseDate),
+		OpportunitySalesStage:             optionalChoice(o.SalesStage),
+		OpportunityStepName:               text(o.StepName),
+		OpportunityStageStartedOn:         unlessZero(o.StageStartedOn),
+		OpportunityRating:                 choice(o.Rating),
+		OpportunityBudgetAmount:           optional(o.BudgetAmount),
+		OpportunityBudgetStatus:           optionalChoice(o.BudgetStatus),
+		OpportunityPurchaseTimeframe:      optionalChoice(o.PurchaseTimeframe),
+		OpportunityPurchaseProcess:        optionalChoice(o.PurchaseProcess),
+		OpportunityNeed:                   optionalChoice(o.Need),
+		OpportunityTimeline:               optionalChoice(o.Timeline),
+		OpportunityForecastCategory:       choice(o.ForecastCategory),
+		OpportunityDescription:            text(o.Description),
+		OpportunityPriceList:              unlessZero(o.PriceList),
+		OpportunityDiscountPercentage:     optional(o.DiscountPercentage),
+		OpportunityDiscountAmount:         optional(o.DiscountAmount),
+		OpportunityFreightAmount:          optional(o.FreightAmount),
+		OpportunityTotalLineItemAmount:    optional(o.TotalLineItemAmount),
+		OpportunityTotalLineItemDiscount:  optional(o.TotalLineItemDiscount),
+		OpportunityTotalDiscountAmount:    optional(o.TotalDiscountAmount),
+		OpportunityTotalAmountLessFreight: optional(o.TotalAmountLessFreight),
+		OpportunityTotalTax:               optional(o.TotalTax),
+		OpportunityTotalAmount:            optional(o.TotalAmount),
+		OpportunityPricingError:           optionalChoice(o.PricingError),
 	}
 }
 
@@ -171,6 +213,18 @@ func decodeOpportunity(rec crm.Record) (Opportunity, error) {
 		ActualValueBase:         optionalField[crm.Money](f, crm.BaseField(OpportunityActualValue)),
 		BudgetAmountBase:        optionalField[crm.Money](f, crm.BaseField(OpportunityBudgetAmount)),
 		WeightedValueBase:       optionalField[crm.Money](f, crm.BaseField(OpportunityWeightedValue)),
+		PriceList:               f.Ref(OpportunityPriceList),
+		DiscountPercentage:      optionalField[decimal.Decimal](f, OpportunityDiscountPercentage),
+		DiscountAmount:          optionalField[crm.Money](f, OpportunityDiscountAmount),
+		FreightAmount:           optionalField[crm.Money](f, OpportunityFreightAmount),
+		TotalLineItemAmount:     optionalField[crm.Money](f, OpportunityTotalLineItemAmount),
+		TotalLineItemDiscount:   optionalField[crm.Money](f, OpportunityTotalLineItemDiscount),
+		TotalDiscountAmount:     optionalField[crm.Money](f, OpportunityTotalDiscountAmount),
+		TotalAmountLessFreight:  optionalField[crm.Money](f, OpportunityTotalAmountLessFreight),
+		TotalTax:                optionalField[crm.Money](f, OpportunityTotalTax),
+		TotalAmount:             optionalField[crm.Money](f, OpportunityTotalAmount),
+		PricingError:            pricingCode(f, OpportunityPricingError),
+		TotalAmountBase:         optionalField[crm.Money](f, crm.BaseField(OpportunityTotalAmount)),
 		Extra:                   extraFields(f, opportunityKnown(), opportunityReadOnly...),
 	}
 	var errs [8]error

@@ -42,8 +42,8 @@ const (
 )
 
 // OpportunityMetadata returns the opportunity entity as Dynamics declares
-// it (sales.md §2.1), without the price list and totals the pricing
-// module adds, with the module's rules (see the package doc's
+// it (sales.md §2.1), its price list, header discounts and totals
+// included, with the module's rules (see the package doc's
 // Opportunities section). Each call returns a new value.
 func OpportunityMetadata() *crm.Entity {
 	fields := []crm.Field{
@@ -76,6 +76,7 @@ func OpportunityMetadata() *crm.Entity {
 		crm.Field{Name: OpportunityDescription, Label: "Description", Type: crm.TypeText, MaxLength: 2000},
 		crm.Field{Name: OpportunityWeightedValue, Label: "Weighted Revenue", Type: crm.TypeMoney, Compute: weightedValue},
 	)
+	fields = append(fields, opportunityPricingFields()...)
 	return &crm.Entity{
 		Name:        OpportunityEntity,
 		Label:       "Opportunity",

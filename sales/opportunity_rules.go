@@ -34,6 +34,16 @@ func opportunityRules() []crm.Rule {
 			Check:  checkForecastCategory,
 		},
 		{
+			Name:   "the totals are computed from the product lines",
+			Fields: opportunityTotals,
+			Check:  checkOpportunityTotals,
+		},
+		{
+			Name:   "the price list, discounts and freight change with a recalculation",
+			Fields: opportunityPricingInputs,
+			Check:  checkOpportunityPricingInputs,
+		},
+		{
 			Name:   "the originating lead is set on create",
 			Fields: []string{FieldOriginatingLead},
 			Check:  checkOriginatingLead,
@@ -49,12 +59,12 @@ func inCloseOperation(w crm.Write) bool {
 
 // checkEstimatedValue refuses a new estimated revenue while the revenue
 // is system-calculated (isrevenuesystemcalculated): Dynamics computes it
-// from the product lines then, and locks it. Product lines come with the
-// pricing module; until then a system-calculated estimate keeps the value
-// it had when the switch was turned on. Closing and reopening never
-// change it.
+// from the product lines then, and locks it. Only the pricing operations
+// (OpportunityLines) set it then, to the lines' total; a
+// system-calculated estimate keeps its value between them. Closing and
+// reopening never change it.
 func checkEstimatedValue(_ context.Context, w crm.Write) error {
-	if w.Import || !w.Target.Fields.Bool(OpportunityRevenueSystem) {
+	if w.Import || inPricingOperation(w) || !w.Target.Fields.Bool(OpportunityRevenueSystem) {
 		return nil
 	}
 	return crm.Invalid(OpportunityEntity, OpportunityEstimatedValue,

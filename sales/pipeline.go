@@ -47,9 +47,12 @@ const (
 	// fiscal years do not exist yet. The store groups by month; the
 	// months of a quarter are added up exactly here.
 	ByQuarter
+	// ByProduct groups by the catalog product of the opportunities'
+	// product lines (WinRate only).
+	ByProduct
 )
 
-var byNames = [...]string{Overall: "overall", ByStage: "stage", ByOwner: "owner", ByTeam: "team", ByMonth: "month", ByQuarter: "quarter"}
+var byNames = [...]string{Overall: "overall", ByStage: "stage", ByOwner: "owner", ByTeam: "team", ByMonth: "month", ByQuarter: "quarter", ByProduct: "product"}
 
 func (b By) String() string {
 	if b >= 0 && int(b) < len(byNames) {
@@ -61,16 +64,17 @@ func (b By) String() string {
 // Group is the key of a report row; only the part its breakdown names is
 // set.
 type Group struct {
-	Stage  *SalesStage // ByStage; nil for the records with no stage
-	Owner  crm.Ref     // ByOwner, ByTeam
-	Period time.Time   // ByMonth, ByQuarter: the first day (UTC); zero for no date
+	Stage   *SalesStage // ByStage; nil for the records with no stage
+	Owner   crm.Ref     // ByOwner, ByTeam
+	Period  time.Time   // ByMonth, ByQuarter: the first day (UTC); zero for no date
+	Product crm.Ref     // ByProduct
 }
 
 func (g Group) same(o Group) bool {
 	if (g.Stage == nil) != (o.Stage == nil) || g.Stage != nil && *g.Stage != *o.Stage {
 		return false
 	}
-	return g.Owner == o.Owner && g.Period.Equal(o.Period)
+	return g.Owner == o.Owner && g.Period.Equal(o.Period) && g.Product == o.Product
 }
 
 // PipelineRow is one group of open opportunities.
@@ -166,6 +170,8 @@ func groupBy(op string, by By, dateField string, allowed ...By) ([]crm.GroupBy, 
 		return []crm.GroupBy{{Alias: keyAlias, Field: crm.FieldOwner}}, nil
 	case ByMonth, ByQuarter:
 		return []crm.GroupBy{{Alias: keyAlias, Field: dateField, Date: crm.ByMonth}}, nil
+	case ByProduct:
+		return []crm.GroupBy{{Alias: keyAlias, Field: OpportunityLineProduct}}, nil
 	}
 	return nil, nil
 }
@@ -188,6 +194,8 @@ func groupOf(by By, r crm.AggregateRow) (Group, bool) {
 		return Group{Period: r.Time(keyAlias)}, true
 	case ByQuarter:
 		return Group{Period: quarterOf(r.Time(keyAlias))}, true
+	case ByProduct:
+		return Group{Product: r.Ref(keyAlias)}, true
 	}
 	return Group{}, true
 }
@@ -273,21 +281,43 @@ func (p *Pipeline) Open(ctx context.Context, by By) ([]PipelineRow, error) {
 }
 
 // WinRate returns the won and lost opportunities and the won revenue by
-// owner, team, or the month or quarter of their actual close date. By
-// product needs the opportunity product lines of the pricing module,
-// which do not exist yet; it is not offered.
+// owner, team, the month or quarter of their actual close date, or
+// product.
+//
+// ByProduct is one aggregate over the product lines (OpportunityLineEntity)
+// of closed opportunities, grouped by product and by the state of the
+// line's opportunity (a path through opportunityid): Won and Lost count
+// the distinct opportunities with a line of the product, so a deal with
+// lines of several products counts once for each of them, and two lines
+// of one product count once; WonRevenue is the sum of the extended
+// amounts of the product's lines on won opportunities, not the deals'
+// actual revenue, which is not split by product. Write-in lines have no
+// product and are left out; rows come in the order of the products' IDs.
 func (p *Pipeline) WinRate(ctx context.Context, by By) ([]WinRateRow, error) {
 	const op = "win rate"
-	g, err := groupBy(op, by, OpportunityActualCloseDate, ByOwner, ByTeam, ByMonth, ByQuarter)
+	g, err := groupBy(op, by, OpportunityActualCloseDate, ByOwner, ByTeam, ByMonth, ByQuarter, ByProduct)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	return fold(ctx, p, op, by, crm.Aggregation{
-		Where:   crm.In(crm.FieldState, int32(OpportunityStateWon), int32(OpportunityStateLost)),
+	closed := crm.In(crm.FieldState, int32(OpportunityStateWon), int32(OpportunityStateLost))
+	a := crm.Aggregation{
+		Where:   closed,
 		GroupBy: append(g, crm.GroupBy{Alias: "state", Field: crm.FieldState}),
 		Measures: []crm.Measure{{Alias: "n", Func: crm.AggCount},
 			{Alias: "revenue", Func: crm.AggSum, Field: p.money(OpportunityActualValue)}},
-	}, func(r *WinRateRow) *Group { return &r.Group }, func(out *WinRateRow, r crm.AggregateRow) error {
+	}
+	if by == ByProduct {
+		through := []crm.Link{{Lookup: OpportunityLineOpportunity, Entity: OpportunityEntity}}
+		a = crm.Aggregation{
+			Entity: OpportunityLineEntity,
+			Where: crm.And(crm.NotNull(OpportunityLineProduct),
+				crm.Through(OpportunityLineOpportunity, OpportunityEntity, closed)),
+			GroupBy: append(g, crm.GroupBy{Alias: "state", Field: crm.FieldState, Path: through}),
+			Measures: []crm.Measure{{Alias: "n", Func: crm.AggCountDistinct, Field: OpportunityLineOpportunity},
+				{Alias: "revenue", Func: crm.AggSum, Field: p.money(OpportunityLineExtendedAmount)}},
+		}
+	}
+	return fold(ctx, p, op, by, a, func(r *WinRateRow) *Group { return &r.Group }, func(out *WinRateRow, r crm.AggregateRow) error {
 		if s, _ := r.Choice("state"); OpportunityState(s) == OpportunityStateLost {
 			out.Lost += r.Int("n")
 			return nil

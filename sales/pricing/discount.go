@@ -52,27 +52,64 @@ func (l *DiscountList) PerUnit(qty decimal.Decimal, ppu crm.Money) (crm.Money, e
 }
 
 func (l *DiscountList) perUnit(qty decimal.Decimal, ppu crm.Money) (crm.Money, *Error) {
-	if l.Type != PercentageDiscount && l.Type != AmountDiscount {
-		return crm.Money{}, fail(CodeInvalidDiscountType, "discount list type %d is neither 0 Percentage nor 1 Amount", int32(l.Type))
+	d, e := l.find(qty, ppu.Currency)
+	if e != nil {
+		return crm.Money{}, e
 	}
-	found := -1
+	return l.off(d, ppu), nil
+}
+
+// find checks l, with amounts in currency c, and returns the discount
+// whose range holds qty, or nil.
+func (l *DiscountList) find(qty decimal.Decimal, c crm.Currency) (*Discount, *Error) {
+	if l.Type != PercentageDiscount && l.Type != AmountDiscount {
+		return nil, fail(CodeInvalidDiscountType, "discount list type %d is neither 0 Percentage nor 1 Amount", int32(l.Type))
+	}
+	var x calc
+	q := x.of(qty) // converted once, compared with every range
+	var found *Discount
 	for i := range l.Discounts {
 		d := &l.Discounts[i]
-		if e := l.checkDiscount(i, ppu.Currency); e != nil {
-			return crm.Money{}, e
+		if e := l.checkDiscount(i, c); e != nil {
+			return nil, e
 		}
-		if d.Begin.Cmp(qty) <= 0 && qty.Cmp(d.End) <= 0 {
-			found = i
+		if found == nil && d.holds(qty, q, x.ok()) {
+			found = d
 		}
 	}
-	if found < 0 {
-		return crm.Zero(ppu.Currency), nil
+	return found, nil
+}
+
+// holds reports whether d's range holds qty, comparing with q, qty in
+// fixed point, when qty fits.
+func (d *Discount) holds(qty decimal.Decimal, q fixed, fits bool) bool {
+	if !fits {
+		return cmpDec(d.Begin, qty) <= 0 && cmpDec(qty, d.End) <= 0
 	}
-	d := &l.Discounts[found]
-	if l.Type == AmountDiscount {
-		return d.Amount, nil
+	return cmpFixed(d.Begin, q) <= 0 && cmpFixed(d.End, q) >= 0
+}
+
+// off is what discount d of l (nil for none) takes off price per unit
+// ppu, exactly.
+func (l *DiscountList) off(d *Discount, ppu crm.Money) crm.Money {
+	switch {
+	case d == nil:
+		return crm.Zero(ppu.Currency)
+	case l.Type == AmountDiscount:
+		return d.Amount
 	}
-	return crm.NewMoney(ppu.Amount.Mul(d.Percentage).Shift(-2), ppu.Currency), nil
+	return crm.NewMoney(ppu.Amount.Mul(d.Percentage).Shift(-2), ppu.Currency)
+}
+
+// off is DiscountList.off in fixed point.
+func (x *calc) off(l *DiscountList, d *Discount, ppu fixed) fixed {
+	switch {
+	case d == nil:
+		return fixed{}
+	case l.Type == AmountDiscount:
+		return x.of(d.Amount.Amount)
+	}
+	return x.mul(ppu, x.of(d.Percentage)).shift(-2)
 }
 
 // checkDiscount checks discount i of l, and that it overlaps none before
@@ -80,9 +117,9 @@ func (l *DiscountList) perUnit(qty decimal.Decimal, ppu crm.Money) (crm.Money, *
 func (l *DiscountList) checkDiscount(i int, c crm.Currency) *Error {
 	d := &l.Discounts[i]
 	switch {
-	case d.Begin.Sign() < 0 || d.Begin.Cmp(d.End) > 0:
+	case d.Begin.Sign() < 0 || cmpDec(d.Begin, d.End) > 0:
 		return fail(CodeInvalidDiscount, "discount %d: range %s to %s", i+1, d.Begin, d.End)
-	case l.Type == PercentageDiscount && (d.Percentage.Sign() < 0 || d.Percentage.Cmp(hundred) > 0):
+	case l.Type == PercentageDiscount && (d.Percentage.Sign() < 0 || cmpFixed(d.Percentage, fixedHundred) > 0):
 		return fail(CodeInvalidDiscount, "discount %d: percentage %s is outside 0..100", i+1, d.Percentage)
 	case l.Type == AmountDiscount && d.Amount.Amount.Sign() < 0:
 		return fail(CodeInvalidDiscount, "discount %d: amount %s is negative", i+1, d.Amount)
@@ -94,7 +131,7 @@ func (l *DiscountList) checkDiscount(i int, c crm.Currency) *Error {
 	}
 	for j := range i {
 		o := &l.Discounts[j]
-		if o.Begin.Cmp(d.End) <= 0 && d.Begin.Cmp(o.End) <= 0 {
+		if cmpDec(o.Begin, d.End) <= 0 && cmpDec(d.Begin, o.End) <= 0 {
 			return fail(CodeInvalidDiscount, "discounts %d (%s to %s) and %d (%s to %s) overlap", j+1, o.Begin, o.End, i+1, d.Begin, d.End)
 		}
 	}

@@ -20,6 +20,21 @@
 // always by crm's one rule, half away from zero (crm.RoundHalfAwayFromZero,
 // crm.DivRound).
 //
+// # Arithmetic
+//
+// Inside, the engine computes in fixed point: an int64 coefficient with a
+// decimal exponent, the pair a decimal.Decimal holds, and 128-bit
+// products (math/bits) where a line amount needs them. Dynamics' money
+// range, ±922,337,203,685,477 at 4 places, fits an int64. A price, a
+// line or a document's totals with a value that does not fit (a
+// coefficient beyond 63 bits, a percentage with 24 decimals) is computed
+// in decimal.Decimal instead. Both arithmetics give the same decimal,
+// value and exponent (so crm.Money prints it the same), and fixed point
+// gives up rather than wrap: no result depends on which one ran. A
+// 1,000-line quote takes a seventh of the time it took in decimals, and
+// half that of the bare decimal arithmetic of its lines (BENCHMARKS.md,
+// "Pricing engine").
+//
 // # Price per unit (§4.4)
 //
 // A price list item prices a product in one unit by its Method, with P

@@ -88,24 +88,21 @@ func (s Settings) Calculate(d Document) (Result, error) {
 	switch {
 	case flat.Amount.Sign() < 0:
 		return Result{}, fail(CodeInvalidDiscount, "discount amount %s is negative", flat)
-	case d.DiscountPercentage.Sign() < 0 || d.DiscountPercentage.Cmp(hundred) > 0:
+	case d.DiscountPercentage.Sign() < 0 || cmpFixed(d.DiscountPercentage, fixedHundred) > 0:
 		return Result{}, fail(CodeInvalidDiscount, "discount percentage %s is outside 0..100", d.DiscountPercentage)
 	}
 
 	res := Result{Lines: make([]LineResult, len(d.Lines))}
 	var errs []error
-	var detail, lineDiscount, tax decimal.Decimal
+	t := newTally(c)
 	for i := range d.Lines {
-		r, e := s.line(&d, &d.Lines[i])
+		r, e := s.line(&d, &d.Lines[i], &t)
 		if e != nil {
 			e.Line = i + 1
 			errs = append(errs, e)
 			continue
 		}
 		res.Lines[i] = r
-		detail = detail.Add(r.Amount.Amount).Sub(r.LineDiscount.Amount)
-		lineDiscount = lineDiscount.Add(r.LineDiscount.Amount)
-		tax = tax.Add(r.Tax.Amount)
 	}
 	switch len(errs) {
 	case 0:
@@ -115,21 +112,83 @@ func (s Settings) Calculate(d Document) (Result, error) {
 		return Result{}, errors.Join(errs...)
 	}
 
-	t := &res.Totals
-	t.DetailAmount = crm.NewMoney(detail, c)
-	t.LineItemDiscount = crm.NewMoney(lineDiscount, c)
-	t.HeaderDiscount = crm.NewMoney(crm.RoundHalfAwayFromZero(detail.Mul(d.DiscountPercentage).Shift(-2), c.Precision()).Add(flat.Amount), c)
-	t.PreFreightAmount = crm.NewMoney(detail.Sub(t.HeaderDiscount.Amount), c)
-	t.Freight = freight
-	t.TotalTax = crm.NewMoney(tax, c)
-	t.TotalAmount = crm.NewMoney(t.PreFreightAmount.Amount.Add(freight.Amount).Add(tax), c)
-	t.TotalDiscount = crm.NewMoney(lineDiscount.Add(t.HeaderDiscount.Amount), c)
-	for _, m := range t.amounts() {
+	var ok bool
+	if res.Totals, ok = t.totals(c, len(res.Lines), d.DiscountPercentage, flat, freight); !ok {
+		res.Totals = totals(c, res.Lines, d.DiscountPercentage, flat, freight)
+	}
+	for _, m := range res.Totals.amounts() {
 		if e := inRange(*m); e != nil {
 			return Result{}, e
 		}
 	}
 	return res, nil
+}
+
+// totals sums priced lines in currency c and applies the header's discount
+// percentage pct, discount amount flat and freight (§6.2), in decimals:
+// the arithmetic tally.totals does in fixed point when the values fit.
+func totals(c crm.Currency, lines []LineResult, pct decimal.Decimal, flat, freight crm.Money) Totals {
+	var detail, lineDiscount, tax decimal.Decimal
+	for i := range lines {
+		r := &lines[i]
+		detail = detail.Add(r.Amount.Amount).Sub(r.LineDiscount.Amount)
+		lineDiscount = lineDiscount.Add(r.LineDiscount.Amount)
+		tax = tax.Add(r.Tax.Amount)
+	}
+	var t Totals
+	t.DetailAmount = crm.NewMoney(detail, c)
+	t.LineItemDiscount = crm.NewMoney(lineDiscount, c)
+	t.HeaderDiscount = crm.NewMoney(crm.RoundHalfAwayFromZero(detail.Mul(pct).Shift(-2), c.Precision()).Add(flat.Amount), c)
+	t.PreFreightAmount = crm.NewMoney(detail.Sub(t.HeaderDiscount.Amount), c)
+	t.Freight = freight
+	t.TotalTax = crm.NewMoney(tax, c)
+	t.TotalAmount = crm.NewMoney(t.PreFreightAmount.Amount.Add(freight.Amount).Add(tax), c)
+	t.TotalDiscount = crm.NewMoney(lineDiscount.Add(t.HeaderDiscount.Amount), c)
+	return t
+}
+
+// tally is what pricing a document's lines looks up once, its
+// currency's precision, and the running sums of its priced lines in
+// fixed point, for totals without converting the lines' decimals back.
+type tally struct {
+	cp                        int32
+	x                         calc
+	detail, lineDiscount, tax fixed // zero at exponent 0, as decimal.Decimal{}
+}
+
+func newTally(c crm.Currency) tally { return tally{cp: c.Precision()} }
+
+// add adds a line's amount, line discount and tax, as totals does.
+func (t *tally) add(amount, discount, tax fixed) {
+	t.detail = t.x.sub(t.x.add(t.detail, amount), discount)
+	t.lineDiscount = t.x.add(t.lineDiscount, discount)
+	t.tax = t.x.add(t.tax, tax)
+}
+
+// addDec adds a line priced in decimals.
+func (t *tally) addDec(r *LineResult) {
+	t.add(t.x.of(r.Amount.Amount), t.x.of(r.LineDiscount.Amount), t.x.of(r.Tax.Amount))
+}
+
+// totals is totals in fixed point, from the n lines t added; false when
+// a value does not fit, and for no lines, whose decimal sums are
+// decimal.Decimal's zero value.
+func (t *tally) totals(c crm.Currency, n int, pct decimal.Decimal, flat, freight crm.Money) (Totals, bool) {
+	if n == 0 {
+		return Totals{}, false
+	}
+	x, detail, lineDiscount, tax := &t.x, t.detail, t.lineDiscount, t.tax
+	header := x.add(x.mulRound(detail, x.of(pct).shift(-2), t.cp), x.of(flat.Amount))
+	pre := x.sub(detail, header)
+	total := x.add(x.add(pre, x.of(freight.Amount)), tax)
+	totalDiscount := x.add(lineDiscount, header)
+	if !x.ok() {
+		return Totals{}, false
+	}
+	money := func(f fixed) crm.Money { return crm.NewMoney(f.dec(), c) }
+	return Totals{DetailAmount: money(detail), LineItemDiscount: money(lineDiscount), HeaderDiscount: money(header),
+		PreFreightAmount: money(pre), Freight: freight, TotalTax: money(tax), TotalAmount: money(total),
+		TotalDiscount: money(totalDiscount)}, true
 }
 
 // headerAmount returns m rounded to c's precision, zero for nil, and

@@ -116,7 +116,9 @@ type LineResult struct {
 const MaxQuantityPlaces = 5
 
 var (
-	maxQuantity = decimal.New(1, 11)
+	// maxQuantity is the most a line quantity may be, in fixed point:
+	// compared without converting it.
+	maxQuantity = fixed{1, 11}
 	// maxAmount is Dynamics' money range, the one crm validation
 	// enforces on every money field.
 	maxAmount = decimal.NewFromInt(922_337_203_685_477)
@@ -137,20 +139,24 @@ func (s Settings) CalculateLine(d Document, l Line) (LineResult, error) {
 	if e := s.check(); e != nil {
 		return LineResult{}, e
 	}
-	r, e := s.line(&d, &l)
+	t := newTally(d.Currency)
+	r, e := s.line(&d, &l, &t)
 	if e != nil {
 		return LineResult{}, e
 	}
 	return r, nil
 }
 
-func (s Settings) line(d *Document, l *Line) (LineResult, *Error) {
+// line prices l, a line of d, and adds it to t.
+func (s Settings) line(d *Document, l *Line, t *tally) (LineResult, *Error) {
 	c := d.Currency
 	zero := crm.Zero(c)
 	switch {
 	case l.Kind == RequiredBundleItem:
 		// Its price is inside the bundle's: it adds nothing (§5.6).
-		return LineResult{PricePerUnit: zero, VolumeDiscount: zero, Amount: zero, LineDiscount: zero, Tax: zero, ExtendedAmount: zero}, nil
+		r := LineResult{PricePerUnit: zero, VolumeDiscount: zero, Amount: zero, LineDiscount: zero, Tax: zero, ExtendedAmount: zero}
+		t.addDec(&r)
+		return r, nil
 	case l.Kind < 0 || l.Kind > ProjectService:
 		return LineResult{}, fail(CodeInvalidProduct, "line kind %d is not one of 1..5", int32(l.Kind))
 	}
@@ -167,7 +173,7 @@ func (s Settings) line(d *Document, l *Line) (LineResult, *Error) {
 		if e := sameCurrency("the price per unit", l.PricePerUnit.Currency, c); e != nil {
 			return LineResult{}, e
 		}
-		ppu = crm.NewMoney(crm.RoundHalfAwayFromZero(l.PricePerUnit.Amount, s.PricingPrecision), c)
+		ppu = crm.NewMoney(roundDec(l.PricePerUnit.Amount, s.PricingPrecision), c)
 	case item != nil:
 		if ppu, e = s.pricePerUnit(c, item, l.Product); e != nil {
 			return LineResult{}, e
@@ -178,44 +184,111 @@ func (s Settings) line(d *Document, l *Line) (LineResult, *Error) {
 	if e := checkQuantity(l, item); e != nil {
 		return LineResult{}, e
 	}
-	vd := zero
+	var list *DiscountList
+	var vd *Discount
 	if item != nil && item.Discounts != nil {
-		if vd, e = item.Discounts.perUnit(l.Quantity, ppu); e != nil {
+		list = item.Discounts
+		if vd, e = list.find(l.Quantity, c); e != nil {
 			return LineResult{}, e
 		}
 	}
-	r := LineResult{PricePerUnit: ppu, VolumeDiscount: vd.Round(), LineDiscount: zero, Tax: zero}
-	net := ppu.Amount
-	if !vd.IsZero() {
-		net = net.Sub(vd.Amount)
-	}
-	r.Amount = crm.NewMoney(net.Mul(l.Quantity), c).Round()
-	if l.ManualDiscount != nil {
-		md := *l.ManualDiscount
+	if md := l.ManualDiscount; md != nil {
 		if e := sameCurrency("the manual discount", md.Currency, c); e != nil {
 			return LineResult{}, e
 		}
 		if md.Amount.Sign() < 0 {
-			return LineResult{}, fail(CodeInvalidDiscount, "manual discount %s is negative", md)
+			return LineResult{}, fail(CodeInvalidDiscount, "manual discount %s is negative", *md)
 		}
-		if s.DiscountMethod == PerUnitDiscount {
-			md = md.Mul(l.Quantity)
-		}
-		r.LineDiscount = md.Round()
 	}
 	if l.Tax != nil {
 		if e := sameCurrency("the tax", l.Tax.Currency, c); e != nil {
 			return LineResult{}, e
 		}
-		r.Tax = l.Tax.Round()
 	}
-	r.ExtendedAmount = crm.NewMoney(r.Amount.Amount.Sub(r.LineDiscount.Amount).Add(r.Tax.Amount), c)
+	r, ok := s.amountsFixed(l, ppu, list, vd, t)
+	if !ok {
+		r = s.amounts(l, ppu, list, vd)
+		t.addDec(&r)
+	}
 	for _, m := range [...]*crm.Money{&r.PricePerUnit, &r.Amount, &r.ExtendedAmount} {
 		if e := inRange(*m); e != nil {
 			return LineResult{}, e
 		}
 	}
 	return r, nil
+}
+
+// amounts computes a checked line's amounts from its price per unit ppu
+// and the range vd of volume discount list list (nil for none), in
+// decimals: the arithmetic amountsFixed does in fixed point when the
+// values fit.
+func (s Settings) amounts(l *Line, ppu crm.Money, list *DiscountList, vd *Discount) LineResult {
+	c := ppu.Currency
+	zero := crm.Zero(c)
+	off := zero
+	if vd != nil {
+		off = list.off(vd, ppu)
+	}
+	r := LineResult{PricePerUnit: ppu, VolumeDiscount: off.Round(), LineDiscount: zero, Tax: zero}
+	net := ppu.Amount
+	if !off.IsZero() {
+		net = net.Sub(off.Amount)
+	}
+	r.Amount = crm.NewMoney(net.Mul(l.Quantity), c).Round()
+	if md := l.ManualDiscount; md != nil {
+		m := *md
+		if s.DiscountMethod == PerUnitDiscount {
+			m = m.Mul(l.Quantity)
+		}
+		r.LineDiscount = m.Round()
+	}
+	if l.Tax != nil {
+		r.Tax = l.Tax.Round()
+	}
+	r.ExtendedAmount = crm.NewMoney(r.Amount.Amount.Sub(r.LineDiscount.Amount).Add(r.Tax.Amount), c)
+	return r
+}
+
+// amountsFixed is amounts in fixed point, adding the line to t; false
+// when a value does not fit.
+func (s Settings) amountsFixed(l *Line, ppu crm.Money, list *DiscountList, vd *Discount, t *tally) (LineResult, bool) {
+	c, cp := ppu.Currency, t.cp
+	var x calc
+	p, q := x.of(ppu.Amount), x.of(l.Quantity)
+	var off fixed
+	if vd != nil {
+		off = x.off(list, vd, p)
+	}
+	net := p
+	if off.v != 0 {
+		net = x.sub(p, off)
+	}
+	amount := x.mulRound(net, q, cp)
+	r := LineResult{PricePerUnit: ppu, LineDiscount: crm.Zero(c), Tax: crm.Zero(c)}
+	discount := x.of(r.LineDiscount.Amount)
+	if md := l.ManualDiscount; md != nil {
+		if s.DiscountMethod == PerUnitDiscount {
+			discount = x.mulRound(x.of(md.Amount), q, cp)
+			r.LineDiscount.Amount = discount.dec()
+		} else {
+			r.LineDiscount.Amount = roundDec(md.Amount, cp)
+			discount = x.of(r.LineDiscount.Amount)
+		}
+	}
+	if l.Tax != nil {
+		r.Tax.Amount = roundDec(l.Tax.Amount, cp)
+	}
+	tax := x.of(r.Tax.Amount)
+	extended := x.add(x.sub(amount, discount), tax)
+	volume := x.round(off, cp)
+	if !x.ok() {
+		return LineResult{}, false
+	}
+	t.add(amount, discount, tax)
+	r.VolumeDiscount = crm.NewMoney(volume.dec(), c)
+	r.Amount = crm.NewMoney(amount.dec(), c)
+	r.ExtendedAmount = crm.NewMoney(extended.dec(), c)
+	return r, true
 }
 
 // itemOf returns the price list item that prices a catalog line, after
@@ -268,7 +341,7 @@ func checkQuantity(l *Line, item *PriceListItem) *Error {
 	switch {
 	case q.Sign() < 0:
 		return fail(CodeInvalidQuantity, "quantity %s is negative", q)
-	case q.Cmp(maxQuantity) > 0:
+	case cmpFixed(q, maxQuantity) > 0:
 		return fail(CodeInvalidQuantity, "quantity %s is above 1e11", q)
 	}
 	places, why := int32(MaxQuantityPlaces), "a line quantity"
@@ -278,7 +351,7 @@ func checkQuantity(l *Line, item *PriceListItem) *Error {
 	case item == nil && !l.WriteIn:
 		places, why = l.Product.QuantityDecimals, "the product supports"
 	}
-	if -q.Exponent() > places && !q.Equal(q.Truncate(places)) {
+	if moreDecimals(q, places) {
 		return fail(CodeInvalidQuantity, "quantity %s has more than %d decimals: %s", q, places, why)
 	}
 	return nil

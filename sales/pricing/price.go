@@ -77,6 +77,13 @@ func (r Rounding) Round(p decimal.Decimal, places int32) (decimal.Decimal, error
 	if e := (Settings{PricingPrecision: places}).check(); e != nil {
 		return decimal.Decimal{}, e
 	}
+	if e := r.check(places); e != nil {
+		return decimal.Decimal{}, e
+	}
+	var x calc
+	if d := r.roundFixed(&x, x.of(p), fixedOne, places); x.ok() {
+		return d.dec(), nil
+	}
 	d, err := r.round(ratio{num: p, den: one}, places)
 	if err != nil {
 		return decimal.Decimal{}, err
@@ -105,38 +112,111 @@ func (q ratio) times(x decimal.Decimal) decimal.Decimal {
 	return x.Mul(q.den)
 }
 
-func (r Rounding) round(p ratio, places int32) (decimal.Decimal, *Error) {
+// check refuses a rounding that cannot round to places decimals.
+func (r Rounding) check(places int32) *Error {
 	if r.Policy == 0 || r.Policy == RoundNone {
-		return p.at(places), nil
+		return nil
 	}
 	if r.Policy < RoundNone || r.Policy > RoundNearest {
-		return decimal.Decimal{}, fail(CodeInvalidRoundingPolicy, "rounding policy %d is not one of 1..4", int32(r.Policy))
+		return fail(CodeInvalidRoundingPolicy, "rounding policy %d is not one of 1..4", int32(r.Policy))
 	}
 	a := r.Amount
-	if -a.Exponent() > places && !a.Equal(a.Truncate(places)) {
-		return decimal.Decimal{}, fail(CodeInvalidRoundingAmount, "rounding amount %s has more decimals than the pricing precision %d", a, places)
+	if moreDecimals(a, places) {
+		return fail(CodeInvalidRoundingAmount, "rounding amount %s has more decimals than the pricing precision %d", a, places)
 	}
-	var d decimal.Decimal
 	switch r.Option {
 	case MultipleOf:
 		if a.Sign() <= 0 {
-			return decimal.Decimal{}, fail(CodeInvalidRoundingAmount, "multiple of %s: the amount must be above zero", a)
+			return fail(CodeInvalidRoundingAmount, "multiple of %s: the amount must be above zero", a)
 		}
-		d = multipleOf(p, a, r.Policy)
 	case EndsIn:
 		if a.Sign() < 0 {
-			return decimal.Decimal{}, fail(CodeInvalidRoundingAmount, "ends in %s: the amount must not be negative", a)
-		}
-		var ok bool
-		if d, ok = endsIn(p, a, r.Policy); !ok {
-			return decimal.Decimal{}, fail(CodePriceCalculationError, "rounding %s down to end in %s: no price at or below it does", p.at(crm.MaxMoneyPlaces), a)
+			return fail(CodeInvalidRoundingAmount, "ends in %s: the amount must not be negative", a)
 		}
 	default:
-		return decimal.Decimal{}, fail(CodeInvalidRoundingOption, "rounding %s needs option Ends in or Multiple of, not %d", r.Policy, int32(r.Option))
+		return fail(CodeInvalidRoundingOption, "rounding %s needs option Ends in or Multiple of, not %d", r.Policy, int32(r.Option))
+	}
+	return nil
+}
+
+// round applies checked rounding r to price p in decimals, the
+// arithmetic roundFixed does in fixed point when the values fit.
+func (r Rounding) round(p ratio, places int32) (decimal.Decimal, *Error) {
+	var d decimal.Decimal
+	switch {
+	case r.Policy == 0 || r.Policy == RoundNone:
+		return p.at(places), nil
+	case r.Option == MultipleOf:
+		d = multipleOf(p, r.Amount, r.Policy)
+	default:
+		var ok bool
+		if d, ok = endsIn(p, r.Amount, r.Policy); !ok {
+			return decimal.Decimal{}, fail(CodePriceCalculationError, "rounding %s down to end in %s: no price at or below it does", p.at(crm.MaxMoneyPlaces), r.Amount)
+		}
 	}
 	// The amount has at most places decimals, so d has too: this only
 	// trims trailing zeros' scale, never a digit.
 	return d.Round(places), nil
+}
+
+// roundFixed is round in fixed point, for the price num / den (den >
+// 0): the same result, or it gives up, when a value does not fit and
+// when the price has no rounding (Down to an "ends in" above it), which
+// round refuses.
+func (r Rounding) roundFixed(x *calc, num, den fixed, places int32) fixed {
+	// The price in units of the last place, a quotient of integers:
+	// p × 10^places = X / Y, Y > 0.
+	X, Y := num.v, den.v
+	if k := int64(num.exp) - int64(den.exp) + int64(places); k >= 0 {
+		X = x.mul64(X, x.pow(k))
+	} else {
+		Y = x.mul64(Y, x.pow(-k))
+	}
+	if r.Policy == 0 || r.Policy == RoundNone {
+		return fixed{x.divRound(X, Y), -places}
+	}
+	// The amount in units too: exact, as it has at most places decimals.
+	A := x.round(x.of(r.Amount), places).v
+	var v int64
+	if r.Option == MultipleOf {
+		YA := x.mul64(Y, A)
+		switch r.Policy {
+		case RoundUp:
+			v = x.ceilDiv(X, YA)
+		case RoundDown:
+			v = x.floorDiv(X, YA)
+		default:
+			v = x.divRound(X, YA)
+		}
+		return fixed{x.mul64(v, A), -places}
+	}
+	// Ends in: M is the modulus, the smallest power of ten above A (one,
+	// 10^places units, for A = 0); then as endsIn.
+	M := x.pow(int64(places))
+	if A > 0 {
+		for M = 10; M <= A && x.ok(); M = x.mul64(M, 10) {
+		}
+	}
+	lo := x.add64(x.mul64(x.floorDiv(x.sub64(X, x.mul64(Y, A)), x.mul64(Y, M)), M), A)
+	below := x.sub64(X, x.mul64(Y, lo)) // (p − lo) × Y, >= 0
+	hi := lo
+	if below != 0 {
+		hi = x.add64(lo, M)
+	}
+	switch {
+	case r.Policy == RoundUp:
+		v = hi
+	case r.Policy == RoundDown:
+		if lo < 0 {
+			x.giveUp()
+		}
+		v = lo
+	case lo >= 0 && below < x.sub64(x.mul64(Y, hi), X):
+		v = lo
+	default:
+		v = hi
+	}
+	return fixed{v, -places}
 }
 
 // multipleOf rounds p to a multiple of a > 0.
@@ -309,8 +389,9 @@ type PriceListItem struct {
 	Discounts *DiscountList
 }
 
-// Most a percentage may be (percentage's range in Dynamics).
-var maxPercentage = decimal.New(1, 9)
+// Most a percentage may be (percentage's range in Dynamics), in fixed
+// point: compared without converting it.
+var maxPercentage = fixed{1, 9}
 
 // PricePerUnit returns what item prices product at (§4.4): the method's
 // formula, the item's rounding for methods 2 to 6, kept at the pricing
@@ -338,49 +419,73 @@ func (s Settings) pricePerUnit(c crm.Currency, item *PriceListItem, product *Pro
 		if item.Amount.Amount.Sign() < 0 {
 			return crm.Money{}, fail(CodeInvalidPriceLevelAmount, "amount %s is negative", item.Amount)
 		}
-		return crm.NewMoney(crm.RoundHalfAwayFromZero(item.Amount.Amount, s.PricingPrecision), c), nil
+		return crm.NewMoney(roundDec(item.Amount.Amount, s.PricingPrecision), c), nil
 	}
-	raw, e := formula(c, item, product)
+	base, pct, e := formulaInputs(c, item, product)
 	if e != nil {
 		return crm.Money{}, e
 	}
-	d, e := item.Rounding.round(raw, s.PricingPrecision)
+	if e := item.Rounding.check(s.PricingPrecision); e != nil {
+		return crm.Money{}, e
+	}
+	var x calc
+	num, den := x.formula(item.Method, x.of(base), x.of(pct))
+	if d := item.Rounding.roundFixed(&x, num, den, s.PricingPrecision); x.ok() {
+		return crm.NewMoney(d.dec(), c), nil
+	}
+	d, e := item.Rounding.round(formula(item.Method, base, pct), s.PricingPrecision)
 	if e != nil {
 		return crm.Money{}, e
 	}
 	return crm.NewMoney(d, c), nil
 }
 
-// formula is the exact price of methods 2 to 6, before rounding.
-func formula(c crm.Currency, item *PriceListItem, product *Product) (ratio, *Error) {
+// formulaInputs checks what methods 2 to 6 read and returns it: the
+// product's list price or cost, and the item's percentage.
+func formulaInputs(c crm.Currency, item *PriceListItem, product *Product) (base, pct decimal.Decimal, e *Error) {
 	switch {
 	case item.Method == 0:
-		return ratio{}, fail(CodeMissingPricingCode, "the price list item has no pricing method")
+		return base, pct, fail(CodeMissingPricingCode, "the price list item has no pricing method")
 	case !item.Method.Valid():
-		return ratio{}, fail(CodeInvalidPricingCode, "pricing method %d is not one of 1..6", int32(item.Method))
+		return base, pct, fail(CodeInvalidPricingCode, "pricing method %d is not one of 1..6", int32(item.Method))
 	case item.Percentage == nil:
-		return ratio{}, fail(CodeMissingPriceLevelPercentage, "method %s without a percentage", item.Method)
+		return base, pct, fail(CodeMissingPriceLevelPercentage, "method %s without a percentage", item.Method)
 	}
-	pct := *item.Percentage
-	if pct.Sign() < 0 || pct.Cmp(maxPercentage) > 0 {
-		return ratio{}, fail(CodeInvalidPriceLevelPercentage, "percentage %s is outside 0..1e9", pct)
+	pct = *item.Percentage
+	if pct.Sign() < 0 || cmpFixed(pct, maxPercentage) > 0 {
+		return base, pct, fail(CodeInvalidPriceLevelPercentage, "percentage %s is outside 0..1e9", pct)
 	}
-	base, e := costOf(c, item.Method, product)
-	if e != nil {
-		return ratio{}, e
+	if base, e = costOf(c, item.Method, product); e != nil {
+		return base, pct, e
 	}
-	switch item.Method {
+	if (item.Method == MarginCurrentCost || item.Method == MarginStandardCost) && cmpFixed(pct, fixedHundred) >= 0 {
+		return base, pct, fail(CodeInvalidPriceLevelPercentage, "margin of %s %%: a margin must be below 100 %%", pct)
+	}
+	return base, pct, nil
+}
+
+// formula is the exact price of methods 2 to 6, before rounding.
+func formula(m Method, base, pct decimal.Decimal) ratio {
+	switch m {
 	case PercentOfList: // price × P
-		return ratio{num: base.Mul(pct).Shift(-2), den: one}, nil
+		return ratio{num: base.Mul(pct).Shift(-2), den: one}
 	case MarkupCurrentCost, MarkupStandardCost: // cost × (1 + P)
-		return ratio{num: base.Mul(hundred.Add(pct)).Shift(-2), den: one}, nil
+		return ratio{num: base.Mul(hundred.Add(pct)).Shift(-2), den: one}
 	}
 	// Margin: cost + cost × P / (1 − P) = cost / (1 − P) = cost × 100 /
 	// (100 − pct), kept as a quotient.
-	if pct.Cmp(hundred) >= 0 {
-		return ratio{}, fail(CodeInvalidPriceLevelPercentage, "margin of %s %%: a margin must be below 100 %%", pct)
+	return ratio{num: base.Shift(2), den: hundred.Sub(pct)}
+}
+
+// formula is formula in fixed point: the price num / den.
+func (x *calc) formula(m Method, base, pct fixed) (num, den fixed) {
+	switch m {
+	case PercentOfList:
+		return x.mul(base, pct).shift(-2), fixedOne
+	case MarkupCurrentCost, MarkupStandardCost:
+		return x.mul(base, x.add(fixedHundred, pct)).shift(-2), fixedOne
 	}
-	return ratio{num: base.Shift(2), den: hundred.Sub(pct)}, nil
+	return base.shift(2), x.sub(fixedHundred, pct)
 }
 
 // costOf returns the product's list price, current cost or standard cost,
@@ -400,8 +505,8 @@ func costOf(c crm.Currency, method Method, p *Product) (decimal.Decimal, *Error)
 	case v.Amount.Sign() < 0:
 		return decimal.Decimal{}, fail(invalid, "the product's %s %s is negative", name, v)
 	}
-	if e := sameCurrency("the product's "+name, v.Currency, c); e != nil {
-		return decimal.Decimal{}, e
+	if v.Currency != c { // named only then: the concatenation allocates
+		return decimal.Decimal{}, sameCurrency("the product's "+name, v.Currency, c)
 	}
 	return v.Amount, nil
 }
