@@ -68,6 +68,10 @@
 // parties). One query of the base reads records of every type. Writes
 // and hooks naming a base entity are refused: write its extensions.
 //
+// A record's modifiedon never goes back: a transaction's time is fixed
+// when it begins, before it waits for a record's lock, so a write that
+// waited behind a writer that began later keeps that writer's time.
+//
 // A state change sets the time fields its transition stamps
 // (crm.Transition.Stamps) to the transaction's time, unless the change
 // gives them a value (ChangeState's Fields); IfEmpty stamps only an empty

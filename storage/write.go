@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -723,7 +724,10 @@ func (s *Store) change(ctx context.Context, st *txState, cl call, op Op, entity 
 		return crm.Record{}, err
 	}
 	target.Version = before.Version + 1
-	target.ModifiedOn = st.now
+	// A transaction's time is fixed when it begins, before it waits for
+	// the record's lock: a writer that began later may have committed
+	// first. modifiedon never goes back.
+	target.ModifiedOn = later(st.now, before.ModifiedOn)
 	target.ModifiedBy = crm.Caller(ctx)
 	c := &creation{store: s, st: st}
 	if err := c.checkRefs(ctx, e, &target, &before); err != nil {
@@ -1110,4 +1114,12 @@ func (c *cascade) applyDeleteBehavior(ctx context.Context, rel crm.Relationship,
 		}
 	}
 	return nil
+}
+
+// later returns the later of a and b.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

@@ -18,7 +18,10 @@ type Patch struct {
 	Version int64
 	// Fields are the changed fields, checked and in canonical form; a nil
 	// value clears its field. The record's other fields stay as stored.
-	Fields     crm.Fields
+	Fields crm.Fields
+	// ModifiedOn is the writer's time; a driver keeps the stored
+	// modifiedon when it is later, so that modifiedon never goes back
+	// (a transaction's time is fixed before it waits for a lock).
 	ModifiedOn time.Time
 	ModifiedBy crm.ID
 	// Expect holds header fields the stored record must hold, by name

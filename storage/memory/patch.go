@@ -40,6 +40,9 @@ func (t *tx) Patch(ctx context.Context, e *crm.Entity, p *driver.Patch) (crm.Rec
 	}
 	rec.Version = p.Version + 1
 	rec.ModifiedOn, rec.ModifiedBy = p.ModifiedOn, p.ModifiedBy
+	if cur.ModifiedOn.After(p.ModifiedOn) {
+		rec.ModifiedOn = cur.ModifiedOn // modifiedon never goes back (driver.Patch)
+	}
 	if err := t.checkKeys(e, &rec); err != nil {
 		return crm.Record{}, false, fmt.Errorf("update %w", err)
 	}

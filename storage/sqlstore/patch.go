@@ -181,7 +181,16 @@ func (d *Driver) patchSQL(tb *table, set, expect []*column, notIn []crm.StateCod
 		assign(c)
 	}
 	for _, name := range patchHeader {
-		assign(tb.byName[name])
+		if name != crm.FieldModifiedOn {
+			assign(tb.byName[name])
+			continue
+		}
+		// modifiedon never goes back (driver.Patch): the parameter, or
+		// the stored time when it is later. The parameter is bound once
+		// and named twice.
+		n++
+		p, col := d.phNumbered(n), quote(tb.byName[name].name)
+		sb.WriteString(", " + col + " = CASE WHEN " + col + " > " + p + " THEN " + col + " ELSE " + p + " END")
 	}
 	sb.WriteString(" WHERE id = " + param() + " AND version = " + param())
 	for _, c := range expect {

@@ -291,6 +291,16 @@ func (d *Driver) ph(n int) string {
 	return "?"
 }
 
+// phNumbered is the placeholder of the nth parameter by its number, so a
+// statement can name it twice: $n, or ?n on SQLite, where a plain ?
+// after it takes the next number.
+func (d *Driver) phNumbered(n int) string {
+	if d.flavor == dialect.Postgres {
+		return "$" + strconv.Itoa(n)
+	}
+	return "?" + strconv.Itoa(n)
+}
+
 func (d *Driver) maxParams() int { return d.dialect.MaxParams }
 
 // quote quotes an identifier. Identifiers come from validated metadata and
