@@ -71,11 +71,7 @@ func AccountCodec() storage.Codec[Account] {
 }
 
 func encodeAccount(a Account) crm.Record {
-	f := accountFields(a)
-	if a.Extra != nil {
-		putExtra(f, a.Extra, accountKnown(), accountReadOnly...)
-	}
-	return crm.Record{Entity: AccountEntity, Header: a.Header, Fields: f}
+	return encodeTyped(AccountEntity, a.Header, accountFields(a), a.Extra, accountKnown(), accountReadOnly)
 }
 
 // accountFields returns the fields a's members hold.

@@ -59,11 +59,7 @@ func ContactCodec() storage.Codec[Contact] {
 }
 
 func encodeContact(c Contact) crm.Record {
-	f := contactFields(c)
-	if c.Extra != nil {
-		putExtra(f, c.Extra, contactKnown(), ContactFullName)
-	}
-	return crm.Record{Entity: ContactEntity, Header: c.Header, Fields: f}
+	return encodeTyped(ContactEntity, c.Header, contactFields(c), c.Extra, contactKnown(), []string{ContactFullName})
 }
 
 // contactFields returns the fields c's members hold.

@@ -120,11 +120,7 @@ var leadReadOnly = []string{LeadFullName, LeadExchangeRate, LeadEstimatedAmountB
 var leadKnown = sync.OnceValue(func() map[string]bool { return fieldSet(leadFields(Lead{})) })
 
 func encodeLead(l Lead) crm.Record {
-	f := leadFields(l)
-	if l.Extra != nil {
-		putExtra(f, l.Extra, leadKnown(), leadReadOnly...)
-	}
-	return crm.Record{Entity: LeadEntity, Header: l.Header, Fields: f}
+	return encodeTyped(LeadEntity, l.Header, leadFields(l), l.Extra, leadKnown(), leadReadOnly)
 }
 
 // leadFields returns the fields l's members hold.

@@ -135,16 +135,6 @@ func encodeOpportunity(o Opportunity) crm.Record {
 	return encodeTyped(OpportunityEntity, o.Header, opportunityFields(o), o.Extra, opportunityKnown(), opportunityReadOnly)
 }
 
-// encodeTyped returns the record of a typed record: its header, the
-// fields its members hold (f) and its Extra fields, those the type neither
-// encodes (known) nor only reads (readOnly).
-func encodeTyped(entity string, h crm.Header, f, extra crm.Fields, known map[string]bool, readOnly []string) crm.Record {
-	if extra != nil {
-		putExtra(f, extra, known, readOnly...)
-	}
-	return crm.Record{Entity: entity, Header: h, Fields: f}
-}
-
 // opportunityFields returns the fields o's members hold.
 func opportunityFields(o Opportunity) crm.Fields {
 	return crm.Fields{

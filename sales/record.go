@@ -115,6 +115,16 @@ func extraFields(f crm.Fields, known map[string]bool, readOnly ...string) crm.Fi
 	return out
 }
 
+// encodeTyped returns the record of a typed record: its header, the
+// fields its members hold (f) and its Extra fields, those the type neither
+// encodes (known) nor only reads (readOnly).
+func encodeTyped(entity string, h crm.Header, f, extra crm.Fields, known map[string]bool, readOnly []string) crm.Record {
+	if extra != nil {
+		putExtra(f, extra, known, readOnly...)
+	}
+	return crm.Record{Entity: entity, Header: h, Fields: f}
+}
+
 // putExtra writes a typed record's Extra fields into f, the record its
 // codec encoded: a member of the Go type wins over an Extra field of the
 // same name, and fields the type reads only (known) are never written.
