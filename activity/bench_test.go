@@ -15,13 +15,10 @@ package activity_test
 
 import (
 	"context"
-	cryptorand "crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -33,11 +30,9 @@ import (
 
 	"github.com/crmkit/crmkit/activity"
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/internal/stores"
 	"github.com/crmkit/crmkit/sales"
 	"github.com/crmkit/crmkit/storage"
-	"github.com/crmkit/crmkit/storage/sqlstore"
-	"github.com/crmkit/crmkit/storage/sqlstore/postgres"
-	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
 )
 
 const (
@@ -63,31 +58,18 @@ type tlFixture struct {
 	deepID      crm.ID
 	from, to    time.Time // a year in the middle of the sort dates
 	types       []string  // the type filter: emails and phone calls
-	cleanup     func()
 	stmts       map[string]*sql.Stmt
 	stmtsMu     sync.Mutex
 	loadElapsed time.Duration
 }
 
-// tlFixtures are loaded once per process and per database, and closed by
-// TestMain; a benchmark run with -count 6 reads one database.
-var (
-	tlMu       sync.Mutex
-	tlFixtures = map[string]*tlFixture{}
-)
-
-func closeTimelineFixtures() {
-	tlMu.Lock()
-	defer tlMu.Unlock()
-	for k, f := range tlFixtures {
-		f.cleanup()
-		delete(tlFixtures, k)
-	}
-}
+// tlFixtures are loaded once per process and per database, and removed
+// by TestMain; a benchmark run with -count 6 reads one database.
+var tlFixtures stores.Fixtures[*tlFixture]
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	closeTimelineFixtures()
+	tlFixtures.Close()
 	os.Exit(code)
 }
 
@@ -144,66 +126,26 @@ func benchTimeline(b *testing.B, db string) {
 	}
 }
 
-// timelineN is the number of activities regarding the one account.
-func timelineN(tb testing.TB) int {
-	s := os.Getenv(envTimelineN)
-	if s == "" {
-		return tlDefaultN
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 4*tlPage {
-		tb.Fatalf("%s=%q: want a number of at least %d", envTimelineN, s, 4*tlPage)
-	}
-	return n
-}
-
 func timelineFixture(b *testing.B, db string) *tlFixture {
 	b.Helper()
-	tlMu.Lock()
-	defer tlMu.Unlock()
-	if f, ok := tlFixtures[db]; ok {
-		return f
-	}
-	b.StopTimer()
-	defer b.StartTimer()
-	f := loadTimeline(b, db, timelineN(b))
-	tlFixtures[db] = f
-	return f
+	return tlFixtures.Get(b, db, func() (*tlFixture, func()) {
+		return loadTimeline(b, db, stores.EnvSize(b, envTimelineN, tlDefaultN, 4*tlPage))
+	})
 }
 
 // loadTimeline opens a fresh database and imports the account's n
 // activities and n more regarding other accounts.
-func loadTimeline(b *testing.B, db string, n int) *tlFixture {
+func loadTimeline(b *testing.B, db string, n int) (*tlFixture, func()) {
 	ctx := crm.AsSystem(context.Background())
 	reg := crm.NewRegistry()
 	require.NoError(b, activity.Register(reg))
 	require.NoError(b, sales.Register(reg))
 	require.NoError(b, reg.Complete())
 
-	f := &tlFixture{pg: db == "postgres", stmts: map[string]*sql.Stmt{},
-		types: []string{activity.Email, activity.PhoneCall}}
-	var d *sqlstore.Driver
-	var err error
-	switch db {
-	case "sqlite":
-		dir, err := os.MkdirTemp("", "crmkit-timeline-")
-		require.NoError(b, err)
-		d, err = sqlite.Open(ctx, filepath.Join(dir, "timeline.db"), reg)
-		require.NoError(b, err)
-		f.table = `"` + activity.PointerEntity + `"`
-		f.cleanup = func() { _ = d.Close(); _ = os.RemoveAll(dir) }
-	case "postgres":
-		dsn := os.Getenv("CRMKIT_POSTGRES_DSN")
-		raw := make([]byte, 6)
-		_, _ = cryptorand.Read(raw)
-		schema := "crmkit_tl_" + hex.EncodeToString(raw)
-		d, err = postgres.Open(ctx, dsn, reg, sqlstore.WithSchema(schema))
-		require.NoError(b, err)
-		f.table = `"` + schema + `"."` + activity.PointerEntity + `"`
-		f.cleanup = func() { _, _ = d.DB().Exec("DROP SCHEMA " + schema + " CASCADE"); _ = d.Close() }
-	}
-	st := storage.New(d, reg)
-	f.acts, f.db = activity.New(st), d.DB()
+	bdb := stores.OpenBenchDB(b, db, "crmkit_tl_", reg)
+	st := storage.New(bdb.Driver, reg)
+	f := &tlFixture{pg: bdb.Postgres, stmts: map[string]*sql.Stmt{}, table: bdb.Table(activity.PointerEntity),
+		types: []string{activity.Email, activity.PhoneCall}, acts: activity.New(st), db: bdb.Driver.DB()}
 
 	began := time.Now()
 	accts := make([]crm.Record, 1+tlOtherAccounts)
@@ -229,12 +171,7 @@ func loadTimeline(b *testing.B, db string, n int) *tlFixture {
 		_, err := st.Import(ctx, recs, storage.ImportOptions{})
 		require.NoError(b, err)
 	}
-	if f.pg {
-		_, err = f.db.ExecContext(ctx, "ANALYZE "+f.table)
-	} else {
-		_, err = f.db.ExecContext(ctx, "ANALYZE")
-	}
-	require.NoError(b, err)
+	bdb.Analyze(b, activity.PointerEntity)
 	f.loadElapsed = time.Since(began)
 
 	// The deep page starts after the first half of the timeline.
@@ -258,7 +195,7 @@ func loadTimeline(b *testing.B, db string, n int) *tlFixture {
 	for _, page := range []string{"first", "deep", "types", "range"} {
 		b.Logf("%s hand-written %s: %s", db, page, f.explain(b, page))
 	}
-	return f
+	return f, bdb.Close
 }
 
 var tlTypes = []string{activity.PhoneCall, activity.Email, activity.Task, activity.Appointment}

@@ -15,14 +15,10 @@ package sales_test
 
 import (
 	"context"
-	cryptorand "crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -32,11 +28,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/internal/stores"
 	"github.com/crmkit/crmkit/sales"
 	"github.com/crmkit/crmkit/storage"
-	"github.com/crmkit/crmkit/storage/sqlstore"
-	"github.com/crmkit/crmkit/storage/sqlstore/postgres"
-	"github.com/crmkit/crmkit/storage/sqlstore/sqlite"
 )
 
 const (
@@ -50,28 +44,21 @@ const (
 // pipeFixture is one database of opportunities, seen by crmkit and by the
 // hand-written SQL.
 type pipeFixture struct {
-	pg      bool
-	pipe    *sales.Pipeline
-	db      *sql.DB
-	table   string // opportunity, quoted and qualified
-	cleanup func()
-	stmts   map[string]*sql.Stmt
-	mu      sync.Mutex
+	pg    bool
+	pipe  *sales.Pipeline
+	db    *sql.DB
+	table string // opportunity, quoted and qualified
+	stmts map[string]*sql.Stmt
+	mu    sync.Mutex
 }
 
-var (
-	pipeMu       sync.Mutex
-	pipeFixtures = map[string]*pipeFixture{}
-)
+// pipeFixtures are loaded once per process and per database, and removed
+// by TestMain.
+var pipeFixtures stores.Fixtures[*pipeFixture]
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	pipeMu.Lock()
-	for k, f := range pipeFixtures {
-		f.cleanup()
-		delete(pipeFixtures, k)
-	}
-	pipeMu.Unlock()
+	pipeFixtures.Close()
 	os.Exit(code)
 }
 
@@ -129,61 +116,24 @@ func benchPipeline(b *testing.B, db string) {
 	}
 }
 
-func pipelineN(tb testing.TB) int {
-	s := os.Getenv(envPipelineN)
-	if s == "" {
-		return pipeDefaultN
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 100 {
-		tb.Fatalf("%s=%q: want a number of at least 100", envPipelineN, s)
-	}
-	return n
-}
-
 func pipelineFixture(b *testing.B, db string) *pipeFixture {
 	b.Helper()
-	pipeMu.Lock()
-	defer pipeMu.Unlock()
-	if f, ok := pipeFixtures[db]; ok {
-		return f
-	}
-	b.StopTimer()
-	defer b.StartTimer()
-	f := loadPipeline(b, db, pipelineN(b))
-	pipeFixtures[db] = f
-	return f
+	return pipeFixtures.Get(b, db, func() (*pipeFixture, func()) {
+		return loadPipeline(b, db, stores.EnvSize(b, envPipelineN, pipeDefaultN, 100))
+	})
 }
 
 // loadPipeline opens a fresh database and imports n opportunities: 60 %
 // open, 25 % won, 15 % lost, owned by 50 users and 5 teams, their close
 // dates over two years.
-func loadPipeline(b *testing.B, db string, n int) *pipeFixture {
+func loadPipeline(b *testing.B, db string, n int) (*pipeFixture, func()) {
 	ctx := crm.AsSystem(context.Background())
 	reg := crm.NewRegistry()
 	require.NoError(b, sales.Register(reg))
-	f := &pipeFixture{pg: db == "postgres", stmts: map[string]*sql.Stmt{}}
-	var d *sqlstore.Driver
-	var err error
-	switch db {
-	case "sqlite":
-		dir, err := os.MkdirTemp("", "crmkit-pipeline-")
-		require.NoError(b, err)
-		d, err = sqlite.Open(ctx, filepath.Join(dir, "pipeline.db"), reg)
-		require.NoError(b, err)
-		f.table = `"` + sales.OpportunityEntity + `"`
-		f.cleanup = func() { _ = d.Close(); _ = os.RemoveAll(dir) }
-	case "postgres":
-		raw := make([]byte, 6)
-		_, _ = cryptorand.Read(raw)
-		schema := "crmkit_pipe_" + hex.EncodeToString(raw)
-		d, err = postgres.Open(ctx, os.Getenv("CRMKIT_POSTGRES_DSN"), reg, sqlstore.WithSchema(schema))
-		require.NoError(b, err)
-		f.table = `"` + schema + `"."` + sales.OpportunityEntity + `"`
-		f.cleanup = func() { _, _ = d.DB().Exec("DROP SCHEMA " + schema + " CASCADE"); _ = d.Close() }
-	}
-	st := storage.New(d, reg)
-	f.pipe, f.db = sales.NewPipeline(st), d.DB()
+	bdb := stores.OpenBenchDB(b, db, "crmkit_pipe_", reg)
+	st := storage.New(bdb.Driver, reg)
+	f := &pipeFixture{pg: bdb.Postgres, stmts: map[string]*sql.Stmt{}, table: bdb.Table(sales.OpportunityEntity),
+		pipe: sales.NewPipeline(st), db: bdb.Driver.DB()}
 
 	owners := make([]crm.Ref, 0, pipeOwners+pipeTeams)
 	for i := range pipeOwners + pipeTeams {
@@ -221,15 +171,10 @@ func loadPipeline(b *testing.B, db string, n int) *pipeFixture {
 		_, err := st.Import(ctx, recs, storage.ImportOptions{})
 		require.NoError(b, err)
 	}
-	if f.pg {
-		_, err = f.db.ExecContext(ctx, "ANALYZE "+f.table)
-	} else {
-		_, err = f.db.ExecContext(ctx, "ANALYZE")
-	}
-	require.NoError(b, err)
+	bdb.Analyze(b, sales.OpportunityEntity)
 	f.checkSame(b)
 	b.Logf("%s: %d opportunities imported in %v", db, n, time.Since(began).Round(time.Millisecond))
-	return f
+	return f, bdb.Close
 }
 
 // hwSQL is the hand-written SELECT of a report: the same groups and
