@@ -651,3 +651,32 @@ func (r *lineReader) discountList(ctx context.Context, id crm.ID) (*pricing.Disc
 	r.discounts[id] = out
 	return out, nil
 }
+
+// setPriceLock locks or unlocks the prices of an editable document as
+// the named operation message; unlocking prices its lines again from the
+// catalog as it is now ("Use Current Pricing").
+func (p *pricer) setPriceLock(ctx context.Context, message string, id crm.ID, version int64, locked bool) (crm.Record, error) {
+	k := p.kind
+	var out crm.Record
+	err := p.st.Execute(ctx, message, map[string]any{k.idInput: id}, func(ctx context.Context, x *storage.Execution) error {
+		id, err := opInput[crm.ID](x, k.idInput)
+		if err != nil {
+			return err
+		}
+		rec, err := p.st.Lock(ctx, k.header, id)
+		if err != nil {
+			return err
+		}
+		if err := k.open(rec, k.header, x.Message); err != nil {
+			return err
+		}
+		out, err = p.st.Update(ctx, crm.Record{Entity: k.header, Header: crm.Header{ID: id, Version: version},
+			Fields: crm.Fields{DocumentPriceLocked: locked}})
+		if err != nil || locked {
+			return err
+		}
+		out, _, err = p.priceIn(ctx, x, nil)
+		return err
+	})
+	return out, err
+}

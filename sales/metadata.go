@@ -114,7 +114,8 @@ func Register(reg *crm.Registry) error {
 			return fmt.Errorf("register sales: %w", err)
 		}
 	}
-	if err := activity.Enable(reg, AccountEntity, ContactEntity, LeadEntity, OpportunityEntity, CompetitorEntity); err != nil {
+	if err := activity.Enable(reg, AccountEntity, ContactEntity, LeadEntity, OpportunityEntity, CompetitorEntity,
+		QuoteEntity, OrderEntity, InvoiceEntity); err != nil {
 		return fmt.Errorf("register sales: %w", err)
 	}
 	if err := activity.EnableParties(reg, AccountEntity, ContactEntity, LeadEntity); err != nil {
@@ -126,6 +127,13 @@ func Register(reg *crm.Registry) error {
 		if err := reg.AddTargets(activity.OpportunityClose, field, target); err != nil {
 			return fmt.Errorf("register sales: %w", err)
 		}
+	}
+	// The quote-close and order-close activities name what they close.
+	if err := reg.AddTargets(activity.QuoteClose, activity.FieldQuote, QuoteEntity); err != nil {
+		return fmt.Errorf("register sales: %w", err)
+	}
+	if err := reg.AddTargets(activity.OrderClose, activity.FieldOrder, OrderEntity); err != nil {
+		return fmt.Errorf("register sales: %w", err)
 	}
 	return nil
 }

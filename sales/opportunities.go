@@ -207,7 +207,7 @@ func (s *Opportunities) Reopen(ctx context.Context, id crm.ID, version int64) (O
 	var out Opportunity
 	err := s.table.Store().Execute(ctx, MessageReopenOpportunity, map[string]any{CloseInputOpportunity: id},
 		func(ctx context.Context, x *storage.Execution) error {
-			in, err := readCloseInputs(x.Inputs)
+			in, err := readCloseInputs(x.Inputs, CloseInputOpportunity, OpportunityEntity)
 			if err != nil {
 				return err
 			}
@@ -312,15 +312,15 @@ type closeRequest struct {
 
 // readCloseInputs reads the inputs of a close or reopen; one of the wrong
 // type (set so by a hook) is a *crm.ValidationError naming it.
-func readCloseInputs(in map[string]any) (closeRequest, error) {
+func readCloseInputs(in map[string]any, idInput, entity string) (closeRequest, error) {
 	var r closeRequest
-	verr := &crm.ValidationError{Entity: OpportunityEntity}
+	verr := &crm.ValidationError{Entity: entity}
 	read := func(key string, set func(v any) bool) {
 		if v, ok := in[key]; ok && v != nil && !set(v) {
 			verr.Add(key, "is a %T, which the operation does not take", v)
 		}
 	}
-	read(CloseInputOpportunity, func(v any) bool { id, ok := v.(crm.ID); r.id = id; return ok })
+	read(idInput, func(v any) bool { id, ok := v.(crm.ID); r.id = id; return ok })
 	read(CloseInputStatus, func(v any) bool { s, ok := v.(crm.StatusCode); r.status = s; return ok })
 	read(CloseInputActualRevenue, func(v any) bool { m, ok := v.(crm.Money); r.revenue = &m; return ok })
 	read(CloseInputCloseDate, func(v any) bool { t, ok := v.(time.Time); r.date = t; return ok })
@@ -328,7 +328,7 @@ func readCloseInputs(in map[string]any) (closeRequest, error) {
 	read(CloseInputSubject, func(v any) bool { s, ok := v.(string); r.subject = s; return ok })
 	read(CloseInputDescription, func(v any) bool { s, ok := v.(string); r.description = s; return ok })
 	if r.id == crm.NilID {
-		verr.Add(CloseInputOpportunity, "is required")
+		verr.Add(idInput, "is required")
 	}
 	if len(verr.Fields) > 0 {
 		return r, verr
@@ -344,7 +344,7 @@ func (s *Opportunities) close(ctx context.Context, message string, version int64
 	)
 	st := s.table.Store()
 	err := st.Execute(ctx, message, inputs, func(ctx context.Context, x *storage.Execution) error {
-		in, err := readCloseInputs(x.Inputs)
+		in, err := readCloseInputs(x.Inputs, CloseInputOpportunity, OpportunityEntity)
 		if err != nil {
 			return err
 		}
@@ -364,12 +364,7 @@ func (s *Opportunities) close(ctx context.Context, message string, version int64
 		if revenue == nil {
 			revenue = defaultActualRevenue(st.Registry(), opp, won)
 		}
-		date := in.date
-		if date.IsZero() {
-			date = st.Now(ctx)
-		}
-		y, m, d := date.Date()
-		date = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+		date := closeDate(ctx, st, in.date)
 		event, forecast, verb := EventLose, ForecastLost, "Lost"
 		if won {
 			event, forecast, verb = EventWin, ForecastWon, "Won"
@@ -399,19 +394,11 @@ func (s *Opportunities) close(ctx context.Context, message string, version int64
 				return err
 			}
 		}
-		act, err := s.closes.Create(ctx, activity.Activity{Type: activity.OpportunityClose, Subject: subject,
-			Description: in.description, Regarding: out.Ref(), Fields: fields})
+		ref, err = recordClose(ctx, s.closes, activity.Activity{Type: activity.OpportunityClose, Subject: subject,
+			Description: in.description, Regarding: out.Ref(), Fields: fields}, date)
 		if err != nil {
 			return err
 		}
-		// Completing stamps the actual end with the transaction's time
-		// unless the change gives it: the close date is the activity's end.
-		act, err = s.closes.ChangeState(ctx, act.ID, storage.StateChange{Event: activity.EventComplete, Version: act.Version,
-			Fields: crm.Fields{activity.FieldActualEnd: date}})
-		if err != nil {
-			return err
-		}
-		ref = act.Ref()
 		x.Outputs[CloseOutputActivity] = ref
 		return nil
 	})
@@ -447,4 +434,31 @@ func defaultActualRevenue(reg *crm.Registry, o Opportunity, won bool) *crm.Money
 		return Ptr(crm.Zero(reg.BaseCurrency()))
 	}
 	return nil
+}
+
+// recordClose records a completed close activity (opportunityclose,
+// quoteclose, orderclose) whose actual end is the close date.
+func recordClose(ctx context.Context, closes *storage.Table[activity.Activity], a activity.Activity, date time.Time) (crm.Ref, error) {
+	act, err := closes.Create(ctx, a)
+	if err != nil {
+		return crm.Ref{}, err
+	}
+	// Completing stamps the actual end with the transaction's time
+	// unless the change gives it: the close date is the activity's end.
+	act, err = closes.ChangeState(ctx, act.ID, storage.StateChange{Event: activity.EventComplete, Version: act.Version,
+		Fields: crm.Fields{activity.FieldActualEnd: date}})
+	if err != nil {
+		return crm.Ref{}, err
+	}
+	return act.Ref(), nil
+}
+
+// closeDate is the date a close records: d's, or today's (the store
+// clock's, in UTC) when d is zero.
+func closeDate(ctx context.Context, st *storage.Store, d time.Time) time.Time {
+	if d.IsZero() {
+		d = st.Now(ctx)
+	}
+	y, m, day := d.Date()
+	return time.Date(y, m, day, 0, 0, 0, 0, time.UTC)
 }

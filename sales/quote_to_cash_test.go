@@ -1,0 +1,205 @@
+package sales_test
+
+import (
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/crmkit/crmkit/activity"
+	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/sales"
+	"github.com/crmkit/crmkit/storage"
+	"github.com/crmkit/crmkit/storage/driver"
+)
+
+// docEnv is lineEnv with the quote, order and invoice services.
+type docEnv struct {
+	*lineEnv
+	quotes   *sales.Quotes
+	orders   *sales.Orders
+	invoices *sales.Invoices
+}
+
+func newDocEnv(t *testing.T, b backend, wrap func(driver.Driver) driver.Driver) *docEnv {
+	t.Helper()
+	le := newLineEnv(t, b, wrap)
+	numbers, err := sales.NewNumbering(le.store, nil)
+	require.NoError(t, err)
+	opts := sales.DocumentOptions{Numbering: numbers}
+	e := &docEnv{lineEnv: le}
+	e.quotes, err = sales.NewQuotes(le.store, opts)
+	require.NoError(t, err)
+	e.orders, err = sales.NewOrders(le.store, opts)
+	require.NoError(t, err)
+	e.invoices, err = sales.NewInvoices(le.store, opts)
+	require.NoError(t, err)
+	return e
+}
+
+// workedOpportunity is the §6.3 worked example (test vector 21) as an
+// opportunity: A 3 × 100.00 less 20.00 plus 28.00 tax, B 2 × 60.00 plus
+// 8.00 tax, 5 % and 10.00 off, 15.00 freight: total 421.00.
+func (e *docEnv) workedOpportunity(t *testing.T) sales.Opportunity {
+	t.Helper()
+	o := e.opportunity(t, sales.Opportunity{PriceList: e.list.Ref(), RevenueSystemCalculated: true})
+	o, err := e.lines.SetPricing(e.ctx, o.ID, o.Version, sales.PricingHeader{PriceList: e.list.Ref(),
+		DiscountPercentage: decp("5"), DiscountAmount: usdp("10.00"), FreightAmount: usdp("15.00")})
+	require.NoError(t, err)
+	e.add(t, sales.OpportunityLine{Opportunity: o.Ref(), Product: e.a.Ref(), Quantity: dec("3"),
+		ManualDiscount: usdp("20.00"), Tax: usdp("28.00")})
+	_, o = e.add(t, sales.OpportunityLine{Opportunity: o.Ref(), Product: e.b.Ref(), Quantity: dec("2"), Tax: usdp("8.00")})
+	requireUSD(t, "421.00", o.TotalAmount, "opportunity total")
+	return o
+}
+
+// totals are a document's totals, for comparing one with its source.
+func totals(d sales.Document) []string {
+	var out []string
+	for _, m := range []*crm.Money{d.TotalLineItemAmount, d.TotalLineItemDiscount, d.TotalDiscountAmount,
+		d.TotalAmountLessFreight, d.TotalTax, d.TotalAmount} {
+		if m == nil {
+			out = append(out, "nil")
+			continue
+		}
+		out = append(out, m.String())
+	}
+	return out
+}
+
+func TestQuoteToCash(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			e := newDocEnv(t, b, nil)
+			opp := e.workedOpportunity(t)
+			ctx := e.ctx
+
+			q, err := e.quotes.FromOpportunity(ctx, opp.ID, sales.Quote{})
+			require.NoError(t, err)
+			require.Equal(t, "Hardware deal", q.Name)
+			require.Equal(t, e.customer, q.Customer)
+			require.Equal(t, opp.Ref(), q.Opportunity)
+			require.Equal(t, sales.QuoteStateDraft, q.QuoteState())
+			require.NotEmpty(t, q.Number)
+			require.Equal(t, []string{"400.00 USD", "20.00 USD", "50.00 USD", "370.00 USD", "36.00 USD", "421.00 USD"}, totals(q.Document))
+			ql, err := e.quotes.Lines(ctx, q.ID)
+			require.NoError(t, err)
+			require.Len(t, ql, 2)
+			requireUSD(t, "308.00", ql[0].ExtendedAmount, "quote line A")
+
+			q, err = e.quotes.Activate(ctx, q.ID, q.Version)
+			require.NoError(t, err)
+			_, _, err = e.quotes.AddLine(ctx, sales.Line{Document: q.Ref(), Product: e.a.Ref(), Quantity: dec("1")})
+			require.ErrorIs(t, err, crm.ErrInvalidTransition, "an Active quote is read-only")
+
+			rev, err := e.quotes.Revise(ctx, q.ID, q.Version)
+			require.NoError(t, err)
+			require.Equal(t, q.Number, rev.Number)
+			require.Equal(t, int64(1), rev.Revision)
+			require.Equal(t, sales.QuoteStateDraft, rev.QuoteState())
+			old, err := e.quotes.Get(ctx, q.ID)
+			require.NoError(t, err)
+			require.Equal(t, sales.QuoteStatusRevised, old.QuoteStatus())
+			require.Equal(t, totals(q.Document), totals(rev.Document), "a revision starts where the quote was")
+
+			_, rev, err = e.quotes.AddLine(ctx, sales.Line{Document: rev.Ref(), WriteIn: true, Description: "Installation",
+				Quantity: dec("1"), PricePerUnit: usdp("79.00")})
+			require.NoError(t, err)
+			requireUSD(t, "479.00", rev.TotalLineItemAmount, "with the write-in")
+			rev, err = e.quotes.Activate(ctx, rev.ID, rev.Version)
+			require.NoError(t, err)
+
+			_, err = e.orders.FromQuote(ctx, rev.ID)
+			require.ErrorIs(t, err, crm.ErrInvalidTransition, "only a won quote converts")
+
+			rev, closeRef, err := e.quotes.Win(ctx, rev.ID, rev.Version, sales.CloseOptions{})
+			require.NoError(t, err)
+			require.Equal(t, sales.QuoteStateWon, rev.QuoteState())
+			require.False(t, rev.ClosedOn.IsZero())
+			closes, err := e.quotes.Closes(ctx, rev.ID)
+			require.NoError(t, err)
+			require.Len(t, closes, 1)
+			require.Equal(t, closeRef.ID, closes[0].ID)
+
+			order, err := e.orders.FromQuote(ctx, rev.ID)
+			require.NoError(t, err)
+			require.True(t, order.PriceLocked)
+			require.Equal(t, rev.Ref(), order.Quote)
+			require.Equal(t, opp.Ref(), order.Opportunity)
+			require.Equal(t, totals(rev.Document), totals(order.Document), "conversion keeps the totals")
+			ol, err := e.orders.Lines(ctx, order.ID)
+			require.NoError(t, err)
+			require.Len(t, ol, 3)
+			require.Equal(t, sales.QuoteLineEntity, ol[0].Source.Entity)
+
+			_, err = e.orders.FromQuote(ctx, rev.ID)
+			require.ErrorIs(t, err, sales.ErrAlreadyConverted)
+
+			inv, err := e.invoices.FromOrder(ctx, order.ID)
+			require.NoError(t, err)
+			require.Equal(t, totals(order.Document), totals(inv.Document))
+			order, err = e.orders.Get(ctx, order.ID)
+			require.NoError(t, err)
+			require.Equal(t, sales.OrderStateInvoiced, order.OrderState())
+			_, err = e.invoices.FromOrder(ctx, order.ID)
+			require.ErrorIs(t, err, crm.ErrInvalidTransition, "an order is invoiced once")
+
+			_, err = e.store.SetState(ctx, inv.Ref(), inv.Version, sales.EventPayInvoice, 0)
+			require.ErrorIs(t, err, crm.ErrInvalidTransition, "a plain state change cannot mark an invoice paid")
+			inv, err = e.invoices.Pay(ctx, inv.ID, inv.Version, 0)
+			require.NoError(t, err)
+			require.Equal(t, sales.InvoiceStatusComplete, inv.InvoiceStatus())
+
+			for _, from := range []crm.Ref{opp.Ref(), q.Ref(), order.Ref(), inv.Ref()} {
+				l, err := sales.LineageOf(ctx, e.store, from)
+				require.NoError(t, err, "from %s", from.Entity)
+				require.NotNil(t, l.Opportunity)
+				require.Len(t, l.Quotes, 2, "both revisions")
+				require.Len(t, l.Orders, 1)
+				require.Len(t, l.Invoices, 1)
+			}
+		})
+	}
+}
+
+func TestConvertQuoteOnce(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			e := newDocEnv(t, b, nil)
+			opp := e.workedOpportunity(t)
+			q, err := e.quotes.FromOpportunity(e.ctx, opp.ID, sales.Quote{})
+			require.NoError(t, err)
+			q, err = e.quotes.Activate(e.ctx, q.ID, q.Version)
+			require.NoError(t, err)
+			q, _, err = e.quotes.Win(e.ctx, q.ID, q.Version, sales.CloseOptions{})
+			require.NoError(t, err)
+			var wg sync.WaitGroup
+			errs := make([]error, 4)
+			for i := range errs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, errs[i] = e.orders.FromQuote(e.ctx, q.ID)
+				}()
+			}
+			wg.Wait()
+			ok := 0
+			for _, err := range errs {
+				switch {
+				case err == nil:
+					ok++
+				case errors.Is(err, sales.ErrAlreadyConverted), errors.Is(err, crm.ErrConflict):
+				default:
+					t.Fatalf("unexpected error %v", err)
+				}
+			}
+			require.Equal(t, 1, ok, "%v", errs)
+			n, err := e.orders.Count(e.ctx, crm.Query{Where: crm.Eq(sales.OrderQuote, q.Ref())})
+			require.NoError(t, err)
+			require.Equal(t, int64(1), n)
+			_ = activity.QuoteClose
+			_ = storage.AnyVersion
+		})
+	}
+}
