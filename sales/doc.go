@@ -159,6 +159,48 @@
 //	    Under Revision --> Retired: retire
 //	    Under Revision --> Active: revert
 //
+// The quote lifecycle (QuoteLifecycle): Draft (In Progress), Active (In
+// Progress, Open), Won (Won) and Closed (Revised, Lost, Canceled). Only a
+// Draft quote changes; Active is what the customer was shown. revise, win
+// and close fire only inside their named operations (Quotes.Revise, Win,
+// Close):
+//
+//	stateDiagram-v2
+//	    [*] --> Draft
+//	    Active --> Closed: close
+//	    Active --> Closed: revise
+//	    Active --> Won: win
+//	    Draft --> Active: activate
+//
+// The order lifecycle (OrderLifecycle): Active (New, Pending), Submitted
+// (In Progress), Canceled (No Money), Fulfilled (Complete, Partial) and
+// Invoiced (Invoiced). Only an Active order changes; fulfill, cancel and
+// invoice fire only inside their operations (Orders.Fulfill, Cancel,
+// Invoices.FromOrder):
+//
+//	stateDiagram-v2
+//	    [*] --> Active
+//	    Active --> Canceled: cancel
+//	    Active --> Fulfilled: fulfill
+//	    Active --> Invoiced: invoice
+//	    Active --> Submitted: submit
+//	    Fulfilled --> Invoiced: invoice
+//	    Submitted --> Canceled: cancel
+//	    Submitted --> Fulfilled: fulfill
+//	    Submitted --> Invoiced: invoice
+//
+// The invoice lifecycle (InvoiceLifecycle): Active (New, Partially
+// Shipped, Billed, Booked, Installed), Paid (Complete, Partial) and
+// Canceled; every event fires only inside its operation (Invoices.Pay,
+// Cancel, Reactivate), so no plain state change marks an invoice paid:
+//
+//	stateDiagram-v2
+//	    [*] --> Active
+//	    Active --> Canceled: cancel
+//	    Active --> Paid: pay
+//	    Canceled --> Active: reactivate
+//	    Paid --> Active: reactivate
+//
 // Unit groups, price lists and discount lists are Active or Inactive as
 // accounts are (price lists and discount lists with Dynamics' status
 // reasons 100001 and 100002).
@@ -319,7 +361,7 @@
 // price list mandatory, the total the revenue takes; the pricing precision
 // is the registry's). AddLine, UpdateLine, RemoveLine, Recalculate and
 // SetPricing (a new price list, discounts or freight) are named operations
-// (MessageAddOpportunityLine, ..., MessageCalculateOpportunityPrice, with
+// (MessageAddOpportunityLine, ..., MessageCalculatePrice, with
 // the LineInput constants): in one transaction each locks the opportunity,
 // reads its lines, the products and the price list items
 // (Catalog.PriceListItem) with their discount lists, prices the whole
@@ -342,7 +384,8 @@
 // it); price list dates are not checked, as in Dynamics; the document's
 // currency is that of the opportunity's amounts (budget, discount,
 // freight, a user-provided estimate), else its price list's, else its
-// write-in prices'; bundle lines are not offered yet.
+// write-in prices'. A bundle product brings its items (see "Quotes, orders
+// and invoices": lines work the same on every document).
 //
 // The rules (every door): lines are created and changed only inside the
 // pricing operations (or an import); a line is a catalog product or a
@@ -357,6 +400,84 @@
 // Delete leaves the totals stale until Recalculate. A price list an
 // opportunity uses cannot be deleted (crm.ErrRestricted), nor can a
 // product or unit a line uses.
+//
+// # Quotes, orders and invoices
+//
+// A Quote, an Order and an Invoice share their header (Document: name,
+// number, customer, opportunity, price list, discounts, freight, terms,
+// bill-to and ship-to addresses, totals) and their lines (Line:
+// quotedetail, salesorderdetail, invoicedetail, the opportunity line's
+// fields). NewQuotes, NewOrders and NewInvoices give the services, with
+// DocumentOptions (the PricingOptions, and the Numbering that numbers
+// them: share one per store). Each embeds Documents, the operations every
+// kind has:
+//
+//   - Create numbers the document in its transaction (Numbering: unique,
+//     increasing, gaps possible, host-configurable format) unless it names
+//     its own number; numbers are alternate keys (a quote's with its
+//     revision).
+//   - AddLine, UpdateLine, RemoveLine, Recalculate and SetPricing price
+//     the whole document as Opportunity product lines do, with the same
+//     engine and rules, as named operations (AddQuoteProduct,
+//     AddSalesOrderProduct, AddInvoiceProduct, ..., MessageCalculatePrice).
+//   - Lines and header change only in the document's editable state:
+//     Draft for a quote, Active for an order or an invoice; other states
+//     are read-only (the lifecycle's ReadOnly states, and a rule on the
+//     lines that locks the header).
+//
+// Bundles: adding a bundle product adds the bundle line (LineKind
+// Bundle, its list price) and a line for each of its items after it
+// (ParentBundle names the bundle line): required items price at nothing,
+// optional ones at their own price (sales.md §5.6). An item's quantity is
+// its quantity in the bundle times the bundle line's [inferred]. A
+// required item's inputs cannot change and it is removed only with its
+// bundle; removing the bundle line removes its items.
+//
+// Conversions are named operations, one transaction each, that copy the
+// header and every line with their amounts: the copy's totals are the
+// source's, never recalculated (a recalculation is a separate,
+// explicit operation):
+//
+//   - Quotes.FromOpportunity (GenerateQuoteFromOpportunity): a Draft quote
+//     from an open opportunity and its lines.
+//   - Quotes.Revise (ReviseQuote): the Active quote closes as Revised and
+//     a Draft copy takes the same number and the next revision. Revising
+//     is allowed from Active only (sales.md §5.1 [conflict]).
+//   - Orders.FromQuote (ConvertQuoteToSalesOrder): a Won quote becomes one
+//     order, Active with its prices locked; its lines link to the quote
+//     lines (LineQuoteLine). A second conversion, concurrent or not, fails
+//     with ErrAlreadyConverted: the operation locks the quote, then looks
+//     for its order.
+//   - Invoices.FromOrder (ConvertSalesOrderToInvoice): the order becomes
+//     Invoiced (from Active, Submitted or Fulfilled [inferred]: the
+//     reference leaves the order's state open; crmkit invoices an order
+//     once) and the invoice, Active with its prices locked, takes its
+//     lines, linked to the order lines (LineOrderLine).
+//
+// Every document keeps the opportunity it came from, orders their quote
+// and invoices their order, so the lineage is queryable both ways with
+// plain queries; LineageOf gathers it from any document of the chain.
+//
+// Closing: Quotes.Win and Close (WinQuote, CloseQuote) record the close
+// date (closedon) and a completed quote-close activity; Orders.Fulfill
+// and Cancel (FulfillSalesOrder, CancelSalesOrder) an order-close
+// activity and, for Fulfill, the date fulfilled. Winning a quote leaves
+// its opportunity open: win that with Opportunities.Win. Invoices.Pay,
+// Cancel and Reactivate are operations too.
+//
+// Price lock (sales.md §5.5): ispricelocked changes only through
+// LockPricing and UnlockPricing. While locked, a catalog line keeps its
+// price per unit through every recalculation (its volume discount still
+// follows its quantity) and no write-in line can be added; unlocking
+// prices the lines again from the price list as it is now.
+//
+// Currency: a document is priced in the currency of its header amounts
+// (discount, freight), else its price list's, else its write-ins'; a
+// line in another currency is a *pricing.Error (ErrCurrencyMismatch).
+// With a base currency (crm.Registry), the write path keeps the exchange
+// rate and the base amounts of every header and line. A customer with
+// documents cannot be deleted (crm.ErrRestricted); deleting an
+// opportunity, quote or order keeps the documents made from it, unlinked.
 //
 // # Competitors
 //

@@ -25,6 +25,9 @@ func TestDocDiagramsAreCurrent(t *testing.T) {
 		{"lead", sales.LeadLifecycle().Mermaid},
 		{"opportunity", sales.OpportunityLifecycle().Mermaid},
 		{"product", sales.ProductLifecycle().Mermaid},
+		{"quote", sales.QuoteLifecycle().Mermaid},
+		{"order", sales.OrderLifecycle().Mermaid},
+		{"invoice", sales.InvoiceLifecycle().Mermaid},
 	}
 	require.Len(t, drawn, len(lifecycles), "doc.go should show every lifecycle, in this order")
 	for i, lc := range lifecycles {

@@ -467,6 +467,13 @@ func (p *pricer) calculate(ctx context.Context, doc crm.Fields, recs []crm.Recor
 	}
 	r := lineReader{p: p, locked: p.kind.priceLock && doc.Bool(DocumentPriceLocked),
 		discounts: map[crm.ID]*pricing.DiscountList{}, products: map[crm.ID]*Product{}}
+	if !r.locked {
+		// Prices come from the list today, so the list must apply today
+		// (the store clock's date): an expired list is
+		// pricing.ErrInactivePriceLevel. A locked document keeps the
+		// prices it has, from a list that may have ended since.
+		d.AsOf = p.st.Now(ctx).UTC()
+	}
 	d.Lines = make([]pricing.Line, len(recs))
 	for i := range recs {
 		l, err := r.line(ctx, priceList, &recs[i])
