@@ -94,7 +94,7 @@ func accountFields(a Account) crm.Fields {
 		AccountDescription:       text(a.Description),
 		FieldOriginatingLead:     unlessZero(a.OriginatingLead),
 	}
-	a.Address.encode(f)
+	a.Address.encode(f, addressPrefix)
 	return f
 }
 
@@ -113,7 +113,7 @@ func decodeAccount(rec crm.Record) (Account, error) {
 		Email:             f.String(AccountEmail),
 		Telephone:         f.String(AccountTelephone),
 		Website:           f.String(AccountWebsite),
-		Address:           decodeAddress(f),
+		Address:           decodeAddress(f, addressPrefix),
 		ParentAccount:     f.Ref(AccountParent),
 		PrimaryContact:    f.Ref(AccountPrimaryContact),
 		Revenue:           optionalField[crm.Money](f, AccountRevenue),

@@ -76,7 +76,7 @@ func contactFields(c Contact) crm.Fields {
 		ContactDescription:    text(c.Description),
 		FieldOriginatingLead:  unlessZero(c.OriginatingLead),
 	}
-	c.Address.encode(f)
+	c.Address.encode(f, addressPrefix)
 	return f
 }
 
@@ -96,7 +96,7 @@ func decodeContact(rec crm.Record) (Contact, error) {
 		MobilePhone:     f.String(ContactMobilePhone),
 		ParentCustomer:  f.Ref(ContactParentCustomer),
 		BirthDate:       f.Time(ContactBirthDate),
-		Address:         decodeAddress(f),
+		Address:         decodeAddress(f, addressPrefix),
 		Description:     f.String(ContactDescription),
 		OriginatingLead: f.Ref(FieldOriginatingLead),
 		Extra:           extraFields(f, contactKnown(), ContactFullName),

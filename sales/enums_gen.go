@@ -159,6 +159,23 @@ func (x ForecastCategory) MarshalText() ([]byte, error) { return forecastCategor
 // UnmarshalText decodes a label or a number, as ParseForecastCategory.
 func (x *ForecastCategory) UnmarshalText(b []byte) error { return forecastCategories.unmarshal(x, b) }
 
+// ParseFreightTerms returns the freight terms with the given label (any case) or
+// number; "" is no value. Other text fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParseFreightTerms(s string) (FreightTerms, error) { return freightTerms.parse(s) }
+
+// String returns the label: "" for no value, the number for an unknown value.
+func (x FreightTerms) String() string { return freightTerms.label(x) }
+
+// Valid reports whether x is a published value; no value (0) is not one.
+func (x FreightTerms) Valid() bool { return freightTerms.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x FreightTerms) MarshalText() ([]byte, error) { return freightTerms.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParseFreightTerms.
+func (x *FreightTerms) UnmarshalText(b []byte) error { return freightTerms.unmarshal(x, b) }
+
 // ParseIndustry returns the industry with the given label (any case) or
 // number; "" is no value. Other text fails with a
 // *crm.ValidationError (crm.ErrValidation).
@@ -175,6 +192,40 @@ func (x Industry) MarshalText() ([]byte, error) { return industries.marshal(x) }
 
 // UnmarshalText decodes a label or a number, as ParseIndustry.
 func (x *Industry) UnmarshalText(b []byte) error { return industries.unmarshal(x, b) }
+
+// ParseInvoiceState returns the invoice state with the given label (any case) or
+// number. Other text, "" included, fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParseInvoiceState(s string) (InvoiceState, error) { return invoiceStates.parse(s) }
+
+// String returns the label, or the number for an unknown value.
+func (x InvoiceState) String() string { return invoiceStates.label(x) }
+
+// Valid reports whether x is a published value.
+func (x InvoiceState) Valid() bool { return invoiceStates.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x InvoiceState) MarshalText() ([]byte, error) { return invoiceStates.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParseInvoiceState.
+func (x *InvoiceState) UnmarshalText(b []byte) error { return invoiceStates.unmarshal(x, b) }
+
+// ParseInvoiceStatus returns the invoice status reason with the given label (any case) or
+// number; "" is no value. Other text fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParseInvoiceStatus(s string) (InvoiceStatus, error) { return invoiceStatuses.parse(s) }
+
+// String returns the label: "" for no value, the number for an unknown value.
+func (x InvoiceStatus) String() string { return invoiceStatuses.label(x) }
+
+// Valid reports whether x is a published value; no value (0) is not one.
+func (x InvoiceStatus) Valid() bool { return invoiceStatuses.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x InvoiceStatus) MarshalText() ([]byte, error) { return invoiceStatuses.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParseInvoiceStatus.
+func (x *InvoiceStatus) UnmarshalText(b []byte) error { return invoiceStatuses.unmarshal(x, b) }
 
 // ParseLeadSource returns the lead source with the given label (any case) or
 // number; "" is no value. Other text fails with a
@@ -278,6 +329,40 @@ func (x OpportunityStatus) MarshalText() ([]byte, error) { return opportunitySta
 // UnmarshalText decodes a label or a number, as ParseOpportunityStatus.
 func (x *OpportunityStatus) UnmarshalText(b []byte) error { return opportunityStatuses.unmarshal(x, b) }
 
+// ParseOrderState returns the order state with the given label (any case) or
+// number. Other text, "" included, fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParseOrderState(s string) (OrderState, error) { return orderStates.parse(s) }
+
+// String returns the label, or the number for an unknown value.
+func (x OrderState) String() string { return orderStates.label(x) }
+
+// Valid reports whether x is a published value.
+func (x OrderState) Valid() bool { return orderStates.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x OrderState) MarshalText() ([]byte, error) { return orderStates.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParseOrderState.
+func (x *OrderState) UnmarshalText(b []byte) error { return orderStates.unmarshal(x, b) }
+
+// ParseOrderStatus returns the order status reason with the given label (any case) or
+// number; "" is no value. Other text fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParseOrderStatus(s string) (OrderStatus, error) { return orderStatuses.parse(s) }
+
+// String returns the label: "" for no value, the number for an unknown value.
+func (x OrderStatus) String() string { return orderStatuses.label(x) }
+
+// Valid reports whether x is a published value; no value (0) is not one.
+func (x OrderStatus) Valid() bool { return orderStatuses.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x OrderStatus) MarshalText() ([]byte, error) { return orderStatuses.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParseOrderStatus.
+func (x *OrderStatus) UnmarshalText(b []byte) error { return orderStatuses.unmarshal(x, b) }
+
 // ParseOwnership returns the ownership with the given label (any case) or
 // number; "" is no value. Other text fails with a
 // *crm.ValidationError (crm.ErrValidation).
@@ -294,6 +379,23 @@ func (x Ownership) MarshalText() ([]byte, error) { return ownerships.marshal(x) 
 
 // UnmarshalText decodes a label or a number, as ParseOwnership.
 func (x *Ownership) UnmarshalText(b []byte) error { return ownerships.unmarshal(x, b) }
+
+// ParsePaymentTerms returns the payment terms with the given label (any case) or
+// number; "" is no value. Other text fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParsePaymentTerms(s string) (PaymentTerms, error) { return paymentTerms.parse(s) }
+
+// String returns the label: "" for no value, the number for an unknown value.
+func (x PaymentTerms) String() string { return paymentTerms.label(x) }
+
+// Valid reports whether x is a published value; no value (0) is not one.
+func (x PaymentTerms) Valid() bool { return paymentTerms.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x PaymentTerms) MarshalText() ([]byte, error) { return paymentTerms.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParsePaymentTerms.
+func (x *PaymentTerms) UnmarshalText(b []byte) error { return paymentTerms.unmarshal(x, b) }
 
 // ParsePriceListState returns the price list state with the given label (any case) or
 // number. Other text, "" included, fails with a
@@ -465,6 +567,40 @@ func (x QuantitySelling) MarshalText() ([]byte, error) { return quantitySellings
 // UnmarshalText decodes a label or a number, as ParseQuantitySelling.
 func (x *QuantitySelling) UnmarshalText(b []byte) error { return quantitySellings.unmarshal(x, b) }
 
+// ParseQuoteState returns the quote state with the given label (any case) or
+// number. Other text, "" included, fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParseQuoteState(s string) (QuoteState, error) { return quoteStates.parse(s) }
+
+// String returns the label, or the number for an unknown value.
+func (x QuoteState) String() string { return quoteStates.label(x) }
+
+// Valid reports whether x is a published value.
+func (x QuoteState) Valid() bool { return quoteStates.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x QuoteState) MarshalText() ([]byte, error) { return quoteStates.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParseQuoteState.
+func (x *QuoteState) UnmarshalText(b []byte) error { return quoteStates.unmarshal(x, b) }
+
+// ParseQuoteStatus returns the quote status reason with the given label (any case) or
+// number; "" is no value. Other text fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParseQuoteStatus(s string) (QuoteStatus, error) { return quoteStatuses.parse(s) }
+
+// String returns the label: "" for no value, the number for an unknown value.
+func (x QuoteStatus) String() string { return quoteStatuses.label(x) }
+
+// Valid reports whether x is a published value; no value (0) is not one.
+func (x QuoteStatus) Valid() bool { return quoteStatuses.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x QuoteStatus) MarshalText() ([]byte, error) { return quoteStatuses.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParseQuoteStatus.
+func (x *QuoteStatus) UnmarshalText(b []byte) error { return quoteStatuses.unmarshal(x, b) }
+
 // ParseRating returns the rating with the given label (any case) or
 // number; "" is no value. Other text fails with a
 // *crm.ValidationError (crm.ErrValidation).
@@ -532,6 +668,23 @@ func (x SalesStage) MarshalText() ([]byte, error) { return salesStages.marshal(x
 
 // UnmarshalText decodes a label or a number, as ParseSalesStage.
 func (x *SalesStage) UnmarshalText(b []byte) error { return salesStages.unmarshal(x, b) }
+
+// ParseShippingMethod returns the shipping method with the given label (any case) or
+// number; "" is no value. Other text fails with a
+// *crm.ValidationError (crm.ErrValidation).
+func ParseShippingMethod(s string) (ShippingMethod, error) { return shippingMethods.parse(s) }
+
+// String returns the label: "" for no value, the number for an unknown value.
+func (x ShippingMethod) String() string { return shippingMethods.label(x) }
+
+// Valid reports whether x is a published value; no value (0) is not one.
+func (x ShippingMethod) Valid() bool { return shippingMethods.valid(x) }
+
+// MarshalText encodes x as its label.
+func (x ShippingMethod) MarshalText() ([]byte, error) { return shippingMethods.marshal(x) }
+
+// UnmarshalText decodes a label or a number, as ParseShippingMethod.
+func (x *ShippingMethod) UnmarshalText(b []byte) error { return shippingMethods.unmarshal(x, b) }
 
 // ParseStageDirection returns the stage direction with the given label (any case) or
 // number; "" is no value. Other text fails with a

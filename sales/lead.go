@@ -161,7 +161,7 @@ func leadFields(l Lead) crm.Fields {
 		LeadCustomer:              unlessZero(l.Customer),
 		LeadQualifyingOpportunity: unlessZero(l.QualifyingOpportunity),
 	}
-	l.Address.encode(f)
+	l.Address.encode(f, addressPrefix)
 	return f
 }
 
@@ -184,7 +184,7 @@ func decodeLead(rec crm.Record) (Lead, error) {
 		OtherPhone:            f.String(LeadOtherPhone),
 		MobilePhone:           f.String(LeadMobilePhone),
 		Website:               f.String(LeadWebsite),
-		Address:               decodeAddress(f),
+		Address:               decodeAddress(f, addressPrefix),
 		EstimatedAmount:       optionalField[crm.Money](f, LeadEstimatedAmount),
 		EstimatedCloseDate:    f.Time(LeadEstimatedCloseDate),
 		BudgetAmount:          optionalField[crm.Money](f, LeadBudgetAmount),

@@ -92,6 +92,9 @@ func Register(reg *crm.Registry) error {
 	if err := registerOpportunityLines(reg); err != nil {
 		return fmt.Errorf("register sales: %w", err)
 	}
+	if err := registerDocuments(reg); err != nil {
+		return fmt.Errorf("register sales: %w", err)
+	}
 	if err := reg.RegisterManyToMany(opportunityCompetitors()); err != nil {
 		return fmt.Errorf("register sales: %w", err)
 	}
@@ -133,13 +136,18 @@ func Register(reg *crm.Registry) error {
 
 // address returns the address1_* fields Dynamics puts on accounts and
 // contacts, with Dynamics' lengths.
-func address() []crm.Field {
+func address() []crm.Field { return addressFields(addressPrefix) }
+
+// addressFields returns the fields of an address whose field names start
+// with prefix: address1_ on accounts and contacts, billto_ and shipto_ on
+// quotes, orders and invoices.
+func addressFields(prefix string) []crm.Field {
 	return []crm.Field{
-		{Name: "address1_line1", Label: "Street 1", Type: crm.TypeText, MaxLength: 250},
-		{Name: "address1_city", Label: "City", Type: crm.TypeText, MaxLength: 80},
-		{Name: "address1_stateorprovince", Label: "State/Province", Type: crm.TypeText, MaxLength: 50},
-		{Name: "address1_postalcode", Label: "ZIP/Postal Code", Type: crm.TypeText, MaxLength: 20},
-		{Name: "address1_country", Label: "Country/Region", Type: crm.TypeText, MaxLength: 80},
+		{Name: prefix + "line1", Label: "Street 1", Type: crm.TypeText, MaxLength: 250},
+		{Name: prefix + "city", Label: "City", Type: crm.TypeText, MaxLength: 80},
+		{Name: prefix + "stateorprovince", Label: "State/Province", Type: crm.TypeText, MaxLength: 50},
+		{Name: prefix + "postalcode", Label: "ZIP/Postal Code", Type: crm.TypeText, MaxLength: 20},
+		{Name: prefix + "country", Label: "Country/Region", Type: crm.TypeText, MaxLength: 80},
 	}
 }
 

@@ -40,7 +40,12 @@ type OpportunityLine struct {
 	ExtendedAmount *crm.Money // amount − manual discount + tax
 	// Sequence orders the lines of an opportunity, from 1; AddLine sets
 	// it.
-	Sequence     int64
+	Sequence int64
+	// Kind is what the line is, set by AddLine from the product: a
+	// product, a bundle, or an item of the bundle line ParentBundle
+	// (added with its bundle).
+	Kind         pricing.LineKind
+	ParentBundle crm.Ref
 	PricingError *pricing.Code // None once priced
 
 	// Kept by the write path when the registry has a base currency.
@@ -77,6 +82,8 @@ func opportunityLineFields(l OpportunityLine) crm.Fields {
 		OpportunityLineExtendedAmount:  optional(l.ExtendedAmount),
 		OpportunityLineSequence:        l.Sequence,
 		OpportunityLinePricingError:    optionalChoice(l.PricingError),
+		LineKind:                       choice(l.Kind),
+		LineParentBundle:               unlessZero(l.ParentBundle),
 	}
 }
 
@@ -105,6 +112,8 @@ func decodeOpportunityLine(rec crm.Record) (OpportunityLine, error) {
 		ExtendedAmount:     optionalField[crm.Money](f, OpportunityLineExtendedAmount),
 		Sequence:           f.Int(OpportunityLineSequence),
 		PricingError:       pricingCode(f, OpportunityLinePricingError),
+		Kind:               lineKind(f),
+		ParentBundle:       f.Ref(LineParentBundle),
 		ExchangeRate:       optionalField[decimal.Decimal](f, crm.FieldExchangeRate),
 		ExtendedAmountBase: optionalField[crm.Money](f, crm.BaseField(OpportunityLineExtendedAmount)),
 		Extra:              extraFields(f, opportunityLineKnown(), opportunityLineReadOnly...),
@@ -119,4 +128,10 @@ func pricingCode(f crm.Fields, name string) *pricing.Code {
 	}
 	c := pricing.Code(v)
 	return &c
+}
+
+// lineKind decodes a line's producttypecode.
+func lineKind(f crm.Fields) pricing.LineKind {
+	v, _ := f.Choice(LineKind)
+	return pricing.LineKind(v)
 }

@@ -17,7 +17,7 @@ import (
 
 // opportunityRules returns the opportunity's rules.
 func opportunityRules() []crm.Rule {
-	return []crm.Rule{
+	return append(documentPricingRules(opportunityKind), []crm.Rule{
 		{
 			Name:   "the estimated revenue is set only while it is user-provided",
 			Fields: []string{OpportunityEstimatedValue},
@@ -34,21 +34,11 @@ func opportunityRules() []crm.Rule {
 			Check:  checkForecastCategory,
 		},
 		{
-			Name:   "the totals are computed from the product lines",
-			Fields: opportunityTotals,
-			Check:  checkOpportunityTotals,
-		},
-		{
-			Name:   "the price list, discounts and freight change with a recalculation",
-			Fields: opportunityPricingInputs,
-			Check:  checkOpportunityPricingInputs,
-		},
-		{
 			Name:   "the originating lead is set on create",
 			Fields: []string{FieldOriginatingLead},
 			Check:  checkOriginatingLead,
 		},
-	}
+	}...)
 }
 
 // inCloseOperation reports whether w is part of an operation that closes or

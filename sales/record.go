@@ -15,28 +15,32 @@ type Address struct {
 	Country         string
 }
 
-// fields maps the address1_* fields Dynamics puts on accounts and contacts
-// to the members of a that hold them, so that encoding and decoding name
-// each field once.
-func (a *Address) fields() map[string]*string {
+// addressPrefix starts the names of the address fields Dynamics puts on
+// accounts and contacts (address1_line1, ...).
+const addressPrefix = "address1_"
+
+// fields maps the address fields whose names start with prefix to the
+// members of a that hold them, so that encoding and decoding name each
+// field once (addressFields declares them).
+func (a *Address) fields(prefix string) map[string]*string {
 	return map[string]*string{
-		"address1_line1":           &a.Line1,
-		"address1_city":            &a.City,
-		"address1_stateorprovince": &a.StateOrProvince,
-		"address1_postalcode":      &a.PostalCode,
-		"address1_country":         &a.Country,
+		prefix + "line1":           &a.Line1,
+		prefix + "city":            &a.City,
+		prefix + "stateorprovince": &a.StateOrProvince,
+		prefix + "postalcode":      &a.PostalCode,
+		prefix + "country":         &a.Country,
 	}
 }
 
-func (a Address) encode(f crm.Fields) {
-	for name, member := range a.fields() {
+func (a Address) encode(f crm.Fields, prefix string) {
+	for name, member := range a.fields(prefix) {
 		f[name] = text(*member)
 	}
 }
 
-func decodeAddress(f crm.Fields) Address {
+func decodeAddress(f crm.Fields, prefix string) Address {
 	var a Address
-	for name, member := range a.fields() {
+	for name, member := range a.fields(prefix) {
 		*member = f.String(name)
 	}
 	return a

@@ -1,0 +1,163 @@
+package sales
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/crmkit/crmkit/crm"
+)
+
+// The rules of priced documents (opportunities, quotes, orders, invoices)
+// and their lines that fields and lifecycles cannot express. They are
+// part of the entities' metadata, so every store runs them on every
+// write, whichever door it comes through; an import takes its values from
+// the data and passes them all.
+
+// documentPricingRules are the header rules every kind shares: the
+// totals are the lines', and the price list, discounts and freight
+// change only with a recalculation.
+func documentPricingRules(k *docKind) []crm.Rule {
+	return []crm.Rule{
+		{
+			Name:   "the totals are computed from the product lines",
+			Fields: documentTotals,
+			Check: func(_ context.Context, w crm.Write) error {
+				if w.Import || inPricingOperation(w) {
+					return nil
+				}
+				for _, f := range documentTotals {
+					if writesField(w, f) {
+						return crm.Invalid(k.header, f, "is computed from the product lines by the pricing operations")
+					}
+				}
+				return nil
+			},
+		},
+		{
+			// A create may set them: it has no lines yet.
+			Name:   "the price list, discounts and freight change with a recalculation",
+			Fields: documentPricingInputs,
+			Check: func(_ context.Context, w crm.Write) error {
+				if w.Before == nil || w.Import || inPricingOperation(w) {
+					return nil
+				}
+				for _, f := range documentPricingInputs {
+					if writesField(w, f) {
+						return crm.Invalid(k.header, f, "changes through SetPricing, which prices the lines again")
+					}
+				}
+				return nil
+			},
+		},
+	}
+}
+
+// documentRules returns the rules of a quote, order or invoice header.
+func documentRules(k *docKind) []crm.Rule {
+	rules := documentPricingRules(k)
+	if k.priceLock {
+		rules = append(rules, crm.Rule{
+			Name:   "prices are locked and unlocked by their operations",
+			Fields: []string{DocumentPriceLocked},
+			Check: func(_ context.Context, w crm.Write) error {
+				if w.Import || inPricingOperation(w) {
+					return nil
+				}
+				return crm.Invalid(k.header, DocumentPriceLocked, "changes through LockPricing and UnlockPricing")
+			},
+		})
+	}
+	if k == quoteKind {
+		rules = append(rules, crm.Rule{
+			Name:   "a quote's close date is set by winning or closing it",
+			Fields: []string{QuoteClosedOn},
+			Check: func(_ context.Context, w crm.Write) error {
+				if w.Import || w.In(MessageWinQuote) || w.In(MessageCloseQuote) {
+					return nil
+				}
+				return crm.Invalid(QuoteEntity, QuoteClosedOn, "is set by winning or closing the quote")
+			},
+		})
+	}
+	return rules
+}
+
+// lineRules returns the rules of the line entity of kind k.
+func lineRules(k *docKind) []crm.Rule {
+	return []crm.Rule{
+		{
+			// A line's amounts are computed with the whole document (the
+			// header totals, and an opportunity's system-calculated
+			// revenue, move with them), which a rule on one record cannot
+			// do.
+			Name: "lines are written by the pricing operations",
+			Check: func(_ context.Context, w crm.Write) error {
+				if w.Import || inPricingOperation(w) {
+					return nil
+				}
+				return crm.Invalid(k.line, k.parent,
+					"lines are added, changed and priced only by the "+k.label+"'s pricing operations (AddLine, UpdateLine, RemoveLine, Recalculate)")
+			},
+		},
+		{
+			Name:  "a line is a catalog product or a write-in",
+			Check: func(_ context.Context, w crm.Write) error { return checkLineProduct(k, w) },
+		},
+		{
+			Name:  "the lines of a document change only while it does",
+			Check: func(ctx context.Context, w crm.Write) error { return checkLineDocumentOpen(ctx, k, w) },
+		},
+	}
+}
+
+// checkLineProduct: a catalog line names a product and no write-in name;
+// a write-in names no product and has a name (sales.md §5.6).
+func checkLineProduct(k *docKind, w crm.Write) error {
+	f := w.Target.Fields
+	product := !f.Ref(LineProduct).IsZero()
+	if f.Bool(LineWriteIn) {
+		switch {
+		case product:
+			return crm.Invalid(k.line, LineProduct, "a write-in line has no catalog product")
+		case f.String(LineDescription) == "":
+			return crm.Invalid(k.line, LineDescription, "a write-in line needs the product's name")
+		}
+		return nil
+	}
+	if !product {
+		return crm.Invalid(k.line, LineProduct, "is required unless the line is a write-in (isproductoverridden)")
+	}
+	return nil
+}
+
+// checkLineDocumentOpen refuses a line written while its document is not
+// in the state in which it changes (a won opportunity, an Active quote, a
+// fulfilled order, a paid invoice), and a new write-in line on a document
+// whose prices are locked (write-ins are price-overridden, sales.md
+// §5.5). The document is held (Records.Lock) until the write commits, so
+// it cannot close in between. An import takes the data as it is.
+func checkLineDocumentOpen(ctx context.Context, k *docKind, w crm.Write) error {
+	if w.Import {
+		return nil
+	}
+	ref := w.Target.Fields.Ref(k.parent)
+	if ref.IsZero() {
+		return nil // the required field reports it
+	}
+	doc, err := w.Records.Lock(ctx, k.header, ref.ID)
+	if err != nil {
+		return fmt.Errorf("%s of the line: %w", k.label, err)
+	}
+	// A conversion fills the document it creates; a revision, the Draft
+	// it starts.
+	if w.Before == nil && (w.In(MessageConvertQuoteToOrder) || w.In(MessageConvertOrderToInvoice)) {
+		return nil
+	}
+	if err := k.open(doc, k.line, "update"); err != nil {
+		return err
+	}
+	if w.Before == nil && k.priceLock && doc.Fields.Bool(DocumentPriceLocked) && w.Target.Fields.Bool(LineWriteIn) {
+		return crm.Invalid(k.line, LineWriteIn, "a write-in product cannot be added while the "+k.label+"'s prices are locked")
+	}
+	return nil
+}
