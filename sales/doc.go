@@ -670,6 +670,27 @@
 // errors. It reads no records: the quote, order and invoice records of
 // this package feed it and store what it returns.
 //
+// # Numbering
+//
+// Numbering gives quotes, orders and invoices their numbers (QUO-01000,
+// ORD-01000, INV-01000 by default; NumberFormat sets a sequence's prefix,
+// first number and zero padding, or a host's own Format, and a host may
+// add sequences of its own). NewNumbering takes the formats;
+// Numbering.Next draws a number inside the caller's transaction, or its
+// own. Each sequence counts in a numbersequence record whose ID derives
+// from its name (NumberSequenceID), which Next locks and moves on by one.
+//
+// Numbers are unique and increasing within a sequence under any
+// concurrency, on every store, but may have gaps [inferred: sales.md says
+// nothing of gaps; Dynamics' auto-numbers have them too]: a number drawn
+// in a transaction that rolls back is given out again, while a deleted
+// document's is not. The counter never goes back through any door (a
+// rule refuses a lower lastnumber, except in an import); raising a
+// format's Start moves its sequence on to it. Two transactions that use a
+// sequence first at once both create its counter: the loser's error
+// matches storage.ErrRetry, so the outermost InTx runs it again, provided
+// the closures return the error Next gave them.
+//
 // # Errors
 //
 // Errors come from the store's write path and match the crm sentinels with

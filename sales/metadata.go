@@ -101,6 +101,10 @@ func Register(reg *crm.Registry) error {
 	if err := registerProcess(reg); err != nil {
 		return fmt.Errorf("register sales: %w", err)
 	}
+	// The counters of document numbers (Numbering).
+	if err := reg.Register(NumberSequenceMetadata()); err != nil {
+		return fmt.Errorf("register sales: %w", err)
+	}
 	// Accounts and contacts a qualification creates point back at their
 	// lead. The field is added here, not in AccountMetadata and
 	// ContactMetadata, which a host may register without leads.
