@@ -47,9 +47,9 @@ func (e *docEnv) workedOpportunity(t *testing.T) sales.Opportunity {
 	o, err := e.lines.SetPricing(e.ctx, o.ID, o.Version, sales.PricingHeader{PriceList: e.list.Ref(),
 		DiscountPercentage: decp("5"), DiscountAmount: usdp("10.00"), FreightAmount: usdp("15.00")})
 	require.NoError(t, err)
-	e.add(t, sales.OpportunityLine{Opportunity: o.Ref(), Product: e.a.Ref(), Quantity: dec("3"),
+	e.add(t, sales.OpportunityLine{Document: o.Ref(), Product: e.a.Ref(), Quantity: dec("3"),
 		ManualDiscount: usdp("20.00"), Tax: usdp("28.00")})
-	_, o = e.add(t, sales.OpportunityLine{Opportunity: o.Ref(), Product: e.b.Ref(), Quantity: dec("2"), Tax: usdp("8.00")})
+	_, o = e.add(t, sales.OpportunityLine{Document: o.Ref(), Product: e.b.Ref(), Quantity: dec("2"), Tax: usdp("8.00")})
 	requireUSD(t, "421.00", o.TotalAmount, "opportunity total")
 	return o
 }
