@@ -353,6 +353,17 @@ type Line struct {
 	Extra crm.Fields
 }
 
+// Ref returns a reference to the line, in the line entity of its
+// document (quotedetail for a quote's line, ...).
+func (l Line) Ref() crm.Ref {
+	for _, k := range docKinds {
+		if k.header == l.Document.Entity {
+			return crm.Ref{Entity: k.line, ID: l.ID}
+		}
+	}
+	return crm.Ref{ID: l.ID}
+}
+
 // lineReadOnly names the fields every line decodes only.
 var lineReadOnly = append([]string{crm.FieldExchangeRate},
 	baseFields(LinePricePerUnit, LineVolumeDiscount, LineAmount, LineManualDiscount, LineTax, LineExtendedAmount)...)

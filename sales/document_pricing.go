@@ -251,7 +251,7 @@ func (p *pricer) updateLine(ctx context.Context, rec crm.Record) (crm.Record, []
 		return crm.Record{}, nil, err
 	}
 	inputs := map[string]any{k.idInput: stored.Fields.Ref(k.parent).ID, LineInputTarget: rec}
-	return p.price(ctx, k.update, inputs, func(_ context.Context, x *storage.Execution, header crm.Record, lines []crm.Record) ([]crm.Record, error) {
+	return p.price(ctx, k.update, inputs, func(ctx context.Context, x *storage.Execution, header crm.Record, lines []crm.Record) ([]crm.Record, error) {
 		rec, err := opInput[crm.Record](x, LineInputTarget)
 		if err != nil {
 			return nil, err
@@ -280,10 +280,40 @@ func (p *pricer) updateLine(ctx context.Context, rec crm.Record) (crm.Record, []
 				}
 			}
 			lines[i] = rec
+			if kind, _ := old.Fields.Choice(LineKind); pricing.LineKind(kind) == pricing.BundleLine &&
+				!crm.SameValue(old.Fields[LineQuantity], rec.Fields[LineQuantity]) {
+				return p.scaleItems(ctx, rec, lines)
+			}
 			return lines, nil
 		}
 		return nil, fmt.Errorf("line %s of %s %s: %w", rec.ID, k.label, header.ID, crm.ErrNotFound)
 	})
+}
+
+// scaleItems gives the items of bundle line bundle the quantity its new
+// quantity calls for: each item's quantity in the bundle (the catalog's)
+// times the bundle line's. An item no longer in the catalog's bundle
+// keeps its quantity.
+func (p *pricer) scaleItems(ctx context.Context, bundle crm.Record, lines []crm.Record) ([]crm.Record, error) {
+	items, err := p.catalog.BundleItemsOf(ctx, bundle.Fields.Ref(LineProduct).ID)
+	if err != nil {
+		return nil, err
+	}
+	per := make(map[crm.ID]decimal.Decimal, len(items))
+	for _, it := range items {
+		per[it.Product.ID] = it.Quantity
+	}
+	qty := bundle.Fields.Decimal(LineQuantity)
+	for i := range lines {
+		f := lines[i].Fields
+		if f.Ref(LineParentBundle).ID != bundle.ID {
+			continue
+		}
+		if q, ok := per[f.Ref(LineProduct).ID]; ok {
+			f[LineQuantity] = q.Mul(qty)
+		}
+	}
+	return lines, nil
 }
 
 // removeLine deletes a line, and a bundle line's items with it, as the

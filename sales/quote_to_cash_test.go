@@ -10,6 +10,7 @@ import (
 	"github.com/crmkit/crmkit/activity"
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/sales"
+	"github.com/crmkit/crmkit/sales/pricing"
 	"github.com/crmkit/crmkit/storage"
 	"github.com/crmkit/crmkit/storage/driver"
 )
@@ -200,6 +201,69 @@ func TestConvertQuoteOnce(t *testing.T) {
 			require.Equal(t, int64(1), n)
 			_ = activity.QuoteClose
 			_ = storage.AnyVersion
+		})
+	}
+}
+
+// A bundle on a quote: the bundle line at its list price, a required item
+// at nothing, an optional one at its price; the items follow the bundle
+// line's quantity and go with it.
+func TestQuoteBundleLines(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			e := newDocEnv(t, b, nil)
+			ctx := e.ctx
+			bundle, err := e.cat.CreateProduct(ctx, sales.Product{Name: "Office kit", Number: "KIT", Structure: sales.StructureBundle,
+				UnitGroup: e.a.UnitGroup, DefaultUnit: e.piece.Ref()})
+			require.NoError(t, err)
+			for _, it := range []sales.BundleItem{
+				{Bundle: bundle.Ref(), Product: e.a.Ref(), Quantity: dec("1"), Unit: e.piece.Ref(), Required: true},
+				{Bundle: bundle.Ref(), Product: e.b.Ref(), Quantity: dec("2"), Unit: e.piece.Ref()},
+			} {
+				_, err := e.cat.AddBundleItem(ctx, it)
+				require.NoError(t, err)
+			}
+			bundle, err = e.cat.Publish(ctx, bundle.ID, bundle.Version)
+			require.NoError(t, err)
+			_, err = e.cat.PriceListItems().Create(ctx, sales.PriceListItem{PriceList: e.list.Ref(), Product: bundle.Ref(),
+				Unit: e.piece.Ref(), PricingMethod: sales.PricingCurrencyAmount, Amount: usdp("500.00")})
+			require.NoError(t, err)
+
+			q, err := e.quotes.Create(ctx, sales.Quote{Document: sales.Document{Name: "Kits", Customer: e.customer, PriceList: e.list.Ref()}})
+			require.NoError(t, err)
+			kit, q, err := e.quotes.AddLine(ctx, sales.Line{Document: q.Ref(), Product: bundle.Ref(), Quantity: dec("2")})
+			require.NoError(t, err)
+			require.Equal(t, pricing.BundleLine, kit.Kind)
+			requireUSD(t, "1240.00", q.TotalLineItemAmount, "2 kits at 500 + 4 B at 60; A inside the price")
+			lines, err := e.quotes.Lines(ctx, q.ID)
+			require.NoError(t, err)
+			require.Len(t, lines, 3)
+			required, optional := lines[1], lines[2]
+			require.Equal(t, pricing.RequiredBundleItem, required.Kind)
+			require.Equal(t, kit.Ref(), required.ParentBundle)
+			require.Equal(t, "2", required.Quantity.String())
+			requireUSD(t, "0.00", required.ExtendedAmount, "required item")
+
+			required.Quantity = dec("5")
+			_, _, err = e.quotes.UpdateLine(ctx, required)
+			requireInvalid(t, err, sales.LineQuantity)
+			_, err = e.quotes.RemoveLine(ctx, required.ID, required.Version)
+			requireInvalid(t, err, sales.LineParentBundle)
+
+			kit.Quantity = dec("1")
+			_, q, err = e.quotes.UpdateLine(ctx, kit)
+			require.NoError(t, err)
+			requireUSD(t, "620.00", q.TotalLineItemAmount, "1 kit: 500 + 2 B at 60")
+			optional, err = e.quotes.LineTable().Get(ctx, optional.ID)
+			require.NoError(t, err)
+			require.Equal(t, "2", optional.Quantity.String())
+
+			q, err = e.quotes.RemoveLine(ctx, kit.ID, storage.AnyVersion)
+			require.NoError(t, err)
+			requireUSD(t, "0.00", q.TotalLineItemAmount, "the bundle and its items are gone")
+			lines, err = e.quotes.Lines(ctx, q.ID)
+			require.NoError(t, err)
+			require.Empty(t, lines)
 		})
 	}
 }
