@@ -60,7 +60,8 @@ func documentRules(k *docKind) []crm.Rule {
 			Name:   "prices are locked and unlocked by their operations",
 			Fields: []string{DocumentPriceLocked},
 			Check: func(_ context.Context, w crm.Write) error {
-				if w.Import || inPricingOperation(w) {
+				// A create may lock its own prices: it has no lines yet.
+				if w.Before == nil || w.Import || inPricingOperation(w) {
 					return nil
 				}
 				return crm.Invalid(k.header, DocumentPriceLocked, "changes through LockPricing and UnlockPricing")

@@ -267,3 +267,56 @@ func TestQuoteBundleLines(t *testing.T) {
 		})
 	}
 }
+
+// An order entered on its own, without a quote: created with its number,
+// priced, locked and unlocked, invoiced; its lineage starts with it.
+func TestManualOrder(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			e := newDocEnv(t, b, nil)
+			ctx := e.ctx
+			o, err := e.orders.Create(ctx, sales.Order{Document: sales.Document{Name: "Phone order", Customer: e.customer,
+				PriceList: e.list.Ref(), FreightAmount: usdp("15.00")}})
+			require.NoError(t, err)
+			require.NotEmpty(t, o.Number)
+			require.False(t, o.PriceLocked)
+			_, o, err = e.orders.AddLine(ctx, sales.Line{Document: o.Ref(), Product: e.a.Ref(), Quantity: dec("2")})
+			require.NoError(t, err)
+			requireUSD(t, "215.00", o.TotalAmount, "2 × 100 + 15 freight")
+
+			o, err = e.orders.LockPricing(ctx, o.ID, o.Version)
+			require.NoError(t, err)
+			require.True(t, o.PriceLocked)
+			_, _, err = e.orders.AddLine(ctx, sales.Line{Document: o.Ref(), WriteIn: true, Description: "Gift wrap",
+				Quantity: dec("1"), PricePerUnit: usdp("5.00")})
+			requireInvalid(t, err, sales.LineWriteIn)
+
+			// A new price on the list: the locked order keeps its own.
+			item, err := e.cat.PriceListItem(ctx, e.list.ID, e.a.ID, e.piece.ID)
+			require.NoError(t, err)
+			item.Amount = usdp("120.00")
+			_, err = e.cat.PriceListItems().Update(ctx, item)
+			require.NoError(t, err)
+			o, err = e.orders.Recalculate(ctx, o.ID)
+			require.NoError(t, err)
+			requireUSD(t, "215.00", o.TotalAmount, "locked")
+			o, err = e.orders.UnlockPricing(ctx, o.ID, o.Version)
+			require.NoError(t, err)
+			requireUSD(t, "255.00", o.TotalAmount, "current pricing: 2 × 120 + 15")
+
+			_, err = e.store.Update(ctx, crm.Record{Entity: sales.OrderEntity, Header: crm.Header{ID: o.ID, Version: o.Version},
+				Fields: crm.Fields{sales.DocumentPriceLocked: true}})
+			requireInvalid(t, err, sales.DocumentPriceLocked)
+
+			inv, err := e.invoices.FromOrder(ctx, o.ID)
+			require.NoError(t, err)
+			requireUSD(t, "255.00", inv.TotalAmount, "the invoice")
+			l, err := sales.LineageOf(ctx, e.store, inv.Ref())
+			require.NoError(t, err)
+			require.Nil(t, l.Opportunity)
+			require.Empty(t, l.Quotes)
+			require.Len(t, l.Orders, 1)
+			require.Len(t, l.Invoices, 1)
+		})
+	}
+}
