@@ -174,16 +174,12 @@ func (p *pricer) addLine(ctx context.Context, docID crm.ID, rec crm.Record) (crm
 			rec.ID = crm.NewID()
 		}
 		rec.Fields[k.parent] = crm.Ref{Entity: k.header, ID: header.ID}
-		if k.priceLock && header.Fields.Bool(DocumentPriceLocked) && rec.Fields.Bool(LineWriteIn) {
-			return nil, crm.Invalid(k.line, LineWriteIn, "a write-in product cannot be added while the "+k.label+"'s prices are locked: unlock them first")
-		}
 		if kind, _ := rec.Fields.Choice(LineKind); pricing.LineKind(kind) > pricing.BundleLine {
 			return nil, crm.Invalid(k.line, LineKind, "bundle items are added with their bundle")
 		}
 		rec.Fields[LineParentBundle] = nil
-		lines = append(lines, rec)
-		setSequence(&lines[len(lines)-1], lines)
-		return p.bundleItems(ctx, lines)
+		setSequence(&rec, lines)
+		return p.bundleItems(ctx, append(lines, rec))
 	})
 }
 

@@ -158,7 +158,7 @@ func checkLineDocumentOpen(ctx context.Context, k *docKind, w crm.Write) error {
 		return err
 	}
 	if w.Before == nil && k.priceLock && doc.Fields.Bool(DocumentPriceLocked) && w.Target.Fields.Bool(LineWriteIn) {
-		return crm.Invalid(k.line, LineWriteIn, "a write-in product cannot be added while the "+k.label+"'s prices are locked")
+		return crm.Invalid(k.line, LineWriteIn, "a write-in product cannot be added while the "+k.label+"'s prices are locked: unlock them first")
 	}
 	return nil
 }
