@@ -225,8 +225,10 @@ func (p *pricer) bundleItems(ctx context.Context, lines []crm.Record) ([]crm.Rec
 		if it.Required {
 			kind = pricing.RequiredBundleItem
 		}
+		// LineWriteIn is stated, as the typed Line encodes it: the field is
+		// immutable, so an item stored without it refused every UpdateLine.
 		rec := crm.Record{Entity: k.line, Header: crm.Header{ID: crm.NewID()}, Fields: crm.Fields{
-			k.parent: parent, LineProduct: it.Product, LineUnit: unlessZero(it.Unit),
+			k.parent: parent, LineProduct: it.Product, LineUnit: unlessZero(it.Unit), LineWriteIn: false,
 			LineQuantity: it.Quantity.Mul(qty), LineKind: int32(kind), LineParentBundle: ref,
 		}}
 		setSequence(&rec, lines)
