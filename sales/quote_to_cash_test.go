@@ -257,6 +257,12 @@ func TestQuoteBundleLines(t *testing.T) {
 			optional, err = e.quotes.LineTable().Get(ctx, optional.ID)
 			require.NoError(t, err)
 			require.Equal(t, "2", optional.Quantity.String())
+			// An optional item's own inputs change: the typed line states
+			// isproductoverridden, which the item was created with.
+			optional.ManualDiscount = usdp("10.00")
+			_, q, err = e.quotes.UpdateLine(ctx, optional)
+			require.NoError(t, err)
+			requireUSD(t, "610.00", q.TotalLineItemAmount, "1 kit: 500 + 2 B at 60, less 10 off B")
 
 			q, err = e.quotes.RemoveLine(ctx, kit.ID, storage.AnyVersion)
 			require.NoError(t, err)
