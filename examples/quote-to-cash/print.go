@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/internal/textfmt"
 	"github.com/crmkit/crmkit/sales"
 	"github.com/crmkit/crmkit/sales/pricing"
 )
@@ -170,20 +171,5 @@ func amount(m *crm.Money) string {
 		return "-"
 	}
 	digits, _, _ := strings.Cut(m.String(), " ")
-	sign := ""
-	if rest, ok := strings.CutPrefix(digits, "-"); ok {
-		sign, digits = "-", rest
-	}
-	whole, frac, _ := strings.Cut(digits, ".")
-	var b strings.Builder
-	for i, c := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if frac != "" {
-		b.WriteString("." + frac)
-	}
-	return sign + b.String()
+	return textfmt.Thousands(digits)
 }
