@@ -56,6 +56,18 @@ type Document struct {
 	TotalAmountBase *crm.Money
 }
 
+// Currency returns the document's currency, that of its amounts (its
+// totals once priced, else its discount or freight), or "" while no
+// amount names one.
+func (d Document) Currency() crm.Currency {
+	for _, m := range []*crm.Money{d.TotalAmount, d.DiscountAmount, d.FreightAmount} {
+		if m != nil {
+			return m.Currency
+		}
+	}
+	return ""
+}
+
 // documentReadOnly names the fields every document decodes only.
 var documentReadOnly = append([]string{crm.FieldExchangeRate}, baseFields(DocumentDiscountAmount, DocumentFreightAmount,
 	DocumentTotalLineItemAmount, DocumentTotalLineItemDiscount, DocumentTotalDiscountAmount,

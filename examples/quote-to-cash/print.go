@@ -47,12 +47,8 @@ func (s *story) printInvoice(i sales.Invoice) error {
 // its lines, a bundle's items indented under it, and its totals under
 // the extended amounts.
 func (s *story) printDocument(title string, state, status fmt.Stringer, d sales.Document, lines []sales.Line) {
-	currency := "?"
-	if d.TotalAmount != nil {
-		currency = string(d.TotalAmount.Currency)
-	}
 	s.say("")
-	s.say("  %s: %s (%s), %s, for %s", title, state, status, currency, s.customerName(d.Customer))
+	s.say("  %s: %s (%s), %s, for %s", title, state, status, d.Currency(), s.customerName(d.Customer))
 	t := table{{"#", "product", "quantity", "unit price", "vol. disc.", "man. disc.", "amount", "tax", "extended"}}
 	n := 0
 	for _, l := range lines {
@@ -107,7 +103,7 @@ func (s *story) printDocument(title string, state, status fmt.Stringer, d sales.
 		{"pre-freight amount", amount(d.TotalAmountLessFreight)},
 		{"freight", amount(d.FreightAmount)},
 		{"tax", amount(d.TotalTax)},
-		{"total " + currency, amount(d.TotalAmount)},
+		{"total " + string(d.Currency()), amount(d.TotalAmount)},
 	} {
 		s.say("  %*s  %*s", label, r[0], widths[len(widths)-1], r[1])
 	}
