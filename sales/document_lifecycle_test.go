@@ -16,12 +16,13 @@ import (
 	"github.com/crmkit/crmkit/storage/storagetest"
 )
 
-// docLines names, for each kind of document, its line entity and the
+// docLines names, for each kind of priced document, its line entity and the
 // line's lookup to it.
 var docLines = map[string]struct{ entity, parent string }{
-	sales.QuoteEntity:   {sales.QuoteLineEntity, "quoteid"},
-	sales.OrderEntity:   {sales.OrderLineEntity, "salesorderid"},
-	sales.InvoiceEntity: {sales.InvoiceLineEntity, "invoiceid"},
+	sales.QuoteEntity:       {sales.QuoteLineEntity, "quoteid"},
+	sales.OrderEntity:       {sales.OrderLineEntity, "salesorderid"},
+	sales.InvoiceEntity:     {sales.InvoiceLineEntity, "invoiceid"},
+	sales.OpportunityEntity: {sales.OpportunityLineEntity, sales.OpportunityLineOpportunity},
 }
 
 // docSnapshot is a document as stored, header and lines, to check that a
