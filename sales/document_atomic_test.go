@@ -145,11 +145,9 @@ func TestDocumentOperationsAreAtomic(t *testing.T) {
 	}
 }
 
-// requireExactlyOne runs op from goroutines goroutines at once and
-// checks that exactly one succeeds and every other fails with one of
-// losers.
-func requireExactlyOne(t *testing.T, goroutines int, op func() error, losers ...error) {
-	t.Helper()
+// concurrently runs op from goroutines goroutines released at once and
+// returns their errors.
+func concurrently(goroutines int, op func() error) []error {
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	errs := make([]error, goroutines)
@@ -163,6 +161,15 @@ func requireExactlyOne(t *testing.T, goroutines int, op func() error, losers ...
 	}
 	close(start)
 	wg.Wait()
+	return errs
+}
+
+// requireExactlyOne runs op from goroutines goroutines at once and
+// checks that exactly one succeeds and every other fails with one of
+// losers.
+func requireExactlyOne(t *testing.T, goroutines int, op func() error, losers ...error) {
+	t.Helper()
+	errs := concurrently(goroutines, op)
 	ok := 0
 	for _, err := range errs {
 		if err == nil {
@@ -224,24 +231,17 @@ func TestConcurrentAddLine(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			e := newDocEnv(t, b, nil)
 			q := e.draftQuote(t)
-			var wg sync.WaitGroup
-			errs := make(chan error, goroutines*perGoroutine)
-			for range goroutines {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for range perGoroutine {
-						_, _, err := e.quotes.AddLine(e.ctx, sales.Line{Document: q.Ref(), Product: e.b.Ref(), Quantity: dec("1"),
-							Tax: usdp("1.50")})
-						errs <- err
+			errs := concurrently(goroutines, func() error {
+				for range perGoroutine {
+					_, _, err := e.quotes.AddLine(e.ctx, sales.Line{Document: q.Ref(), Product: e.b.Ref(), Quantity: dec("1"),
+						Tax: usdp("1.50")})
+					if err != nil {
+						return err
 					}
-				}()
-			}
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				require.NoError(t, err)
-			}
+				}
+				return nil
+			})
+			require.NoError(t, errors.Join(errs...))
 
 			lines, err := e.quotes.Lines(e.ctx, q.ID)
 			require.NoError(t, err)
@@ -283,39 +283,34 @@ func TestConcurrentCreateNumbers(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			e := newDocEnv(t, b, nil)
-			var (
-				mu      sync.Mutex
-				numbers = map[string][]string{}
-				wg      sync.WaitGroup
-				errs    = make(chan error, 3*goroutines*perGoroutine)
-			)
-			keep := func(entity, number string, err error) {
-				errs <- err
-				if err == nil {
-					mu.Lock()
-					numbers[entity] = append(numbers[entity], number)
-					mu.Unlock()
-				}
+			var mu sync.Mutex
+			numbers := map[string][]string{}
+			keepNumber := func(entity, number string) {
+				mu.Lock()
+				defer mu.Unlock()
+				numbers[entity] = append(numbers[entity], number)
 			}
-			for range goroutines {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for range perGoroutine {
-						q, err := e.quotes.Create(e.ctx, sales.Quote{Document: e.header("Q")})
-						keep(sales.QuoteEntity, q.Number, err)
-						o, err := e.orders.Create(e.ctx, sales.Order{Document: e.header("O")})
-						keep(sales.OrderEntity, o.Number, err)
-						i, err := e.invoices.Create(e.ctx, sales.Invoice{Document: e.header("I")})
-						keep(sales.InvoiceEntity, i.Number, err)
+			errs := concurrently(goroutines, func() error {
+				for range perGoroutine {
+					q, err := e.quotes.Create(e.ctx, sales.Quote{Document: e.header("Q")})
+					if err != nil {
+						return err
 					}
-				}()
-			}
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				require.NoError(t, err)
-			}
+					keepNumber(sales.QuoteEntity, q.Number)
+					o, err := e.orders.Create(e.ctx, sales.Order{Document: e.header("O")})
+					if err != nil {
+						return err
+					}
+					keepNumber(sales.OrderEntity, o.Number)
+					i, err := e.invoices.Create(e.ctx, sales.Invoice{Document: e.header("I")})
+					if err != nil {
+						return err
+					}
+					keepNumber(sales.InvoiceEntity, i.Number)
+				}
+				return nil
+			})
+			require.NoError(t, errors.Join(errs...))
 			for _, entity := range []string{sales.QuoteEntity, sales.OrderEntity, sales.InvoiceEntity} {
 				got := numbers[entity]
 				require.Len(t, got, goroutines*perGoroutine, entity)

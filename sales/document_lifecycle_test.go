@@ -58,6 +58,20 @@ func requireTransition(t *testing.T, err error, what string) *crm.TransitionErro
 	return te
 }
 
+// requireRefused runs the operations of ops called names on the
+// document ref, in state state, and checks that each is a refused
+// transition that leaves the document as it was.
+func (e *docEnv) requireRefused(t *testing.T, ref crm.Ref, state string, ops map[string]func() error, names ...string) {
+	t.Helper()
+	s := e.snapshot(t, ref)
+	for _, name := range names {
+		op, ok := ops[name]
+		require.True(t, ok, "unknown operation %s", name)
+		requireTransition(t, op(), name+" a "+state+" "+ref.Entity)
+		e.requireUnchanged(t, s, name)
+	}
+}
+
 // header is the shared header of the documents the tests create by hand:
 // the env's customer on the Retail price list.
 func (e *docEnv) header(name string) sales.Document {
@@ -69,14 +83,21 @@ func (e *docEnv) line(doc crm.Ref) sales.Line {
 	return sales.Line{Document: doc, Product: e.a.Ref(), Quantity: dec("2")}
 }
 
+// withLine creates d through docs with one line (e.line) and returns it
+// as stored.
+func withLine[D interface{ Ref() crm.Ref }](t *testing.T, e *docEnv, docs *sales.Documents[D], d D) D {
+	t.Helper()
+	d, err := docs.Create(e.ctx, d)
+	require.NoError(t, err)
+	_, d, err = docs.AddLine(e.ctx, e.line(d.Ref()))
+	require.NoError(t, err)
+	return d
+}
+
 // draftQuote creates a Draft quote with one line, created on its own.
 func (e *docEnv) draftQuote(t *testing.T) sales.Quote {
 	t.Helper()
-	q, err := e.quotes.Create(e.ctx, sales.Quote{Document: e.header("Hardware quote")})
-	require.NoError(t, err)
-	_, q, err = e.quotes.AddLine(e.ctx, e.line(q.Ref()))
-	require.NoError(t, err)
-	return q
+	return withLine(t, e, e.quotes.Documents, sales.Quote{Document: e.header("Hardware quote")})
 }
 
 func (e *docEnv) activeQuote(t *testing.T) sales.Quote {
@@ -99,22 +120,14 @@ func (e *docEnv) wonQuote(t *testing.T) sales.Quote {
 // (no quote).
 func (e *docEnv) activeOrder(t *testing.T) sales.Order {
 	t.Helper()
-	o, err := e.orders.Create(e.ctx, sales.Order{Document: e.header("Hardware order")})
-	require.NoError(t, err)
-	_, o, err = e.orders.AddLine(e.ctx, e.line(o.Ref()))
-	require.NoError(t, err)
-	return o
+	return withLine(t, e, e.orders.Documents, sales.Order{Document: e.header("Hardware order")})
 }
 
 // activeInvoice creates an Active invoice with one line, created on its
 // own (no order).
 func (e *docEnv) activeInvoice(t *testing.T) sales.Invoice {
 	t.Helper()
-	i, err := e.invoices.Create(e.ctx, sales.Invoice{Document: e.header("Hardware invoice")})
-	require.NoError(t, err)
-	_, i, err = e.invoices.AddLine(e.ctx, e.line(i.Ref()))
-	require.NoError(t, err)
-	return i
+	return withLine(t, e, e.invoices.Documents, sales.Invoice{Document: e.header("Hardware invoice")})
 }
 
 func TestDocumentCodecs(t *testing.T) {
@@ -136,33 +149,26 @@ func TestQuoteLifecycle(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			e := newDocEnv(t, b, nil)
 			ctx := e.ctx
-			// refused tries every operation of ops on q and checks each is a
-			// refused transition that leaves q as it was.
 			refused := func(t *testing.T, q sales.Quote, ops ...string) {
 				t.Helper()
-				s := e.snapshot(t, q.Ref())
-				for _, op := range ops {
-					var err error
-					switch op {
-					case "activate":
-						_, err = e.quotes.Activate(ctx, q.ID, q.Version)
-					case "revise":
-						_, err = e.quotes.Revise(ctx, q.ID, q.Version)
-					case "win":
-						_, _, err = e.quotes.Win(ctx, q.ID, q.Version, sales.CloseOptions{})
-					case "close":
-						_, _, err = e.quotes.Close(ctx, q.ID, q.Version, sales.QuoteStatusLost, sales.CloseOptions{})
-					case "update":
+				e.requireRefused(t, q.Ref(), q.QuoteState().String(), map[string]func() error{
+					"activate": func() error { _, err := e.quotes.Activate(ctx, q.ID, q.Version); return err },
+					"revise":   func() error { _, err := e.quotes.Revise(ctx, q.ID, q.Version); return err },
+					"win": func() error {
+						_, _, err := e.quotes.Win(ctx, q.ID, q.Version, sales.CloseOptions{})
+						return err
+					},
+					"close": func() error {
+						_, _, err := e.quotes.Close(ctx, q.ID, q.Version, sales.QuoteStatusLost, sales.CloseOptions{})
+						return err
+					},
+					"update": func() error {
 						q.Description = "changed"
-						_, err = e.quotes.Update(ctx, q)
-					case "addline":
-						_, _, err = e.quotes.AddLine(ctx, e.line(q.Ref()))
-					default:
-						t.Fatalf("unknown operation %s", op)
-					}
-					requireTransition(t, err, op+" a "+q.QuoteState().String()+" quote")
-					e.requireUnchanged(t, s, op)
-				}
+						_, err := e.quotes.Update(ctx, q)
+						return err
+					},
+					"addline": func() error { _, _, err := e.quotes.AddLine(ctx, e.line(q.Ref())); return err },
+				}, ops...)
 			}
 
 			t.Run("draft", func(t *testing.T) {
@@ -260,32 +266,26 @@ func TestOrderLifecycle(t *testing.T) {
 			ctx := e.ctx
 			refused := func(t *testing.T, o sales.Order, ops ...string) {
 				t.Helper()
-				s := e.snapshot(t, o.Ref())
 				invoices := countOf(t, e, sales.InvoiceEntity)
-				for _, op := range ops {
-					var err error
-					switch op {
-					case "submit":
-						_, err = e.orders.Submit(ctx, o.ID, o.Version)
-					case "fulfill":
-						_, _, err = e.orders.Fulfill(ctx, o.ID, o.Version, 0, sales.CloseOptions{})
-					case "cancel":
-						_, _, err = e.orders.Cancel(ctx, o.ID, o.Version, sales.CloseOptions{})
-					case "invoice":
-						_, err = e.invoices.FromOrder(ctx, o.ID)
-					case "update":
+				e.requireRefused(t, o.Ref(), o.OrderState().String(), map[string]func() error{
+					"submit": func() error { _, err := e.orders.Submit(ctx, o.ID, o.Version); return err },
+					"fulfill": func() error {
+						_, _, err := e.orders.Fulfill(ctx, o.ID, o.Version, 0, sales.CloseOptions{})
+						return err
+					},
+					"cancel": func() error {
+						_, _, err := e.orders.Cancel(ctx, o.ID, o.Version, sales.CloseOptions{})
+						return err
+					},
+					"invoice": func() error { _, err := e.invoices.FromOrder(ctx, o.ID); return err },
+					"update": func() error {
 						o.Description = "changed"
-						_, err = e.orders.Update(ctx, o)
-					case "addline":
-						_, _, err = e.orders.AddLine(ctx, e.line(o.Ref()))
-					case "lock":
-						_, err = e.orders.LockPricing(ctx, o.ID, o.Version)
-					default:
-						t.Fatalf("unknown operation %s", op)
-					}
-					requireTransition(t, err, op+" a "+o.OrderState().String()+" order")
-					e.requireUnchanged(t, s, op)
-				}
+						_, err := e.orders.Update(ctx, o)
+						return err
+					},
+					"addline": func() error { _, _, err := e.orders.AddLine(ctx, e.line(o.Ref())); return err },
+					"lock":    func() error { _, err := e.orders.LockPricing(ctx, o.ID, o.Version); return err },
+				}, ops...)
 				require.Equal(t, invoices, countOf(t, e, sales.InvoiceEntity), "no invoice")
 			}
 
@@ -368,29 +368,18 @@ func TestInvoiceLifecycle(t *testing.T) {
 			ctx := e.ctx
 			refused := func(t *testing.T, i sales.Invoice, ops ...string) {
 				t.Helper()
-				s := e.snapshot(t, i.Ref())
-				for _, op := range ops {
-					var err error
-					switch op {
-					case "pay":
-						_, err = e.invoices.Pay(ctx, i.ID, i.Version, 0)
-					case "cancel":
-						_, err = e.invoices.Cancel(ctx, i.ID, i.Version)
-					case "reactivate":
-						_, err = e.invoices.Reactivate(ctx, i.ID, i.Version)
-					case "update":
+				e.requireRefused(t, i.Ref(), i.InvoiceState().String(), map[string]func() error{
+					"pay":        func() error { _, err := e.invoices.Pay(ctx, i.ID, i.Version, 0); return err },
+					"cancel":     func() error { _, err := e.invoices.Cancel(ctx, i.ID, i.Version); return err },
+					"reactivate": func() error { _, err := e.invoices.Reactivate(ctx, i.ID, i.Version); return err },
+					"update": func() error {
 						i.Description = "changed"
-						_, err = e.invoices.Update(ctx, i)
-					case "addline":
-						_, _, err = e.invoices.AddLine(ctx, e.line(i.Ref()))
-					case "unlock":
-						_, err = e.invoices.UnlockPricing(ctx, i.ID, i.Version)
-					default:
-						t.Fatalf("unknown operation %s", op)
-					}
-					requireTransition(t, err, op+" a "+i.InvoiceState().String()+" invoice")
-					e.requireUnchanged(t, s, op)
-				}
+						_, err := e.invoices.Update(ctx, i)
+						return err
+					},
+					"addline": func() error { _, _, err := e.invoices.AddLine(ctx, e.line(i.Ref())); return err },
+					"unlock":  func() error { _, err := e.invoices.UnlockPricing(ctx, i.ID, i.Version); return err },
+				}, ops...)
 			}
 			step := func(t *testing.T, i sales.Invoice, err error, state sales.InvoiceState, status sales.InvoiceStatus) sales.Invoice {
 				t.Helper()
