@@ -176,11 +176,17 @@ func (l *Lineage) readFrom(ctx context.Context, st *storage.Store, root crm.Ref)
 			return err
 		}
 	case QuoteEntity:
+		// A quote of its own is the root with its revisions, which share
+		// its number: an order converted from a later revision is part
+		// of the same sale.
 		q, err := quotes.Get(ctx, root.ID)
 		if err != nil {
 			return err
 		}
-		l.Quotes = []Quote{q}
+		if l.Quotes, err = collect(quotes.Iterate(ctx, crm.Query{Where: crm.Eq(QuoteNumber, q.Number),
+			OrderBy: []crm.Order{crm.Asc(QuoteRevision)}})); err != nil {
+			return err
+		}
 	}
 	// Orders: those of the quotes, and those linked to the root itself
 	// (generated from the opportunity, or the root order).

@@ -60,8 +60,9 @@ func documentRules(k *docKind) []crm.Rule {
 			Name:   "prices are locked and unlocked by their operations",
 			Fields: []string{DocumentPriceLocked},
 			Check: func(_ context.Context, w crm.Write) error {
-				// A create may lock its own prices: it has no lines yet.
-				if w.Before == nil || w.Import || inPricingOperation(w) {
+				// A typed create carries ispricelocked false: a new document
+				// is unlocked, only a locked one needs the operation.
+				if w.Import || inPricingOperation(w) || (w.Before == nil && !w.Target.Fields.Bool(DocumentPriceLocked)) {
 					return nil
 				}
 				return crm.Invalid(k.header, DocumentPriceLocked, "changes through LockPricing and UnlockPricing")
