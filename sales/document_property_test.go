@@ -365,7 +365,7 @@ func recalculateLocked[D any](t *testing.T, e *propEnv, r *rand.Rand, what strin
 // fresh calculation would; (d) no stored amount has more places than its
 // precision.
 func TestPropertyDocuments(t *testing.T) {
-	n := stores.EnvSize(t, envPropertyDocs, 20, 1)
+	n := stores.EnvSize(t, envPropertyDocs, 12, 1)
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			e := newPropEnv(t, b)
