@@ -381,7 +381,10 @@
 // default unit; the price comes from the opportunity's own price list
 // only, never from the product's default price list (sales.md §4.3
 // [conflict]: with a mandatory list, no price when the product is not on
-// it); price list dates are not checked, as in Dynamics; the document's
+// it); price list dates are checked against today (the store clock's
+// date): a list not yet begun or already ended is
+// pricing.ErrInactivePriceList, though Dynamics documents no such check,
+// because pricing from an expired list is a silent error; the document's
 // currency is that of the opportunity's amounts (budget, discount,
 // freight, a user-provided estimate), else its price list's, else its
 // write-in prices'. A bundle product brings its items (see "Quotes, orders

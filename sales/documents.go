@@ -150,7 +150,8 @@ func (s *Documents[D]) Lines(ctx context.Context, id crm.ID) ([]Line, error) {
 //
 // Errors: a *pricing.Error (errors.Is with the pricing sentinels:
 // pricing.ErrNoPriceListItem, ErrInvalidProduct, ErrCurrencyMismatch,
-// ErrInvalidQuantity, ErrPriceListExpired, ...) when the document cannot
+// ErrInvalidQuantity, ErrInactivePriceList for a price list
+// that is inactive or expired, ...) when the document cannot
 // be priced with the line, crm.ErrValidation, crm.ErrNotFound,
 // crm.ErrInvalidTransition for a document that is not editable. A
 // refused line changes nothing.
