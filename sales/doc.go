@@ -384,7 +384,9 @@
 // it); price list dates are checked against today (the store clock's
 // date): a list not yet begun or already ended is
 // pricing.ErrInactivePriceList, though Dynamics documents no such check,
-// because pricing from an expired list is a silent error; the document's
+// because pricing from an expired list is a silent error (an order or
+// invoice whose prices are locked takes none from the list, and is not
+// checked); the document's
 // currency is that of the opportunity's amounts (budget, discount,
 // freight, a user-provided estimate), else its price list's, else its
 // write-in prices'. A bundle product brings its items (see "Quotes, orders

@@ -228,7 +228,7 @@ func (p *pricer) bundleItems(ctx context.Context, lines []crm.Record) ([]crm.Rec
 		// LineWriteIn is stated, as the typed Line encodes it: the field is
 		// immutable, so an item stored without it refused every UpdateLine.
 		rec := crm.Record{Entity: k.line, Header: crm.Header{ID: crm.NewID()}, Fields: crm.Fields{
-			k.parent: parent, LineProduct: it.Product, LineUnit: unlessZero(it.Unit), LineWriteIn: false,
+			k.parent: parent, LineProduct: it.Product, LineUnit: unlessZero(it.Unit),
 			LineQuantity: it.Quantity.Mul(qty), LineKind: int32(kind), LineParentBundle: ref,
 			// Stored as a typed Line stores them, so a typed UpdateLine of
 			// an optional item does not read as changing them.
@@ -484,10 +484,7 @@ func (p *pricer) writeLines(ctx context.Context, stored, recs []crm.Record) erro
 // writing the lines' computed fields into recs and the header's into
 // header.
 func (p *pricer) calculate(ctx context.Context, doc crm.Fields, recs []crm.Record, header crm.Fields) error {
-	// AsOf today (the store clock's): a price list whose dates do not
-	// include it prices nothing (pricing.ErrInactivePriceList), so an
-	// expired list is refused rather than silently used [inferred].
-	d := pricing.Document{AsOf: p.st.Now(ctx), DiscountPercentage: doc.Decimal(DocumentDiscountPercentage),
+	d := pricing.Document{DiscountPercentage: doc.Decimal(DocumentDiscountPercentage),
 		DiscountAmount: optionalField[crm.Money](doc, DocumentDiscountAmount),
 		Freight:        optionalField[crm.Money](doc, DocumentFreightAmount)}
 	priceList := doc.Ref(DocumentPriceList)

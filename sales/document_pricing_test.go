@@ -187,7 +187,7 @@ func TestDocumentBundles(t *testing.T) {
 
 			t.Run("opportunity, and the quote generated from it", func(t *testing.T) {
 				o := e.opportunity(t, sales.Opportunity{PriceList: e.list.Ref(), RevenueSystemCalculated: true})
-				bl, o := e.add(t, sales.OpportunityLine{Opportunity: o.Ref(), Product: kit.Ref(), Quantity: dec("1")})
+				bl, o := e.add(t, sales.OpportunityLine{Document: o.Ref(), Product: kit.Ref(), Quantity: dec("1")})
 				require.Equal(t, pricing.BundleLine, bl.Kind)
 				requireUSD(t, "950.00", o.TotalAmount, "opportunity total")
 				requireUSD(t, "950.00", o.EstimatedValue, "system-calculated revenue")
@@ -266,9 +266,9 @@ func (e *docEnv) reprice(t *testing.T, item sales.PriceListItem, amount string) 
 	return item
 }
 
-// wonQuote creates a quote of lines on the Retail list, activates it
+// wonQuoteOf creates a quote of lines on the Retail list, activates it
 // and wins it.
-func (e *docEnv) wonQuote(t *testing.T, lines ...sales.Line) sales.Quote {
+func (e *docEnv) wonQuoteOf(t *testing.T, lines ...sales.Line) sales.Quote {
 	t.Helper()
 	q := e.quote(t, e.list.Ref())
 	var err error
@@ -292,7 +292,7 @@ func TestOrderPriceLock(t *testing.T) {
 			e := newDocEnv(t, b, nil)
 			ctx := e.ctx
 			x, item := e.volumeProduct(t)
-			q := e.wonQuote(t, sales.Line{Product: x.Ref(), Quantity: dec("2")})
+			q := e.wonQuoteOf(t, sales.Line{Product: x.Ref(), Quantity: dec("2")})
 			requireUSD(t, "100.00", q.TotalAmount, "2 × 50.00")
 
 			order, err := e.orders.FromQuote(ctx, q.ID)
