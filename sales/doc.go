@@ -462,7 +462,10 @@
 //
 // Every document keeps the opportunity it came from, orders their quote
 // and invoices their order, so the lineage is queryable both ways with
-// plain queries; LineageOf gathers it from any document of the chain.
+// plain queries; LineageOf gathers it from any document of the chain (a
+// quote's with every revision of its number). An order's quote and an
+// invoice's order are set only by the conversions (or an import): no
+// door makes a second order of a won quote.
 //
 // Closing: Quotes.Win and Close (WinQuote, CloseQuote) record the close
 // date (closedon) and a completed quote-close activity; Orders.Fulfill

@@ -69,6 +69,21 @@ func documentRules(k *docKind) []crm.Rule {
 			},
 		})
 	}
+	// The links a conversion makes are the conversion's: a won quote
+	// becomes one order and an order one invoice, which a create naming
+	// the source itself would get around.
+	if link, message := sourceLink(k); link != "" {
+		rules = append(rules, crm.Rule{
+			Name:   "the link to the source document is made by the conversion",
+			Fields: []string{link},
+			Check: func(_ context.Context, w crm.Write) error {
+				if w.Import || w.In(message) {
+					return nil
+				}
+				return crm.Invalid(k.header, link, "is set by converting the source document ("+message+")")
+			},
+		})
+	}
 	if k == quoteKind {
 		rules = append(rules, crm.Rule{
 			Name:   "a quote's close date is set by winning or closing it",
@@ -162,4 +177,16 @@ func checkLineDocumentOpen(ctx context.Context, k *docKind, w crm.Write) error {
 		return crm.Invalid(k.line, LineWriteIn, "a write-in product cannot be added while the "+k.label+"'s prices are locked: unlock them first")
 	}
 	return nil
+}
+
+// sourceLink returns the header's link to the document it is converted
+// from and the conversion that sets it; "" for a quote.
+func sourceLink(k *docKind) (field, message string) {
+	switch k {
+	case orderKind:
+		return OrderQuote, MessageConvertQuoteToOrder
+	case invoiceKind:
+		return InvoiceOrder, MessageConvertOrderToInvoice
+	}
+	return "", ""
 }

@@ -326,3 +326,23 @@ func TestManualOrder(t *testing.T) {
 		})
 	}
 }
+
+// No door but the conversion links an order to its quote or an invoice
+// to its order: a won quote stays one order.
+func TestSourceLinksAreTheConversions(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			e := newDocEnv(t, b, nil)
+			q := e.wonQuote(t)
+			order, err := e.orders.FromQuote(e.ctx, q.ID)
+			require.NoError(t, err)
+			_, err = e.orders.Create(e.ctx, sales.Order{Document: sales.Document{Name: "Second", Customer: e.customer}, Quote: q.Ref()})
+			requireInvalid(t, err, sales.OrderQuote)
+			_, err = e.invoices.Create(e.ctx, sales.Invoice{Document: sales.Document{Name: "Bill", Customer: e.customer}, Order: order.Ref()})
+			requireInvalid(t, err, sales.InvoiceOrder)
+			n, err := e.orders.Count(e.ctx, crm.Query{Where: crm.Eq(sales.OrderQuote, q.Ref())})
+			require.NoError(t, err)
+			require.Equal(t, int64(1), n)
+		})
+	}
+}
