@@ -428,7 +428,9 @@
 //   - Lines and header change only in the document's editable state:
 //     Draft for a quote, Active for an order or an invoice; other states
 //     are read-only (the lifecycle's ReadOnly states, and a rule on the
-//     lines that locks the header).
+//     lines that locks the header). As for opportunity lines, the kernel
+//     runs no rule on a delete: a line deleted through the generic store
+//     leaves the totals as they were until Recalculate.
 //
 // Bundles: adding a bundle product adds the bundle line (LineKind
 // Bundle, its list price) and a line for each of its items after it
