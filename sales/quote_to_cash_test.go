@@ -1,13 +1,10 @@
 package sales_test
 
 import (
-	"errors"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/crmkit/crmkit/activity"
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/sales"
 	"github.com/crmkit/crmkit/sales/pricing"
@@ -160,47 +157,6 @@ func TestQuoteToCash(t *testing.T) {
 				require.Len(t, l.Orders, 1)
 				require.Len(t, l.Invoices, 1)
 			}
-		})
-	}
-}
-
-func TestConvertQuoteOnce(t *testing.T) {
-	for _, b := range backends() {
-		t.Run(b.name, func(t *testing.T) {
-			e := newDocEnv(t, b, nil)
-			opp := e.workedOpportunity(t)
-			q, err := e.quotes.FromOpportunity(e.ctx, opp.ID, sales.Quote{})
-			require.NoError(t, err)
-			q, err = e.quotes.Activate(e.ctx, q.ID, q.Version)
-			require.NoError(t, err)
-			q, _, err = e.quotes.Win(e.ctx, q.ID, q.Version, sales.CloseOptions{})
-			require.NoError(t, err)
-			var wg sync.WaitGroup
-			errs := make([]error, 4)
-			for i := range errs {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					_, errs[i] = e.orders.FromQuote(e.ctx, q.ID)
-				}()
-			}
-			wg.Wait()
-			ok := 0
-			for _, err := range errs {
-				switch {
-				case err == nil:
-					ok++
-				case errors.Is(err, sales.ErrAlreadyConverted), errors.Is(err, crm.ErrConflict):
-				default:
-					t.Fatalf("unexpected error %v", err)
-				}
-			}
-			require.Equal(t, 1, ok, "%v", errs)
-			n, err := e.orders.Count(e.ctx, crm.Query{Where: crm.Eq(sales.OrderQuote, q.Ref())})
-			require.NoError(t, err)
-			require.Equal(t, int64(1), n)
-			_ = activity.QuoteClose
-			_ = storage.AnyVersion
 		})
 	}
 }
