@@ -70,6 +70,11 @@ func (c *conversion) run(ctx context.Context, src crm.Record, id crm.ID) (crm.Re
 	if err != nil {
 		return crm.Record{}, err
 	}
+	// Bundle lines before their items, whatever their sequence: an item's
+	// lookup names a line created before it in the batch.
+	slices.SortStableFunc(lines, func(a, b crm.Record) int {
+		return cmpBool(!a.Fields.Ref(LineParentBundle).IsZero(), !b.Fields.Ref(LineParentBundle).IsZero())
+	})
 	ids := make(map[crm.ID]crm.ID, len(lines))
 	for _, l := range lines {
 		ids[l.ID] = crm.NewID()
@@ -262,4 +267,15 @@ func orNew(id crm.ID) crm.ID {
 		return crm.NewID()
 	}
 	return id
+}
+
+// cmpBool orders false before true.
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }

@@ -429,7 +429,8 @@
 // Bundle, its list price) and a line for each of its items after it
 // (ParentBundle names the bundle line): required items price at nothing,
 // optional ones at their own price (sales.md §5.6). An item's quantity is
-// its quantity in the bundle times the bundle line's [inferred]. A
+// its quantity in the bundle times the bundle line's, and follows it when
+// the bundle line's quantity changes [inferred]. A
 // required item's inputs cannot change and it is removed only with its
 // bundle; removing the bundle line removes its items.
 //

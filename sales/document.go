@@ -56,6 +56,18 @@ type Document struct {
 	TotalAmountBase *crm.Money
 }
 
+// Currency returns the document's currency, that of its amounts (its
+// totals once priced, else its discount or freight), or "" while no
+// amount names one.
+func (d Document) Currency() crm.Currency {
+	for _, m := range []*crm.Money{d.TotalAmount, d.DiscountAmount, d.FreightAmount} {
+		if m != nil {
+			return m.Currency
+		}
+	}
+	return ""
+}
+
 // documentReadOnly names the fields every document decodes only.
 var documentReadOnly = append([]string{crm.FieldExchangeRate}, baseFields(DocumentDiscountAmount, DocumentFreightAmount,
 	DocumentTotalLineItemAmount, DocumentTotalLineItemDiscount, DocumentTotalDiscountAmount,
@@ -351,6 +363,17 @@ type Line struct {
 	ExtendedAmountBase *crm.Money
 
 	Extra crm.Fields
+}
+
+// Ref returns a reference to the line, in the line entity of its
+// document (quotedetail for a quote's line, ...).
+func (l Line) Ref() crm.Ref {
+	for _, k := range docKinds {
+		if k.header == l.Document.Entity {
+			return crm.Ref{Entity: k.line, ID: l.ID}
+		}
+	}
+	return crm.Ref{ID: l.ID}
 }
 
 // lineReadOnly names the fields every line decodes only.

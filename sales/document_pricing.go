@@ -174,16 +174,12 @@ func (p *pricer) addLine(ctx context.Context, docID crm.ID, rec crm.Record) (crm
 			rec.ID = crm.NewID()
 		}
 		rec.Fields[k.parent] = crm.Ref{Entity: k.header, ID: header.ID}
-		if k.priceLock && header.Fields.Bool(DocumentPriceLocked) && rec.Fields.Bool(LineWriteIn) {
-			return nil, crm.Invalid(k.line, LineWriteIn, "a write-in product cannot be added while the "+k.label+"'s prices are locked: unlock them first")
-		}
 		if kind, _ := rec.Fields.Choice(LineKind); pricing.LineKind(kind) > pricing.BundleLine {
 			return nil, crm.Invalid(k.line, LineKind, "bundle items are added with their bundle")
 		}
 		rec.Fields[LineParentBundle] = nil
-		lines = append(lines, rec)
-		setSequence(&lines[len(lines)-1], lines)
-		return p.bundleItems(ctx, lines)
+		setSequence(&rec, lines)
+		return p.bundleItems(ctx, append(lines, rec))
 	})
 }
 
@@ -229,8 +225,10 @@ func (p *pricer) bundleItems(ctx context.Context, lines []crm.Record) ([]crm.Rec
 		if it.Required {
 			kind = pricing.RequiredBundleItem
 		}
+		// LineWriteIn is stated, as the typed Line encodes it: the field is
+		// immutable, so an item stored without it refused every UpdateLine.
 		rec := crm.Record{Entity: k.line, Header: crm.Header{ID: crm.NewID()}, Fields: crm.Fields{
-			k.parent: parent, LineProduct: it.Product, LineUnit: unlessZero(it.Unit),
+			k.parent: parent, LineProduct: it.Product, LineUnit: unlessZero(it.Unit), LineWriteIn: false,
 			LineQuantity: it.Quantity.Mul(qty), LineKind: int32(kind), LineParentBundle: ref,
 		}}
 		setSequence(&rec, lines)
@@ -251,7 +249,7 @@ func (p *pricer) updateLine(ctx context.Context, rec crm.Record) (crm.Record, []
 		return crm.Record{}, nil, err
 	}
 	inputs := map[string]any{k.idInput: stored.Fields.Ref(k.parent).ID, LineInputTarget: rec}
-	return p.price(ctx, k.update, inputs, func(_ context.Context, x *storage.Execution, header crm.Record, lines []crm.Record) ([]crm.Record, error) {
+	return p.price(ctx, k.update, inputs, func(ctx context.Context, x *storage.Execution, header crm.Record, lines []crm.Record) ([]crm.Record, error) {
 		rec, err := opInput[crm.Record](x, LineInputTarget)
 		if err != nil {
 			return nil, err
@@ -280,10 +278,40 @@ func (p *pricer) updateLine(ctx context.Context, rec crm.Record) (crm.Record, []
 				}
 			}
 			lines[i] = rec
+			if kind, _ := old.Fields.Choice(LineKind); pricing.LineKind(kind) == pricing.BundleLine &&
+				!crm.SameValue(old.Fields[LineQuantity], rec.Fields[LineQuantity]) {
+				return p.scaleItems(ctx, rec, lines)
+			}
 			return lines, nil
 		}
 		return nil, fmt.Errorf("line %s of %s %s: %w", rec.ID, k.label, header.ID, crm.ErrNotFound)
 	})
+}
+
+// scaleItems gives the items of bundle line bundle the quantity its new
+// quantity calls for: each item's quantity in the bundle (the catalog's)
+// times the bundle line's. An item no longer in the catalog's bundle
+// keeps its quantity.
+func (p *pricer) scaleItems(ctx context.Context, bundle crm.Record, lines []crm.Record) ([]crm.Record, error) {
+	items, err := p.catalog.BundleItemsOf(ctx, bundle.Fields.Ref(LineProduct).ID)
+	if err != nil {
+		return nil, err
+	}
+	per := make(map[crm.ID]decimal.Decimal, len(items))
+	for _, it := range items {
+		per[it.Product.ID] = it.Quantity
+	}
+	qty := bundle.Fields.Decimal(LineQuantity)
+	for i := range lines {
+		f := lines[i].Fields
+		if f.Ref(LineParentBundle).ID != bundle.ID {
+			continue
+		}
+		if q, ok := per[f.Ref(LineProduct).ID]; ok {
+			f[LineQuantity] = q.Mul(qty)
+		}
+	}
+	return lines, nil
 }
 
 // removeLine deletes a line, and a bundle line's items with it, as the

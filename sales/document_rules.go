@@ -60,7 +60,8 @@ func documentRules(k *docKind) []crm.Rule {
 			Name:   "prices are locked and unlocked by their operations",
 			Fields: []string{DocumentPriceLocked},
 			Check: func(_ context.Context, w crm.Write) error {
-				if w.Import || inPricingOperation(w) {
+				// A create may lock its own prices: it has no lines yet.
+				if w.Before == nil || w.Import || inPricingOperation(w) {
 					return nil
 				}
 				return crm.Invalid(k.header, DocumentPriceLocked, "changes through LockPricing and UnlockPricing")
@@ -157,7 +158,7 @@ func checkLineDocumentOpen(ctx context.Context, k *docKind, w crm.Write) error {
 		return err
 	}
 	if w.Before == nil && k.priceLock && doc.Fields.Bool(DocumentPriceLocked) && w.Target.Fields.Bool(LineWriteIn) {
-		return crm.Invalid(k.line, LineWriteIn, "a write-in product cannot be added while the "+k.label+"'s prices are locked")
+		return crm.Invalid(k.line, LineWriteIn, "a write-in product cannot be added while the "+k.label+"'s prices are locked: unlock them first")
 	}
 	return nil
 }

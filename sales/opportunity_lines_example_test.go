@@ -54,7 +54,7 @@ func ExampleOpportunityLines_AddLine() {
 
 	tax := crm.MustMoney("28.00 USD")
 	discount := crm.MustMoney("20.00 USD")
-	line, opp, err := lines.AddLine(ctx, sales.OpportunityLine{Opportunity: opp.Ref(), Product: router.Ref(),
+	line, opp, err := lines.AddLine(ctx, sales.OpportunityLine{Document: opp.Ref(), Product: router.Ref(),
 		Quantity: decimal.NewFromInt(3), ManualDiscount: &discount, Tax: &tax})
 	check(err)
 	fmt.Println("line:", line.Quantity, "×", line.PricePerUnit, "=", line.Amount, "extended", line.ExtendedAmount)
@@ -68,7 +68,7 @@ func ExampleOpportunityLines_AddLine() {
 	// nothing.
 	box, err := cat.Units().Create(ctx, sales.Unit{Name: "Box", Group: group.Ref(), Quantity: decimal.NewFromInt(10), BaseUnit: piece.Ref()})
 	check(err)
-	_, _, err = lines.AddLine(ctx, sales.OpportunityLine{Opportunity: opp.Ref(), Product: router.Ref(), Unit: box.Ref(),
+	_, _, err = lines.AddLine(ctx, sales.OpportunityLine{Document: opp.Ref(), Product: router.Ref(), Unit: box.Ref(),
 		Quantity: decimal.NewFromInt(1)})
 	fmt.Println("a box:", errors.Is(err, pricing.ErrNoPriceListItem))
 	// Output:

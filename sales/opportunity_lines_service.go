@@ -54,6 +54,7 @@ type PricingOptions struct {
 // one opportunity run one after the other.
 type OpportunityLines struct {
 	pricer *pricer
+	codec  storage.Codec[OpportunityLine]
 	lines  *storage.Table[OpportunityLine]
 }
 
@@ -61,7 +62,8 @@ type OpportunityLines struct {
 // must hold the sales entities (Register), with the organization's
 // pricing settings.
 func NewOpportunityLines(st *storage.Store, opts PricingOptions) *OpportunityLines {
-	return &OpportunityLines{pricer: newPricer(st, opportunityKind, opts), lines: storage.NewTable(st, OpportunityLineCodec())}
+	return &OpportunityLines{pricer: newPricer(st, opportunityKind, opts), codec: OpportunityLineCodec(),
+		lines: storage.NewTable(st, OpportunityLineCodec())}
 }
 
 // Table returns typed access to the lines, for reads: writes outside the
@@ -94,11 +96,11 @@ func (s *OpportunityLines) AddLine(ctx context.Context, l OpportunityLine) (Oppo
 	if l.ID == crm.NilID {
 		l.ID = crm.NewID()
 	}
-	opp, lines, err := s.pricer.addLine(ctx, l.Opportunity.ID, encodeOpportunityLine(l))
+	opp, lines, err := s.pricer.addLine(ctx, l.Document.ID, s.codec.Encode(l))
 	if err != nil {
-		return OpportunityLine{}, Opportunity{}, fmt.Errorf("add line to opportunity %s: %w", l.Opportunity.ID, err)
+		return OpportunityLine{}, Opportunity{}, fmt.Errorf("add line to opportunity %s: %w", l.Document.ID, err)
 	}
-	return typedLines(opp, lines, l.ID, decodeOpportunity, decodeOpportunityLine)
+	return typedLines(opp, lines, l.ID, decodeOpportunity, s.codec.Decode)
 }
 
 // UpdateLine writes the inputs of l over the stored line (product, unit,
@@ -107,11 +109,11 @@ func (s *OpportunityLines) AddLine(ctx context.Context, l OpportunityLine) (Oppo
 // opportunity again. l.Version must be the version l was read at
 // (crm.ErrConflict otherwise). Errors are AddLine's.
 func (s *OpportunityLines) UpdateLine(ctx context.Context, l OpportunityLine) (OpportunityLine, Opportunity, error) {
-	opp, lines, err := s.pricer.updateLine(ctx, encodeOpportunityLine(l))
+	opp, lines, err := s.pricer.updateLine(ctx, s.codec.Encode(l))
 	if err != nil {
 		return OpportunityLine{}, Opportunity{}, fmt.Errorf("update line %s: %w", l.ID, err)
 	}
-	return typedLines(opp, lines, l.ID, decodeOpportunity, decodeOpportunityLine)
+	return typedLines(opp, lines, l.ID, decodeOpportunity, s.codec.Decode)
 }
 
 // RemoveLine deletes a line of an open opportunity, as the named operation

@@ -109,9 +109,9 @@ func TestOpportunityLinesWorkedExample(t *testing.T) {
 				DiscountPercentage: decp("5"), DiscountAmount: usdp("10.00"), FreightAmount: usdp("15.00")})
 			require.NoError(t, err)
 
-			la, _ := e.add(t, sales.OpportunityLine{Opportunity: o.Ref(), Product: e.a.Ref(), Quantity: dec("3"),
+			la, _ := e.add(t, sales.OpportunityLine{Document: o.Ref(), Product: e.a.Ref(), Quantity: dec("3"),
 				ManualDiscount: usdp("20.00"), Tax: usdp("28.00")})
-			lb, o := e.add(t, sales.OpportunityLine{Opportunity: o.Ref(), Product: e.b.Ref(), Quantity: dec("2"), Tax: usdp("8.00")})
+			lb, o := e.add(t, sales.OpportunityLine{Document: o.Ref(), Product: e.b.Ref(), Quantity: dec("2"), Tax: usdp("8.00")})
 
 			require.Equal(t, e.piece.Ref().ID, la.Unit.ID, "the product's default unit")
 			require.Equal(t, []int64{1, 2}, []int64{la.Sequence, lb.Sequence})
@@ -161,7 +161,7 @@ func TestOpportunityLinesWorkedExample(t *testing.T) {
 			})
 
 			t.Run("a write-in line takes its own price", func(t *testing.T) {
-				w, o := e.add(t, sales.OpportunityLine{Opportunity: o.Ref(), WriteIn: true, Description: "Installation",
+				w, o := e.add(t, sales.OpportunityLine{Document: o.Ref(), WriteIn: true, Description: "Installation",
 					Quantity: dec("2"), PricePerUnit: usdp("50.00")})
 				requireUSD(t, "100.00", w.ExtendedAmount, "write-in")
 				requireUSD(t, "380.00", o.TotalLineItemAmount, "A and the write-in")
@@ -192,7 +192,7 @@ func TestOpportunityLinesRefused(t *testing.T) {
 			require.NoError(t, err)
 
 			o := e.opportunity(t, sales.Opportunity{PriceList: e.list.Ref()})
-			e.add(t, sales.OpportunityLine{Opportunity: o.Ref(), Product: e.a.Ref(), Quantity: dec("1")})
+			e.add(t, sales.OpportunityLine{Document: o.Ref(), Product: e.a.Ref(), Quantity: dec("1")})
 			for _, tc := range []struct {
 				name string
 				line sales.OpportunityLine
@@ -206,7 +206,7 @@ func TestOpportunityLinesRefused(t *testing.T) {
 			} {
 				t.Run(tc.name, func(t *testing.T) {
 					v, before := lineState(t, e, o.ID)
-					tc.line.Opportunity = o.Ref()
+					tc.line.Document = o.Ref()
 					_, _, err := e.lines.AddLine(e.ctx, tc.line)
 					require.ErrorIs(t, err, tc.want)
 					v2, after := lineState(t, e, o.ID)
@@ -218,7 +218,7 @@ func TestOpportunityLinesRefused(t *testing.T) {
 			t.Run("currency of the price list differs from the opportunity's amounts", func(t *testing.T) {
 				eur := e.opportunity(t, sales.Opportunity{PriceList: e.list.Ref(), BudgetAmount: eurp("1000.00")})
 				v, before := lineState(t, e, eur.ID)
-				_, _, err := e.lines.AddLine(e.ctx, sales.OpportunityLine{Opportunity: eur.Ref(), Product: e.a.Ref(), Quantity: dec("1")})
+				_, _, err := e.lines.AddLine(e.ctx, sales.OpportunityLine{Document: eur.Ref(), Product: e.a.Ref(), Quantity: dec("1")})
 				require.ErrorIs(t, err, pricing.ErrCurrencyMismatch)
 				require.ErrorIs(t, err, crm.ErrCurrencyMismatch)
 				v2, after := lineState(t, e, eur.ID)
@@ -251,11 +251,11 @@ func TestOpportunityLinesGenericDoor(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			e := newLineEnv(t, b, nil)
 			o := e.opportunity(t, sales.Opportunity{PriceList: e.list.Ref(), RevenueSystemCalculated: true})
-			line, o := e.add(t, sales.OpportunityLine{Opportunity: o.Ref(), Product: e.a.Ref(), Quantity: dec("2")})
+			line, o := e.add(t, sales.OpportunityLine{Document: o.Ref(), Product: e.a.Ref(), Quantity: dec("2")})
 			requireUSD(t, "200.00", o.EstimatedValue, "revenue")
 
 			t.Run("a line is written only by the operations", func(t *testing.T) {
-				_, err := e.lines.Table().Create(e.ctx, sales.OpportunityLine{Opportunity: o.Ref(), Product: e.b.Ref(), Quantity: dec("1")})
+				_, err := e.lines.Table().Create(e.ctx, sales.OpportunityLine{Document: o.Ref(), Product: e.b.Ref(), Quantity: dec("1")})
 				requireInvalid(t, err, sales.OpportunityLineOpportunity)
 				err = e.update(e.ctx, sales.OpportunityLineEntity, line.ID, crm.Fields{sales.OpportunityLineQuantity: dec("5")})
 				requireInvalid(t, err, sales.OpportunityLineOpportunity)
@@ -283,7 +283,7 @@ func TestOpportunityLinesGenericDoor(t *testing.T) {
 				won, _, err := e.opps.Win(e.ctx, o.ID, storage.AnyVersion, sales.WinOptions{})
 				require.NoError(t, err)
 				requireUSD(t, "200.00", won.ActualValue, "actual revenue defaults to the calculated estimate")
-				_, _, err = e.lines.AddLine(e.ctx, sales.OpportunityLine{Opportunity: o.Ref(), Product: e.b.Ref(), Quantity: dec("1")})
+				_, _, err = e.lines.AddLine(e.ctx, sales.OpportunityLine{Document: o.Ref(), Product: e.b.Ref(), Quantity: dec("1")})
 				require.ErrorIs(t, err, crm.ErrInvalidTransition)
 				_, err = e.lines.RemoveLine(e.ctx, line.ID, storage.AnyVersion)
 				require.ErrorIs(t, err, crm.ErrInvalidTransition)
@@ -306,11 +306,11 @@ func TestAddLineIsAtomic(t *testing.T) {
 			var fd *crmtest.FailingDriver
 			e := newLineEnv(t, b, func(d driver.Driver) driver.Driver { fd = crmtest.NewFailingDriver(d); return fd })
 			o := e.opportunity(t, sales.Opportunity{PriceList: e.list.Ref(), RevenueSystemCalculated: true})
-			e.add(t, sales.OpportunityLine{Opportunity: o.Ref(), Product: e.a.Ref(), Quantity: dec("1")})
+			e.add(t, sales.OpportunityLine{Document: o.Ref(), Product: e.a.Ref(), Quantity: dec("1")})
 			v, before := lineState(t, e, o.ID)
 			for n := 1; ; n++ {
 				fd.FailAt(n)
-				_, opp, err := e.lines.AddLine(e.ctx, sales.OpportunityLine{Opportunity: o.Ref(), Product: e.b.Ref(), Quantity: dec("2")})
+				_, opp, err := e.lines.AddLine(e.ctx, sales.OpportunityLine{Document: o.Ref(), Product: e.b.Ref(), Quantity: dec("2")})
 				writes := fd.Writes()
 				fd.FailAt(0)
 				if err == nil {
@@ -336,7 +336,7 @@ func TestWinRateByProduct(t *testing.T) {
 				t.Helper()
 				o := e.opportunity(t, sales.Opportunity{PriceList: e.list.Ref()})
 				for _, l := range lines {
-					l.Opportunity = o.Ref()
+					l.Document = o.Ref()
 					e.add(t, l)
 				}
 				var err error
@@ -360,7 +360,7 @@ func TestWinRateByProduct(t *testing.T) {
 			deal(true, bl("5"))
 			deal(true, a("1"), bl("1"))
 			open := e.opportunity(t, sales.Opportunity{PriceList: e.list.Ref()})
-			e.add(t, sales.OpportunityLine{Opportunity: open.Ref(), Product: e.a.Ref(), Quantity: dec("9")})
+			e.add(t, sales.OpportunityLine{Document: open.Ref(), Product: e.a.Ref(), Quantity: dec("9")})
 			deal(false, sales.OpportunityLine{WriteIn: true, Description: "Service", PricePerUnit: usdp("1.00"), Quantity: dec("1")})
 
 			rows, err := sales.NewPipeline(e.store).WinRate(e.ctx, sales.ByProduct)

@@ -10,6 +10,7 @@ import (
 	"github.com/crmkit/crmkit/activity"
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/sales"
+	"github.com/crmkit/crmkit/sales/pricing"
 	"github.com/crmkit/crmkit/storage"
 	"github.com/crmkit/crmkit/storage/driver"
 )
@@ -47,9 +48,9 @@ func (e *docEnv) workedOpportunity(t *testing.T) sales.Opportunity {
 	o, err := e.lines.SetPricing(e.ctx, o.ID, o.Version, sales.PricingHeader{PriceList: e.list.Ref(),
 		DiscountPercentage: decp("5"), DiscountAmount: usdp("10.00"), FreightAmount: usdp("15.00")})
 	require.NoError(t, err)
-	e.add(t, sales.OpportunityLine{Opportunity: o.Ref(), Product: e.a.Ref(), Quantity: dec("3"),
+	e.add(t, sales.OpportunityLine{Document: o.Ref(), Product: e.a.Ref(), Quantity: dec("3"),
 		ManualDiscount: usdp("20.00"), Tax: usdp("28.00")})
-	_, o = e.add(t, sales.OpportunityLine{Opportunity: o.Ref(), Product: e.b.Ref(), Quantity: dec("2"), Tax: usdp("8.00")})
+	_, o = e.add(t, sales.OpportunityLine{Document: o.Ref(), Product: e.b.Ref(), Quantity: dec("2"), Tax: usdp("8.00")})
 	requireUSD(t, "421.00", o.TotalAmount, "opportunity total")
 	return o
 }
@@ -200,6 +201,128 @@ func TestConvertQuoteOnce(t *testing.T) {
 			require.Equal(t, int64(1), n)
 			_ = activity.QuoteClose
 			_ = storage.AnyVersion
+		})
+	}
+}
+
+// A bundle on a quote: the bundle line at its list price, a required item
+// at nothing, an optional one at its price; the items follow the bundle
+// line's quantity and go with it.
+func TestQuoteBundleLines(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			e := newDocEnv(t, b, nil)
+			ctx := e.ctx
+			bundle, err := e.cat.CreateProduct(ctx, sales.Product{Name: "Office kit", Number: "KIT", Structure: sales.StructureBundle,
+				UnitGroup: e.a.UnitGroup, DefaultUnit: e.piece.Ref()})
+			require.NoError(t, err)
+			for _, it := range []sales.BundleItem{
+				{Bundle: bundle.Ref(), Product: e.a.Ref(), Quantity: dec("1"), Unit: e.piece.Ref(), Required: true},
+				{Bundle: bundle.Ref(), Product: e.b.Ref(), Quantity: dec("2"), Unit: e.piece.Ref()},
+			} {
+				_, err := e.cat.AddBundleItem(ctx, it)
+				require.NoError(t, err)
+			}
+			bundle, err = e.cat.Publish(ctx, bundle.ID, bundle.Version)
+			require.NoError(t, err)
+			_, err = e.cat.PriceListItems().Create(ctx, sales.PriceListItem{PriceList: e.list.Ref(), Product: bundle.Ref(),
+				Unit: e.piece.Ref(), PricingMethod: sales.PricingCurrencyAmount, Amount: usdp("500.00")})
+			require.NoError(t, err)
+
+			q, err := e.quotes.Create(ctx, sales.Quote{Document: sales.Document{Name: "Kits", Customer: e.customer, PriceList: e.list.Ref()}})
+			require.NoError(t, err)
+			kit, q, err := e.quotes.AddLine(ctx, sales.Line{Document: q.Ref(), Product: bundle.Ref(), Quantity: dec("2")})
+			require.NoError(t, err)
+			require.Equal(t, pricing.BundleLine, kit.Kind)
+			requireUSD(t, "1240.00", q.TotalLineItemAmount, "2 kits at 500 + 4 B at 60; A inside the price")
+			lines, err := e.quotes.Lines(ctx, q.ID)
+			require.NoError(t, err)
+			require.Len(t, lines, 3)
+			required, optional := lines[1], lines[2]
+			require.Equal(t, pricing.RequiredBundleItem, required.Kind)
+			require.Equal(t, kit.Ref(), required.ParentBundle)
+			require.Equal(t, "2", required.Quantity.String())
+			requireUSD(t, "0.00", required.ExtendedAmount, "required item")
+
+			required.Quantity = dec("5")
+			_, _, err = e.quotes.UpdateLine(ctx, required)
+			requireInvalid(t, err, sales.LineQuantity)
+			_, err = e.quotes.RemoveLine(ctx, required.ID, required.Version)
+			requireInvalid(t, err, sales.LineParentBundle)
+
+			kit.Quantity = dec("1")
+			_, q, err = e.quotes.UpdateLine(ctx, kit)
+			require.NoError(t, err)
+			requireUSD(t, "620.00", q.TotalLineItemAmount, "1 kit: 500 + 2 B at 60")
+			optional, err = e.quotes.LineTable().Get(ctx, optional.ID)
+			require.NoError(t, err)
+			require.Equal(t, "2", optional.Quantity.String())
+			// An optional item's own inputs change: the typed line states
+			// isproductoverridden, which the item was created with.
+			optional.ManualDiscount = usdp("10.00")
+			_, q, err = e.quotes.UpdateLine(ctx, optional)
+			require.NoError(t, err)
+			requireUSD(t, "610.00", q.TotalLineItemAmount, "1 kit: 500 + 2 B at 60, less 10 off B")
+
+			q, err = e.quotes.RemoveLine(ctx, kit.ID, storage.AnyVersion)
+			require.NoError(t, err)
+			requireUSD(t, "0.00", q.TotalLineItemAmount, "the bundle and its items are gone")
+			lines, err = e.quotes.Lines(ctx, q.ID)
+			require.NoError(t, err)
+			require.Empty(t, lines)
+		})
+	}
+}
+
+// An order entered on its own, without a quote: created with its number,
+// priced, locked and unlocked, invoiced; its lineage starts with it.
+func TestManualOrder(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			e := newDocEnv(t, b, nil)
+			ctx := e.ctx
+			o, err := e.orders.Create(ctx, sales.Order{Document: sales.Document{Name: "Phone order", Customer: e.customer,
+				PriceList: e.list.Ref(), FreightAmount: usdp("15.00")}})
+			require.NoError(t, err)
+			require.NotEmpty(t, o.Number)
+			require.False(t, o.PriceLocked)
+			_, o, err = e.orders.AddLine(ctx, sales.Line{Document: o.Ref(), Product: e.a.Ref(), Quantity: dec("2")})
+			require.NoError(t, err)
+			requireUSD(t, "215.00", o.TotalAmount, "2 × 100 + 15 freight")
+
+			o, err = e.orders.LockPricing(ctx, o.ID, o.Version)
+			require.NoError(t, err)
+			require.True(t, o.PriceLocked)
+			_, _, err = e.orders.AddLine(ctx, sales.Line{Document: o.Ref(), WriteIn: true, Description: "Gift wrap",
+				Quantity: dec("1"), PricePerUnit: usdp("5.00")})
+			requireInvalid(t, err, sales.LineWriteIn)
+
+			// A new price on the list: the locked order keeps its own.
+			item, err := e.cat.PriceListItem(ctx, e.list.ID, e.a.ID, e.piece.ID)
+			require.NoError(t, err)
+			item.Amount = usdp("120.00")
+			_, err = e.cat.PriceListItems().Update(ctx, item)
+			require.NoError(t, err)
+			o, err = e.orders.Recalculate(ctx, o.ID)
+			require.NoError(t, err)
+			requireUSD(t, "215.00", o.TotalAmount, "locked")
+			o, err = e.orders.UnlockPricing(ctx, o.ID, o.Version)
+			require.NoError(t, err)
+			requireUSD(t, "255.00", o.TotalAmount, "current pricing: 2 × 120 + 15")
+
+			_, err = e.store.Update(ctx, crm.Record{Entity: sales.OrderEntity, Header: crm.Header{ID: o.ID, Version: o.Version},
+				Fields: crm.Fields{sales.DocumentPriceLocked: true}})
+			requireInvalid(t, err, sales.DocumentPriceLocked)
+
+			inv, err := e.invoices.FromOrder(ctx, o.ID)
+			require.NoError(t, err)
+			requireUSD(t, "255.00", inv.TotalAmount, "the invoice")
+			l, err := sales.LineageOf(ctx, e.store, inv.Ref())
+			require.NoError(t, err)
+			require.Nil(t, l.Opportunity)
+			require.Empty(t, l.Quotes)
+			require.Len(t, l.Orders, 1)
+			require.Len(t, l.Invoices, 1)
 		})
 	}
 }

@@ -172,16 +172,12 @@ func (s *Quotes) FromOpportunity(ctx context.Context, opportunityID crm.ID, q Qu
 			}
 			header := crm.Fields{DocumentOpportunity: opp.Ref()}
 			for f, v := range own.Fields {
-				if v != nil && !crm.SameValue(v, false) && !crm.SameValue(v, int64(0)) {
+				if v != nil && f != QuoteRevision { // a new quote is revision 0
 					header[f] = v
 				}
 			}
 			c := conversion{st: st, from: opportunityKind, to: quoteKind, header: header}
-			src := opp.Clone()
-			for f := range header {
-				delete(src.Fields, f) // the caller's win
-			}
-			rec, err := c.run(ctx, src, orNew(q.ID))
+			rec, err := c.run(ctx, opp, orNew(q.ID))
 			if err != nil {
 				return err
 			}

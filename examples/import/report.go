@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/internal/textfmt"
 	"github.com/crmkit/crmkit/sales"
 	"github.com/crmkit/crmkit/storage"
 )
@@ -246,21 +247,5 @@ func money(r crm.AggregateRow, alias string) string {
 // formatMoney writes an amount with its currency's places and thousands
 // separators: 1,234,567.00 USD.
 func formatMoney(m crm.Money) string {
-	s := m.Amount.StringFixed(m.Currency.Precision())
-	whole, frac, _ := strings.Cut(s, ".")
-	sign := ""
-	if strings.HasPrefix(whole, "-") {
-		sign, whole = "-", whole[1:]
-	}
-	var b strings.Builder
-	for i, c := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if frac != "" {
-		frac = "." + frac
-	}
-	return sign + b.String() + frac + " " + string(m.Currency)
+	return textfmt.Thousands(m.Amount.StringFixed(m.Currency.Precision())) + " " + string(m.Currency)
 }

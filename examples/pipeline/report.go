@@ -2,11 +2,11 @@ package main
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/internal/textfmt"
 	"github.com/crmkit/crmkit/sales"
 )
 
@@ -227,21 +227,5 @@ func formatMoney(m crm.Money) string {
 	if m.Currency == "" {
 		return "-"
 	}
-	s := m.Amount.StringFixed(m.Currency.Precision())
-	whole, frac, _ := strings.Cut(s, ".")
-	sign := ""
-	if strings.HasPrefix(whole, "-") {
-		sign, whole = "-", whole[1:]
-	}
-	var b strings.Builder
-	for i, c := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if frac != "" {
-		frac = "." + frac
-	}
-	return sign + b.String() + frac + " " + string(m.Currency)
+	return textfmt.Thousands(m.Amount.StringFixed(m.Currency.Precision())) + " " + string(m.Currency)
 }
