@@ -384,7 +384,8 @@ func (p *pricer) price(ctx context.Context, message string, inputs map[string]an
 }
 
 // priceIn is price's work inside the operation x; the conversions that
-// end by pricing the document they made run it too.
+// end by pricing the document they made run it too. It returns the
+// lines as stored only with edit; nil without.
 func (p *pricer) priceIn(ctx context.Context, x *storage.Execution, edit editLines) (crm.Record, []crm.Record, error) {
 	k := p.kind
 	id, err := opInput[crm.ID](x, k.idInput)
@@ -434,8 +435,11 @@ func (p *pricer) priceIn(ctx context.Context, x *storage.Execution, edit editLin
 		version = v
 	}
 	out, err := p.st.Update(ctx, crm.Record{Entity: k.header, Header: crm.Header{ID: id, Version: version}, Fields: header})
-	if err != nil {
-		return crm.Record{}, nil, err
+	if err != nil || edit == nil {
+		// Without edit (Recalculate, SetPricing, UnlockPricing) the
+		// caller wants the header alone: reading the lines back would
+		// cost as much as reading them the first time.
+		return out, nil, err
 	}
 	lines, err := collect(p.st.Iterate(ctx, k.linesOf(id)))
 	return out, lines, err
@@ -497,7 +501,7 @@ func (p *pricer) calculate(ctx context.Context, doc crm.Fields, recs []crm.Recor
 			Begin: pl.BeginDate, End: pl.EndDate}
 	}
 	r := lineReader{p: p, locked: p.kind.priceLock && doc.Bool(DocumentPriceLocked),
-		discounts: map[crm.ID]*pricing.DiscountList{}, products: map[crm.ID]*Product{}}
+		discounts: map[crm.ID]*pricing.DiscountList{}, products: map[crm.ID]*Product{}, items: map[itemKey]*PriceListItem{}}
 	if !r.locked {
 		// Prices come from the list today, so the list must apply today
 		// (the store clock's date): an expired list is
@@ -582,7 +586,7 @@ func (p *pricer) documentCurrency(doc crm.Fields, pl *pricing.PriceList, recs []
 }
 
 // lineReader reads what pricing needs of the catalog for each line,
-// reading each product and discount list once.
+// reading each product, price list item and discount list once.
 type lineReader struct {
 	p *pricer
 	// locked: the document's prices are locked, so a catalog line keeps
@@ -591,7 +595,12 @@ type lineReader struct {
 	locked    bool
 	discounts map[crm.ID]*pricing.DiscountList
 	products  map[crm.ID]*Product
+	items     map[itemKey]*PriceListItem // nil: none on the list
 }
+
+// itemKey names a price list item: the product and unit on the
+// document's one price list.
+type itemKey struct{ product, unit crm.ID }
 
 // line returns the pricing line of rec, and gives a catalog line with no
 // unit its product's default unit.
@@ -628,12 +637,12 @@ func (r *lineReader) line(ctx context.Context, priceList crm.Ref, rec *crm.Recor
 	if priceList.IsZero() || out.Unit == crm.NilID {
 		return out, nil
 	}
-	item, err := r.p.catalog.PriceListItem(ctx, priceList.ID, prod.ID, out.Unit)
+	item, err := r.item(ctx, priceList.ID, prod.ID, out.Unit)
 	switch {
-	case errors.Is(err, crm.ErrNotFound):
-		return out, nil // the engine says what that means: error 11, or 0 when optional
 	case err != nil:
 		return pricing.Line{}, err
+	case item == nil:
+		return out, nil // the engine says what that means: error 11, or 0 when optional
 	}
 	out.Item = &pricing.PriceListItem{Method: pricing.Method(item.PricingMethod), Amount: item.Amount,
 		Percentage: item.Percentage, Unit: item.Unit.ID, QuantitySelling: pricing.QuantitySelling(item.QuantitySelling),
@@ -647,6 +656,25 @@ func (r *lineReader) line(ctx context.Context, priceList crm.Ref, rec *crm.Recor
 		}
 	}
 	return out, nil
+}
+
+// item returns the price list item of product in unit, nil when the
+// list has none.
+func (r *lineReader) item(ctx context.Context, priceList, product, unit crm.ID) (*PriceListItem, error) {
+	key := itemKey{product, unit}
+	if it, ok := r.items[key]; ok {
+		return it, nil
+	}
+	it, err := r.p.catalog.PriceListItem(ctx, priceList, product, unit)
+	switch {
+	case errors.Is(err, crm.ErrNotFound):
+		r.items[key] = nil
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	r.items[key] = &it
+	return &it, nil
 }
 
 func (r *lineReader) product(ctx context.Context, id crm.ID) (*Product, error) {
