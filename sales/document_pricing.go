@@ -415,19 +415,12 @@ func (p *pricer) priceIn(ctx context.Context, x *storage.Execution, edit editLin
 	if err != nil {
 		return crm.Record{}, nil, err
 	}
-	recs := make([]crm.Record, len(stored))
-	for i := range stored {
-		recs[i] = stored[i].Clone()
+	if edit == nil {
+		err = p.reprice(ctx, rec.Fields, stored, header)
+	} else {
+		err = p.editAndPrice(ctx, x, rec, stored, header, edit)
 	}
-	if edit != nil {
-		if recs, err = edit(ctx, x, rec, recs); err != nil {
-			return crm.Record{}, nil, err
-		}
-	}
-	if err := p.calculate(ctx, rec.Fields, recs, header); err != nil {
-		return crm.Record{}, nil, err
-	}
-	if err := p.writeLines(ctx, stored, recs); err != nil {
+	if err != nil {
 		return crm.Record{}, nil, err
 	}
 	version := storage.AnyVersion
@@ -443,6 +436,62 @@ func (p *pricer) priceIn(ctx context.Context, x *storage.Execution, edit editLin
 	}
 	lines, err := collect(p.st.Iterate(ctx, k.linesOf(id)))
 	return out, lines, err
+}
+
+// editAndPrice lets edit change copies of the stored lines, prices them
+// and writes every line that differs from the one stored.
+func (p *pricer) editAndPrice(ctx context.Context, x *storage.Execution, rec crm.Record, stored []crm.Record, header crm.Fields, edit editLines) error {
+	recs := make([]crm.Record, len(stored))
+	for i := range stored {
+		recs[i] = stored[i].Clone()
+	}
+	recs, err := edit(ctx, x, rec, recs)
+	if err != nil {
+		return err
+	}
+	if err := p.calculate(ctx, rec.Fields, recs, header); err != nil {
+		return err
+	}
+	return p.writeLines(ctx, stored, recs)
+}
+
+// pricedFields are the line fields pricing writes (a catalog line's unit
+// when it had none).
+var pricedFields = [...]string{LinePricePerUnit, LineVolumeDiscount, LineAmount, LineExtendedAmount, LinePricingError, LineUnit}
+
+// reprice prices the stored lines as they are and writes the priced
+// fields that change. No caller's edit touches them, so only what
+// pricing writes is compared, and the lines are not copied first: a
+// recalculation of a large document that changes nothing writes nothing
+// and copies nothing.
+func (p *pricer) reprice(ctx context.Context, doc crm.Fields, lines []crm.Record, header crm.Fields) error {
+	before := make([][len(pricedFields)]any, len(lines))
+	for i := range lines {
+		for j, f := range pricedFields {
+			before[i][j] = lines[i].Fields[f]
+		}
+	}
+	if err := p.calculate(ctx, doc, lines, header); err != nil {
+		return err
+	}
+	for i, l := range lines {
+		var changes crm.Fields
+		for j, f := range pricedFields {
+			if v := l.Fields[f]; !crm.SameValue(before[i][j], v) {
+				if changes == nil {
+					changes = crm.Fields{}
+				}
+				changes[f] = v
+			}
+		}
+		if changes == nil {
+			continue
+		}
+		if _, err := p.st.Update(ctx, crm.Record{Entity: p.kind.line, Header: crm.Header{ID: l.ID, Version: l.Version}, Fields: changes}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // writeLines creates the new lines and writes the fields that change of
