@@ -708,6 +708,9 @@
 // errors.Is: crm.ErrValidation (errors.As to *crm.ValidationError names
 // every bad field), crm.ErrConflict, crm.ErrNotFound,
 // crm.ErrInvalidTransition, crm.ErrDuplicate (a second product ID, price
-// list item or unit name: a *crm.DuplicateKeyError) and crm.ErrRestricted
-// (a delete refused while other records use the record).
+// list item or unit name: a *crm.DuplicateKeyError; a second order of a
+// won quote, ErrAlreadyConverted) and crm.ErrRestricted (a delete refused
+// while other records use the record). Pricing refuses a document it
+// cannot price with a *pricing.Error, whose Code is Dynamics' pricing
+// error code (errors.Is with the pricing sentinels).
 package sales
