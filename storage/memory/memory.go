@@ -312,15 +312,18 @@ func (t *tx) index(e *crm.Entity, f *crm.Field) *btree {
 
 // put records a write of the transaction; r is nil for a delete.
 func (t *tx) put(entity string, id crm.ID, r *crm.Record) {
-	m := t.overlay[entity]
-	if m == nil {
-		if t.overlay == nil {
-			t.overlay = t.d.spare
-			t.d.spare = nil
-		}
+	if t.overlay == nil {
+		// The last transaction's overlay, emptied, with the maps of the
+		// entities it wrote: a transaction that writes the same entity
+		// again (most do) allocates nothing here.
+		t.overlay = t.d.spare
+		t.d.spare = nil
 		if t.overlay == nil {
 			t.overlay = map[string]map[crm.ID]*crm.Record{}
 		}
+	}
+	m := t.overlay[entity]
+	if m == nil {
 		m = map[crm.ID]*crm.Record{}
 		t.overlay[entity] = m
 	}
