@@ -9,35 +9,53 @@ import (
 	"github.com/crmkit/crmkit/storage/driver"
 )
 
-// refIndex holds, for each record a lookup points at, the IDs of the
-// records whose lookup points at it: the children an Exists condition
+// refIndex holds, for each record a lookup field points at, the IDs of
+// the records whose field points at it: the children an Exists condition
 // reads, found without a scan of the child entity.
-type refIndex map[crm.Ref]map[crm.ID]struct{}
+type refIndex struct {
+	field string
+	ids   map[crm.Ref]map[crm.ID]struct{}
+}
 
-func (ix refIndex) add(r *crm.Record, field string) {
+func (ix *refIndex) add(r *crm.Record) {
 	if r == nil {
 		return
 	}
-	if ref, ok := r.Fields[field].(crm.Ref); ok {
-		ids := ix[ref]
+	if ref, ok := r.Fields[ix.field].(crm.Ref); ok {
+		ids := ix.ids[ref]
 		if ids == nil {
 			ids = map[crm.ID]struct{}{}
-			ix[ref] = ids
+			ix.ids[ref] = ids
 		}
 		ids[r.ID] = struct{}{}
 	}
 }
 
-func (ix refIndex) remove(r *crm.Record, field string) {
+func (ix *refIndex) remove(r *crm.Record) {
 	if r == nil {
 		return
 	}
-	if ref, ok := r.Fields[field].(crm.Ref); ok {
-		delete(ix[ref], r.ID)
-		if len(ix[ref]) == 0 {
-			delete(ix, ref)
+	if ref, ok := r.Fields[ix.field].(crm.Ref); ok {
+		if ids := ix.ids[ref]; ids != nil {
+			delete(ids, r.ID)
+			if len(ids) == 0 {
+				delete(ix.ids, ref)
+			}
 		}
 	}
+}
+
+// refIndexOf returns the index of entity's lookup field, if it is built.
+// An entity's indexes are a slice rather than a map by field: a commit
+// walks them for every record it writes, and an entity has a few.
+// The caller holds d.mu.
+func (d *Driver) refIndexOf(entity, field string) (*refIndex, bool) {
+	for _, ix := range d.refs[entity] {
+		if ix.field == field {
+			return ix, true
+		}
+	}
+	return nil, false
 }
 
 // referrers answers the Exists conditions of a plan from v.
@@ -56,25 +74,22 @@ func (v committedView) referring(entity, field string, target crm.Ref) []*crm.Re
 // the field's index if no query has needed it before.
 func (d *Driver) referring(entity, field string, target crm.Ref, skip map[crm.ID]*crm.Record) []*crm.Record {
 	d.mu.RLock()
-	ix, ok := d.refs[entity][field]
+	ix, ok := d.refIndexOf(entity, field)
 	if !ok {
 		d.mu.RUnlock()
 		d.mu.Lock()
-		if ix, ok = d.refs[entity][field]; !ok {
-			ix = refIndex{}
+		if ix, ok = d.refIndexOf(entity, field); !ok {
+			ix = &refIndex{field: field, ids: map[crm.Ref]map[crm.ID]struct{}{}}
 			for _, r := range d.records[entity] {
-				ix.add(r, field)
+				ix.add(r)
 			}
-			if d.refs[entity] == nil {
-				d.refs[entity] = map[string]refIndex{}
-			}
-			d.refs[entity][field] = ix
+			d.refs[entity] = append(d.refs[entity], ix) // readers walk it under d.mu
 		}
 		d.mu.Unlock()
 		d.mu.RLock()
 	}
 	defer d.mu.RUnlock()
-	ids := ix[target]
+	ids := ix.ids[target]
 	if len(ids) == 0 {
 		return nil
 	}
@@ -116,18 +131,18 @@ func (t *tx) Referrers(ctx context.Context, ref crm.Ref, rels []crm.Relationship
 	out := make([][]crm.ID, len(rels))
 	d.mu.RLock()
 	for i, rel := range rels {
-		ix, ok := d.refs[rel.From][rel.Field]
+		ix, ok := d.refIndexOf(rel.From, rel.Field)
 		if !ok {
 			// Built under the write lock, the first time a probe
 			// needs it.
 			d.mu.RUnlock()
 			d.referring(rel.From, rel.Field, ref, nil)
 			d.mu.RLock()
-			ix = d.refs[rel.From][rel.Field]
+			ix, _ = d.refIndexOf(rel.From, rel.Field)
 		}
 		changed := t.overlay[rel.From]
 		var ids []crm.ID
-		if committed := ix[ref]; len(committed) > 0 {
+		if committed := ix.ids[ref]; len(committed) > 0 {
 			ids = make([]crm.ID, 0, len(committed))
 			for id := range committed {
 				if _, ok := changed[id]; !ok {

@@ -79,11 +79,17 @@ type Driver struct {
 	// refs index the committed records by the record a lookup points
 	// at, by entity and field, for Exists conditions (see exists.go).
 	// The first query that needs one builds it; Commit keeps it current.
-	refs map[string]map[string]refIndex
+	refs map[string][]*refIndex
 	// spare is the overlay of the last write transaction, emptied, for
 	// the next to reuse (see keep). Like txTables, it lives with the
 	// writer's token.
 	spare map[string]map[crm.ID]*crm.Record
+	// written names the entities the running write transaction has
+	// written, in the order of their first write: Commit and keep walk
+	// it instead of ranging over the overlay, whose spare maps of
+	// entities written before may be empty. Like txTables, it lives with
+	// the writer's token, and its array is reused.
+	written []string
 	// sizes holds how many committed records each entity has, for
 	// counts of everything that take no lock (count.go). The map is
 	// replaced, never changed, when an entity is first written.
@@ -100,7 +106,7 @@ var (
 func New() *Driver {
 	return &Driver{writer: make(chan struct{}, 1), records: map[string]map[crm.ID]*crm.Record{},
 		tables: map[string]*table{}, keys: map[string]map[string]*keyIndex{},
-		refs: map[string]map[string]refIndex{}}
+		refs: map[string][]*refIndex{}}
 }
 
 // Open returns a Store over a new in-memory driver: the shortest way to a
@@ -312,17 +318,23 @@ func (t *tx) index(e *crm.Entity, f *crm.Field) *btree {
 
 // put records a write of the transaction; r is nil for a delete.
 func (t *tx) put(entity string, id crm.ID, r *crm.Record) {
-	m := t.overlay[entity]
-	if m == nil {
-		if t.overlay == nil {
-			t.overlay = t.d.spare
-			t.d.spare = nil
-		}
+	if t.overlay == nil {
+		// The last transaction's overlay, emptied, with the maps of the
+		// entities it wrote: a transaction that writes the same entity
+		// again (most do) allocates nothing here.
+		t.overlay = t.d.spare
+		t.d.spare = nil
 		if t.overlay == nil {
 			t.overlay = map[string]map[crm.ID]*crm.Record{}
 		}
+	}
+	m := t.overlay[entity]
+	if m == nil {
 		m = map[crm.ID]*crm.Record{}
 		t.overlay[entity] = m
+	}
+	if len(m) == 0 { // the transaction's first write of entity
+		t.d.written = append(t.d.written, entity)
 	}
 	if tb := t.d.txTables[entity]; tb != nil {
 		old, _ := t.lookup(entity, id)
@@ -450,10 +462,8 @@ func (t *tx) Commit() error {
 	}
 	var buf [4]update // most transactions write one entity or two
 	updates := buf[:0]
-	for entity, changes := range t.overlay {
-		if len(changes) == 0 {
-			continue
-		}
+	for _, entity := range d.written {
+		changes := t.overlay[entity]
 		records := d.records[entity]
 		u := update{entity: entity, changes: changes, tb: d.txTables[entity]}
 		cur := d.tables[entity]
@@ -509,13 +519,15 @@ func (t *tx) Commit() error {
 		if u.tb != nil {
 			d.tables[u.entity] = u.tb
 		}
+		refs := d.refs[u.entity]
 		for id, r := range u.changes {
 			// The alternate-key and lookup indexes change with the
 			// ordered ones, under the same lock, from the same records.
-			d.rekey(u.entity, id, records[id], r)
-			for field, ix := range d.refs[u.entity] {
-				ix.remove(records[id], field)
-				ix.add(r, field)
+			old := records[id]
+			d.rekey(u.entity, id, old, r)
+			for _, ix := range refs {
+				ix.remove(old)
+				ix.add(r)
 			}
 			if r == nil {
 				delete(records, id)
@@ -541,6 +553,7 @@ func (t *tx) end() {
 	t.done = true
 	t.d.keep(t.overlay)
 	t.overlay, t.d.txTables, t.d.txKeys = nil, nil, nil
+	t.d.written = t.d.written[:0]
 	<-t.d.writer
 }
 
@@ -556,11 +569,14 @@ func (d *Driver) keep(overlay map[string]map[crm.ID]*crm.Record) {
 	if overlay == nil || len(overlay) > keepMax {
 		return
 	}
-	for _, m := range overlay {
-		if len(m) > keepMax {
+	// Only the maps of the entities written are not empty already.
+	for _, entity := range d.written {
+		if len(overlay[entity]) > keepMax {
 			return
 		}
-		clear(m) // the records are the committed tables' now, or gone
+	}
+	for _, entity := range d.written {
+		clear(overlay[entity]) // the records are the committed tables' now, or gone
 	}
 	d.spare = overlay
 }
