@@ -54,7 +54,8 @@
 //   - Rules: Rule is a business rule of an entity beyond its fields'
 //     (Entity.Rules, Registry.AddRules), a function of the write and of
 //     the records it reads through Write.Records; it travels with the
-//     registry, so every store on it enforces it.
+//     registry, so every store on it enforces it, on creates and changes
+//     and, with Rule.Deletes, on deletes.
 //   - Lifecycles: Lifecycle tables of states, status reasons and events,
 //     run with looplab/fsm; a refused event is a *TransitionError. A
 //     transition may stamp time fields (Transition.Stamps: closing an

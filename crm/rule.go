@@ -13,8 +13,8 @@ import (
 // its entities (Entity.Rules, or Registry.AddRules for a rule on another
 // module's entity), so they travel with the Registry: every store built on
 // it runs them on every create and every change of a record (update, state
-// change, assignment; not deletes), whichever door the write comes
-// through.
+// change, assignment), whichever door the write comes through, and, for a
+// rule with Deletes set, on every delete too.
 //
 // Check is a function of the write it is given and of the records it
 // reads through Write.Records, nothing else: no clock, no globals. It
@@ -30,6 +30,12 @@ type Rule struct {
 	// with field changes, that changes one). Empty: every create and
 	// every change of a record of the entity.
 	Fields []string
+	// Deletes makes the rule run on the deletes of the entity's records
+	// too, whatever Fields says: Write.Delete is set, Target and Before
+	// are the record as stored, and Write.Cascade tells a record that
+	// goes because a record it points at goes (its delete behaviour is
+	// DeleteCascade) from one deleted itself.
+	Deletes bool
 	// Check checks one write.
 	Check func(ctx context.Context, w Write) error
 }
@@ -54,6 +60,10 @@ type Write struct {
 	// (storage.Store.Import), which takes states and values from the
 	// data.
 	Import bool
+	// Delete reports that the write deletes Target (rules with Deletes
+	// set only); Cascade, that the delete cascades from the delete of a
+	// record Target points at.
+	Delete, Cascade bool
 }
 
 // In reports whether the write is part of the named operation message,
@@ -75,6 +85,9 @@ type Records interface {
 // Applies reports whether the rule runs for w: always when it lists no
 // Fields, else when w sets or changes one of them.
 func (r *Rule) Applies(w Write) bool {
+	if w.Delete {
+		return r.Deletes
+	}
 	if len(r.Fields) == 0 {
 		return true
 	}
@@ -106,6 +119,16 @@ func (e *Entity) CheckRules(ctx context.Context, w Write) error {
 		}
 	}
 	return nil
+}
+
+// DeleteRules reports whether a rule of e runs on deletes (Rule.Deletes).
+func (e *Entity) DeleteRules() bool {
+	for i := range e.Rules {
+		if e.Rules[i].Deletes {
+			return true
+		}
+	}
+	return false
 }
 
 // AddRules adds rules to the registered entity named entity: the way a

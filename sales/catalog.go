@@ -552,25 +552,10 @@ func (c *Catalog) setBundleItem(ctx context.Context, item BundleItem,
 // RemoveBundleItem removes an item from a bundle that is Draft or
 // Retired. version works as in Publish.
 //
-// The kernel runs rules on creates and changes, not on deletes, so this
-// is the door that checks the bundle's state: a delete through the
-// store's generic Delete is not checked (see the package doc).
+// A rule checks the bundle's state on every delete of an item, through
+// this door or the store's generic Delete.
 func (c *Catalog) RemoveBundleItem(ctx context.Context, id crm.ID, version int64) error {
-	err := c.store().InTx(ctx, func(ctx context.Context) error {
-		item, err := c.bundleItems.Get(ctx, id)
-		if err != nil {
-			return err
-		}
-		b, err := c.store().Lock(ctx, ProductEntity, item.Bundle.ID)
-		if err != nil {
-			return err
-		}
-		if err := bundleEditable(b); err != nil {
-			return err
-		}
-		return c.bundleItems.Delete(ctx, id, version)
-	})
-	if err != nil {
+	if err := c.bundleItems.Delete(ctx, id, version); err != nil {
 		return fmt.Errorf("remove bundle item %s: %w", id, err)
 	}
 	return nil

@@ -242,6 +242,23 @@ func bundleItemRules() []crm.Rule {
 			Name:  "a draft or retired bundle holds products in their own units",
 			Check: checkBundleItem,
 		},
+		{
+			// Through every door, Catalog.RemoveBundleItem's and the
+			// generic Delete; an item goes with its bundle or product
+			// whatever their state.
+			Name:    "an item leaves a bundle only while the bundle is Draft or Retired",
+			Deletes: true,
+			Check: func(ctx context.Context, w crm.Write) error {
+				if !w.Delete || w.Cascade {
+					return nil
+				}
+				b, err := lockField(ctx, w, BundleItemEntity, BundleItemBundle)
+				if err != nil {
+					return err
+				}
+				return bundleEditable(b)
+			},
+		},
 	}
 }
 

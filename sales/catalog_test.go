@@ -497,6 +497,10 @@ func TestBundles(t *testing.T) {
 				requireInvalid(t, err, sales.BundleItemBundle)
 				err = e.cat.RemoveBundleItem(e.ctx, colaItem.ID, storage.AnyVersion)
 				requireInvalid(t, err, sales.BundleItemBundle)
+				err = e.store.Delete(e.ctx, crm.Ref{Entity: sales.BundleItemEntity, ID: colaItem.ID}, storage.AnyVersion)
+				requireInvalid(t, err, sales.BundleItemBundle)
+				_, err = e.cat.BundleItems().Get(e.ctx, colaItem.ID)
+				require.NoError(t, err, "the generic door is refused too")
 
 				t.Run("a product in an active bundle cannot be retired", func(t *testing.T) {
 					_, err := e.cat.Retire(e.ctx, cola.ID, storage.AnyVersion)

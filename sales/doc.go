@@ -399,10 +399,11 @@
 // opportunity, the totals and pricingerrorcode are written only by the
 // pricing operations, and an existing opportunity's price list, discounts
 // and freight change only through SetPricing, so the totals never lag
-// behind their inputs; a create may set them (it has no lines). The
-// kernel runs no rule on a delete: RemoveLine refuses a closed
-// opportunity's line, but a line deleted through the generic store's
-// Delete leaves the totals stale until Recalculate. A price list an
+// behind their inputs; a create may set them (it has no lines). A line is
+// deleted by RemoveLine, which prices the opportunity again, or with its
+// opportunity or bundle line (a cascade): the generic store's Delete of a
+// line is refused by the same rule (crm.Rule.Deletes), so the totals
+// never count a line that is gone. A price list an
 // opportunity uses cannot be deleted (crm.ErrRestricted), nor can a
 // product or unit a line uses.
 //
@@ -428,9 +429,8 @@
 //   - Lines and header change only in the document's editable state:
 //     Draft for a quote, Active for an order or an invoice; other states
 //     are read-only (the lifecycle's ReadOnly states, and a rule on the
-//     lines that locks the header). As for opportunity lines, the kernel
-//     runs no rule on a delete: a line deleted through the generic store
-//     leaves the totals as they were until Recalculate.
+//     lines that locks the header). As for opportunity lines, a line is
+//     deleted only by RemoveLine or with its document or bundle line.
 //
 // Bundles: adding a bundle product adds the bundle line (LineKind
 // Bundle, its list price) and a line for each of its items after it
@@ -637,9 +637,9 @@
 // UpdateBundleItem), which locks the bundle and counts its items against
 // CatalogOptions.MaxProductsInBundle (default 15): a count needs a query,
 // which a rule cannot make, so the rule keeps the write inside the
-// operation. Items change only while the bundle is Draft or Retired. The
-// kernel runs no rule on a delete: Catalog.RemoveBundleItem checks the
-// bundle's state, a delete through the store's generic Delete does not.
+// operation. Items change only while the bundle is Draft or Retired, and
+// leave it only then (a rule on deletes, whatever the door), unless they
+// go with the bundle or the product.
 // Dynamics' "a bundle with an optional product goes only on a price list
 // that prices the optional product in the same unit" is not checked yet.
 //

@@ -77,7 +77,9 @@ func documentRules(k *docKind) []crm.Rule {
 			Name:   "the link to the source document is made by the conversion",
 			Fields: []string{link},
 			Check: func(_ context.Context, w crm.Write) error {
-				if w.Import || w.In(message) {
+				// Clearing it is what deleting the source does (the
+				// lookup removes its link): the document stays.
+				if w.Import || w.In(message) || w.Target.Fields[link] == nil {
 					return nil
 				}
 				return crm.Invalid(k.header, link, "is set by converting the source document ("+message+")")
@@ -107,10 +109,19 @@ func lineRules(k *docKind) []crm.Rule {
 			// header totals, and an opportunity's system-calculated
 			// revenue, move with them), which a rule on one record cannot
 			// do.
-			Name: "lines are written by the pricing operations",
+			//
+			// The same goes for a delete, which would leave the totals
+			// counting the line: RemoveLine removes one, and a line goes
+			// with its document or its bundle line (a cascade).
+			Name:    "lines are written by the pricing operations",
+			Deletes: true,
 			Check: func(_ context.Context, w crm.Write) error {
-				if w.Import || inPricingOperation(w) {
+				if w.Import || w.Cascade || inPricingOperation(w) || unlinksSource(k, w) {
 					return nil
+				}
+				if w.Delete {
+					return crm.Invalid(k.line, k.parent,
+						"a line is removed by the "+k.label+"'s RemoveLine, which prices the document again, or with its document")
 				}
 				return crm.Invalid(k.line, k.parent,
 					"lines are added, changed and priced only by the "+k.label+"'s pricing operations (AddLine, UpdateLine, RemoveLine, Recalculate)")
@@ -148,13 +159,14 @@ func checkLineProduct(k *docKind, w crm.Write) error {
 }
 
 // checkLineDocumentOpen refuses a line written while its document is not
-// in the state in which it changes (a won opportunity, an Active quote, a
+// in the state in which it changes (but for the link to the line it was
+// copied from, which deleting that line clears) (a won opportunity, an Active quote, a
 // fulfilled order, a paid invoice), and a new write-in line on a document
 // whose prices are locked (write-ins are price-overridden, sales.md
 // §5.5). The document is held (Records.Lock) until the write commits, so
 // it cannot close in between. An import takes the data as it is.
 func checkLineDocumentOpen(ctx context.Context, k *docKind, w crm.Write) error {
-	if w.Import {
+	if w.Import || unlinksSource(k, w) {
 		return nil
 	}
 	ref := w.Target.Fields.Ref(k.parent)
@@ -189,4 +201,19 @@ func sourceLink(k *docKind) (field, message string) {
 		return InvoiceOrder, MessageConvertOrderToInvoice
 	}
 	return "", ""
+}
+
+// unlinksSource reports whether w only clears a line's link to the line
+// it was copied from: what deleting that line does (the lookup removes
+// its link), which leaves the line's amounts as they are.
+func unlinksSource(k *docKind, w crm.Write) bool {
+	if k.source == "" || w.Before == nil || w.Delete || w.Target.Fields[k.source] != nil || w.Before.Fields[k.source] == nil {
+		return false
+	}
+	for f, v := range w.Target.Fields {
+		if f != k.source && !crm.SameValue(w.Before.Fields[f], v) {
+			return false
+		}
+	}
+	return true
 }

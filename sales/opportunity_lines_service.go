@@ -121,9 +121,8 @@ func (s *OpportunityLines) UpdateLine(ctx context.Context, l OpportunityLine) (O
 // is the version the line was read at; storage.AnyVersion skips the
 // check.
 //
-// The kernel runs no rule on a delete: a line deleted through the
-// store's generic Delete leaves the totals as they were until
-// Recalculate, and is not refused on a closed opportunity.
+// The generic store's Delete of a line is refused (a rule): a line goes
+// through RemoveLine, or with its opportunity.
 func (s *OpportunityLines) RemoveLine(ctx context.Context, id crm.ID, version int64) (Opportunity, error) {
 	opp, err := s.pricer.removeLine(ctx, id, version)
 	if err != nil {

@@ -302,3 +302,83 @@ func TestSourceLinksAreTheConversions(t *testing.T) {
 		})
 	}
 }
+
+// A line goes through RemoveLine, which prices the document again, or
+// with its document: the generic store's Delete is refused, so the totals
+// never count a line that is gone.
+func TestLinesAreDeletedWithTheirTotals(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			e := newDocEnv(t, b, nil)
+			ctx := e.ctx
+			opp := e.workedOpportunity(t)
+			oppLines, err := e.lines.Lines(ctx, opp.ID)
+			require.NoError(t, err)
+			err = e.store.Delete(ctx, oppLines[0].Ref(), oppLines[0].Version)
+			requireInvalid(t, err, sales.OpportunityLineOpportunity)
+
+			q, err := e.quotes.FromOpportunity(ctx, opp.ID, sales.Quote{})
+			require.NoError(t, err)
+			lines, err := e.quotes.Lines(ctx, q.ID)
+			require.NoError(t, err)
+			err = e.store.Delete(ctx, lines[0].Ref(), storage.AnyVersion)
+			requireInvalid(t, err, "quoteid")
+			got, err := e.quotes.Lines(ctx, q.ID)
+			require.NoError(t, err)
+			require.Len(t, got, 2, "nothing deleted")
+
+			q, err = e.quotes.RemoveLine(ctx, lines[0].ID, lines[0].Version)
+			require.NoError(t, err)
+			requireUSD(t, "120.00", q.TotalLineItemAmount, "B alone")
+
+			// A document goes with its lines.
+			require.NoError(t, e.quotes.Delete(ctx, q.ID, q.Version))
+			n, err := e.store.Count(ctx, crm.Query{Entity: sales.QuoteLineEntity})
+			require.NoError(t, err)
+			require.Zero(t, n)
+			require.NoError(t, e.opps.Delete(ctx, opp.ID, storage.AnyVersion))
+		})
+	}
+}
+
+// Deleting the opportunity, then the won quote of an invoiced order,
+// keeps the order and the invoice, unlinked from what is gone, with
+// their lines and totals.
+func TestDeletingASourceKeepsTheDocuments(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			e := newDocEnv(t, b, nil)
+			ctx := e.ctx
+			opp := e.workedOpportunity(t)
+			q, err := e.quotes.FromOpportunity(ctx, opp.ID, sales.Quote{})
+			require.NoError(t, err)
+			q, err = e.quotes.Activate(ctx, q.ID, q.Version)
+			require.NoError(t, err)
+			q, _, err = e.quotes.Win(ctx, q.ID, q.Version, sales.CloseOptions{})
+			require.NoError(t, err)
+			order, err := e.orders.FromQuote(ctx, q.ID)
+			require.NoError(t, err)
+			inv, err := e.invoices.FromOrder(ctx, order.ID)
+			require.NoError(t, err)
+
+			require.NoError(t, e.opps.Delete(ctx, opp.ID, storage.AnyVersion))
+			require.NoError(t, e.quotes.Delete(ctx, q.ID, storage.AnyVersion))
+			order, err = e.orders.Get(ctx, order.ID)
+			require.NoError(t, err)
+			require.True(t, order.Quote.IsZero())
+			require.True(t, order.Opportunity.IsZero())
+			require.Equal(t, sales.OrderStateInvoiced, order.OrderState())
+			requireUSD(t, "421.00", order.TotalAmount, "the order's total")
+			lines, err := e.orders.Lines(ctx, order.ID)
+			require.NoError(t, err)
+			require.Len(t, lines, 2)
+			require.True(t, lines[0].Source.IsZero(), "unlinked from the quote line")
+
+			require.NoError(t, e.orders.Delete(ctx, order.ID, storage.AnyVersion))
+			inv, err = e.invoices.Get(ctx, inv.ID)
+			require.NoError(t, err)
+			require.True(t, inv.Order.IsZero())
+			requireUSD(t, "421.00", inv.TotalAmount, "the invoice's total")
+		})
+	}
+}

@@ -109,8 +109,9 @@
 // its entities (crm.Entity.Rules, crm.Registry.AddRules), so every Store on
 // that registry enforces them on every create and change of a record,
 // whether it comes through a domain service, a Table, Create, CreateMany,
-// Update, SetState, ChangeState or Assign; no Store can be built without
-// them. A rule is a function of the write (the record before, the record
+// Update, SetState, ChangeState or Assign, and a rule with Deletes set on
+// every delete too, the records a cascade reaches included (told by
+// crm.Write.Cascade); no Store can be built without them. A rule is a function of the write (the record before, the record
 // as it will be stored) and of the records it reads through
 // crm.Write.Records, which holds them (a shared lock) in the write's
 // transaction: what the rule read stays true until the write commits,

@@ -774,7 +774,7 @@ func (s *Store) Delete(ctx context.Context, ref crm.Ref, version int64) error {
 		if err != nil {
 			return err
 		}
-		c := &cascade{store: s, st: st, call: cl}
+		c := &cascade{store: s, st: st, call: cl, root: ref}
 		if s.mayRestrict(e.Name) {
 			if c.quiet(e) {
 				// Nothing runs before the record's own probe, so the
@@ -858,6 +858,8 @@ type cascade struct {
 	// deletes counts the deletes the walk has written: a record whose
 	// delete behaviours wrote nothing else was not changed by them.
 	deletes int
+	// root is the record the walk began with; the others go by cascade.
+	root crm.Ref
 }
 
 // dry walks from e's record id as a dry run, to find a restriction.
@@ -981,6 +983,9 @@ func (c *cascade) walk(ctx context.Context, e *crm.Entity, ref crm.Ref, rels []c
 		if err := s.runHooks(ctx, st, PreOperation, ev); err != nil {
 			return err
 		}
+		if err := c.checkRules(ctx, e, ev, ref); err != nil {
+			return err
+		}
 	}
 	if len(rels) > 0 {
 		if found == nil {
@@ -1051,6 +1056,23 @@ func (c *cascade) walk(ctx context.Context, e *crm.Entity, ref crm.Ref, rels []c
 	return s.after(ctx, st, ev)
 }
 
+// checkRules runs e's delete rules (crm.Rule.Deletes) on the record ev
+// deletes, after the PreOperation hooks, as creates and changes run
+// theirs: they see the record as stored, and whether the walk reached it
+// through a cascade.
+func (c *cascade) checkRules(ctx context.Context, e *crm.Entity, ev *Event, ref crm.Ref) error {
+	if !e.DeleteRules() {
+		return nil
+	}
+	records := &ruleRecords{store: c.store, st: c.st, pending: &pendingRecords{}}
+	w := crm.Write{Entity: e, Target: ev.Before, Before: ev.Before, Records: records,
+		Delete: true, Cascade: ref != c.root}
+	for x := ev.exec; x != nil; x = x.Parent {
+		w.Operations = append(w.Operations, x.Message)
+	}
+	return e.CheckRules(ctx, w)
+}
+
 // relationships returns the relationships that point at entity whose
 // delete behaviour the walk applies: a dry run looks for restrictions
 // only, so it leaves out those that remove links.
@@ -1065,7 +1087,7 @@ func (c *cascade) relationships(entity string) []crm.Relationship {
 // quiet reports whether deleting a record of e is seen by nobody but the
 // store: no hook on the delete, and no named operation recording it.
 func (c *cascade) quiet(e *crm.Entity) bool {
-	if c.call.exec != nil {
+	if c.call.exec != nil || e.DeleteRules() {
 		return false
 	}
 	for _, stage := range []Stage{PreOperation, PostOperation, AfterCommit} {

@@ -92,6 +92,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Base", func(t *testing.T) { testBase(t, open) })
 	t.Run("Stamps", func(t *testing.T) { testStamps(t, open) })
 	t.Run("OperationTransitions", func(t *testing.T) { testOperationTransitions(t, open) })
+	t.Run("DeleteRules", func(t *testing.T) { testDeleteRules(t, open) })
 	t.Run("ModifiedOn", func(t *testing.T) { testModifiedOn(t, open) })
 	t.Run("PrincipalLookups", func(t *testing.T) { testPrincipalLookups(t, open) })
 	t.Run("Counts", func(t *testing.T) { testCounts(t, open) })
