@@ -51,9 +51,14 @@ import (
 //     away from zero, sales.md §6.1).
 //   - An account's subsidiary_of becomes its parent account.
 
-// q2cDealsDefault is how many won deals each store runs by default;
-// CRMKIT_SALES_Q2C_DEALS sets another number, or "all".
-const q2cDealsDefault = 120
+// q2cDealsDefault is how many won deals each store runs by default, and
+// q2cDealsRace under the race detector (SQLite takes some 75 ms a deal
+// then, 9 ms without); CRMKIT_SALES_Q2C_DEALS sets another number, or
+// "all".
+const (
+	q2cDealsDefault = 120
+	q2cDealsRace    = 60
+)
 
 // q2cVolumeProduct is the product with a volume discount list, and the
 // list's one range and percentage.
@@ -197,6 +202,9 @@ func q2cExpectedTotal(p *q2cProduct, qty decimal.Decimal) crm.Money {
 func (d *q2cData) q2cSample(t *testing.T) []q2cDeal {
 	t.Helper()
 	n := q2cDealsDefault
+	if raceEnabled {
+		n = q2cDealsRace
+	}
 	switch s := os.Getenv("CRMKIT_SALES_Q2C_DEALS"); s {
 	case "":
 	case "all":
@@ -591,8 +599,8 @@ func TestQ2CDataset(t *testing.T) {
 				got.totals = append(got.totals, strings.Join(totals(inv.Document), " "))
 			}
 		})
-		if !ok {
-			continue
+		if !ok || got.counts == nil {
+			continue // failed, or skipped (PostgreSQL without a DSN)
 		}
 		if ref == nil {
 			ref, refName = &got, b.name

@@ -1,0 +1,5 @@
+//go:build !race
+
+package sales_test
+
+const raceEnabled = false
