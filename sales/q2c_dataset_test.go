@@ -397,6 +397,7 @@ func (w *q2cWorld) run(deal q2cDeal) q2cRun {
 	require.NoError(t, err, what)
 	q, _, err = w.quotes.Win(ctx, q.ID, q.Version, sales.CloseOptions{Date: deal.closeDate})
 	require.NoError(t, err, what)
+	require.True(t, deal.closeDate.Equal(q.ClosedOn), "%s: the quote closed on %s, not the file's %s", what, q.ClosedOn, deal.closeDate)
 	order, err := w.orders.FromQuote(ctx, q.ID)
 	require.NoError(t, err, what)
 	require.Equal(t, totals(q.Document), totals(order.Document), "%s: the order keeps the quote's totals", what)
@@ -428,6 +429,8 @@ func (w *q2cWorld) run(deal q2cDeal) q2cRun {
 	require.NotNil(t, lin.Opportunity, what)
 	require.Equal(t, opp.ID, lin.Opportunity.ID, "%s: the invoice's lineage reaches its opportunity", what)
 	require.Equal(t, sales.OpportunityStateWon, lin.Opportunity.OpportunityState(), what)
+	require.True(t, deal.closeDate.Equal(lin.Opportunity.ActualCloseDate), "%s: won on %s", what, lin.Opportunity.ActualCloseDate)
+	requireUSD(t, deal.total.Amount.StringFixed(2), lin.Opportunity.ActualValue, what+": the revenue won")
 	require.Len(t, lin.Quotes, 1, what)
 	require.Len(t, lin.Orders, 1, what)
 	require.Len(t, lin.Invoices, 1, what)
@@ -501,7 +504,9 @@ func (w *q2cWorld) byProduct() map[string]string {
 	return out
 }
 
-// expected computes from the file what the aggregates must say of runs.
+// q2cExpected computes from the file what the store's aggregates must
+// say of deals: by account, the paid invoices' count and total; by
+// product, the won opportunities and their lines' total.
 func q2cExpected(t *testing.T, deals []q2cDeal) (byAccount, byProduct map[string]string) {
 	type sum struct {
 		n     int64
@@ -578,7 +583,7 @@ func TestQ2CDataset(t *testing.T) {
 				runs = append(runs, w.run(deal))
 			}
 			took := time.Since(began)
-			t.Logf("%s: %d deals in %s, %s a deal (9 operations: opportunity, line, quote, activate, win, order, invoice, pay, win)",
+			t.Logf("%s: %d deals in %s, %s a deal (9 operations and the checks' reads)",
 				b.name, len(deals), took.Round(time.Millisecond), (took / time.Duration(len(deals))).Round(time.Microsecond))
 
 			got.byAccount = w.byAccount()
