@@ -425,7 +425,9 @@
 //   - AddLine, UpdateLine, RemoveLine, Recalculate and SetPricing price
 //     the whole document as Opportunity product lines do, with the same
 //     engine and rules, as named operations (AddQuoteProduct,
-//     AddSalesOrderProduct, AddInvoiceProduct, ..., MessageCalculatePrice).
+//     AddSalesOrderProduct, AddInvoiceProduct, ..., MessageCalculatePrice);
+//     UpdateLines changes several lines (each one's tax, say) and prices
+//     once.
 //   - Lines and header change only in the document's editable state:
 //     Draft for a quote, Active for an order or an invoice; other states
 //     are read-only (the lifecycle's ReadOnly states, and a rule on the

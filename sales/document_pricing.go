@@ -240,55 +240,82 @@ func (p *pricer) bundleItems(ctx context.Context, lines []crm.Record) ([]crm.Rec
 	return lines, nil
 }
 
-// updateLine writes rec's inputs over the stored line as the kind's
-// update operation. A required bundle item's inputs are the bundle's.
-func (p *pricer) updateLine(ctx context.Context, rec crm.Record) (crm.Record, []crm.Record, error) {
+// updateLines writes the inputs of recs, lines of one document, over the
+// stored lines, in the order given, as the kind's update operation, and
+// prices the document once. A required bundle item's inputs are the
+// bundle's; a bundle line's new quantity scales its items.
+func (p *pricer) updateLines(ctx context.Context, recs []crm.Record) (crm.Record, []crm.Record, error) {
 	k := p.kind
-	if rec.Version == storage.AnyVersion {
-		return crm.Record{}, nil, crm.Invalid(k.line, crm.FieldVersion, "is required: name the version the line was read at")
+	if len(recs) == 0 {
+		return crm.Record{}, nil, crm.Invalid(k.line, crm.FieldID, "no line to update")
 	}
-	stored, err := p.st.Get(ctx, k.line, rec.ID)
+	for _, rec := range recs {
+		if rec.Version == storage.AnyVersion {
+			return crm.Record{}, nil, crm.Invalid(k.line, crm.FieldVersion, "is required: name the version the line was read at")
+		}
+	}
+	stored, err := p.st.Get(ctx, k.line, recs[0].ID)
 	if err != nil {
 		return crm.Record{}, nil, err
 	}
-	inputs := map[string]any{k.idInput: stored.Fields.Ref(k.parent).ID, LineInputTarget: rec}
+	inputs := map[string]any{k.idInput: stored.Fields.Ref(k.parent).ID}
+	if len(recs) == 1 {
+		inputs[LineInputTarget] = recs[0]
+	} else {
+		inputs[LineInputTargets] = recs
+	}
 	return p.price(ctx, k.update, inputs, func(ctx context.Context, x *storage.Execution, header crm.Record, lines []crm.Record) ([]crm.Record, error) {
-		rec, err := opInput[crm.Record](x, LineInputTarget)
+		targets, err := opInput[[]crm.Record](x, LineInputTargets)
 		if err != nil {
-			return nil, err
+			rec, err := opInput[crm.Record](x, LineInputTarget)
+			if err != nil {
+				return nil, err
+			}
+			targets = []crm.Record{rec}
 		}
-		for i := range lines {
-			if lines[i].ID != rec.ID {
-				continue
+		for _, rec := range targets {
+			if lines, err = p.applyUpdate(ctx, header, lines, rec); err != nil {
+				return nil, err
 			}
-			old := lines[i]
-			rec = rec.Clone()
-			rec.Entity = k.line
-			// What the line is and where it sits are the operations': a
-			// caller's record cannot move it to another document or
-			// bundle, or make an item of it.
-			for _, f := range []string{k.parent, LineKind, LineParentBundle} {
-				rec.Fields[f] = old.Fields[f]
-			}
-			if k.source != "" {
-				rec.Fields[k.source] = old.Fields[k.source]
-			}
-			if kind, _ := old.Fields.Choice(LineKind); pricing.LineKind(kind) == pricing.RequiredBundleItem {
-				for _, f := range []string{LineQuantity, LineManualDiscount, LineTax, LinePriceOverridden, LineProduct, LineUnit} {
-					if !crm.SameValue(old.Fields[f], rec.Fields[f]) {
-						return nil, crm.Invalid(k.line, f, "cannot change: the line is a required product of its bundle")
-					}
+		}
+		return lines, nil
+	})
+}
+
+// applyUpdate writes the inputs of rec over its line among lines.
+func (p *pricer) applyUpdate(ctx context.Context, header crm.Record, lines []crm.Record, rec crm.Record) ([]crm.Record, error) {
+	k := p.kind
+	for i := range lines {
+		if lines[i].ID != rec.ID {
+			continue
+		}
+		old := lines[i]
+		rec = rec.Clone()
+		rec.Entity = k.line
+		// What the line is and where it sits are the operations': a
+		// caller's record cannot move it to another document or bundle,
+		// or make an item of it.
+		for _, f := range []string{k.parent, LineKind, LineParentBundle} {
+			rec.Fields[f] = old.Fields[f]
+		}
+		if k.source != "" {
+			rec.Fields[k.source] = old.Fields[k.source]
+		}
+		if kind, _ := old.Fields.Choice(LineKind); pricing.LineKind(kind) == pricing.RequiredBundleItem {
+			for _, f := range []string{LineQuantity, LineManualDiscount, LineTax, LinePriceOverridden, LineProduct, LineUnit} {
+				if !crm.SameValue(old.Fields[f], rec.Fields[f]) {
+					return nil, crm.Invalid(k.line, f, "cannot change: the line is a required product of its bundle")
 				}
 			}
-			lines[i] = rec
-			if kind, _ := old.Fields.Choice(LineKind); pricing.LineKind(kind) == pricing.BundleLine &&
-				!crm.SameValue(old.Fields[LineQuantity], rec.Fields[LineQuantity]) {
-				return p.scaleItems(ctx, rec, lines)
-			}
-			return lines, nil
 		}
-		return nil, fmt.Errorf("line %s of %s %s: %w", rec.ID, k.label, header.ID, crm.ErrNotFound)
-	})
+		lines[i] = rec
+		if kind, _ := old.Fields.Choice(LineKind); pricing.LineKind(kind) == pricing.BundleLine &&
+			!crm.SameValue(old.Fields[LineQuantity], rec.Fields[LineQuantity]) {
+			return p.scaleItems(ctx, rec, lines)
+		}
+		return lines, nil
+	}
+	return nil, fmt.Errorf("line %s of %s %s: %w", rec.ID, k.label, header.ID, crm.ErrNotFound)
 }
 
 // scaleItems gives the items of bundle line bundle the quantity its new

@@ -174,12 +174,49 @@ func (s *Documents[D]) AddLine(ctx context.Context, l Line) (Line, D, error) {
 // bundle's: changing them is a *crm.ValidationError. Errors are
 // AddLine's.
 func (s *Documents[D]) UpdateLine(ctx context.Context, l Line) (Line, D, error) {
-	doc, lines, err := s.pricer.updateLine(ctx, s.lineCdc.Encode(l))
+	doc, lines, err := s.pricer.updateLines(ctx, []crm.Record{s.lineCdc.Encode(l)})
 	if err != nil {
 		var zero D
 		return Line{}, zero, fmt.Errorf("update line %s: %w", l.ID, err)
 	}
 	return typedLines(doc, lines, l.ID, s.codec.Decode, s.lineCdc.Decode)
+}
+
+// UpdateLines writes the inputs of several lines of one document, in the
+// order given, as one named update operation (with the input
+// LineInputTargets) that prices the document once: a host setting each
+// line's tax, say, reprices once rather than once a line. It returns the
+// lines and the document as stored. Each line's Version must be the one
+// it was read at; errors are UpdateLine's, and a refused line changes
+// nothing, the others included.
+func (s *Documents[D]) UpdateLines(ctx context.Context, ls []Line) ([]Line, D, error) {
+	return updateLines(ctx, s.pricer, s.lineCdc, s.codec.Decode, ls)
+}
+
+// updateLines runs a pricer's updateLines on typed lines and decodes
+// what it returns: the lines, in the order given, and the document.
+func updateLines[D any](ctx context.Context, p *pricer, lines storage.Codec[Line], decode func(crm.Record) (D, error), ls []Line) ([]Line, D, error) {
+	var zero D
+	recs := make([]crm.Record, len(ls))
+	for i, l := range ls {
+		recs[i] = lines.Encode(l)
+	}
+	doc, stored, err := p.updateLines(ctx, recs)
+	if err != nil {
+		return nil, zero, fmt.Errorf("update lines: %w", err)
+	}
+	byID := make(map[crm.ID]crm.Record, len(stored))
+	for _, rec := range stored {
+		byID[rec.ID] = rec
+	}
+	out := make([]Line, len(ls))
+	for i, l := range ls {
+		if out[i], err = lines.Decode(byID[l.ID]); err != nil {
+			return nil, zero, err
+		}
+	}
+	d, err := decode(doc)
+	return out, d, err
 }
 
 // RemoveLine deletes a line, a bundle's with its items, as the named

@@ -19,6 +19,9 @@ const (
 	// LineInputTarget is the line added or changed, a crm.Record
 	// (AddOpportunityProduct, UpdateOpportunityProduct).
 	LineInputTarget = "Target"
+	// LineInputTargets are the lines an UpdateLines changes, a
+	// []crm.Record, in place of LineInputTarget.
+	LineInputTargets = "Targets"
 	// LineInputLine and LineInputVersion are the crm.ID and the version
 	// (an int64) of the line removed (RemoveOpportunityProduct).
 	LineInputLine    = "OpportunityProductId"
@@ -109,11 +112,19 @@ func (s *OpportunityLines) AddLine(ctx context.Context, l OpportunityLine) (Oppo
 // opportunity again. l.Version must be the version l was read at
 // (crm.ErrConflict otherwise). Errors are AddLine's.
 func (s *OpportunityLines) UpdateLine(ctx context.Context, l OpportunityLine) (OpportunityLine, Opportunity, error) {
-	opp, lines, err := s.pricer.updateLine(ctx, s.codec.Encode(l))
+	opp, lines, err := s.pricer.updateLines(ctx, []crm.Record{s.codec.Encode(l)})
 	if err != nil {
 		return OpportunityLine{}, Opportunity{}, fmt.Errorf("update line %s: %w", l.ID, err)
 	}
 	return typedLines(opp, lines, l.ID, decodeOpportunity, s.codec.Decode)
+}
+
+// UpdateLines writes the inputs of several lines of one opportunity, in
+// the order given, as one MessageUpdateOpportunityLine operation (with
+// the input LineInputTargets) that prices the opportunity once, as
+// Documents.UpdateLines does.
+func (s *OpportunityLines) UpdateLines(ctx context.Context, ls []OpportunityLine) ([]OpportunityLine, Opportunity, error) {
+	return updateLines(ctx, s.pricer, s.codec, decodeOpportunity, ls)
 }
 
 // RemoveLine deletes a line of an open opportunity, as the named operation

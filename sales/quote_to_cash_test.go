@@ -382,3 +382,35 @@ func TestDeletingASourceKeepsTheDocuments(t *testing.T) {
 		})
 	}
 }
+
+// UpdateLines sets several lines' inputs and prices the quote once; one
+// stale line refuses them all.
+func TestUpdateLines(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			e := newDocEnv(t, b, nil)
+			ctx := e.ctx
+			q, err := e.quotes.FromOpportunity(ctx, e.workedOpportunity(t).ID, sales.Quote{})
+			require.NoError(t, err)
+			lines, err := e.quotes.Lines(ctx, q.ID)
+			require.NoError(t, err)
+			lines[0].Tax, lines[1].Tax = usdp("30.00"), usdp("10.00")
+			lines[1].Quantity = dec("3")
+			got, q2, err := e.quotes.UpdateLines(ctx, lines)
+			require.NoError(t, err)
+			require.Len(t, got, 2)
+			requireUSD(t, "190.00", got[1].ExtendedAmount, "B: 3 × 60 + 10")
+			requireUSD(t, "40.00", q2.TotalTax, "both taxes")
+			requireUSD(t, "460.00", q2.TotalLineItemAmount, "280 + 180")
+			require.Equal(t, q.Version+1, q2.Version, "one write of the header: priced once")
+
+			stale := []sales.Line{got[0], lines[1]} // lines[1] was read before the update
+			stale[0].Tax = usdp("1.00")
+			_, _, err = e.quotes.UpdateLines(ctx, stale)
+			require.ErrorIs(t, err, crm.ErrConflict)
+			now, err := e.quotes.Lines(ctx, q.ID)
+			require.NoError(t, err)
+			requireUSD(t, "30.00", now[0].Tax, "the first line is as it was")
+		})
+	}
+}

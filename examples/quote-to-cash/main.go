@@ -475,29 +475,28 @@ func (s *story) lineage() error {
 var taxRate = decimal.RequireFromString("0.0825")
 
 // tax sets each line's tax from its amount less its manual discount,
-// and returns the quote as priced with it. Required bundle items, priced
-// at nothing, have none.
+// and returns the quote as priced with it: one UpdateLines for all the
+// lines, so the quote is priced once. Required bundle items, priced at
+// nothing, have none.
 func (s *story) tax(q sales.Quote) (sales.Quote, error) {
 	lines, err := s.quotes.Lines(s.ctx, q.ID)
 	if err != nil {
 		return q, err
 	}
+	var changed []sales.Line
 	for _, l := range lines {
 		want := lineTax(l)
 		if l.Tax == nil && want == nil || l.Tax != nil && want != nil && l.Tax.Equal(*want) {
 			continue
 		}
-		// The line is read again: each update prices the whole quote.
-		cur, err := s.quotes.LineTable().Get(s.ctx, l.ID)
-		if err != nil {
-			return q, err
-		}
-		cur.Tax = want
-		if _, q, err = s.quotes.UpdateLine(s.ctx, cur); err != nil {
-			return q, err
-		}
+		l.Tax = want
+		changed = append(changed, l)
 	}
-	return q, nil
+	if len(changed) == 0 {
+		return q, nil
+	}
+	_, q, err = s.quotes.UpdateLines(s.ctx, changed)
+	return q, err
 }
 
 // lineTax is the host's tax of a line: 8.25 % of what the customer pays
