@@ -1,6 +1,9 @@
-// Package sales is crmkit's sales module. It starts with the two entities
-// everything else in sales hangs from: accounts (companies) and contacts
-// (people).
+// Package sales is crmkit's sales module: accounts (companies) and
+// contacts (people), everything else in sales hangs from; leads, qualified
+// into opportunities; opportunities with their sales process, competitors
+// and pipeline analytics; the product catalog and its price lists; and
+// quotes, orders and invoices, priced line by line (sales/pricing) and
+// converted one into the next. Each section below covers one of them.
 //
 // Start with Register, to add the entities to a registry, then NewAccounts
 // and NewContacts over a storage.Store:
