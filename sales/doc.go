@@ -452,7 +452,10 @@
 // explicit operation):
 //
 //   - Quotes.FromOpportunity (GenerateQuoteFromOpportunity): a Draft quote
-//     from an open opportunity and its lines.
+//     from an open opportunity and its lines; Orders.FromOpportunity and
+//     Invoices.FromOpportunity (GenerateSalesOrderFromOpportunity,
+//     GenerateInvoiceFromOpportunity) likewise an Active order or invoice,
+//     its prices unlocked.
 //   - Quotes.Revise (ReviseQuote): the Active quote closes as Revised and
 //     a Draft copy takes the same number and the next revision. Revising
 //     is allowed from Active only (sales.md §5.1 [conflict]).

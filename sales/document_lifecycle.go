@@ -44,21 +44,23 @@ const (
 // invoices: Dynamics' messages where it has one. Hooks registered for
 // them (storage.Store.HookMessage) see and may stop each.
 const (
-	MessageGenerateQuoteFromOpportunity = "GenerateQuoteFromOpportunity"
-	MessageReviseQuote                  = "ReviseQuote"
-	MessageWinQuote                     = "WinQuote"
-	MessageCloseQuote                   = "CloseQuote"
-	MessageConvertQuoteToOrder          = "ConvertQuoteToSalesOrder"
-	MessageFulfillOrder                 = "FulfillSalesOrder"
-	MessageCancelOrder                  = "CancelSalesOrder"
-	MessageLockOrderPricing             = "LockSalesOrderPricing"
-	MessageUnlockOrderPricing           = "UnlockSalesOrderPricing"
-	MessageConvertOrderToInvoice        = "ConvertSalesOrderToInvoice"
-	MessagePayInvoice                   = "PayInvoice"
-	MessageCancelInvoice                = "CancelInvoice"
-	MessageReactivateInvoice            = "ReactivateInvoice"
-	MessageLockInvoicePricing           = "LockInvoicePricing"
-	MessageUnlockInvoicePricing         = "UnlockInvoicePricing"
+	MessageGenerateQuoteFromOpportunity   = "GenerateQuoteFromOpportunity"
+	MessageGenerateOrderFromOpportunity   = "GenerateSalesOrderFromOpportunity"
+	MessageGenerateInvoiceFromOpportunity = "GenerateInvoiceFromOpportunity"
+	MessageReviseQuote                    = "ReviseQuote"
+	MessageWinQuote                       = "WinQuote"
+	MessageCloseQuote                     = "CloseQuote"
+	MessageConvertQuoteToOrder            = "ConvertQuoteToSalesOrder"
+	MessageFulfillOrder                   = "FulfillSalesOrder"
+	MessageCancelOrder                    = "CancelSalesOrder"
+	MessageLockOrderPricing               = "LockSalesOrderPricing"
+	MessageUnlockOrderPricing             = "UnlockSalesOrderPricing"
+	MessageConvertOrderToInvoice          = "ConvertSalesOrderToInvoice"
+	MessagePayInvoice                     = "PayInvoice"
+	MessageCancelInvoice                  = "CancelInvoice"
+	MessageReactivateInvoice              = "ReactivateInvoice"
+	MessageLockInvoicePricing             = "LockInvoicePricing"
+	MessageUnlockInvoicePricing           = "UnlockInvoicePricing"
 )
 
 // QuoteLifecycle returns the quote's lifecycle table (sales.md §5.1):

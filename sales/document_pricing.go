@@ -89,7 +89,8 @@ var (
 // pricing operations of every kind, and those that create a document
 // from another or lock its prices, which copy or price them.
 var documentWriters = func() []string {
-	out := []string{MessageCalculatePrice, MessageGenerateQuoteFromOpportunity, MessageReviseQuote,
+	out := []string{MessageCalculatePrice, MessageGenerateQuoteFromOpportunity, MessageGenerateOrderFromOpportunity,
+		MessageGenerateInvoiceFromOpportunity, MessageReviseQuote,
 		MessageConvertQuoteToOrder, MessageConvertOrderToInvoice, MessageLockOrderPricing, MessageUnlockOrderPricing,
 		MessageLockInvoicePricing, MessageUnlockInvoicePricing}
 	for _, k := range docKinds {

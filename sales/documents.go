@@ -258,3 +258,48 @@ func (s *Documents[D]) SetPricing(ctx context.Context, id crm.ID, version int64,
 	}
 	return s.codec.Decode(doc)
 }
+
+// fromOpportunity creates a document of the service's kind from an open
+// opportunity, as the named operation message: d's own fields, then the
+// opportunity's where d leaves one empty (name, customer, price list,
+// discounts, freight, totals), and a copy of each of its product lines,
+// amounts included, so the document's total is the opportunity's.
+func (s *Documents[D]) fromOpportunity(ctx context.Context, message string, opportunityID crm.ID, d D) (D, error) {
+	st := s.table.Store()
+	var out D
+	err := st.Execute(ctx, message, map[string]any{LineInputOpportunity: opportunityID},
+		func(ctx context.Context, x *storage.Execution) error {
+			id, err := opInput[crm.ID](x, LineInputOpportunity)
+			if err != nil {
+				return err
+			}
+			opp, err := st.Lock(ctx, OpportunityEntity, id)
+			if err != nil {
+				return err
+			}
+			if err := opportunityKind.open(opp, s.kind.header, x.Message); err != nil {
+				return err
+			}
+			own, err := s.numbered(ctx, s.codec.Encode(d))
+			if err != nil {
+				return err
+			}
+			header := crm.Fields{DocumentOpportunity: opp.Ref()}
+			for f, v := range own.Fields {
+				if v != nil && f != QuoteRevision { // a new quote is revision 0
+					header[f] = v
+				}
+			}
+			c := conversion{st: st, from: opportunityKind, to: s.kind, header: header}
+			rec, err := c.run(ctx, opp, orNew(own.ID))
+			if err != nil {
+				return err
+			}
+			out, err = s.codec.Decode(rec)
+			return err
+		})
+	if err != nil {
+		return out, fmt.Errorf("%s from opportunity %s: %w", s.kind.label, opportunityID, err)
+	}
+	return out, nil
+}

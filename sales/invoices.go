@@ -69,6 +69,16 @@ func (s *Invoices) FromOrder(ctx context.Context, orderID crm.ID) (Invoice, erro
 	return out, nil
 }
 
+// FromOpportunity creates an Active invoice for an open opportunity,
+// Dynamics' GenerateInvoiceFromOpportunity, as the named operation
+// MessageGenerateInvoiceFromOpportunity: as Quotes.FromOpportunity, the
+// invoice takes the opportunity's header and a copy of its lines with
+// their amounts; its prices are not locked. i gives the invoice's own
+// fields.
+func (s *Invoices) FromOpportunity(ctx context.Context, opportunityID crm.ID, i Invoice) (Invoice, error) {
+	return s.fromOpportunity(ctx, MessageGenerateInvoiceFromOpportunity, opportunityID, i)
+}
+
 // invoiceStep runs one of the invoice's state changes that has its own
 // operation.
 func (s *Invoices) invoiceStep(ctx context.Context, message, event string, id crm.ID, version int64, status crm.StatusCode) (Invoice, error) {

@@ -79,6 +79,15 @@ func (s *Orders) FromQuote(ctx context.Context, quoteID crm.ID) (Order, error) {
 	return out, nil
 }
 
+// FromOpportunity creates an Active order for an open opportunity,
+// Dynamics' GenerateSalesOrderFromOpportunity, as the named operation
+// MessageGenerateOrderFromOpportunity: as Quotes.FromOpportunity, the
+// order takes the opportunity's header and a copy of its lines with their
+// amounts; its prices are not locked. o gives the order's own fields.
+func (s *Orders) FromOpportunity(ctx context.Context, opportunityID crm.ID, o Order) (Order, error) {
+	return s.fromOpportunity(ctx, MessageGenerateOrderFromOpportunity, opportunityID, o)
+}
+
 // Submit moves an Active order to Submitted (In Progress): handed to
 // order processing, read-only. version works as in Quotes.Activate.
 func (s *Orders) Submit(ctx context.Context, id crm.ID, version int64) (Order, error) {

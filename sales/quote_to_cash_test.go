@@ -414,3 +414,42 @@ func TestUpdateLines(t *testing.T) {
 		})
 	}
 }
+
+// An order, and an invoice, generated straight from an open opportunity:
+// its lines and totals, unlocked prices, the opportunity in the lineage;
+// a won opportunity generates none.
+func TestDocumentsFromOpportunity(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			e := newDocEnv(t, b, nil)
+			ctx := e.ctx
+			opp := e.workedOpportunity(t)
+			order, err := e.orders.FromOpportunity(ctx, opp.ID, sales.Order{Document: sales.Document{Name: "Direct order"}})
+			require.NoError(t, err)
+			require.Equal(t, "Direct order", order.Name)
+			require.Equal(t, opp.Ref(), order.Opportunity)
+			require.True(t, order.Quote.IsZero())
+			require.False(t, order.PriceLocked)
+			require.Equal(t, totals(oppTotals(opp)), totals(order.Document))
+			lines, err := e.orders.Lines(ctx, order.ID)
+			require.NoError(t, err)
+			require.Len(t, lines, 2)
+			require.True(t, lines[0].Source.IsZero())
+
+			inv, err := e.invoices.FromOpportunity(ctx, opp.ID, sales.Invoice{})
+			require.NoError(t, err)
+			require.Equal(t, "Hardware deal", inv.Name)
+			require.Equal(t, totals(oppTotals(opp)), totals(inv.Document))
+
+			l, err := sales.LineageOf(ctx, e.store, inv.Ref())
+			require.NoError(t, err)
+			require.Len(t, l.Orders, 1)
+			require.Len(t, l.Invoices, 1)
+
+			opp, _, err = e.opps.Win(ctx, opp.ID, storage.AnyVersion, sales.WinOptions{})
+			require.NoError(t, err)
+			_, err = e.orders.FromOpportunity(ctx, opp.ID, sales.Order{})
+			require.ErrorIs(t, err, crm.ErrInvalidTransition)
+		})
+	}
+}

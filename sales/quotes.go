@@ -149,43 +149,5 @@ func (s *Quotes) Revisions(ctx context.Context, number string) ([]Quote, error) 
 // Errors: crm.ErrInvalidTransition for a won or lost opportunity,
 // crm.ErrValidation for an opportunity without a customer.
 func (s *Quotes) FromOpportunity(ctx context.Context, opportunityID crm.ID, q Quote) (Quote, error) {
-	st := s.table.Store()
-	var out Quote
-	err := st.Execute(ctx, MessageGenerateQuoteFromOpportunity, map[string]any{LineInputOpportunity: opportunityID},
-		func(ctx context.Context, x *storage.Execution) error {
-			id, err := opInput[crm.ID](x, LineInputOpportunity)
-			if err != nil {
-				return err
-			}
-			opp, err := st.Lock(ctx, OpportunityEntity, id)
-			if err != nil {
-				return err
-			}
-			if err := opportunityKind.open(opp, QuoteEntity, x.Message); err != nil {
-				return err
-			}
-			// The caller's fields, then the opportunity's where the caller
-			// left one empty.
-			own, err := s.numbered(ctx, encodeQuote(q))
-			if err != nil {
-				return err
-			}
-			header := crm.Fields{DocumentOpportunity: opp.Ref()}
-			for f, v := range own.Fields {
-				if v != nil && f != QuoteRevision { // a new quote is revision 0
-					header[f] = v
-				}
-			}
-			c := conversion{st: st, from: opportunityKind, to: quoteKind, header: header}
-			rec, err := c.run(ctx, opp, orNew(q.ID))
-			if err != nil {
-				return err
-			}
-			out, err = decodeQuote(rec)
-			return err
-		})
-	if err != nil {
-		return Quote{}, fmt.Errorf("quote from opportunity %s: %w", opportunityID, err)
-	}
-	return out, nil
+	return s.fromOpportunity(ctx, MessageGenerateQuoteFromOpportunity, opportunityID, q)
 }
