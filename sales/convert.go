@@ -132,23 +132,25 @@ func LineageOf(ctx context.Context, st *storage.Store, doc crm.Ref) (Lineage, er
 
 // lineageRoot follows the links of doc up to the first document.
 func lineageRoot(ctx context.Context, st *storage.Store, doc crm.Ref) (crm.Ref, error) {
-	up := map[string]string{InvoiceEntity: InvoiceOrder, OrderEntity: OrderQuote, QuoteEntity: DocumentOpportunity}
 	for {
 		if doc.Entity == OpportunityEntity {
 			_, err := st.Get(ctx, doc.Entity, doc.ID)
 			return doc, err
 		}
-		field, ok := up[doc.Entity]
-		if !ok {
+		k := kindOf(doc.Entity)
+		if k == nil {
 			return crm.Ref{}, crm.Invalid(doc.Entity, crm.FieldID, "is not an opportunity, quote, order or invoice")
 		}
 		rec, err := st.Get(ctx, doc.Entity, doc.ID)
 		if err != nil {
 			return crm.Ref{}, err
 		}
-		next := rec.Fields.Ref(field)
-		// A document without the link up may still name the opportunity
-		// (an order generated from one): that is its root.
+		var next crm.Ref
+		if k.link != "" {
+			next = rec.Fields.Ref(k.link)
+		}
+		// A quote's way up, and that of a document without its source
+		// (an order generated from an opportunity), is its opportunity.
 		if next.IsZero() {
 			next = rec.Fields.Ref(DocumentOpportunity)
 		}

@@ -368,10 +368,8 @@ type Line struct {
 // Ref returns a reference to the line, in the line entity of its
 // document (quotedetail for a quote's line, ...).
 func (l Line) Ref() crm.Ref {
-	for _, k := range docKinds {
-		if k.header == l.Document.Entity {
-			return crm.Ref{Entity: k.line, ID: l.ID}
-		}
+	if k := kindOf(l.Document.Entity); k != nil {
+		return crm.Ref{Entity: k.line, ID: l.ID}
 	}
 	return crm.Ref{ID: l.ID}
 }

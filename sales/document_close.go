@@ -33,12 +33,9 @@ type closeStep struct {
 	activityType, activityField string
 }
 
-// closeInputs returns the inputs of a document's close operation.
+// inputs returns the inputs of a document's close operation.
 func (c closeStep) inputs(id crm.ID, status crm.StatusCode, o CloseOptions) map[string]any {
-	in := closeInputs(id, status, nil, o.Date, o.Subject, o.Description)
-	in[c.kind.idInput] = in[CloseInputOpportunity]
-	delete(in, CloseInputOpportunity)
-	return in
+	return closeInputs(c.kind.idInput, id, status, nil, o.Date, o.Subject, o.Description)
 }
 
 // run closes document id as the named operation: it fires the event with

@@ -27,6 +27,11 @@ type docKind struct {
 	source, sourceLine string
 	// number is the header's number field; "" for the opportunity.
 	number string
+	// link is the header's lookup to the document it is converted from
+	// (an order's quote, an invoice's order), set only by the conversion
+	// linkMessage; "" for the opportunity and the quote, whose way up is
+	// the opportunity.
+	link, linkMessage string
 	// idInput names the input of the pricing operations that holds the
 	// header's crm.ID.
 	idInput string
@@ -74,11 +79,13 @@ var (
 		editable: crm.StateCode(QuoteStateDraft), lifecycle: QuoteLifecycle(), currencyFields: documentCurrencyFields}
 	orderKind = &docKind{header: OrderEntity, line: OrderLineEntity, label: "order",
 		parent: "salesorderid", source: LineQuoteLine, sourceLine: QuoteLineEntity, number: OrderNumber, idInput: "SalesOrderId",
+		link: OrderQuote, linkMessage: MessageConvertQuoteToOrder,
 		add: "AddSalesOrderProduct", update: "UpdateSalesOrderProduct", remove: "RemoveSalesOrderProduct",
 		editable: crm.StateCode(OrderStateActive), lifecycle: OrderLifecycle(), priceLock: true,
 		currencyFields: documentCurrencyFields}
 	invoiceKind = &docKind{header: InvoiceEntity, line: InvoiceLineEntity, label: "invoice",
 		parent: "invoiceid", source: LineOrderLine, sourceLine: OrderLineEntity, number: InvoiceNumber, idInput: "InvoiceId",
+		link: InvoiceOrder, linkMessage: MessageConvertOrderToInvoice,
 		add: "AddInvoiceProduct", update: "UpdateInvoiceProduct", remove: "RemoveInvoiceProduct",
 		editable: crm.StateCode(InvoiceStateActive), lifecycle: InvoiceLifecycle(), priceLock: true,
 		currencyFields: documentCurrencyFields}
@@ -103,6 +110,16 @@ var documentWriters = func() []string {
 // documentWriters.
 func inPricingOperation(w crm.Write) bool {
 	return slices.ContainsFunc(documentWriters, w.In)
+}
+
+// kindOf returns the kind whose header is entity, or nil.
+func kindOf(entity string) *docKind {
+	for _, k := range docKinds {
+		if k.header == entity {
+			return k
+		}
+	}
+	return nil
 }
 
 // stateName names state s of the kind's header.

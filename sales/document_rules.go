@@ -72,17 +72,17 @@ func documentRules(k *docKind) []crm.Rule {
 	// The links a conversion makes are the conversion's: a won quote
 	// becomes one order and an order one invoice, which a create naming
 	// the source itself would get around.
-	if link, message := sourceLink(k); link != "" {
+	if k.link != "" {
 		rules = append(rules, crm.Rule{
 			Name:   "the link to the source document is made by the conversion",
-			Fields: []string{link},
+			Fields: []string{k.link},
 			Check: func(_ context.Context, w crm.Write) error {
 				// Clearing it is what deleting the source does (the
 				// lookup removes its link): the document stays.
-				if w.Import || w.In(message) || w.Target.Fields[link] == nil {
+				if w.Import || w.In(k.linkMessage) || w.Target.Fields[k.link] == nil {
 					return nil
 				}
-				return crm.Invalid(k.header, link, "is set by converting the source document ("+message+")")
+				return crm.Invalid(k.header, k.link, "is set by converting the source document ("+k.linkMessage+")")
 			},
 		})
 	}
@@ -179,7 +179,7 @@ func checkLineDocumentOpen(ctx context.Context, k *docKind, w crm.Write) error {
 	}
 	// A conversion fills the document it creates; a revision, the Draft
 	// it starts.
-	if w.Before == nil && (w.In(MessageConvertQuoteToOrder) || w.In(MessageConvertOrderToInvoice)) {
+	if w.Before == nil && k.linkMessage != "" && w.In(k.linkMessage) {
 		return nil
 	}
 	if err := k.open(doc, k.line, "update"); err != nil {
@@ -189,18 +189,6 @@ func checkLineDocumentOpen(ctx context.Context, k *docKind, w crm.Write) error {
 		return crm.Invalid(k.line, LineWriteIn, "a write-in product cannot be added while the "+k.label+"'s prices are locked: unlock them first")
 	}
 	return nil
-}
-
-// sourceLink returns the header's link to the document it is converted
-// from and the conversion that sets it; "" for a quote.
-func sourceLink(k *docKind) (field, message string) {
-	switch k {
-	case orderKind:
-		return OrderQuote, MessageConvertQuoteToOrder
-	case invoiceKind:
-		return InvoiceOrder, MessageConvertOrderToInvoice
-	}
-	return "", ""
 }
 
 // unlinksSource reports whether w only clears a line's link to the line

@@ -150,7 +150,7 @@ type WinOptions struct {
 // otherwise; storage.AnyVersion skips the check). A won or lost
 // opportunity fails with a *crm.TransitionError (crm.ErrInvalidTransition).
 func (s *Opportunities) Win(ctx context.Context, id crm.ID, version int64, o WinOptions) (Opportunity, crm.Ref, error) {
-	inputs := closeInputs(id, 0, o.ActualRevenue, o.CloseDate, o.Subject, o.Description)
+	inputs := closeInputs(CloseInputOpportunity, id, 0, o.ActualRevenue, o.CloseDate, o.Subject, o.Description)
 	out, ref, err := s.close(ctx, MessageWinOpportunity, version, inputs)
 	if err != nil {
 		return Opportunity{}, crm.Ref{}, fmt.Errorf("win opportunity %s: %w", id, err)
@@ -186,7 +186,7 @@ type LoseOptions struct {
 // activity. Errors are Win's, and a *crm.ValidationError for a status
 // reason that is not one of Lost's or a competitor that does not exist.
 func (s *Opportunities) Lose(ctx context.Context, id crm.ID, version int64, o LoseOptions) (Opportunity, crm.Ref, error) {
-	inputs := closeInputs(id, crm.StatusCode(o.Status), o.ActualRevenue, o.CloseDate, o.Subject, o.Description)
+	inputs := closeInputs(CloseInputOpportunity, id, crm.StatusCode(o.Status), o.ActualRevenue, o.CloseDate, o.Subject, o.Description)
 	if o.Competitor != crm.NilID {
 		inputs[CloseInputCompetitor] = o.Competitor
 	}
@@ -278,9 +278,10 @@ func (s *Opportunities) RemoveCompetitor(ctx context.Context, id, competitor crm
 	return s.table.Disassociate(ctx, OpportunityCompetitors, id, CompetitorRef(competitor))
 }
 
-// closeInputs returns the inputs of a win or a loss.
-func closeInputs(id crm.ID, status crm.StatusCode, revenue *crm.Money, date time.Time, subject, description string) map[string]any {
-	in := map[string]any{CloseInputOpportunity: id}
+// closeInputs returns the inputs of a close: of an opportunity's win or
+// loss, or of a quote's or order's close, whose ID is the input idInput.
+func closeInputs(idInput string, id crm.ID, status crm.StatusCode, revenue *crm.Money, date time.Time, subject, description string) map[string]any {
+	in := map[string]any{idInput: id}
 	if status != 0 {
 		in[CloseInputStatus] = status
 	}
