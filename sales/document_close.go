@@ -2,6 +2,7 @@ package sales
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/crmkit/crmkit/activity"
@@ -26,8 +27,6 @@ type CloseOptions struct {
 type closeStep struct {
 	kind           *docKind
 	message, event string
-	// dateField is the header field that takes the close date, if any.
-	dateField string
 	// activityType and activityField are the close activity's type and
 	// its lookup to the document (activity.QuoteClose, FieldQuote).
 	activityType, activityField string
@@ -55,8 +54,8 @@ func (c closeStep) run(ctx context.Context, st *storage.Store, id crm.ID, versio
 		}
 		date := closeDate(ctx, st, in.date)
 		fields := crm.Fields{}
-		if c.dateField != "" {
-			fields[c.dateField] = date
+		if slices.Contains(c.kind.closeMessages, c.message) {
+			fields[c.kind.closeDate] = date // closedon, datefulfilled
 		}
 		out, err = st.ChangeState(ctx, crm.Ref{Entity: c.kind.header, ID: in.id},
 			storage.StateChange{Event: c.event, Status: in.status, Version: version, Fields: fields})

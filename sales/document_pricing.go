@@ -32,6 +32,11 @@ type docKind struct {
 	// linkMessage; "" for the opportunity and the quote, whose way up is
 	// the opportunity.
 	link, linkMessage string
+	// closeDate is the header's date field a close sets (a quote's
+	// closedon, an order's datefulfilled), written only inside
+	// closeMessages.
+	closeDate     string
+	closeMessages []string
 	// idInput names the input of the pricing operations that holds the
 	// header's crm.ID.
 	idInput string
@@ -76,11 +81,13 @@ var (
 	quoteKind = &docKind{header: QuoteEntity, line: QuoteLineEntity, label: "quote",
 		parent: "quoteid", number: QuoteNumber, idInput: "QuoteId",
 		add: "AddQuoteProduct", update: "UpdateQuoteProduct", remove: "RemoveQuoteProduct",
+		closeDate: QuoteClosedOn, closeMessages: []string{MessageWinQuote, MessageCloseQuote},
 		editable: crm.StateCode(QuoteStateDraft), lifecycle: QuoteLifecycle(), currencyFields: documentCurrencyFields}
 	orderKind = &docKind{header: OrderEntity, line: OrderLineEntity, label: "order",
 		parent: "salesorderid", source: LineQuoteLine, sourceLine: QuoteLineEntity, number: OrderNumber, idInput: "SalesOrderId",
 		link: OrderQuote, linkMessage: MessageConvertQuoteToOrder,
 		add: "AddSalesOrderProduct", update: "UpdateSalesOrderProduct", remove: "RemoveSalesOrderProduct",
+		closeDate: OrderDateFulfilled, closeMessages: []string{MessageFulfillOrder},
 		editable: crm.StateCode(OrderStateActive), lifecycle: OrderLifecycle(), priceLock: true,
 		currencyFields: documentCurrencyFields}
 	invoiceKind = &docKind{header: InvoiceEntity, line: InvoiceLineEntity, label: "invoice",

@@ -3,6 +3,8 @@ package sales
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/crmkit/crmkit/crm"
 )
@@ -86,15 +88,15 @@ func documentRules(k *docKind) []crm.Rule {
 			},
 		})
 	}
-	if k == quoteKind {
+	if k.closeDate != "" {
 		rules = append(rules, crm.Rule{
-			Name:   "a quote's close date is set by winning or closing it",
-			Fields: []string{QuoteClosedOn},
+			Name:   "the close date is set by the operation that closes",
+			Fields: []string{k.closeDate},
 			Check: func(_ context.Context, w crm.Write) error {
-				if w.Import || w.In(MessageWinQuote) || w.In(MessageCloseQuote) {
+				if w.Import || slices.ContainsFunc(k.closeMessages, w.In) {
 					return nil
 				}
-				return crm.Invalid(QuoteEntity, QuoteClosedOn, "is set by winning or closing the quote")
+				return crm.Invalid(k.header, k.closeDate, "is set by "+strings.Join(k.closeMessages, " or "))
 			},
 		})
 	}

@@ -109,9 +109,7 @@ func (s *Orders) Fulfill(ctx context.Context, id crm.ID, version int64, status O
 	if status == 0 {
 		status = OrderStatusComplete
 	}
-	c := orderClose(MessageFulfillOrder, EventFulfillOrder)
-	c.dateField = OrderDateFulfilled
-	rec, ref, err := c.run(ctx, s.table.Store(), id, version, crm.StatusCode(status), o)
+	rec, ref, err := orderClose(MessageFulfillOrder, EventFulfillOrder).run(ctx, s.table.Store(), id, version, crm.StatusCode(status), o)
 	if err != nil {
 		return Order{}, crm.Ref{}, fmt.Errorf("fulfill order %s: %w", id, err)
 	}

@@ -269,6 +269,9 @@ func TestManualOrder(t *testing.T) {
 			_, err = e.store.Update(ctx, crm.Record{Entity: sales.OrderEntity, Header: crm.Header{ID: o.ID, Version: o.Version},
 				Fields: crm.Fields{sales.DocumentPriceLocked: true}})
 			requireInvalid(t, err, sales.DocumentPriceLocked)
+			_, err = e.store.Update(ctx, crm.Record{Entity: sales.OrderEntity, Header: crm.Header{ID: o.ID, Version: o.Version},
+				Fields: crm.Fields{sales.OrderDateFulfilled: e.store.Now(ctx)}})
+			requireInvalid(t, err, sales.OrderDateFulfilled)
 
 			inv, err := e.invoices.FromOrder(ctx, o.ID)
 			require.NoError(t, err)

@@ -39,7 +39,7 @@ func (s *Quotes) Activate(ctx context.Context, id crm.ID, version int64) (Quote,
 
 // quoteClose is how Win and Close close a quote.
 func quoteClose(message, event string) closeStep {
-	return closeStep{kind: quoteKind, message: message, event: event, dateField: QuoteClosedOn,
+	return closeStep{kind: quoteKind, message: message, event: event,
 		activityType: activity.QuoteClose, activityField: activity.FieldQuote}
 }
 
