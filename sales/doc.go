@@ -480,7 +480,8 @@
 // Closing: Quotes.Win and Close (WinQuote, CloseQuote) record the close
 // date (closedon) and a completed quote-close activity; Orders.Fulfill
 // and Cancel (FulfillSalesOrder, CancelSalesOrder) an order-close
-// activity and, for Fulfill, the date fulfilled. Winning a quote leaves
+// activity and, for Fulfill, the date fulfilled; both dates are written
+// only by these operations (or an import). Winning a quote leaves
 // its opportunity open: win that with Opportunities.Win. Invoices.Pay,
 // Cancel and Reactivate are operations too.
 //
