@@ -152,7 +152,7 @@ func PlanAggregate(r *crm.Registry, a crm.Aggregation, now time.Time, loc *time.
 
 // Match reports whether rec is one of the records aggregated.
 func (p *AggregatePlan) Match(rec crm.Record, resolve Resolver) (bool, error) {
-	return p.Matcher(resolve)(&rec)
+	return p.Matcher(resolve)(RecordRow(&rec))
 }
 
 // Matcher compiles the aggregation's filter, as Plan.Matcher does.
@@ -162,7 +162,7 @@ func (p *AggregatePlan) Matcher(resolve Resolver) Matcher {
 
 // GroupKey returns the key of g for rec: its canonical value, or the start of
 // its day, month or year.
-func GroupKey(g crm.GroupBy, rec crm.Record) any {
+func GroupKey(g crm.GroupBy, rec Row) any {
 	v := rec.Value(g.Field)
 	t, ok := v.(time.Time)
 	if !ok || g.Date == crm.ByValue {
@@ -203,7 +203,7 @@ func (a *Accumulator) WithResolver(resolve Resolver) *Accumulator {
 }
 
 // Add counts rec in its group.
-func (a *Accumulator) Add(rec crm.Record) {
+func (a *Accumulator) Add(rec Row) {
 	if a.err != nil {
 		return
 	}
@@ -224,7 +224,7 @@ func (a *Accumulator) Add(rec crm.Record) {
 		return
 	}
 	for _, m := range a.plan.Measures {
-		v := measureValue(m, &rec)
+		v := measureValue(m, rec)
 		if m.Func == crm.AggCountDistinct {
 			a.distinct(id.String(), row, m, v)
 			continue

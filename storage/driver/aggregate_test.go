@@ -23,7 +23,7 @@ func aggregate(t *testing.T, reg *crm.Registry, a crm.Aggregation, recs ...crm.R
 		ok, err := p.Match(r, nil)
 		require.NoError(t, err)
 		if ok {
-			acc.Add(r)
+			acc.Add(driver.RecordRow(&r))
 		}
 	}
 	rows, err := acc.Rows()

@@ -240,7 +240,7 @@ func floorDiv(n, d int64) int64 {
 }
 
 // diffValue returns d for rec, and false when either field is null.
-func diffValue(d crm.DateDiff, rec *crm.Record) (int64, bool) {
+func diffValue(d crm.DateDiff, rec Row) (int64, bool) {
 	a, ok := rec.Value(d.From).(time.Time)
 	if !ok {
 		return 0, false
@@ -254,8 +254,8 @@ func diffValue(d crm.DateDiff, rec *crm.Record) (int64, bool) {
 
 // compileFieldComparison compiles "f op g" on one record: both values
 // present, money in one currency, text folded.
-func compileFieldComparison(f, g *crm.Field, op crm.Operator) func(*crm.Record) bool {
-	return func(r *crm.Record) bool {
+func compileFieldComparison(f, g *crm.Field, op crm.Operator) func(Row) bool {
+	return func(r Row) bool {
 		a, b := r.Value(f.Name), r.Value(g.Name)
 		if a == nil || b == nil {
 			return false
@@ -269,8 +269,8 @@ func compileFieldComparison(f, g *crm.Field, op crm.Operator) func(*crm.Record) 
 }
 
 // compileDiffCondition compiles a date-difference condition.
-func compileDiffCondition(d crm.DiffCondition) func(*crm.Record) bool {
-	return func(r *crm.Record) bool {
+func compileDiffCondition(d crm.DiffCondition) func(Row) bool {
+	return func(r Row) bool {
 		n, ok := diffValue(d.Diff, r)
 		return ok && compareOp(d.Op, cmpOrdered(n, d.Value))
 	}
@@ -302,7 +302,7 @@ func (c *planner) diffMeasure(p *AggregatePlan, e *crm.Entity, m crm.Measure) []
 
 // measureValue is the value m measures in rec: its field's, or its date
 // difference (nil when null).
-func measureValue(m crm.Measure, rec *crm.Record) any {
+func measureValue(m crm.Measure, rec Row) any {
 	if m.Diff.IsZero() {
 		return rec.Value(m.Field)
 	}

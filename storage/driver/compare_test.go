@@ -136,7 +136,7 @@ func TestPlanAggregateOfDateDifferences(t *testing.T) {
 	created := date(2024, 1, 1)
 	for _, last := range []any{date(2024, 1, 2), date(2024, 1, 4), nil} {
 		rec := crm.Record{Entity: "account", Header: crm.Header{CreatedOn: created}, Fields: crm.Fields{"lastcontacted": last}}
-		acc.Add(rec)
+		acc.Add(driver.RecordRow(&rec))
 	}
 	rows, err := acc.Rows()
 	require.NoError(t, err)

@@ -17,12 +17,12 @@ import (
 // Resolver returns the record of entity with the given ID, for conditions
 // on related records; found is false when there is none.
 // Exists conditions read the other way, through Referrers (MatcherWith).
-type Resolver func(entity string, id crm.ID) (rec crm.Record, found bool, err error)
+type Resolver func(entity string, id crm.ID) (rec Row, found bool, err error)
 
 // Match reports whether rec satisfies the plan's filter. To test many
 // records, compile the filter once with Matcher.
 func (p *Plan) Match(rec crm.Record, resolve Resolver) (bool, error) {
-	return p.Matcher(resolve)(&rec)
+	return p.Matcher(resolve)(RecordRow(&rec))
 }
 
 // Matcher compiles the plan's filter into a function that tests one record:
@@ -222,11 +222,10 @@ func likeTokens(p string) []likeToken {
 }
 
 // Compare orders two records by the plan's sort: -1 when a comes first.
-func (p *Plan) Compare(a, b crm.Record) int { return p.CompareRefs(&a, &b) }
+func (p *Plan) Compare(a, b crm.Record) int { return p.CompareRows(RecordRow(&a), RecordRow(&b)) }
 
-// CompareRefs is Compare for records held by pointer, which saves copying
-// them when a store sorts many.
-func (p *Plan) CompareRefs(a, b *crm.Record) int {
+// CompareRows is Compare for records read as Rows.
+func (p *Plan) CompareRows(a, b Row) int {
 	for i, o := range p.OrderBy {
 		f := p.orderFields[i]
 		c := CompareKeys(SortKey(f, a.Value(o.Field)), SortKey(f, b.Value(o.Field)))
@@ -244,7 +243,7 @@ func (p *Plan) CompareRefs(a, b *crm.Record) int {
 // Compare compares. A store that sorts many records reads each record's
 // keys once and orders them with CompareSortKeys, which saves reading
 // fields again on every comparison.
-func (p *Plan) SortKeys(dst []any, rec *crm.Record) []any {
+func (p *Plan) SortKeys(dst []any, rec Row) []any {
 	for i, o := range p.OrderBy {
 		dst = append(dst, SortKey(p.orderFields[i], rec.Value(o.Field)))
 	}
@@ -268,7 +267,7 @@ func (p *Plan) CompareSortKeys(a, b []any) int {
 
 // IsAfter reports whether rec sorts after the plan's cursor, and so belongs
 // to the page it asks for. Without a cursor every record does.
-func (p *Plan) IsAfter(rec crm.Record) bool {
+func (p *Plan) IsAfter(rec Row) bool {
 	if p.After == nil {
 		return true
 	}

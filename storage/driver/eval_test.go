@@ -165,11 +165,11 @@ func TestPlanMatch(t *testing.T) {
 		"name": "Branch", "employees": int64(10), "revenue": crm.MustMoney("100.00 USD"),
 		"parentaccountid": parent.Ref(), "lastcontacted": time.Date(2024, 6, 15, 9, 0, 0, 0, time.UTC),
 	}}
-	resolve := func(entity string, id crm.ID) (crm.Record, bool, error) {
+	resolve := func(entity string, id crm.ID) (driver.Row, bool, error) {
 		if entity == "account" && id == parent.ID {
-			return parent, true, nil
+			return driver.RecordRow(&parent), true, nil
 		}
-		return crm.Record{}, false, nil
+		return nil, false, nil
 	}
 	tests := []struct {
 		name  string

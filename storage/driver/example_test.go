@@ -29,9 +29,9 @@ func ExamplePlanQuery() {
 	oslo := crm.Record{Entity: "account", Header: crm.Header{ID: crm.NewID()},
 		Fields: crm.Fields{"name": "Northwind", "address1_city": "Oslo"}}
 	accounts := map[crm.ID]crm.Record{paris.ID: paris, oslo.ID: oslo}
-	resolve := func(entity string, id crm.ID) (crm.Record, bool, error) {
+	resolve := func(entity string, id crm.ID) (driver.Row, bool, error) {
 		r, ok := accounts[id]
-		return r, ok && entity == "account", nil
+		return driver.RecordRow(&r), ok && entity == "account", nil
 	}
 
 	q := crm.Query{

@@ -12,7 +12,7 @@ import (
 // record through one lookup. The records are the adapter's: the matcher
 // reads them and never changes or keeps them. In a transaction they are
 // the transaction's, its own uncommitted writes included.
-type Referrers func(entity, lookup string, target crm.Ref) ([]*crm.Record, error)
+type Referrers func(entity, lookup string, target crm.Ref) ([]Row, error)
 
 // MatcherWith is Matcher for a filter that may hold Exists conditions,
 // which read the records referring to the one tested through refer.
@@ -66,8 +66,8 @@ func compileExists(r *crm.Registry, e *crm.Entity, x crm.Exists, src sources) Ma
 		return failing(fmt.Errorf("match: an exists condition on %s needs a Referrers (MatcherWith)", x.Entity))
 	}
 	sub := compile(r, child, x.Where, src)
-	return func(rec *crm.Record) (bool, error) {
-		children, err := src.refer(x.Entity, x.Lookup, crm.Ref{Entity: e.Name, ID: rec.ID})
+	return func(rec Row) (bool, error) {
+		children, err := src.refer(x.Entity, x.Lookup, crm.Ref{Entity: e.Name, ID: rec.Ref().ID})
 		if err != nil {
 			return false, err
 		}

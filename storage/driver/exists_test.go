@@ -13,11 +13,11 @@ func TestExistsMatchesTheRecordsThatReferToOne(t *testing.T) {
 	reg := testRegistry(t)
 	now := date(2024, 5, 10)
 	parent := crm.Record{Entity: "account", Header: crm.Header{ID: crm.NewID()}, Fields: crm.Fields{"name": "Paris HQ"}}
-	children := []*crm.Record{
-		{Entity: "account", Header: crm.Header{ID: crm.NewID()}, Fields: crm.Fields{"name": "Branch", "parentaccountid": parent.Ref()}},
-	}
+	children := []driver.Row{driver.RecordRow(
+		&crm.Record{Entity: "account", Header: crm.Header{ID: crm.NewID()}, Fields: crm.Fields{"name": "Branch", "parentaccountid": parent.Ref()}},
+	)}
 	var asked []string
-	refer := func(entity, lookup string, target crm.Ref) ([]*crm.Record, error) {
+	refer := func(entity, lookup string, target crm.Ref) ([]driver.Row, error) {
 		asked = append(asked, entity+"."+lookup+"="+target.String())
 		if entity == "account" && lookup == "parentaccountid" && target == parent.Ref() {
 			return children, nil
@@ -39,7 +39,7 @@ func TestExistsMatchesTheRecordsThatReferToOne(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := plan(t, reg, tt.where, now)
-			got, err := p.MatcherWith(nil, refer)(&parent)
+			got, err := p.MatcherWith(nil, refer)(driver.RecordRow(&parent))
 			require.NoError(t, err)
 			require.Equal(t, tt.want, got)
 		})

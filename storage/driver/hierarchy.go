@@ -104,7 +104,7 @@ func compileHierarchy(e *crm.Entity, c crm.Condition, resolve Resolver) Matcher 
 	w := &hierarchyWalk{entity: e.Name, lookup: lookup.Name, root: root, resolve: resolve}
 	if c.Op == crm.OpAbove {
 		var above map[crm.ID]bool
-		return func(rec *crm.Record) (bool, error) {
+		return func(rec Row) (bool, error) {
 			if above == nil {
 				var err error
 				if above, err = w.ancestors(); err != nil {
@@ -112,11 +112,11 @@ func compileHierarchy(e *crm.Entity, c crm.Condition, resolve Resolver) Matcher 
 					return false, err
 				}
 			}
-			return above[rec.ID], nil
+			return above[rec.Ref().ID], nil
 		}
 	}
 	under := c.Op == crm.OpUnder
-	return func(rec *crm.Record) (bool, error) {
+	return func(rec Row) (bool, error) {
 		d, err := w.depth(rec)
 		if err != nil {
 			return false, err
@@ -141,8 +141,8 @@ type hierarchyWalk struct {
 	path           []crm.ID
 }
 
-func (w *hierarchyWalk) parent(rec *crm.Record) (crm.ID, bool) {
-	ref, _ := rec.Fields[w.lookup].(crm.Ref)
+func (w *hierarchyWalk) parent(rec Row) (crm.ID, bool) {
+	ref, _ := rec.Value(w.lookup).(crm.Ref)
 	return ref.ID, !ref.IsZero()
 }
 
@@ -158,7 +158,7 @@ func (w *hierarchyWalk) ancestors() (map[crm.ID]bool, error) {
 		if !found {
 			break
 		}
-		p, ok := w.parent(&rec)
+		p, ok := w.parent(rec)
 		if !ok {
 			break
 		}
@@ -171,15 +171,16 @@ func (w *hierarchyWalk) ancestors() (map[crm.ID]bool, error) {
 // depth returns how many levels below root rec lies: 1 for a child,
 // depthNever when root is not among its ancestors, depthBeyond when it is
 // not among the first MaxHierarchyDepth of them.
-func (w *hierarchyWalk) depth(rec *crm.Record) (int, error) {
-	if d, ok := w.depths[rec.ID]; ok {
+func (w *hierarchyWalk) depth(rec Row) (int, error) {
+	id := rec.Ref().ID
+	if d, ok := w.depths[id]; ok {
 		return d, nil
 	}
 	if w.depths == nil {
 		w.depths = map[crm.ID]int{}
 	}
 	// path[i] lies i levels above rec; up is the parent of the last.
-	w.path = append(w.path[:0], rec.ID)
+	w.path = append(w.path[:0], id)
 	up, ok := w.parent(rec)
 	for step := 1; ; step++ {
 		known, seen := w.depths[up]
@@ -193,7 +194,7 @@ func (w *hierarchyWalk) depth(rec *crm.Record) (int, error) {
 		case step == crm.MaxHierarchyDepth:
 			// Only rec is known to be out of reach: the records above it
 			// are nearer to whatever lies further up.
-			w.depths[rec.ID] = depthBeyond
+			w.depths[id] = depthBeyond
 			return depthBeyond, nil
 		}
 		w.path = append(w.path, up)
@@ -204,7 +205,7 @@ func (w *hierarchyWalk) depth(rec *crm.Record) (int, error) {
 		if !found {
 			return w.settle(depthNever, step+1), nil
 		}
-		up, ok = w.parent(&next)
+		up, ok = w.parent(next)
 	}
 }
 

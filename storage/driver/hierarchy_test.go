@@ -122,7 +122,7 @@ func TestHierarchyMatcherAgreesWithAWalk(t *testing.T) {
 	recs[a] = rec
 	_ = add(crm.NewID()) // a parent that does not exist
 
-	resolve := func(_ string, id crm.ID) (crm.Record, bool, error) { rec, ok := recs[id]; return rec, ok, nil }
+	resolve := func(_ string, id crm.ID) (driver.Row, bool, error) { rec, ok := recs[id]; return driver.RecordRow(&rec), ok, nil }
 	depth := func(id, root crm.ID) int { // levels from id up to root, 0 if not within the cap
 		cur := recs[id]
 		for d := 1; d <= crm.MaxHierarchyDepth; d++ {
@@ -149,7 +149,7 @@ func TestHierarchyMatcherAgreesWithAWalk(t *testing.T) {
 				r.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 				for _, id := range order {
 					rec := recs[id]
-					got, err := m(&rec)
+					got, err := m(driver.RecordRow(&rec))
 					require.NoError(t, err)
 					var want bool
 					switch op {

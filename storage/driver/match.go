@@ -7,13 +7,13 @@ import (
 )
 
 // Matcher tests one record against a compiled filter.
-type Matcher func(rec *crm.Record) (bool, error)
+type Matcher func(rec Row) (bool, error)
 
 // compile turns a planned filter on entity e into a Matcher.
 func compile(r *crm.Registry, e *crm.Entity, f crm.Filter, src sources) Matcher {
 	switch f := f.(type) {
 	case nil:
-		return func(*crm.Record) (bool, error) { return true, nil }
+		return func(Row) (bool, error) { return true, nil }
 	case crm.Condition:
 		if isHierarchyOp(f.Op) {
 			return compileHierarchy(e, f, src.resolve)
@@ -29,20 +29,20 @@ func compile(r *crm.Registry, e *crm.Entity, f crm.Filter, src sources) Matcher 
 					return failing(fmt.Errorf("match: %s has no field %q", e.Name, fv.Field))
 				}
 				m := compileFieldComparison(field, other, f.Op)
-				return func(rec *crm.Record) (bool, error) { return m(rec), nil }
+				return func(rec Row) (bool, error) { return m(rec), nil }
 			}
 		}
 		m := compileCondition(field, f)
-		return func(rec *crm.Record) (bool, error) { return m(rec), nil }
+		return func(rec Row) (bool, error) { return m(rec), nil }
 	case crm.DiffCondition:
 		m := compileDiffCondition(f)
-		return func(rec *crm.Record) (bool, error) { return m(rec), nil }
+		return func(rec Row) (bool, error) { return m(rec), nil }
 	case crm.Group:
 		subs := make([]Matcher, len(f.Filters))
 		for i, sub := range f.Filters {
 			subs[i] = compile(r, e, sub, src)
 		}
-		return func(rec *crm.Record) (bool, error) {
+		return func(rec Row) (bool, error) {
 			for _, m := range subs {
 				ok, err := m(rec)
 				if err != nil {
@@ -60,7 +60,7 @@ func compile(r *crm.Registry, e *crm.Entity, f crm.Filter, src sources) Matcher 
 			return failing(fmt.Errorf("match: %w", err))
 		}
 		sub := compile(r, target, f.Where, src)
-		return func(rec *crm.Record) (bool, error) {
+		return func(rec Row) (bool, error) {
 			ref, _ := rec.Value(f.Lookup).(crm.Ref)
 			if ref.IsZero() || ref.Entity != f.Entity {
 				return false, nil
@@ -69,7 +69,7 @@ func compile(r *crm.Registry, e *crm.Entity, f crm.Filter, src sources) Matcher 
 			if err != nil || !found {
 				return false, err
 			}
-			return sub(&other)
+			return sub(other)
 		}
 	case crm.Exists:
 		return compileExists(r, e, f, src)
@@ -77,40 +77,41 @@ func compile(r *crm.Registry, e *crm.Entity, f crm.Filter, src sources) Matcher 
 	return failing(fmt.Errorf("match: filter of unknown type %T", f))
 }
 
-func failing(err error) Matcher { return func(*crm.Record) (bool, error) { return false, err } }
+func failing(err error) Matcher { return func(Row) (bool, error) { return false, err } }
 
 // compileCondition compiles one planned condition. Comparisons never match
 // null; money matches only its own currency; text compares folded.
-func compileCondition(f *crm.Field, c crm.Condition) func(*crm.Record) bool {
+func compileCondition(f *crm.Field, c crm.Condition) func(Row) bool {
 	name := f.Name
-	value := func(r *crm.Record) any { return r.Fields[name] }
-	if f.System {
-		value = func(r *crm.Record) any { return r.Value(name) }
-	}
-	switch c.Op {
-	case crm.OpNull:
-		return func(r *crm.Record) bool { return value(r) == nil }
-	case crm.OpNotNull:
-		return func(r *crm.Record) bool { return value(r) != nil }
+	value := func(r Row) any { return r.Value(name) }
+	if c.Op == crm.OpNull || c.Op == crm.OpNotNull {
+		null := func(r Row) bool { return value(r) == nil }
+		if f.Type == crm.TypeText && !f.System { // no text put in an interface
+			null = func(r Row) bool { _, ok := r.Text(name); return !ok }
+		}
+		if c.Op == crm.OpNull {
+			return null
+		}
+		return func(r Row) bool { return !null(r) }
 	}
 	switch f.Type {
 	case crm.TypeText:
-		return compileText(c, value)
+		return compileText(f, c)
 	case crm.TypeLookup:
 		if want, ok := c.Values[0].(crm.Ref); ok { // Eq or Ne, entity and ID
-			return func(r *crm.Record) bool {
+			return func(r Row) bool {
 				got, ok := value(r).(crm.Ref)
 				return ok && (got == want) == (c.Op == crm.OpEq)
 			}
 		}
 	case crm.TypeMoney:
 		want := c.Values[0].(crm.Money)
-		return func(r *crm.Record) bool {
+		return func(r Row) bool {
 			m, ok := value(r).(crm.Money)
 			return ok && m.Currency == want.Currency && compareOp(c.Op, m.Amount.Cmp(want.Amount))
 		}
 	}
-	return func(r *crm.Record) bool {
+	return func(r Row) bool {
 		v := value(r)
 		if v == nil {
 			return false
@@ -130,15 +131,19 @@ func compileCondition(f *crm.Field, c crm.Condition) func(*crm.Record) bool {
 
 // compileText compiles a condition on a text field with its constants
 // folded once.
-func compileText(c crm.Condition, value func(*crm.Record) any) func(*crm.Record) bool {
+func compileText(f *crm.Field, c crm.Condition) func(Row) bool {
 	folded := make([]string, len(c.Values))
 	for i, v := range c.Values {
 		folded[i] = FoldText(v.(string))
 	}
-	text := func(r *crm.Record) (string, bool) { s, ok := value(r).(string); return s, ok }
+	name := f.Name
+	text := func(r Row) (string, bool) { return r.Text(name) }
+	if f.System {
+		text = func(r Row) (string, bool) { s, ok := r.Value(name).(string); return s, ok }
+	}
 	switch c.Op {
 	case crm.OpIn, crm.OpNotIn:
-		return func(r *crm.Record) bool {
+		return func(r Row) bool {
 			s, ok := text(r)
 			if !ok {
 				return false
@@ -152,13 +157,13 @@ func compileText(c crm.Condition, value func(*crm.Record) any) func(*crm.Record)
 		}
 	case crm.OpLike, crm.OpNotLike:
 		pattern := likeTokens(folded[0])
-		return func(r *crm.Record) bool {
+		return func(r Row) bool {
 			s, ok := text(r)
 			return ok && matchLike(pattern, s) == (c.Op == crm.OpLike)
 		}
 	}
 	want := folded[0]
-	return func(r *crm.Record) bool {
+	return func(r Row) bool {
 		s, ok := text(r)
 		return ok && compareOp(c.Op, compareText(s, want))
 	}

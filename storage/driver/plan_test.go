@@ -350,10 +350,10 @@ func TestPlanSortKeysOrderAsCompare(t *testing.T) {
 		p, err := driver.PlanQuery(reg, crm.Query{Entity: "account", OrderBy: order}, date(2024, 1, 1), nil, driver.Principal{})
 		require.NoError(t, err)
 		for _, a := range recs {
-			ka := p.SortKeys(nil, &a)
+			ka := p.SortKeys(nil, driver.RecordRow(&a))
 			require.Len(t, ka, len(p.OrderBy))
 			for _, b := range recs {
-				require.Equal(t, p.Compare(a, b), p.CompareSortKeys(ka, p.SortKeys(nil, &b)), "by %v", order)
+				require.Equal(t, p.Compare(a, b), p.CompareSortKeys(ka, p.SortKeys(nil, driver.RecordRow(&b))), "by %v", order)
 			}
 		}
 	}
@@ -390,13 +390,13 @@ func TestPlanCursor(t *testing.T) {
 		q.After = p.Cursor(rec)
 		next, err := driver.PlanQuery(reg, q, now, nil, driver.Principal{})
 		require.NoError(t, err)
-		require.False(t, next.IsAfter(rec))
+		require.False(t, next.IsAfter(driver.RecordRow(&rec)))
 		later := rec.Clone()
 		later.Fields["name"] = "Fabrikam"
-		require.True(t, next.IsAfter(later))
+		require.True(t, next.IsAfter(driver.RecordRow(&later)))
 		lessRevenue := rec.Clone()
 		lessRevenue.Fields["revenue"] = crm.MustMoney("12.49 USD")
-		require.True(t, next.IsAfter(lessRevenue), "descending: a smaller amount comes after")
+		require.True(t, next.IsAfter(driver.RecordRow(&lessRevenue)), "descending: a smaller amount comes after")
 	})
 	t.Run("null keys survive the round trip", func(t *testing.T) {
 		bare := crm.Record{Entity: "account", Header: crm.Header{ID: crm.NewID()}, Fields: crm.Fields{}}
@@ -404,8 +404,8 @@ func TestPlanCursor(t *testing.T) {
 		next, err := driver.PlanQuery(reg, q, now, nil, driver.Principal{})
 		require.NoError(t, err)
 		require.Nil(t, next.After[0])
-		require.False(t, next.IsAfter(bare))
-		require.True(t, next.IsAfter(rec), "nulls come first")
+		require.False(t, next.IsAfter(driver.RecordRow(&bare)))
+		require.True(t, next.IsAfter(driver.RecordRow(&rec)), "nulls come first")
 	})
 	t.Run("a cursor of another query is refused", func(t *testing.T) {
 		cursor := p.Cursor(rec)

@@ -27,7 +27,7 @@ type groupKey struct {
 
 // havingCond is one lowered Having condition and how to test it.
 type havingCond struct {
-	match func(*crm.Record) bool
+	match func(Row) bool
 }
 
 // recordsAlias is the hidden measure that counts the records aggregated
@@ -167,7 +167,7 @@ func resultField(e *crm.Entity, m crm.Measure) *crm.Field {
 // having checks and compiles a Having condition on a measure whose values
 // f describes: values are checked and compared as a Where condition's on
 // a field of that type are (text ignoring case, money in its currency).
-func (c *planner) having(f *crm.Field, h crm.Condition) func(*crm.Record) bool {
+func (c *planner) having(f *crm.Field, h crm.Condition) func(Row) bool {
 	name := "having." + h.Field
 	want := 1
 	switch h.Op {
@@ -194,16 +194,16 @@ func (c *planner) having(f *crm.Field, h crm.Condition) func(*crm.Record) bool {
 		}
 		keys[i] = k
 	}
-	cond := func(op crm.Operator, vals ...any) func(*crm.Record) bool {
+	cond := func(op crm.Operator, vals ...any) func(Row) bool {
 		return compileCondition(f, crm.Condition{Field: f.Name, Op: op, Values: vals})
 	}
 	switch h.Op {
 	case crm.OpBetween:
 		lo, hi := cond(crm.OpGe, keys[0]), cond(crm.OpLe, keys[1])
-		return func(r *crm.Record) bool { return lo(r) && hi(r) }
+		return func(r Row) bool { return lo(r) && hi(r) }
 	case crm.OpNotBetween:
 		lo, hi := cond(crm.OpLt, keys[0]), cond(crm.OpGt, keys[1])
-		return func(r *crm.Record) bool { return lo(r) || hi(r) }
+		return func(r Row) bool { return lo(r) || hi(r) }
 	}
 	return cond(h.Op, keys...)
 }
@@ -292,7 +292,7 @@ func (p *AggregatePlan) report(rows []crm.AggregateRow) []crm.AggregateRow {
 	}
 	if len(p.having) > 0 {
 		rows = slices.DeleteFunc(rows, func(row crm.AggregateRow) bool {
-			rec := &crm.Record{Fields: crm.Fields(row)}
+			rec := RecordRow(&crm.Record{Fields: crm.Fields(row)})
 			for _, h := range p.having {
 				if !h.match(rec) {
 					return true
@@ -332,7 +332,7 @@ func (p *AggregatePlan) report(rows []crm.AggregateRow) []crm.AggregateRow {
 // pathKey returns the key of g for rec, following g's Path with resolve:
 // nil when a step's lookup is null, points at another entity or at a
 // record that is gone.
-func pathKey(g crm.GroupBy, rec crm.Record, resolve Resolver) (any, error) {
+func pathKey(g crm.GroupBy, rec Row, resolve Resolver) (any, error) {
 	for _, l := range g.Path {
 		ref, _ := rec.Value(l.Lookup).(crm.Ref)
 		if ref.IsZero() || ref.Entity != l.Entity {

@@ -41,7 +41,7 @@ const (
 type item struct {
 	key any    // the indexed field's sort key (driver.SortKey); unused in the ID index
 	id  crm.ID // the record's ID, the tie-break and the ID index's key
-	rec *crm.Record
+	rec *row
 }
 
 // owner marks the nodes one writer made. Once shared, a reader may hold

@@ -17,11 +17,11 @@ type refIndex struct {
 	ids   map[crm.Ref]map[crm.ID]struct{}
 }
 
-func (ix *refIndex) add(r *crm.Record) {
+func (ix *refIndex) add(r *row) {
 	if r == nil {
 		return
 	}
-	if ref, ok := r.Fields[ix.field].(crm.Ref); ok {
+	if ref, ok := r.lookup(ix.field); ok {
 		ids := ix.ids[ref]
 		if ids == nil {
 			ids = map[crm.ID]struct{}{}
@@ -31,11 +31,11 @@ func (ix *refIndex) add(r *crm.Record) {
 	}
 }
 
-func (ix *refIndex) remove(r *crm.Record) {
+func (ix *refIndex) remove(r *row) {
 	if r == nil {
 		return
 	}
-	if ref, ok := r.Fields[ix.field].(crm.Ref); ok {
+	if ref, ok := r.lookup(ix.field); ok {
 		if ids := ix.ids[ref]; ids != nil {
 			delete(ids, r.ID)
 			if len(ids) == 0 {
@@ -60,19 +60,24 @@ func (d *Driver) refIndexOf(entity, field string) (*refIndex, bool) {
 
 // referrers answers the Exists conditions of a plan from v.
 func referrers(v view) driver.Referrers {
-	return func(entity, lookup string, target crm.Ref) ([]*crm.Record, error) {
-		return v.referring(entity, lookup, target), nil
+	return func(entity, lookup string, target crm.Ref) ([]driver.Row, error) {
+		rows := v.referring(entity, lookup, target)
+		out := make([]driver.Row, len(rows))
+		for i, r := range rows {
+			out[i] = r
+		}
+		return out, nil
 	}
 }
 
-func (v committedView) referring(entity, field string, target crm.Ref) []*crm.Record {
+func (v committedView) referring(entity, field string, target crm.Ref) []*row {
 	return v.d.referring(entity, field, target, nil)
 }
 
 // referring returns the committed records of entity whose lookup field
 // points at target, leaving out those whose IDs are in skip. It builds
 // the field's index if no query has needed it before.
-func (d *Driver) referring(entity, field string, target crm.Ref, skip map[crm.ID]*crm.Record) []*crm.Record {
+func (d *Driver) referring(entity, field string, target crm.Ref, skip map[crm.ID]*row) []*row {
 	d.mu.RLock()
 	ix, ok := d.refIndexOf(entity, field)
 	if !ok {
@@ -94,7 +99,7 @@ func (d *Driver) referring(entity, field string, target crm.Ref, skip map[crm.ID
 		return nil
 	}
 	records := d.records[entity]
-	out := make([]*crm.Record, 0, len(ids))
+	out := make([]*row, 0, len(ids))
 	for id := range ids {
 		if _, changed := skip[id]; !changed {
 			out = append(out, records[id])
@@ -106,14 +111,14 @@ func (d *Driver) referring(entity, field string, target crm.Ref, skip map[crm.ID
 // referring is the committed children of target that the transaction
 // has not changed, and the ones it has written (created, or changed to
 // point at target) and not deleted.
-func (t *tx) referring(entity, field string, target crm.Ref) []*crm.Record {
+func (t *tx) referring(entity, field string, target crm.Ref) []*row {
 	changed := t.overlay[entity]
 	out := t.d.referring(entity, field, target, changed)
 	for _, r := range changed {
 		if r == nil {
 			continue
 		}
-		if ref, ok := r.Fields[field].(crm.Ref); ok && ref == target {
+		if ref, ok := r.lookup(field); ok && ref == target {
 			out = append(out, r)
 		}
 	}
@@ -154,7 +159,7 @@ func (t *tx) Referrers(ctx context.Context, ref crm.Ref, rels []crm.Relationship
 			if r == nil {
 				continue
 			}
-			if target, ok := r.Fields[rel.Field].(crm.Ref); ok && target == ref {
+			if target, ok := r.lookup(rel.Field); ok && target == ref {
 				ids = append(ids, id)
 			}
 		}

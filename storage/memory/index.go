@@ -57,7 +57,7 @@ func (tb *table) copy() *table {
 
 // apply changes a writable table from holding old to holding new: an
 // insert (old nil), a delete (new nil) or an update of one record.
-func (tb *table) apply(old, new *crm.Record) {
+func (tb *table) apply(old, new *row) {
 	switch {
 	case new != nil:
 		tb.ids.put(item{id: new.ID, rec: new})
@@ -73,7 +73,7 @@ func (tb *table) apply(old, new *crm.Record) {
 
 // apply replaces old's item with new's in a field index; it reports false
 // when new's value cannot be ordered, and the index is then unusable.
-func (t *btree) apply(old, new *crm.Record) bool {
+func (t *btree) apply(old, new *row) bool {
 	var ni item
 	if new != nil {
 		k, ok := keyOf(t.field, new)
@@ -114,7 +114,7 @@ func buildIndex(ids *btree, f *crm.Field, o *owner) *btree {
 
 // keyOf returns rec's sort key for f, and whether it is of the type that
 // f's keys have (driver.CompareKeys panics on anything else).
-func keyOf(f *crm.Field, rec *crm.Record) (any, bool) {
+func keyOf(f *crm.Field, rec *row) (any, bool) {
 	k := driver.SortKey(f, rec.Value(f.Name))
 	var ok bool
 	switch k.(type) {

@@ -23,10 +23,10 @@ type keyIndex struct {
 
 // keyValue encodes rec's value of a key made of fields, as the stores
 // compare it (driver.KeyString); ok is false when a part is null.
-func keyValue(rec *crm.Record, fields []string) (string, bool) {
+func keyValue(rec *row, fields []string) (string, bool) {
 	vals := make([]any, len(fields))
 	for i, f := range fields {
-		vals[i] = rec.Fields[f]
+		vals[i] = rec.Value(f)
 	}
 	return driver.KeyString(vals)
 }
@@ -58,7 +58,7 @@ func (d *Driver) committedKey(entity string, k *crm.Key) *keyIndex {
 
 // rekey keeps the committed key indexes of entity current as the record
 // id goes from old to r (either may be nil). The caller holds d.mu.
-func (d *Driver) rekey(entity string, id crm.ID, old, r *crm.Record) {
+func (d *Driver) rekey(entity string, id crm.ID, old, r *row) {
 	for _, ix := range d.keys[entity] {
 		if old != nil {
 			if v, ok := keyValue(old, ix.fields); ok && ix.ids[v] == id {
@@ -76,7 +76,7 @@ func (d *Driver) rekey(entity string, id crm.ID, old, r *crm.Record) {
 // checkKeys fails with a *crm.DuplicateKeyError if r, about to be written
 // in t, holds the value of a key of e that another record holds, and
 // otherwise notes r's key values as the transaction's.
-func (t *tx) checkKeys(e *crm.Entity, r *crm.Record) error {
+func (t *tx) checkKeys(e *crm.Entity, r *row) error {
 	if len(e.Keys) == 0 {
 		return nil
 	}

@@ -5,7 +5,9 @@
 //
 // Write transactions run one at a time; reads outside a transaction see the
 // last committed state and never wait for a writer to finish. Records are
-// found by ID in a hash map. A query reads one consistent version of an
+// found by ID in a hash map, each kept as a row packed by its entity's
+// fields (no map per record, text held unboxed, no room for nulls), which
+// plans read in place through driver.Row. A query reads one consistent version of an
 // entity's records for as long as they stream, from ordered indexes: one
 // by ID, and one on each field that a query has sorted by or compared
 // with a condition every matching record must meet (Eq, Lt, Le, Gt, Ge,
@@ -52,11 +54,11 @@ type Driver struct {
 	// building an index, which must not miss a commit.
 	pub sync.Mutex
 	mu  sync.RWMutex
-	// records holds the committed records by entity and ID. A stored
-	// record is never changed in place, only replaced, so readers may
-	// hold on to it after the lock is released; they copy it before
-	// handing it out.
-	records map[string]map[crm.ID]*crm.Record
+	// records holds the committed records by entity and ID, each packed
+	// as a row (row.go). A stored row is never changed in place, only
+	// replaced, so readers may hold on to it after the lock is released;
+	// they build a crm.Record from it before handing it out.
+	records map[string]map[crm.ID]*row
 	// tables holds the same records in order (see table), for the
 	// entities a query has read: the first query of an entity makes its
 	// table, and every commit keeps it current from then on, so that
@@ -80,10 +82,13 @@ type Driver struct {
 	// at, by entity and field, for Exists conditions (see exists.go).
 	// The first query that needs one builds it; Commit keeps it current.
 	refs map[string][]*refIndex
+	// layouts holds the layout of each entity metadata version written
+	// (row.go). Like txTables, it lives with the writer's token.
+	layouts map[*crm.Entity]*layout
 	// spare is the overlay of the last write transaction, emptied, for
 	// the next to reuse (see keep). Like txTables, it lives with the
 	// writer's token.
-	spare map[string]map[crm.ID]*crm.Record
+	spare map[string]map[crm.ID]*row
 	// written names the entities the running write transaction has
 	// written, in the order of their first write: Commit and keep walk
 	// it instead of ranging over the overlay, whose spare maps of
@@ -104,7 +109,7 @@ var (
 
 // New returns an empty in-memory driver.
 func New() *Driver {
-	return &Driver{writer: make(chan struct{}, 1), records: map[string]map[crm.ID]*crm.Record{},
+	return &Driver{writer: make(chan struct{}, 1), records: map[string]map[crm.ID]*row{},
 		tables: map[string]*table{}, keys: map[string]map[string]*keyIndex{},
 		refs: map[string][]*refIndex{}}
 }
@@ -134,7 +139,7 @@ func (d *Driver) Begin(ctx context.Context) (driver.Tx, error) {
 }
 
 // committed returns a committed record; the caller must not change it.
-func (d *Driver) committed(entity string, id crm.ID) (*crm.Record, bool) {
+func (d *Driver) committed(entity string, id crm.ID) (*row, bool) {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	r, ok := d.records[entity][id]
@@ -222,7 +227,7 @@ func (d *Driver) Aggregate(ctx context.Context, p *driver.AggregatePlan) ([]crm.
 // The records it returns are shared: callers copy them before handing them
 // out and never change them.
 type view interface {
-	lookup(entity string, id crm.ID) (*crm.Record, bool)
+	lookup(entity string, id crm.ID) (*row, bool)
 	// table returns the entity's records in order as they stand: neither
 	// the table nor its indexes change afterwards.
 	table(entity string) *table
@@ -232,7 +237,7 @@ type view interface {
 	index(e *crm.Entity, f *crm.Field) *btree
 	// referring returns the records of entity whose lookup field points
 	// at target, and no others.
-	referring(entity, field string, target crm.Ref) []*crm.Record
+	referring(entity, field string, target crm.Ref) []*row
 	// size returns how many records entity has (count.go).
 	size(entity string) int
 }
@@ -241,7 +246,7 @@ type committedView struct{ d *Driver }
 
 func (d *Driver) view() view { return committedView{d} }
 
-func (v committedView) lookup(entity string, id crm.ID) (*crm.Record, bool) {
+func (v committedView) lookup(entity string, id crm.ID) (*row, bool) {
 	return v.d.committed(entity, id)
 }
 
@@ -252,7 +257,7 @@ func (v committedView) index(e *crm.Entity, f *crm.Field) *btree { return v.d.in
 // tx is a write transaction: its writes sit in an overlay until commit.
 type tx struct {
 	d       *Driver
-	overlay map[string]map[crm.ID]*crm.Record // nil record: deleted; nil until the first write
+	overlay map[string]map[crm.ID]*row // nil record: deleted; nil until the first write
 	done    bool
 	// The transaction's own tables are d.txTables, and the key values
 	// its records took d.txKeys. A tx is made for every write, so it
@@ -261,7 +266,7 @@ type tx struct {
 	// BENCHMARKS.md).
 }
 
-func (t *tx) lookup(entity string, id crm.ID) (*crm.Record, bool) {
+func (t *tx) lookup(entity string, id crm.ID) (*row, bool) {
 	if r, ok := t.overlay[entity][id]; ok {
 		return r, r != nil
 	}
@@ -317,7 +322,7 @@ func (t *tx) index(e *crm.Entity, f *crm.Field) *btree {
 }
 
 // put records a write of the transaction; r is nil for a delete.
-func (t *tx) put(entity string, id crm.ID, r *crm.Record) {
+func (t *tx) put(entity string, id crm.ID, r *row) {
 	if t.overlay == nil {
 		// The last transaction's overlay, emptied, with the maps of the
 		// entities it wrote: a transaction that writes the same entity
@@ -325,12 +330,12 @@ func (t *tx) put(entity string, id crm.ID, r *crm.Record) {
 		t.overlay = t.d.spare
 		t.d.spare = nil
 		if t.overlay == nil {
-			t.overlay = map[string]map[crm.ID]*crm.Record{}
+			t.overlay = map[string]map[crm.ID]*row{}
 		}
 	}
 	m := t.overlay[entity]
 	if m == nil {
-		m = map[crm.ID]*crm.Record{}
+		m = map[crm.ID]*row{}
 		t.overlay[entity] = m
 	}
 	if len(m) == 0 { // the transaction's first write of entity
@@ -391,12 +396,16 @@ func (t *tx) Insert(ctx context.Context, e *crm.Entity, recs []crm.Record) error
 			seen[r.ID] = true
 		}
 	}
-	for _, r := range recs {
-		if err := t.checkKeys(e, &r); err != nil {
+	l := t.d.layoutOf(e)
+	for i := range recs {
+		r, err := l.pack(&recs[i])
+		if err != nil {
+			return fmt.Errorf("insert %s %s: %w", e.Name, recs[i].ID, err)
+		}
+		if err := t.checkKeys(e, r); err != nil {
 			return fmt.Errorf("insert %w", err)
 		}
-		c := r.Clone()
-		t.put(e.Name, r.ID, &c)
+		t.put(e.Name, r.ID, r)
 	}
 	return nil
 }
@@ -405,11 +414,14 @@ func (t *tx) Update(ctx context.Context, e *crm.Entity, rec crm.Record, prev int
 	if err := t.check(ctx, e, rec.ID, prev); err != nil {
 		return err
 	}
-	if err := t.checkKeys(e, &rec); err != nil {
+	r, err := t.d.layoutOf(e).pack(&rec)
+	if err != nil {
+		return fmt.Errorf("update %s %s: %w", e.Name, rec.ID, err)
+	}
+	if err := t.checkKeys(e, r); err != nil {
 		return fmt.Errorf("update %w", err)
 	}
-	c := rec.Clone()
-	t.put(e.Name, rec.ID, &c)
+	t.put(e.Name, rec.ID, r)
 	return nil
 }
 
@@ -456,7 +468,7 @@ func (t *tx) Commit() error {
 	defer d.pub.Unlock()
 	type update struct {
 		entity  string
-		changes map[crm.ID]*crm.Record
+		changes map[crm.ID]*row
 		tb      *table
 		inPlace bool // tb is the committed table: change it under the lock
 	}
@@ -505,7 +517,7 @@ func (t *tx) Commit() error {
 	for _, u := range updates {
 		records := d.records[u.entity]
 		if records == nil {
-			records = map[crm.ID]*crm.Record{}
+			records = map[crm.ID]*row{}
 			d.records[u.entity] = records
 		}
 		if u.inPlace {
@@ -565,7 +577,7 @@ const keepMax = 64
 
 // keep makes the overlay of a transaction that has ended the next one's,
 // emptied, if it is small. The caller holds the writer's token.
-func (d *Driver) keep(overlay map[string]map[crm.ID]*crm.Record) {
+func (d *Driver) keep(overlay map[string]map[crm.ID]*row) {
 	if overlay == nil || len(overlay) > keepMax {
 		return
 	}
@@ -589,17 +601,17 @@ func get(ctx context.Context, v view, e *crm.Entity, id crm.ID) (crm.Record, err
 	if !ok {
 		return crm.Record{}, fmt.Errorf("%s %s: %w", e.Name, id, crm.ErrNotFound)
 	}
-	return r.Clone(), nil
+	return r.record(), nil
 }
 
 // resolver looks up the records that related-record conditions refer to.
 func resolver(v view) driver.Resolver {
-	return func(entity string, id crm.ID) (crm.Record, bool, error) {
+	return func(entity string, id crm.ID) (driver.Row, bool, error) {
 		r, ok := v.lookup(entity, id)
 		if !ok {
-			return crm.Record{}, false, nil
+			return nil, false, nil
 		}
-		return *r, true, nil
+		return r, true, nil
 	}
 }
 

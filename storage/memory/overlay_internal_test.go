@@ -24,10 +24,11 @@ func TestWritesReuseTheLastTransactionsOverlayMap(t *testing.T) {
 	require.NoError(t, err)
 	d := New()
 	rec := func(entity string) crm.Record {
+		name := map[string]string{"account": "name", "contact": "lastname"}[entity]
 		return crm.Record{Entity: entity, Header: crm.Header{ID: crm.NewID(), Version: 1},
-			Fields: crm.Fields{"name": "x", "lastname": "x"}}
+			Fields: crm.Fields{name: "x"}}
 	}
-	mapOf := func(m map[crm.ID]*crm.Record) uintptr { return reflect.ValueOf(m).Pointer() }
+	mapOf := func(m map[crm.ID]*row) uintptr { return reflect.ValueOf(m).Pointer() }
 
 	first := rec("account")
 	tx1, err := d.Begin(ctx)

@@ -27,10 +27,7 @@ func (t *tx) Patch(ctx context.Context, e *crm.Entity, p *driver.Patch) (crm.Rec
 			return crm.Record{}, false, nil
 		}
 	}
-	rec := cur.Clone()
-	if rec.Fields == nil {
-		rec.Fields = crm.Fields{}
-	}
+	rec := cur.record()
 	for k, v := range p.Fields {
 		if v == nil {
 			delete(rec.Fields, k)
@@ -43,10 +40,13 @@ func (t *tx) Patch(ctx context.Context, e *crm.Entity, p *driver.Patch) (crm.Rec
 	if cur.ModifiedOn.After(p.ModifiedOn) {
 		rec.ModifiedOn = cur.ModifiedOn // modifiedon never goes back (driver.Patch)
 	}
-	if err := t.checkKeys(e, &rec); err != nil {
+	stored, err := t.d.layoutOf(e).pack(&rec)
+	if err != nil {
+		return crm.Record{}, false, fmt.Errorf("update %s %s: %w", e.Name, rec.ID, err)
+	}
+	if err := t.checkKeys(e, stored); err != nil {
 		return crm.Record{}, false, fmt.Errorf("update %w", err)
 	}
-	stored := rec.Clone()
-	t.put(e.Name, rec.ID, &stored)
+	t.put(e.Name, rec.ID, stored)
 	return rec, true, nil
 }

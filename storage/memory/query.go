@@ -46,7 +46,7 @@ func newQuery(ctx context.Context, v view, e *crm.Entity, m driver.Matcher) *que
 
 // test reports whether rec matches. A failed match or an ended context
 // sets q.err and reports false.
-func (q *query) test(rec *crm.Record) bool {
+func (q *query) test(rec *row) bool {
 	q.seen++
 	if q.seen%4096 == 0 {
 		if err := q.ctx.Err(); err != nil {
@@ -71,7 +71,7 @@ type access struct {
 	// listed is set when recs, the records of an equality on a lookup
 	// read from the lookup index (in no order), are the access.
 	listed bool
-	recs   []*crm.Record
+	recs   []*row
 }
 
 // tree returns the ordered index on f: the ID index, an index tb has, or
@@ -120,7 +120,7 @@ func (q *query) narrowest(tb *table, ranges []keyRange) access {
 }
 
 // each calls visit with the records of a that match, in a's index order.
-func (q *query) each(a access, visit func(*crm.Record)) {
+func (q *query) each(a access, visit func(*row)) {
 	if a.listed {
 		for _, r := range a.recs {
 			if q.test(r) {
@@ -154,9 +154,9 @@ func (q *query) each(a access, visit func(*crm.Record)) {
 }
 
 // collect returns the records of a that match.
-func (q *query) collect(a access) []*crm.Record {
-	rows := make([]*crm.Record, 0, min(a.n, 1024))
-	q.each(a, func(r *crm.Record) { rows = append(rows, r) })
+func (q *query) collect(a access) []*row {
+	rows := make([]*row, 0, min(a.n, 1024))
+	q.each(a, func(r *row) { rows = append(rows, r) })
 	return rows
 }
 
@@ -165,13 +165,13 @@ type emitter struct {
 	yield   func(crm.Record, error) bool
 	limit   int
 	n       int
-	last    *crm.Record // the last record emitted
+	last    *row // the last record emitted
 	stopped bool        // the caller stopped reading
 }
 
 // emit yields r and reports whether more are wanted.
-func (e *emitter) emit(r *crm.Record) bool {
-	if !e.yield(r.Clone(), nil) {
+func (e *emitter) emit(r *row) bool {
+	if !e.yield(r.record(), nil) {
 		e.stopped = true
 		return false
 	}
@@ -221,11 +221,11 @@ func (q *query) run(p *driver.Plan, em *emitter) {
 	}
 	// The cursor is checked after the filter: it costs more than most
 	// conditions and only matching rows need it.
-	rows = slices.DeleteFunc(rows, func(r *crm.Record) bool {
+	rows = slices.DeleteFunc(rows, func(r *row) bool {
 		if em.last != nil { // a walk gave up after it
-			return p.CompareRefs(r, em.last) <= 0
+			return p.CompareRows(r, em.last) <= 0
 		}
-		return p.After != nil && !p.IsAfter(*r)
+		return p.After != nil && !p.IsAfter(r)
 	})
 	for _, r := range sortRows(p, rows, em.left()) {
 		if !em.emit(r) {
@@ -328,7 +328,7 @@ type walker struct {
 	k0     any    // its key for t's field
 	id0    crm.ID // and its ID
 
-	buf      []*crm.Record // the current run of equal keys (sorted)
+	buf      []*row // the current run of equal keys (sorted)
 	bufKey   any
 	buffered bool
 
@@ -490,7 +490,7 @@ func (w *walker) flush() bool {
 	}
 	rows := w.buf
 	if w.cursor && driver.CompareKeys(w.bufKey, w.k0) == 0 {
-		rows = slices.DeleteFunc(rows, func(r *crm.Record) bool { return !w.p.IsAfter(*r) })
+		rows = slices.DeleteFunc(rows, func(r *row) bool { return !w.p.IsAfter(r) })
 	}
 	more := true
 	for _, r := range sortRows(w.p, rows, w.em.left()) {
@@ -505,12 +505,12 @@ func (w *walker) flush() bool {
 
 // sortRows returns the first n of rows in the plan's order (all of them
 // if n is 0), reading each record's sort keys once.
-func sortRows(p *driver.Plan, rows []*crm.Record, n int) []*crm.Record {
+func sortRows(p *driver.Plan, rows []*row, n int) []*row {
 	if len(rows) < 2 {
 		return rows
 	}
 	type keyed struct {
-		rec  *crm.Record
+		rec  *row
 		keys []any
 	}
 	m := len(p.OrderBy)
@@ -597,7 +597,7 @@ func countRead(ctx context.Context, v view, p *driver.Plan) (n int64, read int, 
 	if r, ok := exactRange(p.Entity, p.Where, ranges); ok {
 		return int64(r.n), 0, nil // counted by an index
 	}
-	q.each(best, func(*crm.Record) { n++ })
+	q.each(best, func(*row) { n++ })
 	return n, q.seen, q.err
 }
 
@@ -609,7 +609,7 @@ func aggregate(ctx context.Context, v view, p *driver.AggregatePlan) ([]crm.Aggr
 	tb := v.table(p.Entity.Name)
 	best := q.narrowest(tb, keyRanges(p.Entity, p.Where))
 	acc := p.NewAccumulator().WithResolver(resolver(v))
-	q.each(best, func(r *crm.Record) { acc.Add(*r) })
+	q.each(best, func(r *row) { acc.Add(r) })
 	if q.err != nil {
 		return nil, q.err
 	}

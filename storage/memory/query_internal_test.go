@@ -153,9 +153,9 @@ func (g *accountGen) query() crm.Query {
 // brute answers a plan by definition: every record matched, then sorted.
 func brute(t *testing.T, p *driver.Plan, recs map[crm.ID]crm.Record) []crm.ID {
 	t.Helper()
-	resolve := func(entity string, id crm.ID) (crm.Record, bool, error) {
+	resolve := func(entity string, id crm.ID) (driver.Row, bool, error) {
 		r, ok := recs[id]
-		return r, ok && entity == "account", nil
+		return driver.RecordRow(&r), ok && entity == "account", nil
 	}
 	var out []crm.Record
 	for _, r := range recs {
