@@ -122,7 +122,10 @@ func TestHierarchyMatcherAgreesWithAWalk(t *testing.T) {
 	recs[a] = rec
 	_ = add(crm.NewID()) // a parent that does not exist
 
-	resolve := func(_ string, id crm.ID) (driver.Row, bool, error) { rec, ok := recs[id]; return driver.RecordRow(&rec), ok, nil }
+	resolve := func(_ string, id crm.ID) (driver.Row, bool, error) {
+		rec, ok := recs[id]
+		return driver.RecordRow(&rec), ok, nil
+	}
 	depth := func(id, root crm.ID) int { // levels from id up to root, 0 if not within the cap
 		cur := recs[id]
 		for d := 1; d <= crm.MaxHierarchyDepth; d++ {

@@ -166,7 +166,7 @@ type emitter struct {
 	limit   int
 	n       int
 	last    *row // the last record emitted
-	stopped bool        // the caller stopped reading
+	stopped bool // the caller stopped reading
 }
 
 // emit yields r and reports whether more are wanted.
