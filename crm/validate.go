@@ -123,7 +123,7 @@ func numDigits(d decimal.Decimal) int64 {
 // CheckCreate validates the fields of a new record and returns them in
 // canonical form. Every bad field is reported in one *ValidationError.
 func (e *Entity) CheckCreate(fields Fields) (Fields, error) {
-	verr := &ValidationError{Entity: e.Name}
+	var verr ValidationError // on the stack: only a failed check allocates one
 	// One copy of the map, then each value checked once, and replaced
 	// only where it is not canonical already (a lookup given as an ID, a
 	// local time) or dropped where it is empty: copying the map is
@@ -134,7 +134,7 @@ func (e *Entity) CheckCreate(fields Fields) (Fields, error) {
 		out = Fields{}
 	}
 	for name, v := range fields {
-		cv, ok := e.checkInput(verr, name, v, false)
+		cv, ok := e.checkInput(&verr, name, v, false)
 		switch {
 		case !ok || cv == nil:
 			delete(out, name)
@@ -142,17 +142,28 @@ func (e *Entity) CheckCreate(fields Fields) (Fields, error) {
 			out[name] = cv
 		}
 	}
-	e.sorted(verr) // bad input first, then what is missing
+	e.sorted(&verr) // bad input first, then what is missing
 	for i := range e.Fields {
 		f := &e.Fields[i]
 		if f.Required && out[f.Name] == nil && !verr.Has(f.Name) {
 			verr.Add(f.Name, "is required")
 		}
 	}
-	if err := verr.Err(); err != nil {
+	if err := e.failed(verr); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// failed returns verr, moved to the heap, when it holds a field error,
+// else nil.
+func (e *Entity) failed(verr ValidationError) error {
+	if len(verr.Fields) == 0 {
+		return nil
+	}
+	bad := verr
+	bad.Entity = e.Name
+	return &bad
 }
 
 // sorted orders verr's fields as the entity declares them, unknown names
@@ -212,14 +223,15 @@ func (e *Entity) Compute(fields Fields) error {
 // CheckUpdate validates the changed fields of an update and returns them in
 // canonical form; a nil value clears a field.
 func (e *Entity) CheckUpdate(changes Fields) (Fields, error) {
-	verr := &ValidationError{Entity: e.Name}
+	var verr ValidationError
 	out := make(Fields, len(changes))
 	for name, v := range changes {
-		if v, ok := e.checkInput(verr, name, v, true); ok {
+		if v, ok := e.checkInput(&verr, name, v, true); ok {
 			out[name] = v
 		}
 	}
-	if err := e.sorted(verr).Err(); err != nil {
+	e.sorted(&verr)
+	if err := e.failed(verr); err != nil {
 		return nil, err
 	}
 	return out, nil
