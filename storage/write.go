@@ -766,6 +766,9 @@ func (s *Store) Delete(ctx context.Context, ref crm.Ref, version int64) error {
 	if _, _, err := s.preValidate(ctx, OpDelete, req, ""); err != nil {
 		return fmt.Errorf("delete %s %s: %w", ref.Entity, ref.ID, err)
 	}
+	if done, err := s.deleteAlone(ctx, ref, version); done || err != nil {
+		return err
+	}
 	err := s.write(ctx, func(ctx context.Context, st *txState, cl call) error {
 		e, err := s.entity(ref.Entity)
 		if err == nil {

@@ -52,6 +52,39 @@ func (d *Driver) Patch(ctx context.Context, e *crm.Entity, p *driver.Patch) (crm
 	return d.patch(ctx, d.q, nil, e, p)
 }
 
+var _ driver.AloneDeleter = (*Driver)(nil)
+
+// DeleteAlone is Tx.Delete as a statement on its own, which the database
+// commits as it runs it: one round trip for a delete that joins no
+// transaction. Like Patch, it runs nothing inside a caller's transaction
+// (WithTx), and it leaves telling a missing record from a stale version
+// to the general path.
+func (d *Driver) DeleteAlone(ctx context.Context, e *crm.Entity, id crm.ID, version int64) (bool, error) {
+	if d.callerTx != nil {
+		return false, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	tb, err := d.table(e)
+	if err != nil {
+		return false, err
+	}
+	r, err := d.run(ctx, d.q, nil, stmtKey{tb: tb, kind: stmtDelete}, func() string { return d.deleteSQL(tb) })
+	if err != nil {
+		return false, err
+	}
+	res, err := r.ExecContext(ctx, d.encodeID(id), version)
+	if err != nil {
+		return false, d.mapErr("delete "+e.Name, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, d.mapErr("rows affected", err)
+	}
+	return n == 1, nil
+}
+
 // patch runs p's statement through q, with its statement bound once in
 // bound (nil outside a transaction).
 func (d *Driver) patch(ctx context.Context, q querier, bound map[stmtKey]*sql.Stmt, e *crm.Entity, p *driver.Patch) (crm.Record, bool, error) {

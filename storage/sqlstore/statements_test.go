@@ -10,6 +10,8 @@ import (
 	"context"
 	"database/sql"
 	sqldriver "database/sql/driver"
+	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -361,10 +363,23 @@ func TestStatementsPerOperation(t *testing.T) {
 						return err
 					})
 				}},
-				{"delete of a record nothing can point at: BEGIN, DELETE, COMMIT", 3, func() error {
+				{"delete of a record nothing can point at, version checked: one DELETE, committed as it runs", 1, func() error {
 					c := newContact(acc.ID)
 					log.take()
 					return s.Delete(ctx, c.Ref(), c.Version)
+				}},
+				{"delete inside a transaction of a record nothing can point at: BEGIN, DELETE, COMMIT", 3, func() error {
+					c := newContact(acc.ID)
+					log.take()
+					return s.InTx(ctx, func(ctx context.Context) error { return s.Delete(ctx, c.Ref(), c.Version) })
+				}},
+				{"delete at a stale version: the DELETE alone, then BEGIN, DELETE, read the version, ROLLBACK", 5, func() error {
+					c := newContact(acc.ID)
+					log.take()
+					if err := s.Delete(ctx, c.Ref(), c.Version+1); !errors.Is(err, crm.ErrConflict) {
+						return fmt.Errorf("want a conflict, got %v", err)
+					}
+					return nil
 				}},
 				{"delete of a record nothing points at: BEGIN, lock, referrers, DELETE, COMMIT", 5, func() error {
 					a := newAccount()
