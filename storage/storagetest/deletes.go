@@ -2,6 +2,7 @@ package storagetest
 
 import (
 	"context"
+	"sync"
 	"testing"
 
 	"github.com/crmkit/crmkit/crm"
@@ -99,6 +100,53 @@ func testDeletes(t *testing.T, open Opener) {
 		require.Zero(t, e.count(contact))
 		require.EqualValues(t, 2, seen.Version, "the event's target is the record as deleted")
 		require.Equal(t, "Touched", seen.Fields.String("name"))
+	})
+
+	t.Run("a delete on its own of a record nothing can point at", func(t *testing.T) {
+		// Tasks are no lookup's target and nobody watches them go: an
+		// adapter may delete one in a statement of its own
+		// (driver.AloneDeleter), which must fail as a transaction does.
+		e := newEnv(t, open)
+		tk := e.create(task, crm.Fields{"subject": "Once"})
+		require.ErrorIs(t, e.store.Delete(e.ctx, tk.Ref(), 5), crm.ErrConflict)
+		require.ErrorIs(t, e.store.Delete(e.ctx, crm.Ref{Entity: task, ID: testID(99)}, 1), crm.ErrNotFound)
+		require.True(t, e.exists(task, tk.ID))
+
+		const deleters = 20
+		errs := make([]error, deleters)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range deleters {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				errs[i] = e.store.Delete(e.ctx, tk.Ref(), tk.Version)
+			}()
+		}
+		close(start)
+		wg.Wait()
+		won := 0
+		for i, err := range errs {
+			if err == nil {
+				won++
+				continue
+			}
+			require.ErrorIs(t, err, crm.ErrNotFound, "deleter %d", i)
+		}
+		require.Equal(t, 1, won, "exactly one delete removes the record")
+		require.False(t, e.exists(task, tk.ID))
+
+		// A hook on the delete sees the next one: the record goes
+		// through the write path.
+		var seen []crm.ID
+		require.NoError(t, e.store.Hook(task, storage.OpDelete, storage.PostOperation, func(_ context.Context, ev *storage.Event) error {
+			seen = append(seen, ev.Target.ID)
+			return nil
+		}))
+		watched := e.create(task, crm.Fields{"subject": "Watched"})
+		require.NoError(t, e.store.Delete(e.ctx, watched.Ref(), watched.Version))
+		require.Equal(t, []crm.ID{watched.ID}, seen)
 	})
 
 	t.Run("a stale or missing delete writes nothing, so the transaction can go on", func(t *testing.T) {
