@@ -6,30 +6,31 @@
 // Write transactions run one at a time; reads outside a transaction see the
 // last committed state and never wait for a writer to finish. Records are
 // found by ID in a hash map, each kept as a row packed by its entity's
-// fields (no map per record, text held unboxed, no room for nulls), which
-// plans read in place through driver.Row. A query reads one consistent version of an
-// entity's records for as long as they stream, from ordered indexes: one
-// by ID, and one on each field that a query has sorted by or compared
-// with a condition every matching record must meet (Eq, Lt, Le, Gt, Ge,
-// In, Null, alone or in a top-level And). The first query that can use an
-// index builds it and every commit keeps it current, so that a page read
-// by cursor costs about the page, not the table, and an entity that is
-// only written and read by ID pays nothing for order. Conditions no
-// ordered index answers (Exists, hierarchy, field-to-field and
-// date-difference conditions, Or groups, related records) are checked by
-// the plan's matcher on the records an index gives. Exists conditions find
-// the records that point at a record through an index of the lookup
-// field, built by the first query that needs it and kept current by every
-// commit; inside a transaction, its pending writes are laid over the
-// committed records and indexes. The same lookup index answers an
-// equality on a lookup (the children of a record, a delete's
-// relationship probes, Tx.Referrers) by reading only the records it lists, so that
-// such a probe costs what it finds whatever the size of the table. A
-// count reads no record when an index decides it: the whole entity (a
-// size each commit publishes, read without a lock), or conditions on one
-// field that its ordered index (or the lookup index) answers exactly (see
-// count.go). Tx.Referrers reads every relationship's lookup index under
-// one read lock and copies out IDs alone.
+// fields (no map per record, text held as strings, no room for nulls: see
+// row.go), which plans read in place through driver.Row; a crm.Record is
+// built only for a record handed out. A query reads one consistent version
+// of an entity's records for as long as they stream, from ordered indexes:
+// one by ID, and one on each field that a query has sorted by or compared
+// with a condition every matching record must meet (Eq, Lt, Le, Gt, Ge, In,
+// Null, alone or in a top-level And). The first query that can use an index
+// builds it and every commit keeps it current, so that a page read by
+// cursor costs about the page, not the table, and an entity that is only
+// written and read by ID pays nothing for order. Conditions no ordered
+// index answers (Exists, hierarchy, field-to-field and date-difference
+// conditions, Or groups, related records) are checked by the plan's matcher
+// on the records an index gives. Exists conditions find the records that
+// point at a record through an index of the lookup field, built by the
+// first query that needs it and kept current by every commit; inside a
+// transaction, its pending writes are laid over the committed records and
+// indexes. The same lookup index answers an equality on a lookup (the
+// children of a record, a delete's relationship probes, Tx.Referrers) by
+// reading only the records it lists, so that such a probe costs what it
+// finds whatever the size of the table. A count reads no record when an
+// index decides it: the whole entity (a size each commit publishes, read
+// without a lock), or conditions on one field that its ordered index (or
+// the lookup index) answers exactly (see count.go). Tx.Referrers reads
+// every relationship's lookup index under one read lock and copies out IDs
+// alone.
 package memory
 
 import (
