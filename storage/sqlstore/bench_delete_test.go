@@ -19,17 +19,18 @@ import (
 const benchDeletes = 1000
 
 // benchDelete compares deleting records one by one, version checked:
-// crmkit's Store.Delete outside any transaction, which runs each delete in
-// a transaction of its own (BEGIN, its statements, COMMIT), beside a
-// prepared hand-written DELETE ... WHERE id = ? AND version = ? run the
-// same way, in a transaction of its own (impl=handwritten), and in
-// autocommit (impl=handwritten-autocommit: one round trip, what a program
-// that did not need crmkit's guarantees would send). The records are
-// created before each op with the timer stopped.
+// crmkit's Store.Delete outside any transaction beside a prepared
+// hand-written DELETE ... WHERE id = ? AND version = ? run in a
+// transaction of its own (impl=handwritten: BEGIN, DELETE, COMMIT), and
+// in autocommit (impl=handwritten-autocommit: one round trip, what a
+// program that did not need crmkit's guarantees would send). The records
+// are created before each op with the timer stopped.
 //
-// Delete deletes contacts, which nothing can point at; DeleteReferenced
-// deletes accounts, which contacts may point at and none does, so crmkit
-// asks who points at each (one probe) and the hand-written code does not.
+// Delete deletes contacts, which nothing can point at: crmkit sends the
+// DELETE on its own (driver.AloneDeleter), as autocommit does.
+// DeleteReferenced deletes accounts, which contacts may point at and none
+// does, so crmkit runs a transaction that locks each and asks who points
+// at it (one probe), and the hand-written code does not.
 func benchDelete(b *testing.B, open benchOpen) {
 	ctx := crm.AsSystem(context.Background())
 	for _, tc := range []struct {
