@@ -34,9 +34,9 @@ var _ driver.Row = (*row)(nil)
 const maxSparse = 128
 
 // layout is how rows pack the declared fields of one entity as its
-// metadata stood when they were written. Fields only ever join an
-// entity at the end, so a row packed by an older layout reads the
-// fields added since as null.
+// metadata stood when they were written. A row keeps the layout it was
+// packed by, so it reads a field added to the entity since as null: its
+// layout does not know the field.
 type layout struct {
 	entity string
 	names  []string       // declared fields by position
@@ -59,8 +59,7 @@ type layout struct {
 
 // layoutOf returns the layout of entity e's metadata, making it the first
 // time e is written; layouts are cached by *crm.Entity, which a change
-// of metadata replaces.
-// The caller holds the writer's token.
+// of metadata replaces. The caller holds the writer's token.
 func (d *Driver) layoutOf(e *crm.Entity) *layout {
 	if l, ok := d.layouts[e]; ok {
 		return l
