@@ -234,11 +234,15 @@
 // no delete hook and outside a named operation, is the adapter's
 // version-checked delete alone; one that fails with crm.ErrConflict or
 // crm.ErrNotFound writes nothing, so a transaction may handle that too.
-// A delete nobody watches (no delete hook, no named operation) locks the
-// record (only its version, where the adapter can: driver.VersionLocker)
-// and asks who points at it before the walk without writing: when
-// nothing does and the entity extends no base, nothing can restrict it,
-// and the delete is that lock, that question and the write.
+// Outside a transaction it is one statement on its own where the adapter
+// can (driver.AloneDeleter), as an update is. A delete nobody watches (no
+// delete hook, no named operation) locks the record (only its version,
+// where the adapter can: driver.VersionLocker) and asks who points at it
+// before the walk without writing: when nothing does and the entity
+// extends no base, nothing can restrict it, and the delete is that lock,
+// that question and the write, the last two one step where the adapter
+// can (driver.UnreferencedDeleter: on the SQL stores, a DELETE unless a
+// referrer exists).
 //
 // Count with no condition needs neither the scope's time nor its caller:
 // its plan is made once per entity and registry generation, and the

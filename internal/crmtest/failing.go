@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"slices"
 	"sync"
 
 	"github.com/crmkit/crmkit/crm"
@@ -14,14 +15,15 @@ import (
 // ErrInjected is the error a FailingDriver's failing write returns.
 var ErrInjected = errors.New("injected write failure")
 
-// FailingDriver wraps a driver so that one write of its transactions
-// fails: the atomicity tests of the domain packages run an operation with
-// its 1st, 2nd, ... write failing and check that nothing of it remains.
-// Writes are the transactions' Insert, Update, Delete and Patch calls,
-// counted from the last FailAt across every transaction begun on the
-// driver. The wrapper hides the driver's other optional capabilities. It
-// is safe for concurrent use. Set Driver before the first Begin (NewFailingDriver,
-// or a zero FailingDriver whose Driver a store opener fills in).
+// FailingDriver wraps a driver so that one write of its transactions fails:
+// the atomicity tests of the domain packages run an operation with its 1st,
+// 2nd, ... write failing and check that nothing of it remains. Writes are
+// the transactions' Insert, Update, Delete and Patch calls, and
+// DeleteUnreferenced calls that delete, counted from the last FailAt across
+// every transaction begun on the driver. The wrapper hides the driver's
+// other optional capabilities. It is safe for concurrent use. Set Driver
+// before the first Begin (NewFailingDriver, or a zero FailingDriver whose
+// Driver a store opener fills in).
 type FailingDriver struct {
 	driver.Driver
 	mu             sync.Mutex
@@ -104,6 +106,34 @@ func (t *failingTx) Patch(ctx context.Context, e *crm.Entity, p *driver.Patch) (
 		return crm.Record{}, false, err
 	}
 	return pt.Patch(ctx, e, p)
+}
+
+// DeleteUnreferenced runs the wrapped Tx's when it has one, and counts
+// as a write when it deletes: the write that fails is then the record's
+// delete, failing after the statement ran, as a commit can. Without one
+// it is what the write path would do instead (Referrers, then Delete when
+// nothing points at the record), so that a delete writes the same with or
+// without the capability.
+func (t *failingTx) DeleteUnreferenced(ctx context.Context, e *crm.Entity, id crm.ID, version int64, rels []crm.Relationship) (bool, [][]crm.ID, error) {
+	ud, ok := t.Tx.(driver.UnreferencedDeleter)
+	if !ok {
+		found, err := t.Tx.Referrers(ctx, crm.Ref{Entity: e.Name, ID: id}, rels)
+		if err != nil || slices.ContainsFunc(found, func(ids []crm.ID) bool { return len(ids) > 0 }) {
+			return false, found, err
+		}
+		if err := t.Delete(ctx, e, id, version); err != nil {
+			return false, nil, err
+		}
+		return true, nil, nil
+	}
+	deleted, found, err := ud.DeleteUnreferenced(ctx, e, id, version, rels)
+	if err != nil || !deleted {
+		return deleted, found, err
+	}
+	if err := t.d.write(); err != nil {
+		return false, nil, err
+	}
+	return true, nil, nil
 }
 
 // Select is passed through explicitly so that the wrapper stays a Reader

@@ -316,6 +316,10 @@ func TestStatementsPerOperation(t *testing.T) {
 				require.NoError(t, err)
 				return out
 			}
+			// Deleting a record one link points at asks who points at
+			// it in the statement that would have deleted it on
+			// PostgreSQL, and after it on SQLite.
+			removeLink := map[string]int{"sqlite": 9, "postgres": 8}[tc.name]
 			newAccount := func() crm.Record {
 				out, err := s.Create(ctx, crm.Record{Entity: benchAccount, Fields: crm.Fields{"name": "Counted"}})
 				require.NoError(t, err)
@@ -381,12 +385,12 @@ func TestStatementsPerOperation(t *testing.T) {
 					}
 					return nil
 				}},
-				{"delete of a record nothing points at: BEGIN, lock, referrers, DELETE, COMMIT", 5, func() error {
+				{"delete of a record nothing points at: BEGIN, lock, DELETE unless referred to, COMMIT", 4, func() error {
 					a := newAccount()
 					log.take()
 					return s.Delete(ctx, a.Ref(), a.Version)
 				}},
-				{"delete removing one link: BEGIN, lock, referrers, lock and UPDATE the child, lock again, DELETE, COMMIT", 8, func() error {
+				{"delete removing one link: BEGIN, lock, DELETE unless referred to (and referrers), lock and UPDATE the child, lock again, DELETE, COMMIT", removeLink, func() error {
 					a := newAccount()
 					newContact(a.ID)
 					log.take()

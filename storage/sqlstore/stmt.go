@@ -24,6 +24,7 @@ const (
 	stmtVersion
 	stmtLockVersion
 	stmtReferrers
+	stmtDeleteUnreferenced
 	stmtPatch  // one per set of changed columns and checks: see patchShape
 	stmtSelect // one per query text: see selectRunner
 )
@@ -35,7 +36,8 @@ type stmtKey struct {
 	tb   *table
 	kind stmtKind
 	rows int // stmtInsert: rows in the statement
-	// rels names the relationships of a stmtReferrers statement (see
+	// rels names the relationships of a stmtReferrers or
+	// stmtDeleteUnreferenced statement (see
 	// referrersKey): the registry may gain relationships to an entity
 	// while the Driver runs.
 	rels string

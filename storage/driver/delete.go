@@ -31,3 +31,17 @@ type VersionLocker interface {
 type AloneDeleter interface {
 	DeleteAlone(ctx context.Context, e *crm.Entity, id crm.ID, version int64) (bool, error)
 }
+
+// UnreferencedDeleter is an optional capability of a Tx: the delete of a
+// record that nothing points at, in the step that asks who points at it.
+// The write path uses it for a delete nobody watches, once it holds the
+// record's lock (LockVersion): DeleteUnreferenced deletes the record of
+// entity e with ID id, stored at version, unless a record of one of rels
+// points at it. It reports whether it deleted the record; when it did
+// not, referrers is what Tx.Referrers returns for rels, which the write
+// path then walks as ever. An adapter that sends one statement where it
+// would send Referrers and Delete saves a round trip on every delete of a
+// record nothing points at, and costs none on the others.
+type UnreferencedDeleter interface {
+	DeleteUnreferenced(ctx context.Context, e *crm.Entity, id crm.ID, version int64, rels []crm.Relationship) (deleted bool, referrers [][]crm.ID, err error)
+}
