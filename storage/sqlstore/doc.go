@@ -120,8 +120,13 @@
 // where Tx.Lock is SELECT ... FOR UPDATE). Updates and deletes check the
 // version in their WHERE clause. Tx.Referrers is one prepared statement
 // per set of relationships, a UNION ALL of one SELECT per lookup column,
-// each answered by the index every lookup column has.
-// A patch (driver.Patcher: an update the
+// each answered by the index every lookup column has. A delete nobody
+// watches of a locked record (driver.UnreferencedDeleter) is a DELETE
+// WHERE NOT EXISTS (those SELECTs): on PostgreSQL in a WITH whose
+// statement also returns the referrers it found, on SQLite followed by
+// Referrers when it deleted nothing. A delete that needs nothing else and
+// joins no transaction is the DELETE alone, committed as it runs
+// (Driver.DeleteAlone). A patch (driver.Patcher: an update the
 // store sends without reading the record first) is one UPDATE of the
 // changed columns and the header, its WHERE checking the version, the
 // read-only states and any state or owner the caller named, RETURNING
