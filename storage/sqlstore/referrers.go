@@ -56,6 +56,12 @@ func (t *tx) DeleteUnreferenced(ctx context.Context, e *crm.Entity, id crm.ID, v
 	if err := t.usable(ctx); err != nil {
 		return false, nil, err
 	}
+	if len(rels) == 0 { // nothing can point at it
+		if err := t.Delete(ctx, e, id, version); err != nil {
+			return false, nil, err
+		}
+		return true, nil, nil
+	}
 	p, err := t.d.probeOf(crm.Ref{Entity: e.Name, ID: id}, rels)
 	if err != nil {
 		return false, nil, err

@@ -2,6 +2,7 @@ package storagetest
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/crmkit/crmkit/crm"
@@ -106,6 +107,44 @@ func testDriver(t *testing.T, open Opener) {
 		require.EqualValues(t, 1, got.Version)
 		require.Equal(t, "Direct", got.Fields.String("name"))
 		_, err = d.Get(ctx, ent, testID(2))
+		require.ErrorIs(t, err, crm.ErrNotFound)
+	})
+
+	t.Run("a delete unless referred to deletes only what nothing points at, and says who does", func(t *testing.T) {
+		d, ent, rec := setup(t)
+		tx := begin(t, d)
+		_, ok := tx.(driver.UnreferencedDeleter)
+		require.NoError(t, tx.Rollback()) // SQLite has one writer
+		if !ok {
+			t.Skip("the adapter has no driver.UnreferencedDeleter")
+		}
+		reg := Schema()
+		rels := reg.ReferencedBy(account)
+		tasks, err := reg.Entity(task)
+		require.NoError(t, err)
+		// A task regarding the account: a polymorphic lookup, matched by
+		// entity and ID.
+		tx = begin(t, d)
+		child := crm.Record{Entity: task, Header: crm.Header{ID: testID(3), Version: 1, Owner: crm.SystemUser,
+			CreatedOn: now, ModifiedOn: now}, Fields: crm.Fields{"subject": "Call", "regardingobjectid": rec.Ref()}}
+		require.NoError(t, tx.Insert(ctx, tasks, []crm.Record{child}))
+		require.NoError(t, tx.Commit())
+
+		tx = begin(t, d)
+		ud := tx.(driver.UnreferencedDeleter)
+		deleted, found, err := ud.DeleteUnreferenced(ctx, ent, rec.ID, rec.Version, rels)
+		require.NoError(t, err)
+		require.False(t, deleted, "a task points at it")
+		want, err := tx.Referrers(ctx, rec.Ref(), rels)
+		require.NoError(t, err)
+		require.Equal(t, want, found, "what Referrers says")
+		require.Contains(t, slices.Concat(found...), child.ID)
+		require.NoError(t, tx.Delete(ctx, tasks, child.ID, 1))
+		deleted, _, err = ud.DeleteUnreferenced(ctx, ent, rec.ID, rec.Version, rels)
+		require.NoError(t, err)
+		require.True(t, deleted, "nothing points at it any more")
+		require.NoError(t, tx.Commit())
+		_, err = d.Get(ctx, ent, rec.ID)
 		require.ErrorIs(t, err, crm.ErrNotFound)
 	})
 }
