@@ -252,6 +252,35 @@ func (c *creation) prepare(ctx context.Context, rec crm.Record, cl call) (*Event
 	if err != nil {
 		return nil, err
 	}
+	target, err := s.newRecord(ctx, e, rec, st.now, cl)
+	if err != nil {
+		return nil, err
+	}
+	if c.pending.get(target.Ref()) != nil {
+		return nil, fmt.Errorf("%s %s appears twice: %w", e.Name, target.ID, crm.ErrDuplicate)
+	}
+	if err := c.checkRefs(ctx, e, &target, nil); err != nil {
+		return nil, err
+	}
+	ev := &Event{Op: OpCreate, Entity: e, Target: &target, Depth: cl.depth, Message: cl.exec.name(), Import: cl.importing, exec: cl.exec}
+	if err := s.before(ctx, st, ev, func() error { return c.checkRefs(ctx, e, &target, nil) }); err != nil {
+		return nil, err
+	}
+	if err := checkAssociation(e, ev.Target); err != nil {
+		return nil, err
+	}
+	if err := c.price(ctx, e, &target, nil); err != nil {
+		return nil, err
+	}
+	c.pending.put(target.Ref(), ev.Target)
+	return ev, nil
+}
+
+// newRecord returns rec as a new record of e, written at now by the
+// caller of ctx: its fields checked and computed, its header the store's
+// (an ID unless rec names one, version 1, owner, stamps, the initial
+// state). Every bad field or header value is in one *crm.ValidationError.
+func (s *Store) newRecord(ctx context.Context, e *crm.Entity, rec crm.Record, now time.Time, cl call) (crm.Record, error) {
 	fields, err := e.CheckCreate(rec.Fields)
 	if err == nil {
 		err = e.Compute(fields)
@@ -264,7 +293,7 @@ func (c *creation) prepare(ctx context.Context, rec crm.Record, cl call) (*Event
 	sc, _ := crm.ScopeFrom(ctx) // s.write refused a scope naming no caller
 	caller := sc.Caller
 	h := crm.Header{ID: rec.ID, Version: 1, Owner: rec.Owner,
-		CreatedOn: st.now, CreatedBy: caller, ModifiedOn: st.now, ModifiedBy: caller,
+		CreatedOn: now, CreatedBy: caller, ModifiedOn: now, ModifiedBy: caller,
 		BusinessUnit: sc.BusinessUnit}
 	if m, ok := e.ManyToMany(); ok && err == nil {
 		h.ID = associationID(m, fields, rec.ID, verr)
@@ -278,7 +307,7 @@ func (c *creation) prepare(ctx context.Context, rec crm.Record, cl call) (*Event
 		verr.Fields = append(verr.Fields, crm.FieldError{Field: crm.FieldOwner, Reason: "must be a systemuser or a team"})
 	}
 	if cl.importing {
-		importHeader(e, st.now, rec, &h, verr)
+		importHeader(e, now, rec, &h, verr)
 	} else if lc := e.Lifecycle; lc != nil {
 		initial, _ := lc.State(lc.Initial)
 		h.State, h.Status = initial.Code, initial.DefaultStatus
@@ -298,27 +327,9 @@ func (c *creation) prepare(ctx context.Context, rec crm.Record, cl call) (*Event
 	}
 	if len(verr.Fields) > 0 {
 		out := *verr
-		return nil, &out
+		return crm.Record{}, &out
 	}
-	if c.pending.get(crm.Ref{Entity: e.Name, ID: h.ID}) != nil {
-		return nil, fmt.Errorf("%s %s appears twice: %w", e.Name, h.ID, crm.ErrDuplicate)
-	}
-	target := crm.Record{Entity: e.Name, Header: h, Fields: fields}
-	if err := c.checkRefs(ctx, e, &target, nil); err != nil {
-		return nil, err
-	}
-	ev := &Event{Op: OpCreate, Entity: e, Target: &target, Depth: cl.depth, Message: cl.exec.name(), Import: cl.importing, exec: cl.exec}
-	if err := s.before(ctx, st, ev, func() error { return c.checkRefs(ctx, e, &target, nil) }); err != nil {
-		return nil, err
-	}
-	if err := checkAssociation(e, ev.Target); err != nil {
-		return nil, err
-	}
-	if err := c.price(ctx, e, &target, nil); err != nil {
-		return nil, err
-	}
-	c.pending.put(crm.Ref{Entity: e.Name, ID: h.ID}, ev.Target)
-	return ev, nil
+	return crm.Record{Entity: e.Name, Header: h, Fields: fields}, nil
 }
 
 // checkRefs checks that every lookup of target that differs from before
