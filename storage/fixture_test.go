@@ -154,11 +154,11 @@ func (l *logRecorder) lines() []string {
 // the first failures times, as a database aborts a transaction on a
 // serialization failure, or with failWith when it is set.
 type retryDriver struct {
-	*memory.Driver
-	mu       sync.Mutex
-	failures int
-	failWith error
-	begins   int
+	driver.Driver // the interface: the wrapper hides the optional capabilities, so every write begins here
+	mu            sync.Mutex
+	failures      int
+	failWith      error
+	begins        int
 }
 
 func (d *retryDriver) Begin(ctx context.Context) (driver.Tx, error) {

@@ -48,6 +48,9 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, st *txSt
 // *crm.DuplicateKeyError), crm.ErrNotFound for an unknown entity, and any
 // hook's error.
 func (s *Store) Create(ctx context.Context, rec crm.Record) (crm.Record, error) {
+	if out, done, err := s.createAlone(ctx, rec); done || err != nil {
+		return out, err
+	}
 	out, err := s.CreateMany(ctx, []crm.Record{rec})
 	if err != nil {
 		return crm.Record{}, err

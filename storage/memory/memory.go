@@ -123,6 +123,14 @@ func Open(reg *crm.Registry, opts ...storage.Option) *storage.Store {
 
 // Begin starts a write transaction, waiting for the one running to end.
 func (d *Driver) Begin(ctx context.Context) (driver.Tx, error) {
+	t, err := d.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func (d *Driver) begin(ctx context.Context) (*tx, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -137,6 +145,23 @@ func (d *Driver) Begin(ctx context.Context) (driver.Tx, error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+var _ driver.AloneInserter = (*Driver)(nil)
+
+// InsertAlone is Insert in a transaction of its own, begun and committed
+// here: what a create that needs nothing else costs the store.
+func (d *Driver) InsertAlone(ctx context.Context, e *crm.Entity, rec crm.Record) (bool, error) {
+	t, err := d.begin(ctx)
+	if err != nil {
+		return false, err
+	}
+	recs := [1]crm.Record{rec}
+	if err := t.Insert(ctx, e, recs[:]); err != nil {
+		_ = t.Rollback()
+		return false, err
+	}
+	return true, t.Commit()
 }
 
 // committed returns a committed record; the caller must not change it.

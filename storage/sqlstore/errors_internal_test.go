@@ -71,6 +71,19 @@ func TestMapErrConnectionLost(t *testing.T) {
 			require.NotErrorIs(t, err, storage.ErrCommitUnknown)
 			require.ErrorIs(t, err, cause, "the driver's error stays reachable")
 		})
+		t.Run(name+" of a write on its own has an unknown outcome", func(t *testing.T) {
+			// A statement outside a transaction commits as it runs.
+			err := d.mapAloneErr("insert account", cause)
+			require.ErrorIs(t, err, storage.ErrUnavailable)
+			require.ErrorIs(t, err, cause)
+			var pgErr *pgconn.PgError
+			if errors.Is(cause, sqldriver.ErrBadConn) || errors.As(cause, &pgErr) {
+				require.ErrorIs(t, err, storage.ErrRetry, "sent nothing, or the server said it did not run it")
+				return
+			}
+			require.ErrorIs(t, err, storage.ErrCommitUnknown)
+			require.NotErrorIs(t, err, storage.ErrRetry, "a write that may have happened is never rerun")
+		})
 		t.Run(name+" during commit has an unknown outcome", func(t *testing.T) {
 			err := d.mapCommitErr(cause)
 			require.ErrorIs(t, err, storage.ErrUnavailable)

@@ -52,6 +52,39 @@ func (d *Driver) Patch(ctx context.Context, e *crm.Entity, p *driver.Patch) (crm
 	return d.patch(ctx, d.q, nil, e, p)
 }
 
+var _ driver.AloneInserter = (*Driver)(nil)
+
+// InsertAlone is Tx.Insert of one record as a statement on its own, which
+// the database commits as it runs it: one round trip for a create that
+// joins no transaction. Like Patch, it runs nothing inside a caller's
+// transaction (WithTx).
+func (d *Driver) InsertAlone(ctx context.Context, e *crm.Entity, rec crm.Record) (bool, error) {
+	if d.callerTx != nil {
+		return false, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	tb, err := d.table(e)
+	if err != nil {
+		return false, err
+	}
+	var b argBuf
+	for _, enc := range tb.layout {
+		if err := enc(&b, &rec); err != nil {
+			return false, fmt.Errorf("insert %s %s: %w", e.Name, rec.ID, err)
+		}
+	}
+	r, err := d.run(ctx, d.q, nil, stmtKey{tb: tb, kind: stmtInsert, rows: 1}, func() string { return d.insertSQL(tb, 1) })
+	if err != nil {
+		return false, err
+	}
+	if _, err := r.ExecContext(ctx, b.args...); err != nil {
+		return false, d.keyErr(tb, d.mapAloneErr("insert "+e.Name, err))
+	}
+	return true, nil
+}
+
 var _ driver.AloneDeleter = (*Driver)(nil)
 
 // DeleteAlone is Tx.Delete as a statement on its own, which the database
@@ -76,11 +109,11 @@ func (d *Driver) DeleteAlone(ctx context.Context, e *crm.Entity, id crm.ID, vers
 	}
 	res, err := r.ExecContext(ctx, d.encodeID(id), version)
 	if err != nil {
-		return false, d.mapErr("delete "+e.Name, err)
+		return false, d.mapAloneErr("delete "+e.Name, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return false, d.mapErr("rows affected", err)
+		return false, d.mapAloneErr("rows affected", err)
 	}
 	return n == 1, nil
 }
@@ -123,7 +156,11 @@ func (d *Driver) patch(ctx context.Context, q querier, bound map[stmtKey]*sql.St
 		return crm.Record{}, false, nil
 	}
 	if err != nil {
-		return crm.Record{}, false, d.keyErr(tb, d.mapErr("update "+e.Name, err))
+		mapErr := d.mapErr
+		if bound == nil { // on its own: it commits as it runs
+			mapErr = d.mapAloneErr
+		}
+		return crm.Record{}, false, d.keyErr(tb, mapErr("update "+e.Name, err))
 	}
 	return rec, true, nil
 }

@@ -252,6 +252,22 @@ func (d *Driver) mapCommitErr(err error) error {
 	return fmt.Errorf("commit: %w: %w: %w", storage.ErrUnavailable, storage.ErrCommitUnknown, err)
 }
 
+// mapAloneErr maps the error of a write run on its own, outside any
+// transaction (Patch, InsertAlone, DeleteAlone on the Driver): the
+// statement commits as it runs, so, as for a COMMIT, a connection lost
+// after it went out with no answer leaves its outcome unknown
+// (storage.ErrCommitUnknown); one lost before it went out, or with the
+// database's answer (a shutdown says so), is storage.ErrRetry. The Store runs its
+// general path after ErrRetry, which must not write a second time what
+// the statement may have written.
+func (d *Driver) mapAloneErr(op string, err error) error {
+	if err == nil || !d.connLost(err) || errors.Is(err, sqldriver.ErrBadConn) || d.dialect.Unsent(err) ||
+		d.dialect.Answered != nil && d.dialect.Answered(err) {
+		return d.mapErr(op, err)
+	}
+	return fmt.Errorf("%s: %w: %w: %w", op, storage.ErrUnavailable, storage.ErrCommitUnknown, err)
+}
+
 // connLost reports whether err says the database could not be reached or
 // dropped the connection: what the Go driver says of its own errors (see
 // dialect.Spec.ConnLost), else a connection database/sql found broken,

@@ -64,6 +64,10 @@ type Spec struct {
 	// Unsent reports whether a failed statement certainly never reached
 	// the database, so that a failed COMMIT left nothing committed.
 	Unsent func(err error) bool
+	// Answered, if set, reports whether err is the database's own answer
+	// to a statement (an error response, a server going down saying so):
+	// the statement then did not run, even on a connection lost with it.
+	Answered func(err error) bool
 	// EncodeID is an ID as a statement parameter.
 	EncodeID func(id crm.ID) any
 	// CopyFrom, if set, writes n rows into table (its name's parts:

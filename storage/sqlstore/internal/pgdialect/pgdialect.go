@@ -21,6 +21,7 @@ var spec = dialect.Spec{
 	Classify:  classify,
 	ConnLost:  connLost,
 	Unsent:    pgconn.SafeToRetry,
+	Answered:  answered,
 	EncodeID:  encodeID,
 	CopyFrom:  copyFrom,
 }
@@ -68,6 +69,13 @@ func connLost(err error) (lost, known bool) {
 		return true, true
 	}
 	return false, false
+}
+
+// answered: PostgreSQL said why the statement failed (an ErrorResponse,
+// shutdowns included), so it did not commit.
+func answered(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr)
 }
 
 // encodeID is a pgtype.UUID, which pgx sends in binary without
