@@ -38,6 +38,16 @@
 // as it would have: the fast path changes what an update costs, never
 // what it does.
 //
+// A Create that joins no transaction and needs nothing but its record (no
+// hook at any stage, no rule or named operation, an entity that is not
+// priced, extends no base and keeps no N:N relationship, and no lookup
+// set, which would be checked and its target shared in a transaction) is
+// made as the general path makes it and inserted in one step where the
+// adapter can (driver.AloneInserter): one INSERT on its own on the SQL
+// stores. A write on its own commits as it runs: a connection lost after
+// it went out, with no answer from the database, fails it with
+// ErrCommitUnknown, as a lost COMMIT does.
+//
 // # Metadata that grows
 //
 // Store.AddFields adds fields to a registered entity of a running store:
