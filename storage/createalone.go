@@ -39,7 +39,6 @@ func (s *Store) createAlone(ctx context.Context, rec crm.Record) (crm.Record, bo
 	if now.Before(crm.EarliestTime) || now.After(crm.LatestTime) {
 		return crm.Record{}, false, nil
 	}
-	cl.depth++
 	target, err := s.newRecord(ctx, e, rec, now, cl)
 	if err != nil {
 		return crm.Record{}, true, fmt.Errorf("create %s: %w", e.Name, err)
