@@ -189,6 +189,32 @@ func testCRUD(t *testing.T, open Opener) {
 		require.Equal(t, "First", e.get(account, testID(7)).Fields.String("name"))
 	})
 
+	t.Run("a create on its own stores what a transaction stores", func(t *testing.T) {
+		// An account with no lookup set needs nothing but its record:
+		// an adapter may insert it in a statement of its own
+		// (driver.AloneInserter).
+		e := newEnv(t, open)
+		fields := crm.Fields{"name": "Alone", "city": "Oslo"}
+		alone := e.create(account, fields)
+		var inTx crm.Record
+		require.NoError(t, e.store.InTx(e.ctx, func(ctx context.Context) error {
+			var err error
+			inTx, err = e.store.Create(ctx, crm.Record{Entity: account, Fields: fields})
+			return err
+		}))
+		require.Equal(t, alone, e.get(account, alone.ID), "what Create returned is what is stored")
+		inTx.ID = alone.ID
+		require.Equal(t, alone, inTx, "the same header and fields either way")
+
+		var seen []string
+		require.NoError(t, e.store.Hook(account, storage.OpCreate, storage.PreOperation, func(_ context.Context, ev *storage.Event) error {
+			seen = append(seen, ev.Target.Fields.String("name"))
+			return nil
+		}))
+		e.create(account, crm.Fields{"name": "Watched"})
+		require.Equal(t, []string{"Watched"}, seen, "a hook added later sees the next create")
+	})
+
 	t.Run("values are copied in and out", func(t *testing.T) {
 		e := newEnv(t, open)
 		in := crm.Fields{"name": "Original", "city": "Paris"}
