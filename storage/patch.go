@@ -56,18 +56,11 @@ func (s *Store) patch(ctx context.Context, st *txState, cl call, rec crm.Record)
 // general path, which retries and reads.
 func (s *Store) patchAlone(ctx context.Context, rec crm.Record) (crm.Record, bool, error) {
 	p, ok := s.driver.(driver.Patcher)
-	if !ok || s.txFrom(ctx) != nil || ctx.Err() != nil {
+	if !ok {
 		return crm.Record{}, false, nil
 	}
-	if _, ok := crm.CallerFrom(ctx); !ok {
-		return crm.Record{}, false, nil // the general path refuses it
-	}
-	cl := callOf(ctx)
-	if cl.depth+1 > MaxDepth {
-		return crm.Record{}, false, nil
-	}
-	now := crm.NormalizeTime(s.clock.Now())
-	if now.Before(crm.EarliestTime) || now.After(crm.LatestTime) {
+	cl, now, ok := s.alone(ctx)
+	if !ok {
 		return crm.Record{}, false, nil
 	}
 	e, pt := s.patchOf(ctx, cl, rec, now)

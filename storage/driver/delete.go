@@ -18,20 +18,6 @@ type VersionLocker interface {
 	LockVersion(ctx context.Context, e *crm.Entity, id crm.ID) (int64, error)
 }
 
-// AloneDeleter is an optional capability of a Driver: a version-checked
-// delete that joins no transaction, committed on its own as one
-// statement. The write path uses it for a delete that needs nothing else
-// (no record can point at the deleted one, nobody watches it go), so
-// that such a delete costs what it costs hand-written. DeleteAlone
-// deletes the record of entity e with ID id if it is stored at version
-// and reports true; when no record is, or the driver cannot run the
-// delete alone (inside a caller's transaction), it deletes nothing and
-// reports false with a nil error, and the Store takes its general path,
-// which says why.
-type AloneDeleter interface {
-	DeleteAlone(ctx context.Context, e *crm.Entity, id crm.ID, version int64) (bool, error)
-}
-
 // UnreferencedDeleter is an optional capability of a Tx: the delete of a
 // record that nothing points at, in the step that asks who points at it.
 // The write path uses it for a delete nobody watches, once it holds the

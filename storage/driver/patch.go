@@ -51,16 +51,3 @@ type Patcher interface {
 	// crm.ErrDuplicate), after which the transaction may be unusable.
 	Patch(ctx context.Context, e *crm.Entity, p *Patch) (crm.Record, bool, error)
 }
-
-// AloneInserter is an optional capability of a Driver: the insert of one
-// new record that joins no transaction, committed on its own as one
-// statement. The write path uses it for a create that needs nothing but
-// the record itself (no hook, rule, lookup to check, pricing or base
-// record), so that such a create costs what an INSERT costs. InsertAlone
-// fails as Tx.Insert does (crm.ErrDuplicate for a taken ID or key); a
-// Driver that cannot insert alone in a given case (inside a caller's
-// transaction) reports false, having written nothing, and the Store
-// begins a transaction.
-type AloneInserter interface {
-	InsertAlone(ctx context.Context, e *crm.Entity, rec crm.Record) (bool, error)
-}

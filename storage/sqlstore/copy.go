@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage/sqlstore/internal/dialect"
@@ -61,12 +60,9 @@ func (t *tx) copyInsert(ctx context.Context, tb *table, recs []crm.Record) (bool
 	}
 	var b argBuf // its boxes of repeated values shared by every row
 	row := func(i int, buf []any) ([]any, error) {
-		rec := &recs[i]
 		b.args = buf
-		for _, enc := range tb.layout {
-			if err := enc(&b, rec); err != nil {
-				return nil, fmt.Errorf("insert %s %s: %w", e.Name, rec.ID, err)
-			}
+		if err := tb.encodeRow(&b, &recs[i]); err != nil {
+			return nil, err
 		}
 		return b.args, nil
 	}

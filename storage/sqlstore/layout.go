@@ -14,6 +14,17 @@ import (
 // b.args: one, or two for money and polymorphic lookups.
 type colEncoder func(b *argBuf, rec *crm.Record) error
 
+// encodeRow appends rec's INSERT parameters, in the table's column
+// order, to b.args.
+func (tb *table) encodeRow(b *argBuf, rec *crm.Record) error {
+	for _, enc := range tb.layout {
+		if err := enc(b, rec); err != nil {
+			return fmt.Errorf("insert %s %s: %w", tb.entity.Name, rec.ID, err)
+		}
+	}
+	return nil
+}
+
 // buildLayout returns the encoders of tb's columns, in the order of
 // tb.cols (and so of its INSERT's column list), chosen once per table for
 // the field's type and the Driver's dialect. Writing a record is then a

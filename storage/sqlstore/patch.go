@@ -43,13 +43,23 @@ func (t *tx) Patch(ctx context.Context, e *crm.Entity, p *driver.Patch) (crm.Rec
 // and reports false, so that the Store takes a savepoint first: a failed
 // statement there would spoil the caller's transaction.
 func (d *Driver) Patch(ctx context.Context, e *crm.Entity, p *driver.Patch) (crm.Record, bool, error) {
-	if d.callerTx != nil {
-		return crm.Record{}, false, nil
-	}
-	if err := ctx.Err(); err != nil {
+	if ok, err := d.alone(ctx); !ok {
 		return crm.Record{}, false, err
 	}
 	return d.patch(ctx, d.q, nil, e, p)
+}
+
+// alone reports whether a write may run as a statement on its own: not
+// inside a caller's transaction (WithTx), where a failed statement would
+// spoil it, and with ctx live (its error, if not).
+func (d *Driver) alone(ctx context.Context) (bool, error) {
+	if d.callerTx != nil {
+		return false, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 var _ driver.AloneInserter = (*Driver)(nil)
@@ -59,10 +69,7 @@ var _ driver.AloneInserter = (*Driver)(nil)
 // joins no transaction. Like Patch, it runs nothing inside a caller's
 // transaction (WithTx).
 func (d *Driver) InsertAlone(ctx context.Context, e *crm.Entity, rec crm.Record) (bool, error) {
-	if d.callerTx != nil {
-		return false, nil
-	}
-	if err := ctx.Err(); err != nil {
+	if ok, err := d.alone(ctx); !ok {
 		return false, err
 	}
 	tb, err := d.table(e)
@@ -70,10 +77,8 @@ func (d *Driver) InsertAlone(ctx context.Context, e *crm.Entity, rec crm.Record)
 		return false, err
 	}
 	var b argBuf
-	for _, enc := range tb.layout {
-		if err := enc(&b, &rec); err != nil {
-			return false, fmt.Errorf("insert %s %s: %w", e.Name, rec.ID, err)
-		}
+	if err := tb.encodeRow(&b, &rec); err != nil {
+		return false, err
 	}
 	r, err := d.run(ctx, d.q, nil, stmtKey{tb: tb, kind: stmtInsert, rows: 1}, func() string { return d.insertSQL(tb, 1) })
 	if err != nil {
@@ -93,10 +98,7 @@ var _ driver.AloneDeleter = (*Driver)(nil)
 // (WithTx), and it leaves telling a missing record from a stale version
 // to the general path.
 func (d *Driver) DeleteAlone(ctx context.Context, e *crm.Entity, id crm.ID, version int64) (bool, error) {
-	if d.callerTx != nil {
-		return false, nil
-	}
-	if err := ctx.Err(); err != nil {
+	if ok, err := d.alone(ctx); !ok {
 		return false, err
 	}
 	tb, err := d.table(e)

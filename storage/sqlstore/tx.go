@@ -174,11 +174,8 @@ func (t *tx) Insert(ctx context.Context, e *crm.Entity, recs []crm.Record) error
 		start += rows
 		b.resetStatement()
 		for i := range batch {
-			rec := &batch[i]
-			for _, enc := range tb.layout {
-				if err := enc(b, rec); err != nil {
-					return fmt.Errorf("insert %s %s: %w", e.Name, rec.ID, err)
-				}
+			if err := tb.encodeRow(b, &batch[i]); err != nil {
+				return err
 			}
 		}
 		r, err := t.insertRunner(ctx, tb, rows, per)
