@@ -116,6 +116,21 @@ func (e *docEnv) wonQuote(t *testing.T) sales.Quote {
 	return q
 }
 
+// invoiced activates and wins the Draft quote q and takes it to an order
+// and an invoice, returning all three as stored.
+func (e *docEnv) invoiced(t *testing.T, q sales.Quote) (sales.Quote, sales.Order, sales.Invoice) {
+	t.Helper()
+	q, err := e.quotes.Activate(e.ctx, q.ID, q.Version)
+	require.NoError(t, err)
+	q, _, err = e.quotes.Win(e.ctx, q.ID, q.Version, sales.CloseOptions{})
+	require.NoError(t, err)
+	order, err := e.orders.FromQuote(e.ctx, q.ID)
+	require.NoError(t, err)
+	inv, err := e.invoices.FromOrder(e.ctx, order.ID)
+	require.NoError(t, err)
+	return q, order, inv
+}
+
 // activeOrder creates an Active order with one line, created on its own
 // (no quote).
 func (e *docEnv) activeOrder(t *testing.T) sales.Order {
@@ -765,14 +780,7 @@ func TestDocumentLineage(t *testing.T) {
 				q0 := e.activeQuote(t)
 				q1, err := e.quotes.Revise(ctx, q0.ID, q0.Version)
 				require.NoError(t, err)
-				q1, err = e.quotes.Activate(ctx, q1.ID, q1.Version)
-				require.NoError(t, err)
-				q1, _, err = e.quotes.Win(ctx, q1.ID, q1.Version, sales.CloseOptions{})
-				require.NoError(t, err)
-				order, err := e.orders.FromQuote(ctx, q1.ID)
-				require.NoError(t, err)
-				inv, err := e.invoices.FromOrder(ctx, order.ID)
-				require.NoError(t, err)
+				q1, order, inv := e.invoiced(t, q1)
 				for _, from := range []crm.Ref{q0.Ref(), q1.Ref(), order.Ref(), inv.Ref()} {
 					l := lineage(t, from)
 					require.Nil(t, l.Opportunity)

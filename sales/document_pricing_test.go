@@ -498,14 +498,7 @@ func TestDocumentInEUR(t *testing.T) {
 				e.requireQuoteUnchanged(t, q.ID, before, beforeLines)
 			})
 
-			q, err = e.quotes.Activate(ctx, q.ID, q.Version)
-			require.NoError(t, err)
-			q, _, err = e.quotes.Win(ctx, q.ID, q.Version, sales.CloseOptions{})
-			require.NoError(t, err)
-			order, err := e.orders.FromQuote(ctx, q.ID)
-			require.NoError(t, err)
-			inv, err := e.invoices.FromOrder(ctx, order.ID)
-			require.NoError(t, err)
+			q, order, inv := e.invoiced(t, q)
 			for _, d := range []struct {
 				doc   sales.Document
 				ref   crm.Ref
