@@ -50,6 +50,7 @@ type layout struct {
 	// "" or nil.
 	dense bool
 	rank  []int
+	texts int // dense: how many of the fields are held in text
 	// boxed is the same layout with every field held in other: the
 	// layout of a row whose text field holds something other than a
 	// string, which only a direct driver caller can store. A boxed
@@ -85,10 +86,10 @@ func newLayout(e *crm.Entity) *layout {
 		if n > maxSparse {
 			x.dense = true
 			x.rank = make([]int, n)
-			var texts, others int
+			others := 0
 			for p, isText := range x.text {
 				if isText {
-					x.rank[p], texts = texts, texts+1
+					x.rank[p], x.texts = x.texts, x.texts+1
 				} else {
 					x.rank[p], others = others, others+1
 				}
@@ -161,14 +162,8 @@ func (l *layout) pack(rec *crm.Record) (*row, error) {
 // fillDense puts vals in their slots of a dense layout's row.
 func (r *row) fillDense(vals []packed) {
 	l := r.layout
-	texts := 0
-	for _, isText := range l.text {
-		if isText {
-			texts++
-		}
-	}
-	r.text = make([]string, texts)
-	r.other = make([]any, len(l.names)-texts)
+	r.text = make([]string, l.texts)
+	r.other = make([]any, len(l.names)-l.texts)
 	for _, pv := range vals {
 		if l.text[pv.pos] {
 			r.text[l.rank[pv.pos]] = pv.v.(string)
