@@ -284,8 +284,8 @@ func (s *Store) prepareCreate(ctx context.Context, c *creation, cl call, rec crm
 	if err != nil {
 		return nil, err
 	}
-	ev, err := c.prepare(ctx, rec, cl)
-	if err != nil {
+	ev := &Event{}
+	if err := c.prepare(ctx, rec, cl, ev, &crm.Record{}); err != nil {
 		return nil, err
 	}
 	return ev, c.checkRules(ctx, ev)

@@ -96,19 +96,44 @@ func (s *Store) createMany(ctx context.Context, verb string, recs []crm.Record) 
 // may be nil). Errors name a record by its position in the call: first
 // plus its index in recs, of n records in all.
 func (s *Store) createIn(ctx context.Context, st *txState, cl call, recs, out []crm.Record, first, n int) error {
+	// The records are prepared in place: in out, when the caller wants
+	// them back. The adapter copies what it stores.
+	if out == nil {
+		out = make([]crm.Record, len(recs))
+	}
 	c := &creation{store: s, st: st}
-	events := make([]*Event, len(recs))
+	events := make([]Event, len(recs))
+	streamed, err := c.stream(ctx, cl, recs, events, out, first, n)
+	if err != nil {
+		return err
+	}
+	if !streamed {
+		if err := c.prepareAll(ctx, cl, recs, events, out, first, n); err != nil {
+			return err
+		}
+	}
+	for i := range events {
+		ev := &events[i]
+		if err := s.after(ctx, st, ev); err != nil {
+			return err
+		}
+		out[i] = *ev.Target // the adapter copied what it stored
+	}
+	return nil
+}
+
+// prepareAll prepares every record of recs, checks the entities' rules on
+// them and inserts them, a run of records of one entity at a time.
+func (c *creation) prepareAll(ctx context.Context, cl call, recs []crm.Record, events []Event, targets []crm.Record, first, n int) error {
 	for i, rec := range recs {
-		ev, err := c.prepare(ctx, rec, cl)
-		if err != nil {
+		if err := c.prepare(ctx, rec, cl, &events[i], &targets[i]); err != nil {
 			return recordErr(n, first+i, err)
 		}
-		events[i] = ev
 	}
 	// The entities' rules see every record of the call, so a record
 	// may satisfy a rule through one created after it in recs.
-	for i, ev := range events {
-		if err := c.checkRules(ctx, ev); err != nil {
+	for i := range events {
+		if err := c.checkRules(ctx, &events[i]); err != nil {
 			return recordErr(n, first+i, err)
 		}
 	}
@@ -117,30 +142,101 @@ func (s *Store) createIn(ctx context.Context, st *txState, cl call, recs, out []
 		for end < len(events) && events[end].Entity == events[start].Entity {
 			end++
 		}
-		// The records go in through out, when the caller wants them
-		// back, which the loop below fills again: the adapter copies
-		// what it stores.
-		var batch []crm.Record
-		if out != nil {
-			batch = out[start:end]
-		} else {
-			batch = make([]crm.Record, end-start)
+		batch := targets[start:end]
+		for i := range events[start:end] {
+			batch[i] = *events[start+i].Target // a hook may have replaced it
 		}
-		for i, ev := range events[start:end] {
-			batch[i] = *ev.Target
-		}
-		st.writes++ // counted first: a failed Insert may have written part
-		if err := st.insert(ctx, s, events[start].Entity, batch); err != nil {
+		c.st.writes++ // counted first: a failed Insert may have written part
+		if err := c.st.insert(ctx, c.store, events[start].Entity, batch); err != nil {
 			return err
 		}
 		start = end
 	}
-	for i, ev := range events {
-		if err := s.after(ctx, st, ev); err != nil {
-			return err
+	return nil
+}
+
+// stream creates recs, when they are all of one entity, by handing them
+// to the adapter as it writes them (driver.StreamInserter): each record
+// is prepared while the database stores the ones before it, where
+// prepareAll prepares every record before the first is written. It runs
+// when preparing a record needs nothing of the transaction, which the
+// stream holds (streams), and shares the records the lookups point at
+// before it starts (shareAhead); a record is prepared as prepareAll
+// prepares it, so the stream changes what a bulk create costs, never
+// what it stores or how it fails. It reports false, having written
+// nothing, when it does not run.
+func (c *creation) stream(ctx context.Context, cl call, recs []crm.Record, events []Event, targets []crm.Record, first, n int) (bool, error) {
+	si, ok := c.st.tx.(driver.StreamInserter)
+	if !ok || len(recs) < 2 {
+		return false, nil
+	}
+	e, err := c.store.entity(recs[0].Entity)
+	if err != nil || !c.store.streams(e) {
+		return false, nil
+	}
+	for _, r := range recs[1:] {
+		if r.Entity != e.Name {
+			return false, nil
 		}
-		if out != nil {
-			out[i] = *ev.Target // the adapter copied what it stored
+	}
+	if err := c.shareAhead(ctx, e, recs, first, n); err != nil {
+		return false, err
+	}
+	writes := c.st.writes
+	c.st.writes++ // counted first: a failed insert may have written part
+	done, err := si.InsertStream(ctx, e, len(recs), func(i int) (*crm.Record, error) {
+		if err := c.prepare(ctx, recs[i], cl, &events[i], &targets[i]); err != nil {
+			return nil, recordErr(n, first+i, err)
+		}
+		return events[i].Target, nil
+	})
+	if !done && err == nil {
+		c.st.writes = writes
+	}
+	return done, err
+}
+
+// streams reports whether a record of e can be prepared while the
+// records before it stream to the database, which holds the
+// transaction: when it needs no statement beyond the lookup checks,
+// which shareAhead makes first. Not when a PreOperation hook or a rule
+// runs (either may read or write), nor for an entity that is priced,
+// extends a base, keeps an N:N relationship or is the currency entity,
+// or has a hierarchical lookup (whose check walks the hierarchy) or a
+// computed one (known only once the record is).
+func (s *Store) streams(e *crm.Entity) bool {
+	if writable(e) != nil || e.Base != "" || len(e.Rules) > 0 || e.Priced() || e.Name == crm.CurrencyEntity {
+		return false
+	}
+	if _, ok := e.ManyToMany(); ok || len(s.hooksFor(e.Name, OpCreate, PreOperation)) > 0 {
+		return false
+	}
+	for _, f := range e.Lookups() {
+		if f.Hierarchical || f.Compute != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// shareAhead shares the records the lookups of recs point at, as
+// checkRefs shares them one record at a time, before a stream holds the
+// transaction, and notes those that do not exist (creation.missing). Each
+// lookup is read as CheckCreate makes it; a bad one is left to it.
+func (c *creation) shareAhead(ctx context.Context, e *crm.Entity, recs []crm.Record, first, n int) error {
+	for i := range recs {
+		for _, f := range e.Lookups() {
+			v := recs[i].Fields[f.Name]
+			if v == nil {
+				continue
+			}
+			cv, reason := f.Coerce(v)
+			if reason != "" || f.CheckRange(cv) != "" {
+				continue
+			}
+			if _, err := c.checkRef(ctx, cv.(crm.Ref)); err != nil {
+				return recordErr(n, first+i, err)
+			}
 		}
 	}
 	return nil
@@ -177,6 +273,10 @@ type creation struct {
 	pending pendingRecords // records of this call prepared so far
 	// rates are the exchange rates of the currency records of this call.
 	rates map[crm.Currency]decimal.Decimal
+	// missing holds the records lookups point at that were found not to
+	// exist, when the call began or since: a record of the call may be
+	// one of them once it is prepared (pending), no other.
+	missing map[crm.Ref]bool
 }
 
 // checkRules runs the rules of ev's entity on the record ev writes, after
@@ -246,37 +346,38 @@ func (st *txState) hold(ctx context.Context, e *crm.Entity, id crm.ID) (crm.Reco
 	return st.tx.Get(ctx, e, id)
 }
 
-func (c *creation) prepare(ctx context.Context, rec crm.Record, cl call) (*Event, error) {
+// prepare makes rec the record ev creates, in target: checked, computed,
+// its lookups checked, through the PreOperation hooks, priced.
+func (c *creation) prepare(ctx context.Context, rec crm.Record, cl call, ev *Event, target *crm.Record) error {
 	s, st := c.store, c.st
 	e, err := s.entity(rec.Entity)
 	if err == nil {
 		err = writable(e)
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
-	target, err := s.newRecord(ctx, e, rec, st.now, cl)
-	if err != nil {
-		return nil, err
+	if *target, err = s.newRecord(ctx, e, rec, st.now, cl); err != nil {
+		return err
 	}
 	if c.pending.get(target.Ref()) != nil {
-		return nil, fmt.Errorf("%s %s appears twice: %w", e.Name, target.ID, crm.ErrDuplicate)
+		return fmt.Errorf("%s %s appears twice: %w", e.Name, target.ID, crm.ErrDuplicate)
 	}
-	if err := c.checkRefs(ctx, e, &target, nil); err != nil {
-		return nil, err
+	if err := c.checkRefs(ctx, e, target, nil); err != nil {
+		return err
 	}
-	ev := &Event{Op: OpCreate, Entity: e, Target: &target, Depth: cl.depth, Message: cl.exec.name(), Import: cl.importing, exec: cl.exec}
-	if err := s.before(ctx, st, ev, func() error { return c.checkRefs(ctx, e, &target, nil) }); err != nil {
-		return nil, err
+	*ev = Event{Op: OpCreate, Entity: e, Target: target, Depth: cl.depth, Message: cl.exec.name(), Import: cl.importing, exec: cl.exec}
+	if err := s.before(ctx, st, ev, func() error { return c.checkRefs(ctx, e, ev.Target, nil) }); err != nil {
+		return err
 	}
 	if err := checkAssociation(e, ev.Target); err != nil {
-		return nil, err
+		return err
 	}
-	if err := c.price(ctx, e, &target, nil); err != nil {
-		return nil, err
+	if err := c.price(ctx, e, ev.Target, nil); err != nil {
+		return err
 	}
-	c.pending.put(target.Ref(), ev.Target)
-	return ev, nil
+	c.pending.put(ev.Target.Ref(), ev.Target)
+	return nil
 }
 
 // newRecord returns rec as a new record of e, written at now by the
@@ -348,36 +449,13 @@ func (c *creation) checkRefs(ctx context.Context, e *crm.Entity, target, before 
 		if before != nil && before.Fields[f.Name] == target.Fields[f.Name] {
 			continue
 		}
-		if c.pending.get(ref) != nil || c.st.shared[ref] {
-			continue
-		}
-		te, err := c.store.entity(ref.Entity)
-		if err != nil && crm.IsPrincipal(ref.Entity) {
-			// A user or team the registry does not declare (an
-			// activity party that is a user) is taken unchecked, as an
-			// owner is; a host that registers the entity gets its
-			// records checked like any other.
-			continue
-		}
+		reason, err := c.checkRef(ctx, ref)
 		if err != nil {
 			return err
 		}
-		if c.st.deleting[ref] {
-			bad = append(bad, crm.FieldError{Field: f.Name, Reason: fmt.Sprintf("points at %s, which is being deleted", ref)})
-			continue
+		if reason != "" {
+			bad = append(bad, crm.FieldError{Field: f.Name, Reason: reason})
 		}
-		found, err := c.st.tx.Share(ctx, te, ref.ID)
-		if err != nil {
-			return err
-		}
-		if !found {
-			bad = append(bad, crm.FieldError{Field: f.Name, Reason: fmt.Sprintf("points at %s, which does not exist", ref)})
-			continue
-		}
-		if c.st.shared == nil {
-			c.st.shared = map[crm.Ref]bool{}
-		}
-		c.st.shared[ref] = true
 	}
 	for _, f := range e.Lookups() {
 		ref, _ := target.Fields[f.Name].(crm.Ref)
@@ -398,6 +476,48 @@ func (c *creation) checkRefs(ctx context.Context, e *crm.Entity, target, before 
 		return &crm.ValidationError{Entity: e.Name, Fields: bad}
 	}
 	return nil
+}
+
+// checkRef checks that ref, a lookup's value, may be pointed at: a record
+// of this call, one shared already, a user or team the registry does not
+// declare, or one that exists, which it shares until the transaction
+// ends. Else it says why not.
+func (c *creation) checkRef(ctx context.Context, ref crm.Ref) (string, error) {
+	if c.pending.get(ref) != nil || c.st.shared[ref] {
+		return "", nil
+	}
+	te, err := c.store.entity(ref.Entity)
+	if err != nil && crm.IsPrincipal(ref.Entity) {
+		// A user or team the registry does not declare (an activity
+		// party that is a user) is taken unchecked, as an owner is; a
+		// host that registers the entity gets its records checked like
+		// any other.
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if c.st.deleting[ref] {
+		return fmt.Sprintf("points at %s, which is being deleted", ref), nil
+	}
+	if !c.missing[ref] {
+		found, err := c.st.tx.Share(ctx, te, ref.ID)
+		if err != nil {
+			return "", err
+		}
+		if found {
+			if c.st.shared == nil {
+				c.st.shared = map[crm.Ref]bool{}
+			}
+			c.st.shared[ref] = true
+			return "", nil
+		}
+		if c.missing == nil {
+			c.missing = map[crm.Ref]bool{}
+		}
+		c.missing[ref] = true
+	}
+	return fmt.Sprintf("points at %s, which does not exist", ref), nil
 }
 
 // maxHierarchy bounds the walk up a hierarchy, against a cycle that was

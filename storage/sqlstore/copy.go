@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/crmkit/crmkit/crm"
+	"github.com/crmkit/crmkit/storage/driver"
 	"github.com/crmkit/crmkit/storage/sqlstore/internal/dialect"
 )
 
@@ -36,16 +37,42 @@ func (t *tx) releaseConn() {
 }
 
 // copyInsert writes recs with one COPY: the records Insert would write in
-// more than one multi-row INSERT. The rows are encoded as pgx asks for
-// them, one at a time, so memory stays at one row beyond recs. The
-// outcome is the INSERTs': a record whose ID or alternate key is taken
-// fails the whole COPY with the same unique violation, which is
-// crm.ErrDuplicate (a *crm.DuplicateKeyError for a key), and the Store
-// commits nothing after a failed write.
+// more than one multi-row INSERT. The outcome is the INSERTs': a record
+// whose ID or alternate key is taken fails the whole COPY with the same
+// unique violation, which is crm.ErrDuplicate (a *crm.DuplicateKeyError
+// for a key), and the Store commits nothing after a failed write.
 //
 // It reports false, having written nothing, when the connection offers
 // no bulk path; Insert then writes INSERTs.
 func (t *tx) copyInsert(ctx context.Context, tb *table, recs []crm.Record) (bool, error) {
+	return t.copyRows(ctx, tb, len(recs), func(i int) (*crm.Record, error) { return &recs[i], nil })
+}
+
+var _ driver.StreamInserter = (*tx)(nil)
+
+// InsertStream is Insert with the records asked for as the COPY sends
+// them, so that the Store prepares each while the database stores the
+// ones before it. It streams what Insert would copy: more records than
+// one INSERT takes.
+func (t *tx) InsertStream(ctx context.Context, e *crm.Entity, n int, next func(i int) (*crm.Record, error)) (bool, error) {
+	if err := t.usable(ctx); err != nil {
+		return false, err
+	}
+	tb, err := t.d.table(e)
+	if err != nil {
+		return false, err
+	}
+	if n <= t.d.insertBatch(tb) || t.conn == nil {
+		return false, nil
+	}
+	return t.copyRows(ctx, tb, n, next)
+}
+
+// copyRows writes n records, record(i) for each, with one COPY. The rows
+// are encoded as pgx asks for them, one at a time (on a goroutine of
+// pgx's), so memory stays at one row beyond the records. An error from
+// record is returned as it is.
+func (t *tx) copyRows(ctx context.Context, tb *table, n int, record func(i int) (*crm.Record, error)) (bool, error) {
 	e := tb.entity
 	table := []string{tb.raw}
 	if t.d.cfg.schema != "" {
@@ -59,20 +86,28 @@ func (t *tx) copyInsert(ctx context.Context, tb *table, recs []crm.Record) (bool
 		}
 	}
 	var b argBuf // its boxes of repeated values shared by every row
+	var recErr error // record's, read once pgx has waited for its goroutine
 	row := func(i int, buf []any) ([]any, error) {
+		rec, err := record(i)
+		if err != nil {
+			recErr = err
+			return nil, err
+		}
 		b.args = buf
-		if err := tb.encodeRow(&b, &recs[i]); err != nil {
+		if err := tb.encodeRow(&b, rec); err != nil {
 			return nil, err
 		}
 		return b.args, nil
 	}
 	err := t.conn.Raw(func(dc any) error {
-		return t.d.dialect.CopyFrom(ctx, dc, table, cols, len(recs), row)
+		return t.d.dialect.CopyFrom(ctx, dc, table, cols, n, row)
 	})
-	if errors.Is(err, dialect.ErrNoCopy) {
+	switch {
+	case errors.Is(err, dialect.ErrNoCopy):
 		return false, nil
-	}
-	if err != nil {
+	case recErr != nil:
+		return true, recErr
+	case err != nil:
 		return true, t.d.keyErr(tb, t.d.mapErr("insert "+e.Name, err))
 	}
 	return true, nil

@@ -160,7 +160,7 @@ func (t *tx) Insert(ctx context.Context, e *crm.Entity, recs []crm.Record) error
 	if err != nil {
 		return err
 	}
-	per := min(t.d.cfg.batchRows, t.d.maxParams()/len(tb.colNames))
+	per := t.d.insertBatch(tb)
 	if len(recs) > per && t.conn != nil {
 		if copied, err := t.copyInsert(ctx, tb, recs); copied || err != nil {
 			return err
@@ -187,6 +187,11 @@ func (t *tx) Insert(ctx context.Context, e *crm.Entity, recs []crm.Record) error
 		}
 	}
 	return nil
+}
+
+// insertBatch is how many records of tb one INSERT writes at most.
+func (d *Driver) insertBatch(tb *table) int {
+	return min(d.cfg.batchRows, d.maxParams()/len(tb.colNames))
 }
 
 // insertRows returns how many of the n rows left to insert the next
