@@ -80,6 +80,25 @@ func (t *failingTx) Insert(ctx context.Context, e *crm.Entity, recs []crm.Record
 	return t.Tx.Insert(ctx, e, recs)
 }
 
+// InsertStream streams through the wrapped Tx when it can, and counts
+// as a write, as Insert does, once the stream has begun: the write that
+// fails is then the stream's, failing while the database takes its
+// records.
+func (t *failingTx) InsertStream(ctx context.Context, e *crm.Entity, n int, next func(i int) (*crm.Record, error)) (bool, error) {
+	si, ok := t.Tx.(driver.StreamInserter)
+	if !ok {
+		return false, nil
+	}
+	return si.InsertStream(ctx, e, n, func(i int) (*crm.Record, error) {
+		if i == 0 {
+			if err := t.d.write(); err != nil {
+				return nil, err
+			}
+		}
+		return next(i)
+	})
+}
+
 func (t *failingTx) Update(ctx context.Context, e *crm.Entity, rec crm.Record, prev int64) error {
 	if err := t.d.write(); err != nil {
 		return err

@@ -70,6 +70,27 @@ func testAtomicity(t *testing.T, open Opener) {
 		require.Equal(t, 4, writes, "one insert per run of records of one entity")
 	})
 
+	t.Run("a CreateMany of one entity, hooked after, is all or nothing at every write", func(t *testing.T) {
+		// The contacts go in as one write (streamed by an adapter that
+		// can: TestConformancePostgresCopy), each followed by its hook's.
+		setup := func(e *env) {
+			e.createWithID(account, testID(1), crm.Fields{"name": "Existing"})
+			require.NoError(t, e.store.Hook(contact, storage.OpCreate, storage.PostOperation, func(ctx context.Context, ev *storage.Event) error {
+				_, err := e.store.Create(ctx, crm.Record{Entity: task, Fields: crm.Fields{"subject": "Call", "regardingobjectid": ev.Target.Ref()}})
+				return err
+			}))
+		}
+		writes := everyN(t, setup, func(e *env) error {
+			recs := make([]crm.Record, 6)
+			for i := range recs {
+				recs[i] = crm.Record{Entity: contact, Fields: crm.Fields{"lastname": "C", "parentcustomerid": crm.Ref{Entity: account, ID: testID(1)}}}
+			}
+			_, err := e.store.CreateMany(e.ctx, recs)
+			return err
+		})
+		require.Equal(t, 7, writes, "the contacts' insert, then a task per contact")
+	})
+
 	t.Run("a transaction of several operations is all or nothing at every write", func(t *testing.T) {
 		setup := func(e *env) {
 			e.createWithID(account, testID(1), crm.Fields{"name": "Existing"})

@@ -85,6 +85,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Grow", func(t *testing.T) { testGrow(t, open) })
 	t.Run("Import", func(t *testing.T) { testImport(t, open) })
 	t.Run("CreateSeq", func(t *testing.T) { testCreateSeq(t, open) })
+	t.Run("Bulk", func(t *testing.T) { testBulk(t, open) })
 	t.Run("Keys", func(t *testing.T) { testKeys(t, open) })
 	t.Run("Recompute", func(t *testing.T) { testRecompute(t, open) })
 	t.Run("Comparisons", func(t *testing.T) { testComparisons(t, open) })
