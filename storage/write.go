@@ -102,6 +102,7 @@ func (s *Store) createIn(ctx context.Context, st *txState, cl call, recs, out []
 		out = make([]crm.Record, len(recs))
 	}
 	c := &creation{store: s, st: st}
+	c.pending.expect(len(recs))
 	events := make([]Event, len(recs))
 	streamed, err := c.stream(ctx, cl, recs, events, out, first, n)
 	if err != nil {

@@ -153,6 +153,26 @@ func benchSuite(b *testing.B, open benchOpen) {
 				require.NoError(b, err)
 			}
 		})
+		// The same records through CreateSeq, the path for imports,
+		// which returns no records and holds one chunk at a time.
+		b.Run("impl=crmkit-seq", func(b *testing.B) {
+			bd := newBenchDB(b, open)
+			rng := rand.New(rand.NewPCG(3, 4))
+			for b.Loop() {
+				b.StopTimer()
+				recs := benchRecords(rng, bd.accounts, benchBulk)
+				b.StartTimer()
+				n, err := bd.store.CreateSeq(ctx, func(yield func(crm.Record, error) bool) {
+					for _, r := range recs {
+						if !yield(r, nil) {
+							return
+						}
+					}
+				})
+				require.NoError(b, err)
+				require.Equal(b, benchBulk, n)
+			}
+		})
 		b.Run("impl=handwritten", func(b *testing.B) {
 			bd := newBenchDB(b, open)
 			rng := rand.New(rand.NewPCG(3, 4))
