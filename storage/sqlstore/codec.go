@@ -299,8 +299,8 @@ func (d *Driver) encodeDecimal(c *column, x decimal.Decimal) (any, error) {
 	if e := x.Exponent(); e > crm.DecimalDigits || e < -crm.DecimalDigits {
 		return nil, fmt.Errorf("%s: decimal with exponent %d is outside what the store keeps", c.f.Name, e)
 	}
-	if d.flavor == dialect.Postgres {
-		return x.String(), nil
+	if enc := d.dialect.EncodeDecimal; enc != nil {
+		return enc(x), nil
 	}
 	return encodeScaled(c, x)
 }

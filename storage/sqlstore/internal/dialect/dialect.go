@@ -10,6 +10,8 @@ import (
 	"context"
 	"errors"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/crmkit/crmkit/crm"
 )
 
@@ -70,6 +72,9 @@ type Spec struct {
 	Answered func(err error) bool
 	// EncodeID is an ID as a statement parameter.
 	EncodeID func(id crm.ID) any
+	// EncodeDecimal, if set, is an exact decimal as a parameter of a
+	// NUMERIC column; without it decimals are scaled integers.
+	EncodeDecimal func(x decimal.Decimal) any
 	// CopyFrom, if set, writes n rows into table (its name's parts:
 	// schema, if any, and name) with the database's bulk path (COPY),
 	// through conn, the Go driver's connection as database/sql's

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/shopspring/decimal"
 
 	"github.com/crmkit/crmkit/crm"
 	"github.com/crmkit/crmkit/storage/sqlstore/internal/dialect"
@@ -16,14 +17,15 @@ import (
 const maxParams = 65535
 
 var spec = dialect.Spec{
-	Flavor:    dialect.Postgres,
-	MaxParams: maxParams,
-	Classify:  classify,
-	ConnLost:  connLost,
-	Unsent:    pgconn.SafeToRetry,
-	Answered:  answered,
-	EncodeID:  encodeID,
-	CopyFrom:  copyFrom,
+	Flavor:        dialect.Postgres,
+	MaxParams:     maxParams,
+	Classify:      classify,
+	ConnLost:      connLost,
+	Unsent:        pgconn.SafeToRetry,
+	Answered:      answered,
+	EncodeID:      encodeID,
+	CopyFrom:      copyFrom,
+	EncodeDecimal: encodeDecimal,
 }
 
 // Spec returns PostgreSQL's dialect.
@@ -81,3 +83,10 @@ func answered(err error) bool {
 // encodeID is a pgtype.UUID, which pgx sends in binary without
 // formatting and parsing text.
 func encodeID(id crm.ID) any { return pgtype.UUID{Bytes: id, Valid: true} }
+
+// encodeDecimal is a pgtype.Numeric, which pgx sends in binary: no
+// formatting of text for pgx to parse back (which it does after a failed
+// attempt to encode the text as a number, an error allocated each time).
+func encodeDecimal(x decimal.Decimal) any {
+	return pgtype.Numeric{Int: x.Coefficient(), Exp: x.Exponent(), Valid: true}
+}
