@@ -135,7 +135,10 @@
 // more records than one multi-row INSERT holds (WithBatchRows) is one
 // COPY, on the transaction's connection (pgx's CopyFrom, reached through
 // the dialect: this package imports no database driver), with the
-// INSERTs' outcome: a taken ID or key fails it as crm.ErrDuplicate. A unique violation is crm.ErrDuplicate; a
+// INSERTs' outcome: a taken ID or key fails it as crm.ErrDuplicate. The
+// COPY asks for its records one at a time (driver.StreamInserter), so
+// that the store checks and makes each while PostgreSQL stores the ones
+// before it. A unique violation is crm.ErrDuplicate; a
 // serialization failure, a deadlock or a SQLite database still busy after
 // the busy timeout is storage.ErrRetry, which Store retries. A lost
 // connection (a terminated backend, a server shutting down or starting,
