@@ -185,17 +185,32 @@ func (c *creation) stream(ctx context.Context, cl call, recs []crm.Record, event
 	}
 	writes := c.st.writes
 	c.st.writes++ // counted first: a failed insert may have written part
-	done, err := si.InsertStream(ctx, e, len(recs), func(i int) (*crm.Record, error) {
+	// next may run on a goroutine of the adapter's: a panic there (in a
+	// computed field's function) ends the stream and goes on up from
+	// here, on the caller's goroutine, as it would from prepareAll.
+	var panicked any
+	done, err := si.InsertStream(ctx, e, len(recs), func(i int) (rec *crm.Record, err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				panicked, err = p, errPanicked
+			}
+		}()
 		if err := c.prepare(ctx, recs[i], cl, &events[i], &targets[i]); err != nil {
 			return nil, recordErr(n, first+i, err)
 		}
 		return events[i].Target, nil
 	})
+	if panicked != nil {
+		panic(panicked)
+	}
 	if !done && err == nil {
 		c.st.writes = writes
 	}
 	return done, err
 }
+
+// errPanicked ends a stream whose record panicked while it was prepared.
+var errPanicked = errors.New("storage: preparing a record panicked")
 
 // streams reports whether a record of e can be prepared while the
 // records before it stream to the database, which holds the

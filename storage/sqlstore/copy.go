@@ -6,7 +6,6 @@ import (
 	"errors"
 
 	"github.com/crmkit/crmkit/crm"
-	"github.com/crmkit/crmkit/storage/driver"
 	"github.com/crmkit/crmkit/storage/sqlstore/internal/dialect"
 )
 
@@ -46,26 +45,6 @@ func (t *tx) releaseConn() {
 // no bulk path; Insert then writes INSERTs.
 func (t *tx) copyInsert(ctx context.Context, tb *table, recs []crm.Record) (bool, error) {
 	return t.copyRows(ctx, tb, len(recs), func(i int) (*crm.Record, error) { return &recs[i], nil })
-}
-
-var _ driver.StreamInserter = (*tx)(nil)
-
-// InsertStream is Insert with the records asked for as the COPY sends
-// them, so that the Store prepares each while the database stores the
-// ones before it. It streams what Insert would copy: more records than
-// one INSERT takes.
-func (t *tx) InsertStream(ctx context.Context, e *crm.Entity, n int, next func(i int) (*crm.Record, error)) (bool, error) {
-	if err := t.usable(ctx); err != nil {
-		return false, err
-	}
-	tb, err := t.d.table(e)
-	if err != nil {
-		return false, err
-	}
-	if n <= t.d.insertBatch(tb) || t.conn == nil {
-		return false, nil
-	}
-	return t.copyRows(ctx, tb, n, next)
 }
 
 // copyRows writes n records, record(i) for each, with one COPY. The rows

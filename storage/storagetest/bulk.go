@@ -3,6 +3,7 @@ package storagetest
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/crmkit/crmkit/crm"
@@ -112,5 +113,34 @@ func testBulk(t *testing.T, open Opener) {
 		require.ErrorIs(t, err, crm.ErrDuplicate)
 		require.ErrorContains(t, err, "record 6:")
 		require.Equal(t, before, e.dump())
+	})
+
+	t.Run("a computed field that panics reaches the caller and leaves nothing", func(t *testing.T) {
+		e := newEnvChanged(t, open, func(reg *crm.Registry) {
+			require.NoError(t, reg.Register(&crm.Entity{Name: "label", PrimaryName: "text", Fields: []crm.Field{
+				{Name: "text", Type: crm.TypeText, MaxLength: 20},
+				{Name: "accountid", Type: crm.TypeLookup, Targets: []string{account}},
+				{Name: "shout", Type: crm.TypeText, MaxLength: 20, Compute: func(f crm.Fields) any {
+					if f.String("text") == "boom" {
+						panic("label: boom")
+					}
+					return strings.ToUpper(f.String("text"))
+				}},
+			}}))
+		})
+		acc := e.create(account, crm.Fields{"name": "Parent"})
+		recs := make([]crm.Record, n)
+		for i := range recs {
+			recs[i] = crm.Record{Entity: "label", Fields: crm.Fields{"text": fmt.Sprintf("l%d", i), "accountid": acc.Ref()}}
+		}
+		recs[5].Fields["text"] = "boom"
+		before := e.dump()
+		require.PanicsWithValue(t, "label: boom", func() { _, _ = e.store.CreateMany(e.ctx, recs) })
+		require.Equal(t, before, e.dump(), "nothing of the call is stored")
+		require.Zero(t, e.count("label"))
+		recs[5].Fields["text"] = "calm"
+		out, err := e.store.CreateMany(e.ctx, recs)
+		require.NoError(t, err, "the store goes on")
+		require.Equal(t, "CALM", out[5].Fields.String("shout"))
 	})
 }
