@@ -183,6 +183,8 @@ func (c *creation) stream(ctx context.Context, cl call, recs []crm.Record, event
 	if err := c.shareAhead(ctx, e, recs, first, n); err != nil {
 		return false, err
 	}
+	c.streaming = true
+	defer func() { c.streaming = false }()
 	writes := c.st.writes
 	c.st.writes++ // counted first: a failed insert may have written part
 	// next may run on a goroutine of the adapter's: a panic there (in a
@@ -289,6 +291,9 @@ type creation struct {
 	pending pendingRecords // records of this call prepared so far
 	// rates are the exchange rates of the currency records of this call.
 	rates map[crm.Currency]decimal.Decimal
+	// streaming is set while the records stream to the database (see
+	// stream), which then holds the transaction.
+	streaming bool
 	// missing holds the records lookups point at that were found not to
 	// exist, when the call began or since: a record of the call may be
 	// one of them once it is prepared (pending), no other.
@@ -383,8 +388,10 @@ func (c *creation) prepare(ctx context.Context, rec crm.Record, cl call, ev *Eve
 		return err
 	}
 	*ev = Event{Op: OpCreate, Entity: e, Target: target, Depth: cl.depth, Message: cl.exec.name(), Import: cl.importing, exec: cl.exec}
-	if err := s.before(ctx, st, ev, func() error { return c.checkRefs(ctx, e, ev.Target, nil) }); err != nil {
-		return err
+	if !c.streaming { // a stream runs no hook here (streams): not even one added since it began
+		if err := s.before(ctx, st, ev, func() error { return c.checkRefs(ctx, e, ev.Target, nil) }); err != nil {
+			return err
+		}
 	}
 	if err := checkAssociation(e, ev.Target); err != nil {
 		return err
