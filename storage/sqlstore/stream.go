@@ -66,6 +66,11 @@ func (t *tx) insertStream(ctx context.Context, tb *table, n, per int, next func(
 			}
 			st := statement{args: b, rows: t.d.insertRows(n-start, per)}
 			for i := range st.rows {
+				select {
+				case <-stop: // the statement before failed
+					return
+				default:
+				}
 				rec, err := next(start + i)
 				if err == nil {
 					err = tb.encodeRow(b, rec)
