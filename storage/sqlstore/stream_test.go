@@ -77,3 +77,46 @@ func TestStreamInCallerTransaction(t *testing.T) {
 		})
 	}
 }
+
+// TestStreamDuplicates: a streamed bulk create (a COPY on PostgreSQL,
+// INSERTs of two rows on SQLite) that meets a taken ID or alternate key
+// fails as one INSERT fails, and leaves nothing.
+func TestStreamDuplicates(t *testing.T) {
+	for _, o := range dialects(t) {
+		t.Run(o.name, func(t *testing.T) { testStreamDuplicates(t, o) })
+	}
+}
+
+func testStreamDuplicates(t *testing.T, o opener) {
+	o.raw(t) // skips PostgreSQL without a DSN
+	ctx := crm.AsSystem(context.Background())
+	reg := crm.NewRegistry()
+	require.NoError(t, reg.Register(&crm.Entity{Name: "item", PrimaryName: "code",
+		Fields: []crm.Field{{Name: "code", Type: crm.TypeText, MaxLength: 20}},
+		Keys:   []crm.Key{{Name: "bycode", Fields: []string{"code"}}}}))
+	s := storage.New(o.open(t, reg, sqlstore.WithBatchRows(2)), reg)
+	held, err := s.Create(ctx, crm.Record{Entity: "item", Fields: crm.Fields{"code": "HELD"}})
+	require.NoError(t, err)
+	batch := func(mod func(recs []crm.Record)) []crm.Record {
+		recs := make([]crm.Record, 10)
+		for i := range recs {
+			recs[i] = crm.Record{Entity: "item", Fields: crm.Fields{"code": string(rune('a' + i))}}
+		}
+		mod(recs)
+		return recs
+	}
+	_, err = s.CreateMany(ctx, batch(func(recs []crm.Record) { recs[7].ID = held.ID }))
+	require.ErrorIs(t, err, crm.ErrDuplicate)
+	_, err = s.CreateMany(ctx, batch(func(recs []crm.Record) { recs[7].Fields["code"] = "held" }))
+	var dup *crm.DuplicateKeyError
+	require.ErrorAs(t, err, &dup)
+	require.Equal(t, "bycode", dup.Key)
+	n, err := s.Count(ctx, crm.Query{Entity: "item"})
+	require.NoError(t, err)
+	require.EqualValues(t, 1, n)
+	out, err := s.CreateMany(ctx, batch(func([]crm.Record) {}))
+	require.NoError(t, err)
+	got, err := s.Get(ctx, "item", out[9].ID)
+	require.NoError(t, err)
+	require.Equal(t, out[9], got)
+}
