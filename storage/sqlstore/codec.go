@@ -296,13 +296,22 @@ func (d *Driver) encodeTime(c *column, t time.Time) (any, error) {
 // check only makes sure that one it missed fails at once instead of
 // costing seconds in a rescale or a string of millions of digits.
 func (d *Driver) encodeDecimal(c *column, x decimal.Decimal) (any, error) {
-	if e := x.Exponent(); e > crm.DecimalDigits || e < -crm.DecimalDigits {
-		return nil, fmt.Errorf("%s: decimal with exponent %d is outside what the store keeps", c.f.Name, e)
+	if err := decimalInReach(c, x); err != nil {
+		return nil, err
 	}
-	if enc := d.dialect.EncodeDecimal; enc != nil {
-		return enc(x), nil
+	if d.flavor == dialect.Postgres {
+		return x.String(), nil
 	}
 	return encodeScaled(c, x)
+}
+
+// decimalInReach fails for a decimal whose exponent is beyond what the
+// store keeps (see encodeDecimal).
+func decimalInReach(c *column, x decimal.Decimal) error {
+	if e := x.Exponent(); e > crm.DecimalDigits || e < -crm.DecimalDigits {
+		return fmt.Errorf("%s: decimal with exponent %d is outside what the store keeps", c.f.Name, e)
+	}
+	return nil
 }
 
 // decode turns the raw column values of c back into the field's canonical

@@ -64,8 +64,8 @@ func (t *tx) copyRows(ctx context.Context, tb *table, n int, record func(i int) 
 			cols = append(cols, c.extra)
 		}
 	}
-	var b argBuf     // its boxes of repeated values shared by every row
-	var recErr error // record's, read once pgx has waited for its goroutine
+	b := argBuf{copy: true} // its boxes of repeated values shared by every row
+	var recErr error        // record's, read once pgx has waited for its goroutine
 	row := func(i int, buf []any) ([]any, error) {
 		rec, err := record(i)
 		if err != nil {

@@ -192,7 +192,7 @@ func (d *Driver) fieldEncoder(c *column) colEncoder {
 				b.args = append(b.args, nil, nil)
 				return nil
 			case crm.Money:
-				enc, err := d.encodeDecimal(c, v.Amount)
+				enc, err := b.decimal(d, c, v.Amount)
 				if err != nil {
 					return err
 				}
@@ -209,7 +209,7 @@ func (d *Driver) fieldEncoder(c *column) colEncoder {
 				b.args = append(b.args, nil)
 				return nil
 			case decimal.Decimal:
-				enc, err := d.encodeDecimal(c, v)
+				enc, err := b.decimal(d, c, v)
 				if err != nil {
 					return err
 				}
@@ -267,6 +267,9 @@ type argBuf struct {
 	strs  [4]boxedStr
 	times [2]boxedTime
 	next  struct{ id, str, time uint8 }
+	// copy is set for the rows of a COPY, which may take some values in
+	// forms other than a statement's parameters (decimal).
+	copy bool
 }
 
 type boxedID struct {
@@ -282,6 +285,18 @@ type boxedStr struct {
 type boxedTime struct {
 	t   time.Time
 	box any
+}
+
+// decimal is x as a column value: in a COPY's row (b.copy), as the
+// dialect copies decimals, if it has a way of its own.
+func (b *argBuf) decimal(d *Driver, c *column, x decimal.Decimal) (any, error) {
+	if !b.copy || d.dialect.CopyDecimal == nil {
+		return d.encodeDecimal(c, x)
+	}
+	if err := decimalInReach(c, x); err != nil {
+		return nil, err
+	}
+	return d.dialect.CopyDecimal(x), nil
 }
 
 // resetStatement makes b ready for the next statement's parameters.

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 
@@ -121,4 +122,32 @@ func TestLayoutEncodesAsAppendColumn(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCopyDecimal: a COPY row takes a decimal in the dialect's form for
+// it (on PostgreSQL a pgtype.Numeric), of the same value, and refuses
+// one out of reach as a statement's parameter does; a statement's
+// parameter keeps its text.
+func TestCopyDecimal(t *testing.T) {
+	e := layoutEntity(t)
+	d := &Driver{dialect: Dialect{pgdialect.Spec()}, flavor: dialect.Postgres}
+	tb, err := d.buildTable(e)
+	require.NoError(t, err)
+	c := tb.byName["ratio"]
+	for _, s := range []string{"0", "-0.0001", "12.5", "1999.99", "-12345678901234567890.0123456789", "1E+20"} {
+		x := decimal.RequireFromString(s)
+		copied, err := (&argBuf{copy: true}).decimal(d, c, x)
+		require.NoError(t, err)
+		n, ok := copied.(pgtype.Numeric)
+		require.True(t, ok, "%T", copied)
+		require.True(t, decimal.NewFromBigInt(n.Int, n.Exp).Equal(x), "%s came out as %v", s, n)
+		param, err := (&argBuf{}).decimal(d, c, x)
+		require.NoError(t, err)
+		require.Equal(t, x.String(), param)
+	}
+	far := decimal.New(1, -crm.DecimalDigits-1)
+	_, copyErr := (&argBuf{copy: true}).decimal(d, c, far)
+	_, paramErr := (&argBuf{}).decimal(d, c, far)
+	require.Error(t, copyErr)
+	require.Equal(t, paramErr, copyErr)
 }

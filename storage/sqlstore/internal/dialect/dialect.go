@@ -72,9 +72,10 @@ type Spec struct {
 	Answered func(err error) bool
 	// EncodeID is an ID as a statement parameter.
 	EncodeID func(id crm.ID) any
-	// EncodeDecimal, if set, is an exact decimal as a parameter of a
-	// NUMERIC column; without it decimals are scaled integers.
-	EncodeDecimal func(x decimal.Decimal) any
+	// CopyDecimal, if set, is an exact decimal as a row value of
+	// CopyFrom, where it is sent in binary: a statement's parameter is
+	// its text, which the database parses at less cost to the client.
+	CopyDecimal func(x decimal.Decimal) any
 	// CopyFrom, if set, writes n rows into table (its name's parts:
 	// schema, if any, and name) with the database's bulk path (COPY),
 	// through conn, the Go driver's connection as database/sql's

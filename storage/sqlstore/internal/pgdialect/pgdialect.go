@@ -17,15 +17,15 @@ import (
 const maxParams = 65535
 
 var spec = dialect.Spec{
-	Flavor:        dialect.Postgres,
-	MaxParams:     maxParams,
-	Classify:      classify,
-	ConnLost:      connLost,
-	Unsent:        pgconn.SafeToRetry,
-	Answered:      answered,
-	EncodeID:      encodeID,
-	CopyFrom:      copyFrom,
-	EncodeDecimal: encodeDecimal,
+	Flavor:      dialect.Postgres,
+	MaxParams:   maxParams,
+	Classify:    classify,
+	ConnLost:    connLost,
+	Unsent:      pgconn.SafeToRetry,
+	Answered:    answered,
+	EncodeID:    encodeID,
+	CopyFrom:    copyFrom,
+	CopyDecimal: copyDecimal,
 }
 
 // Spec returns PostgreSQL's dialect.
@@ -84,9 +84,10 @@ func answered(err error) bool {
 // formatting and parsing text.
 func encodeID(id crm.ID) any { return pgtype.UUID{Bytes: id, Valid: true} }
 
-// encodeDecimal is a pgtype.Numeric, which pgx sends in binary: no
-// formatting of text for pgx to parse back (which it does after a failed
-// attempt to encode the text as a number, an error allocated each time).
-func encodeDecimal(x decimal.Decimal) any {
+// copyDecimal is a pgtype.Numeric, which pgx writes into a COPY's binary
+// rows as it is; pgx would take a decimal's text only after a failed
+// attempt to encode it as a number (an error allocated for each value),
+// and then parse it.
+func copyDecimal(x decimal.Decimal) any {
 	return pgtype.Numeric{Int: x.Coefficient(), Exp: x.Exponent(), Valid: true}
 }
