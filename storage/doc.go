@@ -48,6 +48,14 @@
 // it went out, with no answer from the database, fails it with
 // ErrCommitUnknown, as a lost COMMIT does.
 //
+// A CreateMany of records of one entity that need no statement while
+// they are made (no PreOperation hook or rule; an entity that is not
+// priced and has no base, N:N relationship, hierarchical or computed
+// lookup) streams to an adapter that can (driver.StreamInserter): the
+// targets of its lookups are shared first, then each record is checked
+// and made as the adapter writes the ones before it (one COPY on
+// PostgreSQL), in order, failing as it would one by one.
+//
 // # Metadata that grows
 //
 // Store.AddFields adds fields to a registered entity of a running store:
