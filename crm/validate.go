@@ -201,10 +201,7 @@ func (e *Entity) Compute(fields Fields) error {
 			delete(fields, f.Name)
 			continue
 		}
-		cv, reason := f.Coerce(v)
-		if reason == "" {
-			reason = f.CheckRange(cv)
-		}
+		cv, reason := f.Canonical(v)
 		if reason != "" {
 			if verr == nil {
 				verr = &ValidationError{Entity: e.Name}
@@ -263,15 +260,26 @@ func (e *Entity) checkInput(verr *ValidationError, name string, v any, update bo
 		}
 		return nil, true
 	}
-	cv, reason := f.Coerce(v)
-	if reason == "" {
-		reason = f.CheckRange(cv)
-	}
+	cv, reason := f.Canonical(v)
 	if reason != "" {
 		verr.Add(name, "%s", reason)
 		return nil, false
 	}
 	return cv, true
+}
+
+// Canonical is v as the field holds it (Coerce) and within the field's
+// limits (CheckRange), or the reason it cannot be: the check a value
+// given for the field passes.
+func (f *Field) Canonical(v any) (any, string) {
+	cv, reason := f.Coerce(v)
+	if reason == "" {
+		reason = f.CheckRange(cv)
+	}
+	if reason != "" {
+		return nil, reason
+	}
+	return cv, ""
 }
 
 // Coerce converts v to the field's canonical Go type and canonical form

@@ -222,6 +222,30 @@ func TestCompute(t *testing.T) {
 	})
 }
 
+// TestFieldCanonical: a value is made canonical and checked against the
+// field's limits in one step, the check CheckCreate and Compute make.
+func TestFieldCanonical(t *testing.T) {
+	reg := testRegistry(t)
+	contact := entity(t, reg, "contact")
+	lastname, _ := contact.Field("lastname")
+	v, reason := lastname.Canonical("Smith")
+	require.Empty(t, reason)
+	require.Equal(t, "Smith", v)
+	v, reason = lastname.Canonical(strings.Repeat("b", 500))
+	require.Nil(t, v, "a value out of the limits is no value")
+	require.Contains(t, reason, "characters")
+	v, reason = lastname.Canonical(42)
+	require.Nil(t, v)
+	require.Contains(t, reason, "wants a text value")
+	accountid, _ := contact.Field("accountid")
+	id := crm.NewID()
+	v, reason = accountid.Canonical(id)
+	require.Empty(t, reason)
+	require.Equal(t, crm.Ref{Entity: "account", ID: id}, v, "a lookup given as an ID is a Ref")
+	_, reason = accountid.Canonical(crm.Ref{Entity: "contact", ID: id})
+	require.Contains(t, reason, "cannot point at")
+}
+
 func TestFieldsAccessors(t *testing.T) {
 	id := crm.NewID()
 	f := crm.Fields{

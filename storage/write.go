@@ -240,7 +240,8 @@ func (s *Store) streams(e *crm.Entity) bool {
 // shareAhead shares the records the lookups of recs point at, as
 // checkRefs shares them one record at a time, before a stream holds the
 // transaction, and notes those that do not exist (creation.missing). Each
-// lookup is read as CheckCreate makes it; a bad one is left to it.
+// lookup is read as CheckCreate makes it (Field.Canonical); a bad one is
+// left to it.
 func (c *creation) shareAhead(ctx context.Context, e *crm.Entity, recs []crm.Record, first, n int) error {
 	for i := range recs {
 		for _, f := range e.Lookups() {
@@ -248,8 +249,8 @@ func (c *creation) shareAhead(ctx context.Context, e *crm.Entity, recs []crm.Rec
 			if v == nil {
 				continue
 			}
-			cv, reason := f.Coerce(v)
-			if reason != "" || f.CheckRange(cv) != "" {
+			cv, reason := f.Canonical(v)
+			if reason != "" {
 				continue
 			}
 			if _, err := c.checkRef(ctx, cv.(crm.Ref)); err != nil {

@@ -296,14 +296,7 @@ func (c *planner) key(f *crm.Field, v any) (any, string) {
 	case crm.TypeTime:
 		// A time bound is checked as a stored value is: no record holds
 		// a time outside EarliestTime..LatestTime.
-		k, reason := f.Coerce(v)
-		if reason == "" {
-			reason = f.CheckRange(k)
-		}
-		if reason != "" {
-			return nil, reason
-		}
-		return k, ""
+		return f.Canonical(v)
 	}
 	return f.Coerce(v)
 }
