@@ -217,16 +217,12 @@ var errPanicked = errors.New("storage: preparing a record panicked")
 // streams reports whether a record of e can be prepared while the
 // records before it stream to the database, which holds the
 // transaction: when it needs no statement beyond the lookup checks,
-// which shareAhead makes first. Not when a PreOperation hook or a rule
-// runs (either may read or write), nor for an entity that is priced,
-// extends a base, keeps an N:N relationship or is the currency entity,
-// or has a hierarchical lookup (whose check walks the hierarchy) or a
-// computed one (known only once the record is).
+// which shareAhead makes first. That is a plain create (plainCreate)
+// with no PreOperation hook (which may read or write) and no
+// hierarchical lookup (whose check walks the hierarchy) or computed one
+// (known only once the record is).
 func (s *Store) streams(e *crm.Entity) bool {
-	if writable(e) != nil || e.Base != "" || len(e.Rules) > 0 || e.Priced() || e.Name == crm.CurrencyEntity {
-		return false
-	}
-	if _, ok := e.ManyToMany(); ok || len(s.hooksFor(e.Name, OpCreate, PreOperation)) > 0 {
+	if !plainCreate(e) || len(s.hooksFor(e.Name, OpCreate, PreOperation)) > 0 {
 		return false
 	}
 	for _, f := range e.Lookups() {
