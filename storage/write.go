@@ -185,7 +185,6 @@ func (c *creation) stream(ctx context.Context, cl call, recs []crm.Record, event
 	}
 	c.streaming = true
 	defer func() { c.streaming = false }()
-	writes := c.st.writes
 	c.st.writes++ // counted first: a failed insert may have written part
 	// next may run on a goroutine of the adapter's: a panic there (in a
 	// computed field's function) ends the stream and goes on up from
@@ -206,7 +205,7 @@ func (c *creation) stream(ctx context.Context, cl call, recs []crm.Record, event
 		panic(panicked)
 	}
 	if !done && err == nil {
-		c.st.writes = writes
+		c.st.writes-- // nothing was written
 	}
 	return done, err
 }
